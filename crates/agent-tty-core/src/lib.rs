@@ -1,0 +1,3 @@
+//! placeholder
+pub mod run_filter;
+pub mod utf8_stream;

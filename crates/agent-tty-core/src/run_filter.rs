@@ -1,0 +1,1 @@
+//! Placeholder: the run-completion sentinel scanner and echo sanitizer.

@@ -1,0 +1,1 @@
+//! Placeholder: streaming lossy UTF-8 decoding.
