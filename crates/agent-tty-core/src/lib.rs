@@ -1,3 +1,32 @@
-//! placeholder
+//! agent-tty's core: Homes, Sessions, the Event Log, the host process and its socket
+//! protocol, and the client the CLI uses to reach it. All OS and file-system code lives
+//! here; the crate never prints and never names the CLI's argument parser.
+//!
+//! Module guide:
+//! - [`home`], [`paths`], [`registry`]: where things live.
+//! - [`manifest`], [`event_log`]: the on-disk formats (`session.json`, `events.jsonl`).
+//! - [`protocol`], [`client`]: the socket wire and the blocking client.
+//! - [`host`]: the per-session host (PTY, log writer, live screen, waits).
+//! - [`create`], [`session`], [`reconcile`]: what commands do with sessions.
+
+pub mod artifacts;
+pub mod client;
+pub mod create;
+pub mod env;
+pub mod error;
+pub mod event_log;
+pub mod fsio;
+pub mod home;
+pub mod host;
+pub mod manifest;
+pub mod paths;
+pub mod process;
+pub mod protocol;
+pub mod reconcile;
+pub mod registry;
 pub mod run_filter;
+pub mod session;
+pub mod time;
 pub mod utf8_stream;
+
+pub use error::{Error, ErrorCode, Result};

@@ -1,1 +1,14 @@
-//! placeholder
+//! Pure terminal semantics for agent-tty: PTY output bytes → [`Screen`]
+//! (visible text, cursor, modes, query answers) and key names → input bytes
+//! ([`encode_key`]).
+//!
+//! This crate does no I/O: no files, sockets, clocks or threads. Time enters
+//! only as the `now_ms` argument of [`Screen::feed`].
+
+#![warn(missing_docs)]
+
+pub mod keys;
+pub mod screen;
+
+pub use keys::{KeyError, encode_key, encode_keys};
+pub use screen::{SCROLLBACK_LINES, Screen};

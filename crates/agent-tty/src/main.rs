@@ -1,1 +1,69 @@
-fn main() {}
+//! `agent-tty`: parses the command line, resolves the context once, runs one command and
+//! prints its outcome through `output`, the only printer. `agent-tty _host <id>` runs the
+//! session host instead (see `agent_tty_core::host`).
+
+mod cli;
+mod commands;
+mod context;
+mod numbers;
+mod output;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use agent_tty_core::Error;
+use cli::{Cli, Command};
+
+fn main() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let json = args.iter().skip(1).any(|a| a == "--json");
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => std::process::exit(usage_error(&error, json, &args)),
+    };
+    if let Command::Host(host) = &cli.command {
+        std::process::exit(agent_tty_core::host::run(&host.session_id));
+    }
+    let command = commands::name(&cli.command);
+    let style = output::Style { json: commands::wants_json(&cli.command), no_color: cli.no_color };
+    let context = match context::Context::resolve(&cli) {
+        Ok(context) => context,
+        Err(error) => std::process::exit(output::print_error("agent-tty", json, &error)),
+    };
+    let result = commands::run(&context, cli.command);
+    let code = match result {
+        Ok(outcome) => output::finish(command, style, Ok(outcome)),
+        Err(error) => output::print_error(command, json, &error),
+    };
+    std::process::exit(code);
+}
+
+/// Reports a command-line parse error: help and version go to stdout with exit 0; a bare
+/// `agent-tty` prints help to stderr; anything else exits 2, as a JSON envelope when
+/// `--json` was on the command line.
+fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            output::write_stdout(error.render().to_string().as_bytes());
+            0
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            output::write_stderr(error.render().to_string().as_bytes());
+            2
+        }
+        _ if json => {
+            let text = error.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid command line");
+            let message = first.trim_start_matches("error: ").to_string();
+            let hint = " Run `agent-tty --help` (or `agent-tty <command> --help`) for usage.";
+            let error = Error::invalid_input(format!("{message}.{hint}").replace("..", "."));
+            output::print_error(&commands::name_from_args(args), true, &error)
+        }
+        _ => {
+            output::write_stderr(error.render().to_string().as_bytes());
+            2
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The artifact manifest `artifacts/manifest.json` and its health as `inspect` reports it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// One artifact entry (strict, in schema order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ArtifactEntry {
+    pub id: String,
+    pub kind: String,
+    pub filename: String,
+    pub session_id: String,
+    pub captured_at_seq: u64,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    pub metadata: Map<String, Value>,
+}
+
+/// The whole manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ArtifactManifest {
+    pub version: u32,
+    pub session_id: String,
+    pub artifacts: Vec<ArtifactEntry>,
+}
+
+/// Reads the manifest of session `id` in `artifacts_dir`; missing = empty.
+pub fn read(artifacts_dir: &Path, id: &str) -> Result<ArtifactManifest> {
+    let path = artifacts_dir.join("manifest.json");
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(ArtifactManifest { version: 1, session_id: id.to_string(), artifacts: Vec::new() });
+        }
+        Err(e) => return Err(Error::storage_read(&path, &e)),
+    };
+    let invalid = |message: String| {
+        Error::new(ErrorCode::ManifestValidationError, message).with("path", path.display().to_string())
+    };
+    let manifest: ArtifactManifest = serde_json::from_slice(&bytes)
+        .map_err(|e| invalid(format!("Artifact manifest {} is invalid: {e}.", path.display())))?;
+    if manifest.session_id != id {
+        return Err(invalid(format!("Artifact manifest {} belongs to another session.", path.display())));
+    }
+    Ok(manifest)
+}
+
+/// `inspect`'s `artifacts` object, or `None` when the manifest cannot be read at all.
+pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
+    let manifest = match read(artifacts_dir, id) {
+        Ok(manifest) => manifest,
+        Err(e) if e.code == ErrorCode::ManifestValidationError => {
+            return Some(serde_json::json!({
+                "total": 0, "byKind": {}, "missingCount": 0, "health": "manifest-invalid"
+            }));
+        }
+        Err(_) => return None,
+    };
+    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for entry in &manifest.artifacts {
+        *by_kind.entry(entry.kind.as_str()).or_default() += 1;
+        if !artifacts_dir.join(&entry.filename).exists() {
+            missing.push(serde_json::json!({ "id": entry.id, "kind": entry.kind, "filename": entry.filename }));
+        }
+    }
+    let total = manifest.artifacts.len();
+    let health = match (total, missing.is_empty()) {
+        (0, _) => "no-artifacts",
+        (_, true) => "healthy",
+        (_, false) => "missing-artifacts",
+    };
+    let mut out = serde_json::json!({
+        "total": total, "byKind": by_kind, "missingCount": missing.len(), "health": health
+    });
+    if !missing.is_empty() {
+        out["missing"] = Value::Array(missing);
+    }
+    Some(out)
+}

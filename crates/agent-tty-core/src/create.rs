@@ -1,0 +1,239 @@
+//! Creating a Session: validate, allocate `sessions/<ULID>/`, write `session.json`, start
+//! the detached host and wait for its start-up report on a pipe. A program that cannot be
+//! started fails here, at once, with a clear error and no session left behind.
+
+#![allow(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::env;
+use crate::error::{Error, ErrorCode, Result};
+use crate::home::Home;
+use crate::manifest::{SessionRecord, Status};
+use crate::paths::SessionPaths;
+
+/// How long `create` waits for the host's start-up report.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// Terminal width.
+    pub cols: u16,
+    /// Terminal height.
+    pub rows: u16,
+    /// The resolved shell (absolute).
+    pub shell: PathBuf,
+    /// The program and its arguments; empty = the shell.
+    pub command: Vec<String>,
+    /// Absolute working directory.
+    pub cwd: PathBuf,
+    /// Extra environment for the program.
+    pub env: BTreeMap<String, String>,
+    /// `TERM`.
+    pub term: String,
+    /// Optional name.
+    pub name: Option<String>,
+    /// Idle timeout (0 = none).
+    pub idle_timeout_ms: u64,
+}
+
+/// Creates a session and returns its record once the host is serving it.
+pub fn create(home: &Home, options: &CreateOptions, host_exe: &Path, registry: Option<&Path>) -> Result<SessionRecord> {
+    let id = crate::fsio::new_ulid();
+    let paths = SessionPaths::new(&home.path, &id);
+    let record = allocate(home, &paths, options)?;
+    let started = start_host(&home.path, &paths, options, host_exe);
+    if let Some(registry) = registry {
+        let _ = crate::registry::upsert(registry, &home.path);
+    }
+    match started {
+        Ok(()) => SessionRecord::read(&paths.manifest)?.ok_or_else(|| {
+            Error::internal(format!("Session \"{id}\" vanished while starting."))
+        }),
+        Err(StartError::Refused(error)) => {
+            let _ = std::fs::remove_dir_all(&paths.dir);
+            Err(error)
+        }
+        Err(StartError::Timeout) => {
+            let _ = crate::reconcile::reconcile(&paths);
+            Err(Error::new(ErrorCode::HostTimeout, format!("Timed out waiting for session \"{id}\" to become ready."))
+                .with("sessionId", id.as_str())
+                .with("sessionDirectory", paths.dir.display().to_string())
+                .with("causeCode", "HOST_TIMEOUT"))
+        }
+        Err(StartError::Died) => {
+            let _ = crate::reconcile::reconcile(&paths);
+            let record = SessionRecord::read(&paths.manifest)?;
+            if let Some(record) = record.filter(|r| r.status == Status::Exited) {
+                return Ok(record);
+            }
+            Err(Error::internal(format!(
+                "The host of session \"{id}\" exited during start-up; see {}.",
+                paths.host_log.display()
+            ))
+            .with("sessionId", id.as_str()))
+        }
+    }
+    .inspect(|_| drop(record))
+}
+
+fn allocate(home: &Home, paths: &SessionPaths, options: &CreateOptions) -> Result<SessionRecord> {
+    home.ensure_exists()?;
+    std::fs::create_dir_all(&paths.dir).map_err(|e| Error::storage_write(&paths.dir, &e))?;
+    crate::fsio::chmod(&paths.dir, 0o700).map_err(|e| Error::storage_write(&paths.dir, &e))?;
+    let result = validate_and_write(paths, options);
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&paths.dir);
+    }
+    result
+}
+
+fn validate_and_write(paths: &SessionPaths, options: &CreateOptions) -> Result<SessionRecord> {
+    if !options.cwd.is_dir() {
+        let cwd = options.cwd.display().to_string();
+        return Err(Error::new(
+            ErrorCode::StorageReadError,
+            format!("Working directory does not exist or is not accessible: {cwd}"),
+        )
+        .with("cwd", cwd));
+    }
+    if !options.shell.is_file() {
+        let shell = options.shell.display().to_string();
+        return Err(Error::invalid_input(format!("Shell path does not exist or is not accessible: {shell}"))
+            .with("shellPath", shell));
+    }
+    let shell = options.shell.display().to_string();
+    let command = if options.command.is_empty() { vec![shell.clone()] } else { options.command.clone() };
+    let now = crate::time::now_iso();
+    let record = SessionRecord {
+        version: 1,
+        session_id: paths.id.clone(),
+        created_at: now.clone(),
+        updated_at: now,
+        status: Status::Running,
+        failure_reason: None,
+        failure_origin: None,
+        command,
+        cwd: options.cwd.display().to_string(),
+        name: options.name.clone(),
+        env: (!options.env.is_empty()).then(|| options.env.clone()),
+        shell: Some(shell),
+        term: Some(options.term.clone()),
+        cols: options.cols,
+        rows: options.rows,
+        creation_cols: Some(options.cols),
+        creation_rows: Some(options.rows),
+        idle_timeout_ms: (options.idle_timeout_ms > 0).then_some(options.idle_timeout_ms),
+        host_pid: None,
+        child_pid: None,
+        exit_code: None,
+        exit_signal: None,
+    };
+    record.write(&paths.manifest)?;
+    Ok(record)
+}
+
+enum StartError {
+    /// The host refused to start the session (bad program, bad cwd…): nothing to keep.
+    Refused(Error),
+    /// No report in time.
+    Timeout,
+    /// The host died without reporting.
+    Died,
+}
+
+fn start_host(home: &Path, paths: &SessionPaths, options: &CreateOptions, host_exe: &Path) -> std::result::Result<(), StartError> {
+    let internal = |what: &str, e: std::io::Error| StartError::Refused(Error::internal(format!("{what}: {e}")));
+    let (read_end, write_end) = pipe().map_err(|e| internal("Cannot create the start-up pipe", e))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.host_log)
+        .map_err(|e| internal("Cannot open the host log", e))?;
+    let _ = crate::fsio::chmod(&paths.host_log, 0o600);
+    let write_fd = write_end.as_raw_fd();
+    let mut command = Command::new(host_exe);
+    command
+        .arg("_host")
+        .arg(&paths.id)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .envs(&options.env)
+        .env(env::TERM, &options.term)
+        .env(env::AGENT_TTY_HOME, home)
+        .env(env::AGENT_TTY_READY_FD, "3");
+    // SAFETY: only async-signal-safe calls (setsid, dup2) between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setsid() < 0 || libc::dup2(write_fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.spawn().map_err(|e| internal("Cannot start the session host", e))?;
+    drop(write_end);
+    read_report(read_end)
+}
+
+fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
+    let mut pfd = libc::pollfd { fd: read_end.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    let deadline = std::time::Instant::now() + READY_TIMEOUT;
+    let mut file = std::fs::File::from(read_end);
+    let mut report = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(StartError::Timeout);
+        }
+        // SAFETY: one valid pollfd for the pipe's read end.
+        let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        if ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        let mut chunk = [0u8; 4096];
+        match file.read(&mut chunk) {
+            Ok(0) => return parse_report(&report),
+            Ok(n) => report.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return parse_report(&report),
+        }
+        if report.ends_with(b"\n") {
+            return parse_report(&report);
+        }
+    }
+}
+
+fn parse_report(report: &[u8]) -> std::result::Result<(), StartError> {
+    let Ok(value) = serde_json::from_slice::<Value>(report) else { return Err(StartError::Died) };
+    if value["ok"] == Value::Bool(true) {
+        return Ok(());
+    }
+    let code = value["code"].as_str().and_then(ErrorCode::parse).unwrap_or(ErrorCode::InternalError);
+    let message = value["message"].as_str().unwrap_or("The session host failed to start.");
+    let mut error = Error::new(code, message);
+    if let Some(details) = value["details"].as_object() {
+        error.details = details.clone();
+    }
+    Err(StartError::Refused(error))
+}
+
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two fds into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both fds were just created and are owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}

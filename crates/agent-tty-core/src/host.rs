@@ -1,0 +1,165 @@
+//! The session host: `agent-tty _host <id>`, one detached process per session. It owns
+//! the PTY, the Event Log and the live Screen, serves the socket, and reports its start-up
+//! outcome to `create` over an inherited pipe so `create` never waits on a timer.
+
+#![allow(unsafe_code)]
+
+pub mod actor;
+pub mod child;
+pub mod methods;
+pub mod params;
+pub mod server;
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::path::PathBuf;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::env;
+use crate::error::{Error, ErrorCode, Result};
+use crate::event_log::EventLogWriter;
+use crate::manifest::{SessionRecord, Status};
+use crate::paths::{SessionPaths, socket_dir, validate_session_id};
+use actor::Host;
+
+/// The start-up channel back to `create` (fd named by `AGENT_TTY_READY_FD`).
+#[derive(Debug)]
+pub struct ReadyPipe(Option<std::fs::File>);
+
+impl ReadyPipe {
+    /// Takes the pipe from the environment (and closes it to any child we spawn).
+    pub fn from_env() -> ReadyPipe {
+        let fd = std::env::var(env::AGENT_TTY_READY_FD).ok().and_then(|v| v.parse::<i32>().ok());
+        let file = fd.filter(|&fd| fd > 2).map(|fd| {
+            // SAFETY: `create` put the write end of its pipe at this fd for us alone.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+            // SAFETY: we take sole ownership of that fd here.
+            unsafe { std::fs::File::from_raw_fd(fd) }
+        });
+        ReadyPipe(file)
+    }
+
+    /// Reports success.
+    pub fn ready(&mut self) {
+        self.send(&serde_json::json!({ "ok": true }));
+    }
+
+    /// Reports a start-up failure.
+    pub fn fail(&mut self, error: &Error) {
+        let msg = serde_json::json!({ "ok": false, "code": error.code_str(), "message": error.message, "details": error.details });
+        self.send(&msg);
+    }
+
+    fn send(&mut self, msg: &serde_json::Value) {
+        if let Some(mut file) = self.0.take() {
+            let _ = writeln!(file, "{msg}");
+        }
+    }
+}
+
+/// Runs the host for session `id` until the session ends; returns the exit status.
+pub fn run(id: &str) -> i32 {
+    let mut ready = ReadyPipe::from_env();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(host_main(id, &mut ready)),
+        Err(e) => Err(Error::internal(format!("Cannot start the host runtime: {e}"))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            ready.fail(&error);
+            eprintln!("agent-tty host {id}: {error}");
+            1
+        }
+    }
+}
+
+async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
+    let home = std::env::var(env::AGENT_TTY_HOME)
+        .map_err(|_| Error::internal("The host needs AGENT_TTY_HOME in its environment."))?;
+    validate_session_id(id)?;
+    let home = PathBuf::from(home);
+    let paths = SessionPaths::new(&home, id);
+    let mut record = SessionRecord::read(&paths.manifest)?
+        .ok_or_else(|| Error::new(ErrorCode::SessionNotFound, format!("Session \"{id}\" was not found.")))?;
+    if record.session_id != id || record.status != Status::Running || record.host_pid.is_some() {
+        return Err(Error::internal(format!("Session \"{id}\" is not waiting for a host.")));
+    }
+    let log = EventLogWriter::open(&paths.events)?;
+    let child = child::spawn(&record)?;
+    record.host_pid = Some(std::process::id());
+    record.child_pid = Some(child.pid);
+    record.touch();
+    record.write(&paths.manifest)?;
+    let dir = socket_dir(&home);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::storage_write(&dir, &e))?;
+    crate::fsio::chmod(&dir, 0o700).map_err(|e| Error::storage_write(&dir, &e))?;
+    let listener = server::bind(&paths.socket).await?;
+    let socket = paths.socket.clone();
+    let result = serve_session(paths, record, log, child, listener, ready).await;
+    let _ = std::fs::remove_file(&socket);
+    result
+}
+
+async fn serve_session(
+    paths: SessionPaths,
+    record: SessionRecord,
+    log: EventLogWriter,
+    child: child::Child,
+    listener: tokio::net::UnixListener,
+    ready: &mut ReadyPipe,
+) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel(64);
+    let server = tokio::spawn(server::serve(listener, tx));
+    let child::Child { pty, mut process, pid } = child;
+    let master_fd = pty.as_raw_fd();
+    let (mut pty_read, mut pty_write) = pty.into_split();
+    let mut host = Host::new(paths, record, log, pid, master_fd);
+    let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
+    ready.ready();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut pty_open = true;
+    while !host.finished() {
+        let deadline = host.next_deadline();
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            read = pty_read.read(&mut buf), if pty_open => match read {
+                Ok(n) if n > 0 => host.on_output(&buf[..n])?,
+                _ => pty_open = false,
+            },
+            written = pty_write.write(host.pending_input()), if !host.pending_input().is_empty() => {
+                match written {
+                    Ok(n) => host.on_written(n),
+                    Err(_) => host.on_written(usize::MAX),
+                }
+            }
+            Some(incoming) = rx.recv() => host.on_request(incoming)?,
+            status = process.wait() => {
+                let status = status.map_err(|e| Error::internal(format!("Cannot wait for the child: {e}")))?;
+                host.drain_pty()?;
+                host.on_exit(status)?;
+            }
+            _ = sigterm.recv() => host.begin_shutdown()?,
+            () = sleep => host.on_deadline(),
+        }
+    }
+    server.abort();
+    // Answer requests that arrived while the child was exiting, then let replies flush.
+    while let Ok(incoming) = rx.try_recv() {
+        host.on_request(incoming)?;
+    }
+    for _ in 0..16 {
+        tokio::task::yield_now().await;
+    }
+    let _ = pty_write.flush().await;
+    Ok(())
+}

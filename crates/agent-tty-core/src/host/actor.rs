@@ -1,0 +1,331 @@
+//! The host actor: the single owner of the PTY, the Event Log writer, the live Screen,
+//! the run-completion filter and every pending wait. It reacts to PTY output, requests,
+//! timer deadlines and the child's exit; each reaction is one handler.
+
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant};
+
+use agent_tty_vt::Screen;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::event_log::{Event, EventLogWriter};
+use crate::host::server::Incoming;
+use crate::manifest::{SessionRecord, Status};
+use crate::paths::SessionPaths;
+use crate::process;
+use crate::protocol::Response;
+use crate::run_filter::{Piece, RunFilter};
+use crate::utf8_stream::Utf8Stream;
+
+/// How long a destroyed session's processes get after SIGHUP before SIGKILL.
+pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
+
+/// A waited `run` whose sentinel has not been seen yet.
+#[derive(Debug)]
+pub(crate) struct PendingRun {
+    pub marker: String,
+    pub input_run_seq: u64,
+    pub started: Instant,
+    pub deadline: Instant,
+    pub reply: Option<(String, oneshot::Sender<Response>)>,
+}
+
+/// A `wait --exit` or `wait --idle-ms` caller.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    pub kind: WaitKind,
+    pub deadline: Option<Instant>,
+    pub id: String,
+    pub reply: oneshot::Sender<Response>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WaitKind {
+    Exit,
+    Idle { idle: Duration, anchor: Instant },
+}
+
+/// All host state.
+pub struct Host {
+    pub(crate) paths: SessionPaths,
+    pub(crate) record: SessionRecord,
+    pub(crate) log: EventLogWriter,
+    pub(crate) screen: Screen,
+    pub(crate) filter: RunFilter,
+    pub(crate) decoder: Utf8Stream,
+    pub(crate) input: Vec<u8>,
+    pub(crate) last_output_at: Instant,
+    pub(crate) last_activity_at: Instant,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) runs: Vec<PendingRun>,
+    pub(crate) waiters: Vec<Waiter>,
+    pub(crate) kill_deadline: Option<Instant>,
+    pub(crate) exited: bool,
+    pub(crate) child_pid: u32,
+    pub(crate) master_fd: RawFd,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host").field("session", &self.paths.id).field("status", &self.record.status).finish()
+    }
+}
+
+impl Host {
+    /// Builds the state for a freshly spawned child.
+    pub(crate) fn new(
+        paths: SessionPaths,
+        record: SessionRecord,
+        log: EventLogWriter,
+        child_pid: u32,
+        master_fd: RawFd,
+    ) -> Host {
+        let now = Instant::now();
+        let idle_timeout = record.idle_timeout_ms.filter(|&ms| ms > 0).map(Duration::from_millis);
+        Host {
+            screen: Screen::new(record.cols, record.rows),
+            paths,
+            record,
+            log,
+            filter: RunFilter::new(),
+            decoder: Utf8Stream::new(),
+            input: Vec::new(),
+            last_output_at: now,
+            last_activity_at: now,
+            idle_timeout,
+            runs: Vec::new(),
+            waiters: Vec::new(),
+            kill_deadline: None,
+            exited: false,
+            child_pid,
+            master_fd,
+        }
+    }
+
+    /// Whether the loop may end: the child is gone and its exit fully handled.
+    pub(crate) fn finished(&self) -> bool {
+        self.exited
+    }
+
+    /// Bytes waiting to be written to the PTY.
+    pub(crate) fn pending_input(&self) -> &[u8] {
+        &self.input
+    }
+
+    /// `n` bytes of pending input reached the PTY.
+    pub(crate) fn on_written(&mut self, n: usize) {
+        self.input.drain(..n.min(self.input.len()));
+    }
+
+    /// One chunk of PTY output.
+    pub(crate) fn on_output(&mut self, bytes: &[u8]) -> Result<()> {
+        let now = Instant::now();
+        self.last_output_at = now;
+        self.last_activity_at = now;
+        let text = self.decoder.decode(bytes);
+        if text.is_empty() {
+            return Ok(());
+        }
+        let pieces = self.filter.push(&text);
+        self.apply_pieces(pieces)
+    }
+
+    fn apply_pieces(&mut self, pieces: Vec<Piece>) -> Result<()> {
+        let mut completed: Vec<String> = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::Output(data) => {
+                    self.log.push_output(&data);
+                    self.screen.feed(data.as_bytes(), crate::time::now_ms());
+                }
+                Piece::RunComplete { marker } => {
+                    let input_run_seq = self.runs.iter().find(|r| r.marker == marker).map(|r| r.input_run_seq);
+                    self.log.push(&Event::RunComplete { marker: marker.clone(), input_run_seq });
+                    completed.push(marker);
+                }
+            }
+        }
+        self.flush_log()?;
+        let replies = self.screen.take_replies();
+        self.input.extend_from_slice(&replies);
+        for marker in completed {
+            self.complete_run(&marker);
+        }
+        self.check_idle_waiters(Instant::now());
+        Ok(())
+    }
+
+    fn complete_run(&mut self, marker: &str) {
+        let Some(index) = self.runs.iter().position(|r| r.marker == marker) else { return };
+        let mut run = self.runs.swap_remove(index);
+        if let Some((id, reply)) = run.reply.take() {
+            let _ = reply.send(Response::success(&id, run_result(&run, true, false)));
+        }
+    }
+
+    /// Writes staged events; a failing log is fatal (it can no longer be trusted).
+    pub(crate) fn flush_log(&mut self) -> Result<()> {
+        self.log.flush().map_err(|e| Error::storage_write(&self.paths.events, &e))
+    }
+
+    /// The earliest instant something must happen.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let runs = self.runs.iter().filter(|r| r.reply.is_some()).map(|r| r.deadline);
+        let waits = self.waiters.iter().flat_map(|w| {
+            let idle = match w.kind {
+                WaitKind::Idle { idle, anchor } => Some(self.last_output_at.max(anchor) + idle),
+                WaitKind::Exit => None,
+            };
+            [w.deadline, idle]
+        });
+        let idle_kill = self
+            .idle_timeout
+            .filter(|_| self.record.status.is_commandable())
+            .map(|t| self.last_activity_at + t);
+        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).min()
+    }
+
+    /// Handles every deadline that has passed.
+    pub(crate) fn on_deadline(&mut self) {
+        let now = Instant::now();
+        for run in self.runs.iter_mut().filter(|r| r.deadline <= now) {
+            if let Some((id, reply)) = run.reply.take() {
+                let _ = reply.send(Response::success(&id, run_result_at(run, false, true, now)));
+            }
+        }
+        self.check_idle_waiters(now);
+        let (expired, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.waiters).into_iter().partition(|w| w.deadline.is_some_and(|d| d <= now));
+        self.waiters = kept;
+        for waiter in expired {
+            let _ = waiter.reply.send(Response::success(&waiter.id, json!({ "timedOut": true })));
+        }
+        if let Some(timeout) = self.idle_timeout {
+            if self.record.status.is_commandable() && now >= self.last_activity_at + timeout {
+                self.idle_timeout = None;
+                let _ = process::signal(self.child_pid, libc::SIGHUP);
+            }
+        }
+        if self.kill_deadline.is_some_and(|d| d <= now) {
+            self.kill_deadline = None;
+            process::signal_session(self.child_pid, libc::SIGKILL);
+        }
+    }
+
+    fn check_idle_waiters(&mut self, now: Instant) {
+        let last_output = self.last_output_at;
+        let (done, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters).into_iter().partition(|w| match w.kind {
+            WaitKind::Idle { idle, anchor } => now >= last_output.max(anchor) + idle,
+            WaitKind::Exit => false,
+        });
+        self.waiters = kept;
+        for waiter in done {
+            let _ = waiter.reply.send(Response::success(&waiter.id, json!({ "timedOut": false })));
+        }
+    }
+
+    /// Starts graceful shutdown (destroy RPC or SIGTERM): SIGHUP to the whole PTY session,
+    /// SIGKILL after [`DESTROY_GRACE`].
+    pub(crate) fn begin_shutdown(&mut self) -> Result<()> {
+        if self.exited || self.record.status != Status::Running {
+            return Ok(());
+        }
+        self.idle_timeout = None;
+        let _ = process::signal(self.child_pid, libc::SIGHUP);
+        process::signal_session(self.child_pid, libc::SIGHUP);
+        self.kill_deadline = Some(Instant::now() + DESTROY_GRACE);
+        self.record.status = Status::Destroying;
+        self.record.touch();
+        self.record.write(&self.paths.manifest)
+    }
+
+    /// Reads whatever output is still buffered in the PTY after the child exited.
+    pub(crate) fn drain_pty(&mut self) -> Result<()> {
+        let mut buf = vec![0u8; 65536];
+        loop {
+            // SAFETY: master_fd is the open, non-blocking PTY master owned by this host.
+            let n = unsafe { libc::read(self.master_fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                return Ok(());
+            }
+            self.on_output(&buf[..n as usize])?;
+        }
+    }
+
+    /// The child exited: flush held-back output, record the exit, answer waiters.
+    pub(crate) fn on_exit(&mut self, status: std::process::ExitStatus) -> Result<()> {
+        use std::os::unix::process::ExitStatusExt;
+        let tail = self.decoder.finish();
+        let mut pieces = if tail.is_empty() { Vec::new() } else { self.filter.push(&tail) };
+        pieces.extend(self.filter.flush());
+        self.filter.clear();
+        self.apply_pieces(pieces)?;
+        let exit_code = Some(status.code().unwrap_or(0));
+        let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
+        // Whatever else still runs in the PTY session goes with its leader.
+        if self.record.status == Status::Destroying {
+            process::signal_session(self.child_pid, libc::SIGKILL);
+        }
+        self.exited = true;
+        self.record.status =
+            if self.record.status == Status::Destroying { Status::Destroyed } else { Status::Exited };
+        self.record.exit_code = exit_code;
+        self.record.exit_signal = exit_signal.clone();
+        self.record.touch();
+        self.log.push(&Event::Exit { exit_code, exit_signal });
+        self.flush_log()?;
+        let now = Instant::now();
+        for mut run in std::mem::take(&mut self.runs) {
+            if let Some((id, reply)) = run.reply.take() {
+                let _ = reply.send(Response::success(&id, run_result_at(&run, false, false, now)));
+            }
+        }
+        for waiter in std::mem::take(&mut self.waiters) {
+            let response = match waiter.kind {
+                WaitKind::Exit => crate::host::methods::exit_wait_result(exit_code),
+                WaitKind::Idle { .. } => {
+                    let error = Error::new(ErrorCode::SessionNotRunning, "Session is not running.");
+                    let _ = waiter.reply.send(Response::failure(&waiter.id, &error));
+                    continue;
+                }
+            };
+            let _ = waiter.reply.send(Response::success(&waiter.id, response));
+        }
+        self.record.write(&self.paths.manifest)
+    }
+
+    /// Dispatches one request.
+    pub(crate) fn on_request(&mut self, incoming: Incoming) -> Result<()> {
+        let Incoming { request, reply } = incoming;
+        let id = request.id.clone();
+        match crate::host::methods::dispatch(self, request, reply) {
+            Ok(None) => Ok(()),
+            Ok(Some((reply, result))) => {
+                let response = match result {
+                    Ok(value) => Response::success(&id, value),
+                    Err(error) => Response::failure(&id, &error),
+                };
+                let _ = reply.send(response);
+                Ok(())
+            }
+            Err(fatal) => Err(fatal),
+        }
+    }
+}
+
+fn run_result(run: &PendingRun, completed: bool, timed_out: bool) -> Value {
+    run_result_at(run, completed, timed_out, Instant::now())
+}
+
+fn run_result_at(run: &PendingRun, completed: bool, timed_out: bool, now: Instant) -> Value {
+    json!({
+        "accepted": true,
+        "completed": completed,
+        "timedOut": timed_out,
+        "seq": run.input_run_seq,
+        "durationMs": now.duration_since(run.started).as_millis() as u64,
+        "marker": run.marker,
+    })
+}

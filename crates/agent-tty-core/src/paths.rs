@@ -1,0 +1,115 @@
+//! Where things live: session directories inside a Home, and the host's socket under
+//! `/tmp/agent-tty/<H8>/<S12>` (a formula shared with agent-tty 0.5.0, so either tool can
+//! drive the other's sessions).
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// The hard-coded root of all host sockets.
+pub const SOCKET_ROOT: &str = "/tmp/agent-tty";
+
+/// The files of one session.
+#[derive(Debug, Clone)]
+pub struct SessionPaths {
+    /// The session id (directory name).
+    pub id: String,
+    /// `<home>/sessions/<id>`.
+    pub dir: PathBuf,
+    /// `session.json`.
+    pub manifest: PathBuf,
+    /// `events.jsonl`.
+    pub events: PathBuf,
+    /// `artifacts/`.
+    pub artifacts: PathBuf,
+    /// The host's Unix socket.
+    pub socket: PathBuf,
+    /// The host's diagnostics log (not part of the contract).
+    pub host_log: PathBuf,
+}
+
+impl SessionPaths {
+    /// Paths of session `id` in `home`. The id must already be validated.
+    pub fn new(home: &Path, id: &str) -> SessionPaths {
+        let dir = sessions_dir(home).join(id);
+        SessionPaths {
+            id: id.to_string(),
+            manifest: dir.join("session.json"),
+            events: dir.join("events.jsonl"),
+            artifacts: dir.join("artifacts"),
+            host_log: dir.join("host.log"),
+            socket: socket_path(home, id),
+            dir,
+        }
+    }
+}
+
+/// `<home>/sessions`.
+pub fn sessions_dir(home: &Path) -> PathBuf {
+    home.join("sessions")
+}
+
+/// Checks a user-supplied session id: non-empty, not `.`/`..`, no `/` or `\`.
+pub fn validate_session_id(id: &str) -> Result<()> {
+    let bad = id.is_empty() || id == "." || id == ".." || id.contains(['/', '\\', '\0']);
+    if bad {
+        return Err(Error::new(
+            ErrorCode::InvalidSessionId,
+            format!(
+                "Invalid session id {id:?}: ids are non-empty and contain no '/' or '\\'. \
+                 Run `agent-tty list` to see session ids."
+            ),
+        )
+        .with("sessionId", id));
+    }
+    Ok(())
+}
+
+/// The per-Home socket directory `/tmp/agent-tty/<H8>`.
+pub fn socket_dir(home: &Path) -> PathBuf {
+    let home_hash = hex_sha256(home.to_string_lossy().as_bytes());
+    Path::new(SOCKET_ROOT).join(&home_hash[..8])
+}
+
+/// The host socket of session `id` in `home`.
+pub fn socket_path(home: &Path, id: &str) -> PathBuf {
+    socket_dir(home).join(&hex_sha256(id.as_bytes())[..12])
+}
+
+/// Lowercase hex SHA-256.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_path_follows_the_formula() {
+        let path = socket_path(Path::new("/tmp/agent-tty-home"), "session-01");
+        let h8 = &hex_sha256(b"/tmp/agent-tty-home")[..8];
+        let s12 = &hex_sha256(b"session-01")[..12];
+        assert_eq!(path, PathBuf::from(format!("/tmp/agent-tty/{h8}/{s12}")));
+        assert_eq!(path.to_string_lossy().len(), 36);
+    }
+
+    #[test]
+    fn known_sha256() {
+        assert_eq!(
+            hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_ids() {
+        for id in ["", ".", "..", "a/b", "a\\b"] {
+            let err = validate_session_id(id).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidSessionId, "{id}");
+        }
+        assert!(validate_session_id("01KMDQ9S6XFPBFZSKPGJCGN2KX").is_ok());
+    }
+}

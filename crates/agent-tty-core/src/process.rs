@@ -1,0 +1,160 @@
+//! Processes we do not own: liveness of a host or child by PID (a zombie counts as dead,
+//! and so does a PID reused by an unrelated program), signals, the members of a PTY
+//! session, and waiting for another process to exit without polling (pidfd).
+
+#![allow(unsafe_code)]
+
+use std::time::Duration;
+
+/// Outcome of a liveness probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    /// Running (or a zombie-free process we may not signal).
+    Alive,
+    /// Gone, or a zombie nobody reaped.
+    Dead,
+}
+
+/// Whether `pid` names a live (non-zombie) process. `EPERM` means alive but not ours.
+pub fn liveness(pid: u32) -> Liveness {
+    let Ok(pid_t) = i32::try_from(pid) else { return Liveness::Dead };
+    if pid_t <= 0 {
+        return Liveness::Dead;
+    }
+    // SAFETY: kill with signal 0 only checks for existence and permission.
+    let rc = unsafe { libc::kill(pid_t, 0) };
+    if rc != 0 {
+        let errno = std::io::Error::last_os_error().raw_os_error();
+        return if errno == Some(libc::EPERM) { Liveness::Alive } else { Liveness::Dead };
+    }
+    match proc_state(pid) {
+        Some('Z' | 'X') => Liveness::Dead,
+        _ => Liveness::Alive,
+    }
+}
+
+/// Whether `pid` is a live agent-tty host of `session_id`. On Linux the command line must
+/// name `_host` and the session, so a recycled PID does not keep a dead session "running".
+pub fn host_is_alive(pid: u32, session_id: &str) -> bool {
+    if liveness(pid) == Liveness::Dead {
+        return false;
+    }
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmdline) => {
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            let has = |needle: &[u8]| args.iter().any(|a| *a == needle);
+            has(b"_host") && has(session_id.as_bytes())
+        }
+        // No /proc (not Linux) or no permission: trust the signal probe.
+        Err(_) => true,
+    }
+}
+
+/// The one-letter state from `/proc/<pid>/stat`, when available.
+fn proc_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// The session id (`sid`) of `pid` from `/proc/<pid>/stat`.
+fn proc_session(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command: state ppid pgrp session …
+    stat.rsplit_once(')')?.1.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Sends `signal` to `pid`; a vanished process is not an error.
+pub fn signal(pid: u32, signal: i32) -> std::io::Result<()> {
+    let pid = i32::try_from(pid).map_err(|_| std::io::Error::from_raw_os_error(libc::ESRCH))?;
+    // SAFETY: plain kill(2) on a positive pid.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        return Ok(());
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::ESRCH) { Ok(()) } else { Err(err) }
+}
+
+/// Every live process whose session id is `sid` (the PTY child is its session leader, so
+/// this is the shell plus all its jobs and their children, whatever their process group).
+pub fn session_members(sid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| proc_session(pid) == Some(sid) && !matches!(proc_state(pid), Some('Z' | 'X')))
+        .collect()
+}
+
+/// Sends `signal` to every member of session `sid`, and to its process group as a
+/// fallback where `/proc` is unavailable.
+pub fn signal_session(sid: u32, sig: i32) {
+    for pid in session_members(sid) {
+        let _ = signal(pid, sig);
+    }
+    if let Ok(pgid) = i32::try_from(sid) {
+        // SAFETY: killpg on the session leader's group; errors (no such group) are ignored.
+        unsafe { libc::killpg(pgid, sig) };
+    }
+}
+
+/// Blocks until `pid` exits (is dead or a zombie) or `timeout` passes; true if it exited.
+/// Uses a pidfd, so it is woken by the exit itself rather than polling.
+pub fn wait_for_exit(pid: u32, timeout: Duration) -> bool {
+    if liveness(pid) == Liveness::Dead {
+        return true;
+    }
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::c_int, 0) };
+    if fd < 0 {
+        return liveness(pid) == Liveness::Dead;
+    }
+    let fd = fd as libc::c_int;
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd; the fd is closed right after.
+    let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+    // SAFETY: fd came from pidfd_open above and is closed once.
+    unsafe { libc::close(fd) };
+    ready > 0 || liveness(pid) == Liveness::Dead
+}
+
+/// A signal number from its `SIG…` name, for the names `signal` accepts.
+pub fn signal_number(name: &str) -> Option<i32> {
+    Some(match name {
+        "SIGTERM" => libc::SIGTERM,
+        "SIGINT" => libc::SIGINT,
+        "SIGKILL" => libc::SIGKILL,
+        "SIGHUP" => libc::SIGHUP,
+        "SIGUSR1" => libc::SIGUSR1,
+        "SIGUSR2" => libc::SIGUSR2,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_process_is_alive_and_reaped_child_is_dead() {
+        assert_eq!(liveness(std::process::id()), Liveness::Alive);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        assert!(wait_for_exit(pid, Duration::from_secs(5)));
+        assert_eq!(liveness(pid), Liveness::Dead, "an unreaped zombie counts as dead");
+        child.wait().unwrap();
+        assert_eq!(liveness(0), Liveness::Dead);
+    }
+
+    #[test]
+    fn a_plain_process_is_not_a_host() {
+        assert!(!host_is_alive(std::process::id(), "01ABC"));
+    }
+
+    #[test]
+    fn wait_for_exit_times_out_on_a_live_process() {
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        assert!(!wait_for_exit(child.id(), Duration::from_millis(20)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}

@@ -1,0 +1,68 @@
+//! Reconciliation: turning the manifest of a session whose host died into a terminal
+//! status. Run by `list`, `inspect` (after the host proved unreachable), `destroy` and
+//! `create`. A session still starting (`running`, no host PID yet, created moments ago)
+//! is left alone, so a concurrent `list` never fails a session being created.
+
+use crate::error::Result;
+use crate::manifest::{FailureOrigin, SessionRecord, Status};
+use crate::paths::SessionPaths;
+use crate::process;
+
+/// How long a `running` session may go without a host PID before it counts as dead.
+pub const STARTUP_GRACE_MS: u64 = 10_000;
+
+/// Reconciles one session; returns the (possibly updated) record, `None` if absent.
+pub fn reconcile(paths: &SessionPaths) -> Result<Option<SessionRecord>> {
+    let Some(mut record) = SessionRecord::read(&paths.manifest)? else { return Ok(None) };
+    if record.status.is_terminal() || host_may_be_alive(&record) {
+        return Ok(Some(record));
+    }
+    if let Some(child) = record.child_pid {
+        if process::liveness(child) == process::Liveness::Alive {
+            process::signal_session(child, libc::SIGKILL);
+            let _ = process::signal(child, libc::SIGKILL);
+        }
+    }
+    mark_dead(&mut record);
+    record.write(&paths.manifest)?;
+    let _ = std::fs::remove_file(&paths.socket);
+    Ok(Some(record))
+}
+
+fn host_may_be_alive(record: &SessionRecord) -> bool {
+    match record.host_pid {
+        Some(pid) => process::host_is_alive(pid, &record.session_id),
+        None => {
+            let created = crate::time::parse_iso(&record.created_at).unwrap_or(0);
+            record.status == Status::Running
+                && crate::time::now_ms().saturating_sub(created) < STARTUP_GRACE_MS
+        }
+    }
+}
+
+fn mark_dead(record: &mut SessionRecord) {
+    let (status, reason, origin) = match record.status {
+        Status::Running => {
+            let reason = match record.host_pid {
+                Some(pid) => format!("host process died unexpectedly (pid: {pid})"),
+                None => "host process died unexpectedly".to_string(),
+            };
+            (Status::Failed, Some(reason), Some(FailureOrigin::HostDeath))
+        }
+        Status::Exiting => (Status::Exited, None, None),
+        Status::Destroying => (Status::Destroyed, None, None),
+        other => (
+            Status::Failed,
+            Some(format!("unexpected pre-reconcile status: {}", other.as_str())),
+            Some(FailureOrigin::Unknown),
+        ),
+    };
+    record.status = status;
+    if reason.is_some() {
+        record.failure_reason = reason;
+        record.failure_origin = origin;
+    }
+    record.host_pid = None;
+    record.child_pid = None;
+    record.touch();
+}

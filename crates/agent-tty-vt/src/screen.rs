@@ -1,0 +1,268 @@
+//! The live terminal screen: PTY output bytes in, visible text, cursor, modes
+//! and query answers out.
+//!
+//! [`Screen`] wraps an `alacritty_terminal` emulator and a single, persistent
+//! escape-sequence parser (so sequences split across [`Screen::feed`] calls
+//! work). No emulator type appears in the public API.
+//!
+//! Time is never read from a clock: synchronized output (DEC mode 2026) is
+//! timed purely from the `now_ms` values passed to [`Screen::feed`], which
+//! makes replay deterministic.
+
+mod replies;
+
+use std::time::Duration;
+
+use alacritty_terminal::Term;
+use alacritty_terminal::grid::Dimensions;
+use alacritty_terminal::index::Line;
+use alacritty_terminal::term::cell::Flags;
+use alacritty_terminal::term::{Config, TermMode};
+use alacritty_terminal::vte::ansi::{Processor, Timeout};
+
+use replies::{Listener, ReplyQueue};
+
+/// Default number of scrollback lines kept above the visible area.
+pub const SCROLLBACK_LINES: usize = 10_000;
+
+/// Smallest supported width; narrower sizes are clamped up to this.
+const MIN_COLS: u16 = 2;
+/// Smallest supported height; shorter sizes are clamped up to this.
+const MIN_ROWS: u16 = 1;
+
+/// Terminal dimensions as the emulator wants them.
+struct Size {
+    cols: u16,
+    rows: u16,
+}
+
+impl Size {
+    fn clamped(cols: u16, rows: u16) -> Self {
+        Self {
+            cols: cols.max(MIN_COLS),
+            rows: rows.max(MIN_ROWS),
+        }
+    }
+}
+
+impl Dimensions for Size {
+    fn total_lines(&self) -> usize {
+        usize::from(self.rows)
+    }
+
+    fn screen_lines(&self) -> usize {
+        usize::from(self.rows)
+    }
+
+    fn columns(&self) -> usize {
+        usize::from(self.cols)
+    }
+}
+
+/// Synchronized-update timer for the parser, driven by the caller's `now_ms`.
+///
+/// The parser only tells it "arm for `duration`" / "disarm"; it cannot see
+/// the time. Each arm bumps `arms`, and [`Screen`] turns a new arm into an
+/// absolute deadline using the `now_ms` of the feed in which it happened.
+#[derive(Debug, Default)]
+struct SyncTimer {
+    pending: bool,
+    arms: u64,
+    duration_ms: u64,
+}
+
+impl Timeout for SyncTimer {
+    fn set_timeout(&mut self, duration: Duration) {
+        self.pending = true;
+        self.arms = self.arms.wrapping_add(1);
+        self.duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+    }
+
+    fn clear_timeout(&mut self) {
+        self.pending = false;
+    }
+
+    fn pending_timeout(&self) -> bool {
+        // Expiry is enforced by `Screen::feed`, never by the parser itself:
+        // reporting "expired" here would desynchronise the parser's buffer.
+        self.pending
+    }
+}
+
+/// A live terminal screen fed with PTY output.
+pub struct Screen {
+    term: Term<Listener>,
+    parser: Processor<SyncTimer>,
+    queue: ReplyQueue,
+    replies: Vec<u8>,
+    /// Absolute deadline (in `now_ms` units) of the pending synchronized update.
+    sync_deadline: Option<u64>,
+    /// `SyncTimer::arms` already turned into `sync_deadline`.
+    seen_arms: u64,
+}
+
+impl Screen {
+    /// A blank `cols` × `rows` screen with [`SCROLLBACK_LINES`] of scrollback.
+    ///
+    /// Sizes are clamped to at least 2 columns and 1 row.
+    pub fn new(cols: u16, rows: u16) -> Screen {
+        Screen::with_scrollback(cols, rows, SCROLLBACK_LINES)
+    }
+
+    /// A blank `cols` × `rows` screen keeping `scrollback` lines of history.
+    ///
+    /// Sizes are clamped to at least 2 columns and 1 row.
+    pub fn with_scrollback(cols: u16, rows: u16, scrollback: usize) -> Screen {
+        let queue = ReplyQueue::default();
+        let config = Config {
+            scrolling_history: scrollback,
+            ..Config::default()
+        };
+        let term = Term::new(
+            config,
+            &Size::clamped(cols, rows),
+            Listener::new(queue.clone()),
+        );
+        Screen {
+            term,
+            parser: Processor::new(),
+            queue,
+            replies: Vec::new(),
+            sync_deadline: None,
+            seen_arms: 0,
+        }
+    }
+
+    /// Feed PTY output received at time `now_ms` (any monotonic millisecond clock).
+    ///
+    /// If a synchronized update is pending and `now_ms` has reached its
+    /// deadline, the update is force-ended before `bytes` are processed.
+    pub fn feed(&mut self, bytes: &[u8], now_ms: u64) {
+        if self
+            .sync_deadline
+            .is_some_and(|deadline| now_ms >= deadline)
+        {
+            self.stop_sync();
+        }
+        self.parser.advance(&mut self.term, bytes);
+        self.track_sync(now_ms);
+        self.collect_replies();
+    }
+
+    /// Drain the bytes the program expects back (answers to its queries), in order.
+    pub fn take_replies(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.replies)
+    }
+
+    /// Resize to `cols` × `rows` (clamped to at least 2 × 1); content reflows.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.term.resize(Size::clamped(cols, rows));
+    }
+
+    /// Current size as `(cols, rows)`.
+    pub fn size(&self) -> (u16, u16) {
+        (
+            to_u16(self.term.columns()),
+            to_u16(self.term.screen_lines()),
+        )
+    }
+
+    /// Cursor position as `(row, col)`, 0-based within the visible area.
+    pub fn cursor(&self) -> (u16, u16) {
+        let point = self.term.grid().cursor.point;
+        let row = u16::try_from(point.line.0.max(0)).unwrap_or(u16::MAX);
+        (row, to_u16(point.column.0))
+    }
+
+    /// The text of every visible row, top to bottom, trailing spaces trimmed.
+    ///
+    /// Wide characters occupy one `char` (their spacer cells are skipped),
+    /// zero-width characters follow their base character, and a tab stored in
+    /// a cell is rendered as a space so columns stay aligned.
+    pub fn visible_lines(&self) -> Vec<String> {
+        let grid = self.term.grid();
+        let rows = grid.screen_lines();
+        let spacer = Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER;
+        let mut lines = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let mut text = String::with_capacity(grid.columns());
+            let line = Line(i32::try_from(row).unwrap_or(i32::MAX));
+            for cell in &grid[line] {
+                if cell.flags.intersects(spacer) {
+                    continue;
+                }
+                text.push(if cell.c == '\t' { ' ' } else { cell.c });
+                if let Some(zero_width) = cell.zerowidth() {
+                    text.extend(zero_width);
+                }
+            }
+            text.truncate(text.trim_end_matches(' ').len());
+            lines.push(text);
+        }
+        lines
+    }
+
+    /// Whether the alternate screen buffer is active.
+    pub fn is_alt_screen(&self) -> bool {
+        self.term.mode().contains(TermMode::ALT_SCREEN)
+    }
+
+    /// If a synchronized update (DEC mode 2026) is pending, the `now_ms` at
+    /// which it must be force-ended (150 ms after it was last begun).
+    pub fn sync_deadline(&self) -> Option<u64> {
+        self.sync_deadline
+    }
+
+    /// Force-end a pending synchronized update, applying its buffered output.
+    ///
+    /// Call before reading the screen if [`Screen::sync_deadline`] is `Some`.
+    /// Does nothing when no update is pending.
+    pub fn end_sync(&mut self) {
+        if self.sync_deadline.is_some() {
+            self.stop_sync();
+            self.collect_replies();
+        }
+    }
+
+    fn stop_sync(&mut self) {
+        self.parser.stop_sync(&mut self.term);
+        self.sync_deadline = None;
+        self.seen_arms = self.parser.sync_timeout().arms;
+    }
+
+    /// Turn parser timer changes into an absolute deadline.
+    fn track_sync(&mut self, now_ms: u64) {
+        let timer = self.parser.sync_timeout();
+        if !timer.pending {
+            self.sync_deadline = None;
+        } else if timer.arms != self.seen_arms {
+            self.seen_arms = timer.arms;
+            self.sync_deadline = Some(now_ms.saturating_add(timer.duration_ms));
+        }
+    }
+
+    fn collect_replies(&mut self) {
+        let (cols, rows) = self.size();
+        self.queue
+            .drain_into(&mut self.replies, self.term.colors(), cols, rows);
+    }
+}
+
+impl std::fmt::Debug for Screen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Screen")
+            .field("size", &self.size())
+            .field("cursor", &self.cursor())
+            .field("alt_screen", &self.is_alt_screen())
+            .field("sync_deadline", &self.sync_deadline)
+            .field("pending_replies", &self.replies.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn to_u16(value: usize) -> u16 {
+    u16::try_from(value).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests;

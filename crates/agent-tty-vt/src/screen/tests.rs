@@ -1,0 +1,262 @@
+//! Unit tests for [`Screen`]: text, cursor, resize, alt screen, query answers,
+//! synchronized output and wide characters.
+
+use super::replies::default_color;
+use super::*;
+
+fn screen_with(cols: u16, rows: u16, bytes: &[u8]) -> Screen {
+    let mut screen = Screen::new(cols, rows);
+    screen.feed(bytes, 0);
+    screen
+}
+
+fn reply(bytes: &[u8]) -> Vec<u8> {
+    screen_with(80, 24, bytes).take_replies()
+}
+
+#[test]
+fn screen_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Screen>();
+}
+
+#[test]
+fn text_lands_in_visible_lines() {
+    let screen = screen_with(20, 3, b"hello   ");
+    assert_eq!(screen.visible_lines(), vec!["hello", "", ""]);
+    assert_eq!(screen.size(), (20, 3));
+}
+
+#[test]
+fn cursor_after_output() {
+    let screen = screen_with(20, 5, b"abc\r\nde");
+    assert_eq!(screen.cursor(), (1, 2));
+    let screen = screen_with(20, 5, b"\x1b[3;7H");
+    assert_eq!(screen.cursor(), (2, 6));
+}
+
+#[test]
+fn carriage_return_and_line_feed() {
+    let screen = screen_with(20, 4, b"one\r\ntwo\rT\nx");
+    assert_eq!(screen.visible_lines(), vec!["one", "Two", " x", ""]);
+    assert_eq!(screen.cursor(), (2, 2));
+}
+
+#[test]
+fn output_scrolls_off_the_top() {
+    let screen = screen_with(10, 2, b"1\r\n2\r\n3");
+    assert_eq!(screen.visible_lines(), vec!["2", "3"]);
+    assert_eq!(screen.cursor(), (1, 1));
+}
+
+#[test]
+fn long_lines_wrap() {
+    let screen = screen_with(4, 3, b"abcdefg");
+    assert_eq!(screen.visible_lines(), vec!["abcd", "efg", ""]);
+}
+
+#[test]
+fn tabs_render_as_spaces() {
+    let screen = screen_with(20, 1, b"a\tb");
+    assert_eq!(screen.visible_lines(), vec!["a       b"]);
+}
+
+#[test]
+fn resize_changes_size_and_keeps_text() {
+    let mut screen = screen_with(20, 4, b"hello\r\nworld");
+    screen.resize(30, 6);
+    assert_eq!(screen.size(), (30, 6));
+    let lines = screen.visible_lines();
+    assert_eq!(lines.len(), 6);
+    assert!(lines.iter().any(|l| l == "hello"), "{lines:?}");
+    screen.resize(0, 0);
+    assert_eq!(screen.size(), (2, 1));
+    assert_eq!(screen.visible_lines().len(), 1);
+}
+
+#[test]
+fn alt_screen_on_and_off() {
+    let mut screen = screen_with(20, 3, b"main");
+    assert!(!screen.is_alt_screen());
+    screen.feed(b"\x1b[?1049h\x1b[Halt", 1);
+    assert!(screen.is_alt_screen());
+    assert_eq!(screen.visible_lines(), vec!["alt", "", ""]);
+    screen.feed(b"\x1b[?1049l", 2);
+    assert!(!screen.is_alt_screen());
+    assert_eq!(screen.visible_lines(), vec!["main", "", ""]);
+}
+
+#[test]
+fn device_status_report() {
+    assert_eq!(reply(b"\x1b[5n"), b"\x1b[0n");
+}
+
+#[test]
+fn cursor_position_report_is_one_based() {
+    assert_eq!(reply(b"ab\r\ncde\x1b[6n"), b"\x1b[2;4R");
+}
+
+#[test]
+fn primary_device_attributes() {
+    assert_eq!(reply(b"\x1b[c"), b"\x1b[?6c");
+}
+
+#[test]
+fn osc_11_background_both_terminators() {
+    assert_eq!(reply(b"\x1b]11;?\x07"), b"\x1b]11;rgb:1e1e/1e1e/2e2e\x07");
+    assert_eq!(
+        reply(b"\x1b]11;?\x1b\\"),
+        b"\x1b]11;rgb:1e1e/1e1e/2e2e\x1b\\"
+    );
+}
+
+#[test]
+fn osc_10_foreground_both_terminators() {
+    assert_eq!(reply(b"\x1b]10;?\x07"), b"\x1b]10;rgb:cdcd/d6d6/f4f4\x07");
+    assert_eq!(
+        reply(b"\x1b]10;?\x1b\\"),
+        b"\x1b]10;rgb:cdcd/d6d6/f4f4\x1b\\"
+    );
+}
+
+#[test]
+fn osc_4_answers_from_xterm_palette() {
+    assert_eq!(reply(b"\x1b]4;1;?\x07"), b"\x1b]4;1;rgb:cdcd/0000/0000\x07");
+    assert_eq!(
+        reply(b"\x1b]4;196;?\x1b\\"),
+        b"\x1b]4;196;rgb:ffff/0000/0000\x1b\\"
+    );
+    assert_eq!(
+        reply(b"\x1b]4;232;?\x07"),
+        b"\x1b]4;232;rgb:0808/0808/0808\x07"
+    );
+    assert_eq!(
+        default_color(16),
+        alacritty_terminal::vte::ansi::Rgb { r: 0, g: 0, b: 0 }
+    );
+}
+
+#[test]
+fn program_set_colour_wins() {
+    let bytes = b"\x1b]11;rgb:12/34/56\x07";
+    let mut screen = screen_with(80, 24, bytes);
+    screen.feed(b"\x1b]11;?\x07", 1);
+    assert_eq!(screen.take_replies(), b"\x1b]11;rgb:1212/3434/5656\x07");
+}
+
+#[test]
+fn text_area_size_in_pixels() {
+    assert_eq!(reply(b"\x1b[14t"), b"\x1b[4;384;640t");
+    assert_eq!(reply(b"\x1b[18t"), b"\x1b[8;24;80t");
+}
+
+#[test]
+fn replies_are_ordered_and_drained() {
+    let mut screen = screen_with(80, 24, b"\x1b[5n\x1b]11;?\x07\x1b[6n");
+    let expected: &[u8] = b"\x1b[0n\x1b]11;rgb:1e1e/1e1e/2e2e\x07\x1b[1;1R";
+    assert_eq!(screen.take_replies(), expected);
+    assert!(screen.take_replies().is_empty());
+}
+
+#[test]
+fn cpr_split_across_feeds() {
+    let mut screen = screen_with(80, 24, b"xy\x1b[");
+    assert!(screen.take_replies().is_empty());
+    screen.feed(b"6n", 1);
+    assert_eq!(screen.take_replies(), b"\x1b[1;3R");
+}
+
+#[test]
+fn osc_11_split_across_feeds() {
+    let mut screen = screen_with(80, 24, b"\x1b]11");
+    screen.feed(b";?\x1b", 1);
+    screen.feed(b"\\after", 2);
+    assert_eq!(screen.take_replies(), b"\x1b]11;rgb:1e1e/1e1e/2e2e\x1b\\");
+    assert_eq!(screen.visible_lines()[0], "after");
+}
+
+#[test]
+fn sync_block_ended_by_reset() {
+    let mut screen = Screen::new(20, 3);
+    screen.feed(b"\x1b[?2026hhidden", 1000);
+    assert_eq!(screen.sync_deadline(), Some(1150));
+    assert_eq!(screen.visible_lines()[0], "");
+    screen.feed(b" text\x1b[?2026l", 1010);
+    assert_eq!(screen.sync_deadline(), None);
+    assert_eq!(screen.visible_lines()[0], "hidden text");
+}
+
+#[test]
+fn sync_block_ended_by_timeout_on_feed() {
+    let mut screen = Screen::new(20, 3);
+    screen.feed(b"\x1b[?2026hframe", 1000);
+    screen.feed(b"!", 1149);
+    assert_eq!(screen.visible_lines()[0], "");
+    assert_eq!(screen.sync_deadline(), Some(1150));
+    screen.feed(b"", 1150);
+    assert_eq!(screen.sync_deadline(), None);
+    assert_eq!(screen.visible_lines()[0], "frame!");
+    screen.feed(b" more", 1151);
+    assert_eq!(screen.visible_lines()[0], "frame! more");
+}
+
+#[test]
+fn sync_block_replies_wait_for_the_block() {
+    let mut screen = Screen::new(20, 3);
+    screen.feed(b"\x1b[?2026h\x1b[6n", 0);
+    assert!(screen.take_replies().is_empty());
+    screen.feed(b"\x1b[?2026l", 5);
+    assert_eq!(screen.take_replies(), b"\x1b[1;1R");
+}
+
+#[test]
+fn sync_block_force_ended() {
+    let mut screen = Screen::new(20, 3);
+    screen.end_sync();
+    screen.feed(b"\x1b[?2026hdraw\x1b[6n", 7);
+    assert_eq!(screen.sync_deadline(), Some(157));
+    screen.end_sync();
+    assert_eq!(screen.sync_deadline(), None);
+    assert_eq!(screen.visible_lines()[0], "draw");
+    assert_eq!(screen.take_replies(), b"\x1b[1;5R");
+}
+
+#[test]
+fn sync_block_restarted_extends_deadline() {
+    let mut screen = Screen::new(20, 3);
+    screen.feed(b"\x1b[?2026ha\x1b[?2026lb\x1b[?2026hc", 10);
+    assert_eq!(screen.visible_lines()[0], "ab");
+    assert_eq!(screen.sync_deadline(), Some(160));
+    screen.feed(b"\x1b[?2026hd", 100);
+    assert_eq!(screen.sync_deadline(), Some(250));
+    screen.feed(b"", 200);
+    assert_eq!(screen.visible_lines()[0], "ab");
+    screen.feed(b"", 250);
+    assert_eq!(screen.visible_lines()[0], "abcd");
+}
+
+#[test]
+fn wide_chars_produce_the_right_text() {
+    let screen = screen_with(10, 2, "日本 ok".as_bytes());
+    assert_eq!(screen.visible_lines(), vec!["日本 ok", ""]);
+    assert_eq!(screen.cursor(), (0, 7));
+}
+
+#[test]
+fn wide_char_wrapping_at_line_end() {
+    let screen = screen_with(5, 2, "abcd日".as_bytes());
+    assert_eq!(screen.visible_lines(), vec!["abcd", "日"]);
+}
+
+#[test]
+fn zero_width_chars_follow_their_base() {
+    let screen = screen_with(10, 1, "e\u{301}x".as_bytes());
+    assert_eq!(screen.visible_lines(), vec!["e\u{301}x"]);
+}
+
+#[test]
+fn scrollback_option_is_accepted() {
+    let mut screen = Screen::with_scrollback(10, 2, 0);
+    screen.feed(b"1\r\n2\r\n3", 0);
+    assert_eq!(screen.visible_lines(), vec!["2", "3"]);
+}

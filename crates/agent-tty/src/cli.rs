@@ -1,0 +1,259 @@
+//! The command line, as data only: global options (which must precede the subcommand)
+//! and one struct per subcommand. Numbers that agent-tty 0.5.0 parses leniently arrive
+//! as strings and are validated by the commands, so their errors carry the contract's
+//! codes and messages.
+
+use clap::{Args, Parser, Subcommand};
+
+const BANNER: &str = "Coding agents: read the agent-tty skill before using this tool: `agent-tty skills get agent-tty`.";
+const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command takes --json for a machine-readable envelope.";
+
+/// A real, long-lived terminal an agent can drive, with reviewable evidence.
+#[derive(Debug, Parser)]
+#[command(name = "agent-tty", before_help = BANNER, after_help = AFTER, max_term_width = 100)]
+#[command(disable_version_flag = true, subcommand_required = true, arg_required_else_help = true)]
+pub struct Cli {
+    /// State root (default: $AGENT_TTY_HOME, else ~/.agent-tty).
+    #[arg(long, value_name = "PATH")]
+    pub home: Option<String>,
+    /// Log level: debug, info, warn or error.
+    #[arg(long, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// Strip ANSI escape sequences from human output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Renderer: ghostty-web or libghostty-vt (accepted for compatibility).
+    #[arg(long, value_name = "NAME")]
+    pub renderer: Option<String>,
+    /// Default render profile for screenshots and video.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Accepted and validated for compatibility; unused.
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a new session: a program on its own PTY, served by a detached host.
+    Create(CreateArgs),
+    /// List sessions of this Home (active ones unless --all), oldest first.
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show a session's record, event-log counters and host details.
+    Inspect(IdArgs),
+    /// End a session (its files stay; see gc).
+    Destroy(DestroyArgs),
+    /// Print version information.
+    Version(JsonArgs),
+    /// Type a shell command and (by default) wait until it finished.
+    Run(RunArgs),
+    /// Type text into the session, as is.
+    Type(TypeArgs),
+    /// Paste text (wrapped in bracketed-paste markers).
+    Paste(TextArgs),
+    /// Send named keys (Enter, ctrl+c, shift+Up, F5, …).
+    SendKeys(SendKeysArgs),
+    /// Add a marker event to the event log.
+    Mark(MarkArgs),
+    /// Resize the terminal.
+    Resize(ResizeArgs),
+    /// Send a signal to the session's program.
+    Signal(SignalArgs),
+    /// Wait for the program to exit (--exit) or for output to go quiet (--idle-ms).
+    Wait(WaitArgs),
+    /// Internal: the session host.
+    #[command(name = "_host", hide = true)]
+    Host(HostArgs),
+}
+
+/// Only `--json`.
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print a JSON envelope.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A session id and `--json`.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// Session id.
+    pub session_id: String,
+    /// Print a JSON envelope.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct CreateArgs {
+    /// Terminal columns.
+    #[arg(long)]
+    pub cols: Option<String>,
+    /// Terminal rows.
+    #[arg(long)]
+    pub rows: Option<String>,
+    /// Shell to run when no command is given (default: $SHELL, else /bin/sh).
+    #[arg(long)]
+    pub shell: Option<String>,
+    /// Legacy alias of --shell (wins when both are given).
+    #[arg(long, hide = true)]
+    pub command: Option<String>,
+    /// Working directory (default: the current one).
+    #[arg(long)]
+    pub cwd: Option<String>,
+    /// Extra environment, KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// TERM for the program.
+    #[arg(long, default_value = "xterm-256color")]
+    pub term: String,
+    /// A name for the session.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// End the session after this long without activity (0 = never).
+    #[arg(long)]
+    pub idle_timeout_ms: Option<String>,
+    /// Print a JSON envelope.
+    #[arg(long)]
+    pub json: bool,
+    /// The program and its arguments (after `--`).
+    #[arg(last = true)]
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct ListArgs {
+    /// Include exited, failed and destroyed sessions.
+    #[arg(long)]
+    pub all: bool,
+    /// Print a JSON envelope.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct DestroyArgs {
+    pub session_id: String,
+    /// Kill the program and its host instead of asking the host to shut down.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct RunArgs {
+    pub session_id: String,
+    /// Shell text to run.
+    pub command: Option<String>,
+    /// Read the command from a file.
+    #[arg(long)]
+    pub file: Option<String>,
+    /// How long to wait for completion, in ms (default 30000).
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// Do not wait for the command to finish.
+    #[arg(long)]
+    pub no_wait: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct TextArgs {
+    pub session_id: String,
+    /// The text.
+    pub text: Option<String>,
+    /// Read the text from a file.
+    #[arg(long)]
+    pub file: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct TypeArgs {
+    #[command(flatten)]
+    pub text: TextArgs,
+    /// Append a newline (LF) to the text.
+    #[arg(long)]
+    pub append_newline: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct SendKeysArgs {
+    pub session_id: String,
+    /// Key names, e.g. Enter ctrl+c shift+Tab.
+    #[arg(required = true)]
+    pub keys: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct MarkArgs {
+    pub session_id: String,
+    /// The label (may be empty).
+    pub label: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct ResizeArgs {
+    pub session_id: String,
+    /// New columns.
+    #[arg(long, required = true)]
+    pub cols: String,
+    /// New rows.
+    #[arg(long, required = true)]
+    pub rows: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct SignalArgs {
+    pub session_id: String,
+    /// SIGTERM, SIGINT, SIGKILL, SIGHUP, SIGUSR1 or SIGUSR2.
+    pub signal: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct WaitArgs {
+    pub session_id: String,
+    /// Wait until the program exits.
+    #[arg(long)]
+    pub exit: bool,
+    /// Wait until there has been no output for this many ms.
+    #[arg(long)]
+    pub idle_ms: Option<String>,
+    /// Give up after this many ms (default 600000; 0 = never).
+    #[arg(long)]
+    pub timeout: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct HostArgs {
+    pub session_id: String,
+}

@@ -1,0 +1,95 @@
+//! Dispatch: one file per subcommand, each with a `run` that returns an [`Outcome`].
+
+mod create;
+mod destroy;
+mod input;
+mod inspect;
+mod list;
+mod send_keys;
+mod session_ops;
+mod version;
+mod wait;
+
+use std::ffi::OsString;
+
+use agent_tty_core::Result;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::output::Outcome;
+
+/// The envelope's `command` for a parsed command.
+pub fn name(command: &Command) -> &'static str {
+    match command {
+        Command::Create(_) => "create",
+        Command::List(_) => "list",
+        Command::Inspect(_) => "inspect",
+        Command::Destroy(_) => "destroy",
+        Command::Version(_) => "version",
+        Command::Run(_) => "run",
+        Command::Type(_) => "type",
+        Command::Paste(_) => "paste",
+        Command::SendKeys(_) => "send-keys",
+        Command::Mark(_) => "mark",
+        Command::Resize(_) => "resize",
+        Command::Signal(_) => "signal",
+        Command::Wait(_) => "wait",
+        Command::Host(_) => "_host",
+    }
+}
+
+const NAMES: [&str; 14] = [
+    "create", "list", "ls", "inspect", "destroy", "version", "run", "type", "paste", "send-keys", "mark",
+    "resize", "signal", "wait",
+];
+
+/// The envelope's `command` for a command line that did not parse: the first word that
+/// names a command, else `agent-tty`.
+pub fn name_from_args(args: &[OsString]) -> String {
+    let word = args.iter().skip(1).filter_map(|a| a.to_str()).find(|a| NAMES.contains(a));
+    match word {
+        Some("ls") => "list".to_string(),
+        Some(word) => word.to_string(),
+        None => "agent-tty".to_string(),
+    }
+}
+
+/// Whether the command asked for a JSON envelope.
+pub fn wants_json(command: &Command) -> bool {
+    match command {
+        Command::Create(a) => a.json,
+        Command::List(a) => a.json,
+        Command::Inspect(a) => a.json,
+        Command::Destroy(a) => a.json,
+        Command::Version(a) => a.json,
+        Command::Run(a) => a.json,
+        Command::Type(a) => a.text.json,
+        Command::Paste(a) => a.json,
+        Command::SendKeys(a) => a.json,
+        Command::Mark(a) => a.json,
+        Command::Resize(a) => a.json,
+        Command::Signal(a) => a.json,
+        Command::Wait(a) => a.json,
+        Command::Host(_) => false,
+    }
+}
+
+/// Runs one command.
+pub fn run(context: &Context, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Create(args) => create::run(context, args),
+        Command::List(args) => list::run(context, &args),
+        Command::Inspect(args) => inspect::run(context, &args.session_id),
+        Command::Destroy(args) => destroy::run(context, &args),
+        Command::Version(args) => Ok(version::run(args.json)),
+        Command::Run(args) => input::run_command(context, args),
+        Command::Type(args) => input::type_text(context, args),
+        Command::Paste(args) => input::paste(context, args),
+        Command::SendKeys(args) => send_keys::run(context, args),
+        Command::Mark(args) => session_ops::mark(context, args),
+        Command::Resize(args) => session_ops::resize(context, &args),
+        Command::Signal(args) => session_ops::signal(context, &args),
+        Command::Wait(args) => wait::run(context, &args),
+        Command::Host(_) => unreachable!("the host is started before dispatch"),
+    }
+}

@@ -1,0 +1,120 @@
+//! `agent-tty create`: validates the options in the contract's order, then hands the
+//! session to core, which starts the host and waits for its start-up report.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use agent_tty_core::create::{CreateOptions, create};
+use agent_tty_core::home::normalize;
+use agent_tty_core::{Error, ErrorCode, Result};
+use serde_json::{Map, Value, json};
+
+use crate::cli::CreateArgs;
+use crate::context::Context;
+use crate::numbers::{js_display, js_json, parse_int};
+use crate::output::Outcome;
+
+/// The largest accepted terminal dimension.
+const MAX_DIMENSION: i64 = 10_000;
+
+/// Runs `create`.
+pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
+    let env = parse_env(&args.env)?;
+    let idle_timeout_ms = idle_timeout(context, args.idle_timeout_ms.as_deref())?;
+    let shell = args.command.clone().or(args.shell.clone()).unwrap_or_else(default_shell);
+    if shell.is_empty() {
+        return Err(Error::invalid_input("--shell must not be empty."));
+    }
+    if args.term.is_empty() {
+        return Err(Error::invalid_input("--term must not be empty."));
+    }
+    if args.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(Error::invalid_input("--name must not be blank.").with("name", args.name.clone()));
+    }
+    let cols = dimension("cols", args.cols.as_deref(), 80)?;
+    let rows = dimension("rows", args.rows.as_deref(), 24)?;
+    if args.argv.iter().any(String::is_empty) {
+        return Err(Error::invalid_input("Command arguments after `--` must not be empty strings.")
+            .with("command", args.argv.clone()));
+    }
+    let cwd = match args.cwd.as_deref() {
+        Some("") => return Err(Error::new(ErrorCode::StorageReadError, "Working directory must be a non-empty string.")),
+        Some(dir) => normalize(Path::new(dir)),
+        None => std::env::current_dir().map_err(|e| Error::new(ErrorCode::StorageReadError, format!("Cannot read the current directory: {e}")))?,
+    };
+    let options = CreateOptions {
+        cols,
+        rows,
+        shell: normalize(Path::new(&shell)),
+        command: args.argv,
+        cwd,
+        env,
+        term: args.term,
+        name: args.name,
+        idle_timeout_ms,
+    };
+    let exe = std::env::current_exe().map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;
+    let record = create(&context.home, &options, &exe, Some(&context.registry_path()))?;
+    let mut result = Map::new();
+    result.insert("sessionId".into(), json!(record.session_id));
+    result.insert("createdAt".into(), json!(record.created_at));
+    result.insert("cols".into(), json!(record.creation_cols.unwrap_or(record.cols)));
+    result.insert("rows".into(), json!(record.creation_rows.unwrap_or(record.rows)));
+    result.insert("shell".into(), json!(record.shell.clone().unwrap_or_else(|| record.command[0].clone())));
+    if let Some(env) = record.env.as_ref().filter(|e| !e.is_empty()) {
+        result.insert("env".into(), json!(env));
+    }
+    if let Some(ms) = record.idle_timeout_ms.filter(|&ms| ms > 0) {
+        result.insert("idleTimeoutMs".into(), json!(ms));
+    }
+    let human = vec![format!("Session created: {}", record.session_id)];
+    Ok(Outcome::new(Value::Object(result), human))
+}
+
+fn default_shell() -> String {
+    std::env::var(agent_tty_core::env::SHELL).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into())
+}
+
+fn parse_env(entries: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut env = BTreeMap::new();
+    for entry in entries {
+        match entry.split_once('=') {
+            Some((key, value)) if !key.is_empty() => {
+                env.insert(key.to_string(), value.to_string());
+            }
+            _ => {
+                return Err(Error::invalid_input(format!("--env must use KEY=VALUE format, got: {entry}"))
+                    .with("env", entry.as_str()));
+            }
+        }
+    }
+    Ok(env)
+}
+
+fn idle_timeout(context: &Context, flag: Option<&str>) -> Result<u64> {
+    let Some(raw) = flag else { return Ok(context.config.idle_timeout_ms.unwrap_or(0)) };
+    let digits = raw.trim();
+    match digits.parse::<u64>() {
+        Ok(ms) if !digits.starts_with('+') => Ok(ms),
+        _ => Err(Error::invalid_input("--idle-timeout-ms must be a non-negative integer.")
+            .with("idleTimeoutMs", parse_int(raw).map_or(Value::Null, Value::from))),
+    }
+}
+
+fn dimension(name: &str, raw: Option<&str>, default: u16) -> Result<u16> {
+    let Some(raw) = raw else { return Ok(default) };
+    let value = parse_int(raw);
+    match value {
+        Some(v) if (1..=MAX_DIMENSION).contains(&v) => Ok(v as u16),
+        Some(v) if v > MAX_DIMENSION => Err(Error::new(
+            ErrorCode::InvalidDimensions,
+            format!("{name} must be a positive integer no larger than {MAX_DIMENSION}, got: {v}"),
+        )
+        .with(name, v)),
+        _ => Err(Error::new(
+            ErrorCode::InvalidDimensions,
+            format!("{name} must be a positive integer, got: {}", js_display(value)),
+        )
+        .with(name, js_json(value))),
+    }
+}

@@ -1,0 +1,141 @@
+//! `type`, `paste` and `run`: text from a positional argument or `--file`, validated
+//! first (so bad input is exit 2 even for a missing session), then sent to the host.
+
+use std::io::ErrorKind;
+use std::os::unix::fs::FileTypeExt;
+
+use agent_tty_core::session::{call, command_target};
+use agent_tty_core::{Error, ErrorCode, Result, client};
+use serde_json::{Value, json};
+
+use crate::cli::{RunArgs, TextArgs, TypeArgs};
+use crate::context::Context;
+use crate::numbers::parse_int;
+use crate::output::Outcome;
+
+/// Largest `--file` input.
+const MAX_FILE_BYTES: u64 = 10_000_000;
+
+/// Runs `type`.
+pub fn type_text(context: &Context, args: TypeArgs) -> Result<Outcome> {
+    let mut text = input_text("type", args.text.text.as_deref(), args.text.file.as_deref())?;
+    if args.append_newline {
+        text.push('\n');
+    }
+    let seq = send_text(context, &args.text.session_id, "type", text)?;
+    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Typed text into session at seq {seq}.")]))
+}
+
+/// Runs `paste`.
+pub fn paste(context: &Context, args: TextArgs) -> Result<Outcome> {
+    let text = input_text("paste", args.text.as_deref(), args.file.as_deref())?;
+    let seq = send_text(context, &args.session_id, "paste", text)?;
+    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Pasted text into session at seq {seq}.")]))
+}
+
+fn send_text(context: &Context, id: &str, method: &str, text: String) -> Result<u64> {
+    let paths = command_target(&context.home.path, id)?;
+    let reply = call(&paths, method, json!({ "text": text }), client::DEFAULT_TIMEOUT_MS)?;
+    seq_of(&reply)
+}
+
+/// The `seq` of a host reply, or `PROTOCOL_ERROR`.
+pub fn seq_of(reply: &Value) -> Result<u64> {
+    reply["seq"].as_u64().ok_or_else(|| protocol_error(reply))
+}
+
+/// A reply that does not have the expected shape.
+pub fn protocol_error(reply: &Value) -> Error {
+    Error::new(ErrorCode::ProtocolError, format!("Unexpected response from host: {reply}"))
+}
+
+/// Runs `run`.
+pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
+    let command = input_text("run", args.command.as_deref(), args.file.as_deref())?;
+    let timeout = match args.timeout.as_deref() {
+        None => 30_000,
+        Some(raw) => match parse_int(raw) {
+            Some(ms) if ms > 0 => ms as u64,
+            _ => {
+                return Err(Error::invalid_input("Timeout must be a positive integer in milliseconds")
+                    .with("timeout", raw));
+            }
+        },
+    };
+    let paths = command_target(&context.home.path, &args.session_id)?;
+    if args.no_wait {
+        let reply = call(&paths, "run", json!({ "command": command, "noWait": true }), 10_000)?;
+        let seq = seq_of(&reply)?;
+        let human = vec![format!("Command injected into session (seq={seq}).")];
+        return Ok(Outcome::new(json!({ "accepted": true, "seq": seq }), human));
+    }
+    let params = json!({ "command": command, "noWait": false, "timeoutMs": timeout });
+    let reply = call(&paths, "run", params, timeout + 10_000)?;
+    let (Some(completed), Some(timed_out), Some(seq), Some(duration), Some(marker)) = (
+        reply["completed"].as_bool(),
+        reply["timedOut"].as_bool(),
+        reply["seq"].as_u64(),
+        reply["durationMs"].as_u64(),
+        reply["marker"].as_str(),
+    ) else {
+        return Err(protocol_error(&reply));
+    };
+    let human = if completed {
+        format!("Command completed (seq={seq}, {duration}ms).")
+    } else if timed_out {
+        format!("Command timed out after {duration}ms (seq={seq}).")
+    } else {
+        String::new()
+    };
+    let result = json!({
+        "accepted": true, "completed": completed, "timedOut": timed_out,
+        "seq": seq, "durationMs": duration, "marker": marker,
+    });
+    Ok(Outcome::new(result, vec![human]))
+}
+
+/// The input text: exactly one of the positional argument and `--file`.
+fn input_text(command: &str, text: Option<&str>, file: Option<&str>) -> Result<String> {
+    let usage = format!("Usage: agent-tty {command} <session-id> [text] [--file <path>]");
+    match (text, file) {
+        (Some(text), Some(file)) => Err(Error::invalid_input(format!(
+            "Positional <text> argument and --file are mutually exclusive. {usage}"
+        ))
+        .with("text", text)
+        .with("file", file)),
+        (None, None) => Err(Error::invalid_input(format!(
+            "Missing input text. Provide either a positional <text> argument or --file <path>. {usage}"
+        ))),
+        (Some(""), None) => Err(Error::invalid_input("Text must not be empty.").with("text", "")),
+        (Some(text), None) => Ok(text.to_string()),
+        (None, Some(path)) => read_input_file(path),
+    }
+}
+
+fn read_input_file(path: &str) -> Result<String> {
+    let bad = |message: String| Error::invalid_input(message).with("file", path);
+    let meta = std::fs::symlink_metadata(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => bad(format!("Input file \"{path}\" was not found.")),
+        ErrorKind::PermissionDenied => bad(format!("Input file \"{path}\" is not readable.")),
+        _ => bad(format!("Failed to inspect input file \"{path}\".")),
+    })?;
+    let kind = meta.file_type();
+    if !kind.is_file() || kind.is_symlink() || kind.is_block_device() || kind.is_char_device() {
+        return Err(bad(format!(
+            "Input file \"{path}\" must be a regular file. Directories, symlinks, and device files are not supported."
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(bad(format!("Input file \"{path}\" exceeds the 10 MB limit for --file input."))
+            .with("sizeBytes", meta.len())
+            .with("maxSizeBytes", MAX_FILE_BYTES));
+    }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        ErrorKind::PermissionDenied => bad(format!("Input file \"{path}\" is not readable.")),
+        _ => bad(format!("Failed to read input file \"{path}\".")),
+    })?;
+    if bytes.is_empty() {
+        return Err(bad(format!("Input file \"{path}\" must not be empty.")));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
