@@ -47,7 +47,12 @@ pub struct CreateOptions {
 }
 
 /// Creates a session and returns its record once the host is serving it.
-pub fn create(home: &Home, options: &CreateOptions, host_exe: &Path, registry: Option<&Path>) -> Result<SessionRecord> {
+pub fn create(
+    home: &Home,
+    options: &CreateOptions,
+    host_exe: &Path,
+    registry: Option<&Path>,
+) -> Result<SessionRecord> {
     let id = crate::fsio::new_ulid();
     let paths = SessionPaths::new(&home.path, &id);
     let record = allocate(home, &paths, options)?;
@@ -56,19 +61,21 @@ pub fn create(home: &Home, options: &CreateOptions, host_exe: &Path, registry: O
         let _ = crate::registry::upsert(registry, &home.path);
     }
     match started {
-        Ok(()) => SessionRecord::read(&paths.manifest)?.ok_or_else(|| {
-            Error::internal(format!("Session \"{id}\" vanished while starting."))
-        }),
+        Ok(()) => SessionRecord::read(&paths.manifest)?
+            .ok_or_else(|| Error::internal(format!("Session \"{id}\" vanished while starting."))),
         Err(StartError::Refused(error)) => {
             let _ = std::fs::remove_dir_all(&paths.dir);
             Err(error)
         }
         Err(StartError::Timeout) => {
             let _ = crate::reconcile::reconcile(&paths);
-            Err(Error::new(ErrorCode::HostTimeout, format!("Timed out waiting for session \"{id}\" to become ready."))
-                .with("sessionId", id.as_str())
-                .with("sessionDirectory", paths.dir.display().to_string())
-                .with("causeCode", "HOST_TIMEOUT"))
+            Err(Error::new(
+                ErrorCode::HostTimeout,
+                format!("Timed out waiting for session \"{id}\" to become ready."),
+            )
+            .with("sessionId", id.as_str())
+            .with("sessionDirectory", paths.dir.display().to_string())
+            .with("causeCode", "HOST_TIMEOUT"))
         }
         Err(StartError::Died) => {
             let _ = crate::reconcile::reconcile(&paths);
@@ -108,11 +115,17 @@ fn validate_and_write(paths: &SessionPaths, options: &CreateOptions) -> Result<S
     }
     if !options.shell.is_file() {
         let shell = options.shell.display().to_string();
-        return Err(Error::invalid_input(format!("Shell path does not exist or is not accessible: {shell}"))
-            .with("shellPath", shell));
+        return Err(Error::invalid_input(format!(
+            "Shell path does not exist or is not accessible: {shell}"
+        ))
+        .with("shellPath", shell));
     }
     let shell = options.shell.display().to_string();
-    let command = if options.command.is_empty() { vec![shell.clone()] } else { options.command.clone() };
+    let command = if options.command.is_empty() {
+        vec![shell.clone()]
+    } else {
+        options.command.clone()
+    };
     let now = crate::time::now_iso();
     let record = SessionRecord {
         version: 1,
@@ -151,9 +164,17 @@ enum StartError {
     Died,
 }
 
-fn start_host(home: &Path, paths: &SessionPaths, options: &CreateOptions, host_exe: &Path) -> std::result::Result<(), StartError> {
-    let internal = |what: &str, e: std::io::Error| StartError::Refused(Error::internal(format!("{what}: {e}")));
-    let (read_end, write_end) = pipe().map_err(|e| internal("Cannot create the start-up pipe", e))?;
+fn start_host(
+    home: &Path,
+    paths: &SessionPaths,
+    options: &CreateOptions,
+    host_exe: &Path,
+) -> std::result::Result<(), StartError> {
+    let internal = |what: &str, e: std::io::Error| {
+        StartError::Refused(Error::internal(format!("{what}: {e}")))
+    };
+    let (read_end, write_end) =
+        pipe().map_err(|e| internal("Cannot create the start-up pipe", e))?;
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -181,13 +202,19 @@ fn start_host(home: &Path, paths: &SessionPaths, options: &CreateOptions, host_e
             Ok(())
         });
     }
-    command.spawn().map_err(|e| internal("Cannot start the session host", e))?;
+    command
+        .spawn()
+        .map_err(|e| internal("Cannot start the session host", e))?;
     drop(write_end);
     read_report(read_end)
 }
 
 fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
-    let mut pfd = libc::pollfd { fd: read_end.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd: read_end.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
     let deadline = std::time::Instant::now() + READY_TIMEOUT;
     let mut file = std::fs::File::from(read_end);
     let mut report = Vec::new();
@@ -197,7 +224,8 @@ fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
             return Err(StartError::Timeout);
         }
         // SAFETY: one valid pollfd for the pipe's read end.
-        let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        let ready =
+            unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
         if ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
             continue;
         }
@@ -215,12 +243,19 @@ fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
 }
 
 fn parse_report(report: &[u8]) -> std::result::Result<(), StartError> {
-    let Ok(value) = serde_json::from_slice::<Value>(report) else { return Err(StartError::Died) };
+    let Ok(value) = serde_json::from_slice::<Value>(report) else {
+        return Err(StartError::Died);
+    };
     if value["ok"] == Value::Bool(true) {
         return Ok(());
     }
-    let code = value["code"].as_str().and_then(ErrorCode::parse).unwrap_or(ErrorCode::InternalError);
-    let message = value["message"].as_str().unwrap_or("The session host failed to start.");
+    let code = value["code"]
+        .as_str()
+        .and_then(ErrorCode::parse)
+        .unwrap_or(ErrorCode::InternalError);
+    let message = value["message"]
+        .as_str()
+        .unwrap_or("The session host failed to start.");
     let mut error = Error::new(code, message);
     if let Some(details) = value["details"].as_object() {
         error.details = details.clone();

@@ -153,9 +153,14 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// An agent-tty error: what the JSON envelope's `error` object carries.
+/// An agent-tty error: what the JSON envelope's `error` object carries. Boxed, so a
+/// `Result` stays one pointer wide on the happy path.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+/// The fields of an [`Error`] (reached through `Deref`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorInner {
     /// The stable code.
     pub code: ErrorCode,
     /// The code as it came over the wire when it is not one we know (exit 1).
@@ -172,7 +177,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a message and no details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error { code, foreign_code: None, message: message.into(), details: Map::new() }
+        Error(Box::new(ErrorInner {
+            code,
+            foreign_code: None,
+            message: message.into(),
+            details: Map::new(),
+        }))
     }
 
     /// Adds one `details` entry.
@@ -189,7 +199,11 @@ impl Error {
 
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
-        if self.foreign_code.is_some() { 1 } else { self.code.exit_code() }
+        if self.foreign_code.is_some() {
+            1
+        } else {
+            self.code.exit_code()
+        }
     }
 
     /// Whether the call may be retried.
@@ -209,14 +223,34 @@ impl Error {
 
     /// A storage read failure naming the path.
     pub fn storage_read(path: &std::path::Path, err: &std::io::Error) -> Error {
-        Error::new(C::StorageReadError, format!("Failed to read {}: {err}", path.display()))
-            .with("path", path.display().to_string())
+        Error::new(
+            C::StorageReadError,
+            format!("Failed to read {}: {err}", path.display()),
+        )
+        .with("path", path.display().to_string())
     }
 
     /// A storage write failure naming the path.
     pub fn storage_write(path: &std::path::Path, err: &std::io::Error) -> Error {
-        Error::new(C::StorageWriteError, format!("Failed to write {}: {err}", path.display()))
-            .with("path", path.display().to_string())
+        Error::new(
+            C::StorageWriteError,
+            format!("Failed to write {}: {err}", path.display()),
+        )
+        .with("path", path.display().to_string())
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorInner;
+
+    fn deref(&self) -> &ErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorInner {
+        &mut self.0
     }
 }
 
@@ -251,6 +285,9 @@ mod tests {
     fn foreign_codes_exit_1_and_are_not_retryable() {
         let mut err = Error::new(C::RpcError, "x");
         err.foreign_code = Some("WEIRD".into());
-        assert_eq!((err.exit_code(), err.retryable(), err.code_str()), (1, false, "WEIRD"));
+        assert_eq!(
+            (err.exit_code(), err.retryable(), err.code_str()),
+            (1, false, "WEIRD")
+        );
     }
 }

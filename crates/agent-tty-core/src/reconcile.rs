@@ -13,15 +13,17 @@ pub const STARTUP_GRACE_MS: u64 = 10_000;
 
 /// Reconciles one session; returns the (possibly updated) record, `None` if absent.
 pub fn reconcile(paths: &SessionPaths) -> Result<Option<SessionRecord>> {
-    let Some(mut record) = SessionRecord::read(&paths.manifest)? else { return Ok(None) };
+    let Some(mut record) = SessionRecord::read(&paths.manifest)? else {
+        return Ok(None);
+    };
     if record.status.is_terminal() || host_may_be_alive(&record) {
         return Ok(Some(record));
     }
-    if let Some(child) = record.child_pid {
-        if process::liveness(child) == process::Liveness::Alive {
-            process::signal_session(child, libc::SIGKILL);
-            let _ = process::signal(child, libc::SIGKILL);
-        }
+    if let Some(child) = record.child_pid
+        && process::liveness(child) == process::Liveness::Alive
+    {
+        process::signal_session(child, libc::SIGKILL);
+        let _ = process::signal(child, libc::SIGKILL);
     }
     mark_dead(&mut record);
     record.write(&paths.manifest)?;
@@ -53,7 +55,10 @@ fn mark_dead(record: &mut SessionRecord) {
         Status::Destroying => (Status::Destroyed, None, None),
         other => (
             Status::Failed,
-            Some(format!("unexpected pre-reconcile status: {}", other.as_str())),
+            Some(format!(
+                "unexpected pre-reconcile status: {}",
+                other.as_str()
+            )),
             Some(FailureOrigin::Unknown),
         ),
     };

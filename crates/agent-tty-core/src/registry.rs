@@ -37,9 +37,15 @@ pub fn registry_path(xdg_state_home: Option<&str>, user_home: &Path) -> PathBuf 
 
 /// Reads the registry leniently (never fails), newest first. Invalid entries are dropped.
 pub fn read(path: &Path) -> Vec<RegistryEntry> {
-    let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
-    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else { return Vec::new() };
-    let Some(homes) = value.get("homes").and_then(Value::as_array) else { return Vec::new() };
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Vec::new();
+    };
+    let Some(homes) = value.get("homes").and_then(Value::as_array) else {
+        return Vec::new();
+    };
     let mut entries: Vec<RegistryEntry> = homes
         .iter()
         .filter_map(|h| serde_json::from_value::<RegistryEntry>(h.clone()).ok())
@@ -61,22 +67,37 @@ pub fn update(path: &Path, change: impl FnOnce(&mut Vec<RegistryEntry>) -> bool)
         .write(true)
         .open(&lock_path)
         .map_err(|e| Error::storage_write(&lock_path, &e))?;
-    lock.lock().map_err(|e| Error::storage_write(&lock_path, &e))?;
+    lock.lock()
+        .map_err(|e| Error::storage_write(&lock_path, &e))?;
     let mut entries = read(path);
     let changed = change(&mut entries);
     if changed {
         entries.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at));
-        crate::fsio::write_json_atomic(path, &RegistryFile { version: 1, homes: &entries })?;
+        crate::fsio::write_json_atomic(
+            path,
+            &RegistryFile {
+                version: 1,
+                homes: &entries,
+            },
+        )?;
     }
     Ok(changed)
 }
 
 /// Records that `home` hosted a session just now.
 pub fn upsert(path: &Path, home: &Path) -> Result<()> {
-    let home = crate::home::canonical_or_normal(&crate::home::normalize(home)).display().to_string();
+    let home = crate::home::canonical_or_normal(&crate::home::normalize(home))
+        .display()
+        .to_string();
     update(path, |entries| {
         entries.retain(|e| e.path != home);
-        entries.insert(0, RegistryEntry { path: home, last_seen_at: crate::time::now_iso() });
+        entries.insert(
+            0,
+            RegistryEntry {
+                path: home,
+                last_seen_at: crate::time::now_iso(),
+            },
+        );
         true
     })
     .map(|_| ())
@@ -89,8 +110,14 @@ mod tests {
     #[test]
     fn path_honours_absolute_xdg_only() {
         let user = Path::new("/home/u");
-        assert_eq!(registry_path(Some("/x"), user), PathBuf::from("/x/agent-tty/homes.json"));
-        assert_eq!(registry_path(Some("rel"), user), PathBuf::from("/home/u/.local/state/agent-tty/homes.json"));
+        assert_eq!(
+            registry_path(Some("/x"), user),
+            PathBuf::from("/x/agent-tty/homes.json")
+        );
+        assert_eq!(
+            registry_path(Some("rel"), user),
+            PathBuf::from("/home/u/.local/state/agent-tty/homes.json")
+        );
     }
 
     #[test]

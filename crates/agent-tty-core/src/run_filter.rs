@@ -7,8 +7,8 @@
 //! postamble may reach the event log, so [`RunFilter`] turns each decoded
 //! chunk into ordered [`Piece`]s: output to log, and run completions.
 //!
-//! Inside, a sentinel scanner ([`scanner`]) runs first and an echo sanitizer
-//! ([`echo`]) cleans the output between sentinels. With no waited run
+//! Inside, a sentinel scanner (`scanner`) runs first and an echo sanitizer
+//! (`echo`) cleans the output between sentinels. With no waited run
 //! registered, chunks pass through untouched. This module does no I/O and
 //! reads no clock; only [`new_marker`], [`new_sentinel_token`] and
 //! [`RunFilter::register_new`] ask the operating system for random bytes.
@@ -94,6 +94,12 @@ impl RunFilter {
     /// A sentinel that collides with an active one is refused with
     /// [`RegisterError::SentinelCollision`]: make a new token and retry, or
     /// use [`register_new`](Self::register_new), which does that itself.
+    ///
+    /// # Errors
+    ///
+    /// Any [`RegisterError`]: a malformed or already registered marker, a
+    /// sentinel not starting with ESC or colliding with an active one, or a
+    /// postamble that is empty, not printable ASCII, or contains the marker.
     pub fn register(
         &mut self,
         marker: &str,
@@ -112,6 +118,10 @@ impl RunFilter {
     /// Registers a pending waited run for `marker` with a fresh random
     /// sentinel, drawing again while it collides with an active one, and
     /// returns the sentinel and the postamble to type.
+    ///
+    /// # Errors
+    ///
+    /// [`RegisterError::InvalidMarker`] or [`RegisterError::DuplicateMarker`].
     pub fn register_new(&mut self, marker: &str) -> Result<Registration, RegisterError> {
         self.check_marker(marker)?;
         let sentinel = loop {

@@ -5,7 +5,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The current time as an ISO-8601 UTC string with milliseconds.
@@ -108,7 +110,9 @@ mod tests {
 
     #[test]
     fn monotonic_clock_never_goes_back() {
-        let mut clock = MonotonicClock { last_ms: u64::MAX - 1 };
+        let mut clock = MonotonicClock {
+            last_ms: u64::MAX - 1,
+        };
         assert_eq!(clock.now_ms(), u64::MAX - 1);
     }
 }

@@ -11,7 +11,11 @@ const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every c
 /// A real, long-lived terminal an agent can drive, with reviewable evidence.
 #[derive(Debug, Parser)]
 #[command(name = "agent-tty", before_help = BANNER, after_help = AFTER, max_term_width = 100)]
-#[command(disable_version_flag = true, subcommand_required = true, arg_required_else_help = true)]
+#[command(
+    disable_version_flag = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// State root (default: $AGENT_TTY_HOME, else ~/.agent-tty).
     #[arg(long, value_name = "PATH")]

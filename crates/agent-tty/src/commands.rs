@@ -39,14 +39,30 @@ pub fn name(command: &Command) -> &'static str {
 }
 
 const NAMES: [&str; 14] = [
-    "create", "list", "ls", "inspect", "destroy", "version", "run", "type", "paste", "send-keys", "mark",
-    "resize", "signal", "wait",
+    "create",
+    "list",
+    "ls",
+    "inspect",
+    "destroy",
+    "version",
+    "run",
+    "type",
+    "paste",
+    "send-keys",
+    "mark",
+    "resize",
+    "signal",
+    "wait",
 ];
 
 /// The envelope's `command` for a command line that did not parse: the first word that
 /// names a command, else `agent-tty`.
 pub fn name_from_args(args: &[OsString]) -> String {
-    let word = args.iter().skip(1).filter_map(|a| a.to_str()).find(|a| NAMES.contains(a));
+    let word = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| NAMES.contains(a));
     match word {
         Some("ls") => "list".to_string(),
         Some(word) => word.to_string(),

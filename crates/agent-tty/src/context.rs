@@ -28,9 +28,15 @@ impl Context {
     /// Resolves the context from the parsed global options and the environment.
     pub fn resolve(cli: &Cli) -> Result<Context> {
         if let Some(value) = &cli.timeout_ms {
-            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err() {
-                return Err(Error::new(ErrorCode::InvalidDuration, "--timeout-ms must be a non-negative integer.")
-                    .with("timeoutMs", value.as_str()));
+            if value.is_empty()
+                || !value.bytes().all(|b| b.is_ascii_digit())
+                || value.parse::<u64>().is_err()
+            {
+                return Err(Error::new(
+                    ErrorCode::InvalidDuration,
+                    "--timeout-ms must be a non-negative integer.",
+                )
+                .with("timeoutMs", value.as_str()));
             }
         }
         let user_home = user_home();
@@ -43,15 +49,32 @@ impl Context {
             })?),
             None => None,
         };
-        let renderer = cli.renderer.clone().or_else(|| std::env::var(env::AGENT_TTY_RENDERER).ok());
-        if let Some(name) = renderer.filter(|r| !matches!(r.as_str(), "ghostty-web" | "libghostty-vt")) {
-            return Err(Error::invalid_input("Renderer must be one of: ghostty-web, libghostty-vt.")
-                .with("renderer", name));
+        let renderer = cli
+            .renderer
+            .clone()
+            .or_else(|| std::env::var(env::AGENT_TTY_RENDERER).ok());
+        if let Some(name) =
+            renderer.filter(|r| !matches!(r.as_str(), "ghostty-web" | "libghostty-vt"))
+        {
+            return Err(Error::invalid_input(
+                "Renderer must be one of: ghostty-web, libghostty-vt.",
+            )
+            .with("renderer", name));
         }
         let config = Config::load(&home.config_path())?;
-        let env_level = std::env::var(env::AGENT_TTY_LOG_LEVEL).ok().and_then(|l| LogLevel::parse(&l));
-        let log_level = flag_level.or(env_level).or(config.log_level).unwrap_or(LogLevel::Info);
-        Ok(Context { home, config, log_level, user_home })
+        let env_level = std::env::var(env::AGENT_TTY_LOG_LEVEL)
+            .ok()
+            .and_then(|l| LogLevel::parse(&l));
+        let log_level = flag_level
+            .or(env_level)
+            .or(config.log_level)
+            .unwrap_or(LogLevel::Info);
+        Ok(Context {
+            home,
+            config,
+            log_level,
+            user_home,
+        })
     }
 
     /// The Home Registry file.
@@ -63,5 +86,7 @@ impl Context {
 
 /// The OS user's home directory: `$HOME`, else `/`.
 fn user_home() -> PathBuf {
-    std::env::var_os(env::HOME).filter(|h| !h.is_empty()).map_or_else(|| PathBuf::from("/"), PathBuf::from)
+    std::env::var_os(env::HOME)
+        .filter(|h| !h.is_empty())
+        .map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }

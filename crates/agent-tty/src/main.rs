@@ -27,7 +27,10 @@ fn main() {
         std::process::exit(agent_tty_core::host::run(&host.session_id));
     }
     let command = commands::name(&cli.command);
-    let style = output::Style { json: commands::wants_json(&cli.command), no_color: cli.no_color };
+    let style = output::Style {
+        json: commands::wants_json(&cli.command),
+        no_color: cli.no_color,
+    };
     let context = match context::Context::resolve(&cli) {
         Ok(context) => context,
         Err(error) => std::process::exit(output::print_error("agent-tty", json, &error)),

@@ -9,14 +9,21 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// Parses `params` into `T`, mapping failures to `RPC_ERROR`.
 pub fn parse<T: DeserializeOwned>(method: &str, params: Map<String, Value>) -> Result<T> {
-    serde_json::from_value(Value::Object(params))
-        .map_err(|e| Error::new(ErrorCode::RpcError, format!("Invalid params for {method}: {e}")))
+    serde_json::from_value(Value::Object(params)).map_err(|e| {
+        Error::new(
+            ErrorCode::RpcError,
+            format!("Invalid params for {method}: {e}"),
+        )
+    })
 }
 
 /// Rejects empty strings, as the reference's `string ≥ 1` schemas do.
 pub fn non_empty(method: &str, field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
-        return Err(Error::new(ErrorCode::RpcError, format!("Invalid params for {method}: {field} must not be empty")));
+        return Err(Error::new(
+            ErrorCode::RpcError,
+            format!("Invalid params for {method}: {field} must not be empty"),
+        ));
     }
     Ok(())
 }

@@ -128,7 +128,7 @@ impl EchoSanitizer {
             match step {
                 Step::Advance(next) => index = next,
                 Step::Hold(from) => {
-                    self.tail = buffer[from..].to_owned();
+                    buffer[from..].clone_into(&mut self.tail);
                     return;
                 }
             }
@@ -163,11 +163,18 @@ impl EchoSanitizer {
 
     /// Where in `bytes` the first byte of an active echo next occurs.
     fn next_echo_start(&self, bytes: &[u8]) -> Option<usize> {
-        bytes.iter().position(|byte| {
-            self.echoes
+        let first = |echo: &Echo| echo.text.as_bytes()[0];
+        match self.echoes.as_slice() {
+            [] => None,
+            // Postambles all start with `printf`: one byte to look for.
+            [head, rest @ ..] if rest.iter().all(|echo| first(echo) == first(head)) => {
+                let wanted = first(head);
+                bytes.iter().position(|&byte| byte == wanted)
+            }
+            echoes => bytes
                 .iter()
-                .any(|echo| echo.text.as_bytes().first() == Some(byte))
-        })
+                .position(|byte| echoes.iter().any(|echo| first(echo) == *byte)),
+        }
     }
 
     /// Matches every active echo at the start of `rest` and picks the best.
@@ -221,11 +228,7 @@ impl EchoSanitizer {
     /// Handles one character or noise sequence while stripping tolerantly.
     fn strip(&mut self, buffer: &str, index: usize, is_final: bool, out: &mut String) -> Step {
         let bytes = buffer.as_bytes();
-        let space_expected = self
-            .stripping
-            .iter()
-            .any(|candidate| candidate.expected() == Some(b' '));
-        match repaint::noise_at(bytes, index, space_expected) {
+        match self.strip_noise(bytes, index) {
             Noise::Skip(len) => return Step::Advance(index + len),
             Noise::Partial if !is_final => return Step::Hold(index),
             Noise::Partial | Noise::None => {}
@@ -236,6 +239,24 @@ impl EchoSanitizer {
         let end = index + repaint::utf8_len(bytes[index]);
         out.push_str(&buffer[index..end]);
         Step::Advance(end)
+    }
+
+    /// Classifies the byte at `index` while stripping: as in an echo, except
+    /// that `\r\n` is interleaved output while no echo expects its newline.
+    fn strip_noise(&self, bytes: &[u8], index: usize) -> Noise {
+        let expects = |byte| {
+            self.stripping
+                .iter()
+                .any(|candidate| candidate.expected() == Some(byte))
+        };
+        if bytes[index] != b'\r' || expects(b'\n') {
+            return repaint::noise_at(bytes, index, expects(b' '));
+        }
+        match bytes.get(index + 1) {
+            Some(b'\n') => Noise::None,
+            Some(_) => Noise::Skip(1),
+            None => Noise::Partial,
+        }
     }
 
     /// Consumes `byte` if some candidate expects it next, keeping only those
@@ -316,6 +337,8 @@ mod tests {
         let text = format!("{}visible-output\n{}", &echo[..24], &echo[24..]);
         let mut sanitizer = sanitizer(&[("a", POSTAMBLE_A)]);
         assert_eq!(feed(&mut sanitizer, &text), "visible-output\n");
+        let text = format!("{}out\r\nput\r\n{}", &echo[..24], &echo[24..]);
+        assert_eq!(feed(&mut sanitizer, &text), "out\r\nput\r\n");
         let text = format!("{}\u{e9}\u{20ac}{}", &echo[..30], &echo[30..]);
         assert_eq!(feed(&mut sanitizer, &text), "\u{e9}\u{20ac}");
     }

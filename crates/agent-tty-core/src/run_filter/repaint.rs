@@ -69,10 +69,8 @@ fn csi_noise(rest: &[u8]) -> Noise {
 /// space there; then only `" \r "` is (its second space being the echo's).
 fn wrap_noise(rest: &[u8], space_expected: bool) -> Noise {
     match (rest.get(1), rest.get(2)) {
-        (None, _) => Noise::Partial,
-        (Some(b'\r'), _) if !space_expected => Noise::Skip(2),
-        (Some(b'\r'), None) => Noise::Partial,
-        (Some(b'\r'), Some(b' ')) => Noise::Skip(2),
+        (Some(b'\r'), third) if !space_expected || third == Some(&b' ') => Noise::Skip(2),
+        (None, _) | (Some(b'\r'), None) => Noise::Partial,
         _ => Noise::None,
     }
 }
@@ -239,7 +237,7 @@ mod tests {
             noisy,
             PrefixMatch {
                 matched: 11,
-                consumed: 21,
+                consumed: 20,
                 pending: false
             }
         );

@@ -92,7 +92,7 @@ impl SentinelScanner {
                 emit(Scanned::Complete(found.marker));
             } else if !is_final && self.is_strict_prefix(&bytes[at..]) {
                 emit_output(&buffer[start..at], emit);
-                self.tail = buffer[at..].to_owned();
+                buffer[at..].clone_into(&mut self.tail);
                 return;
             } else {
                 index = at + 1;

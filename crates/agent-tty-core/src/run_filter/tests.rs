@@ -123,15 +123,15 @@ fn owned(texts: &[&str]) -> Vec<String> {
 
 /// Inserts `noise` into `text` at each given byte offset.
 fn with_noise(text: &str, noise: &[(usize, &str)]) -> String {
-    let mut noisy = String::new();
+    let mut result = String::new();
     let mut start = 0;
     for (at, insert) in noise {
-        noisy.push_str(&text[start..*at]);
-        noisy.push_str(insert);
+        result.push_str(&text[start..*at]);
+        result.push_str(insert);
         start = *at;
     }
-    noisy.push_str(&text[start..]);
-    noisy
+    result.push_str(&text[start..]);
+    result
 }
 
 #[test]

@@ -40,9 +40,7 @@ pub fn run(json_mode: bool) -> Outcome {
 }
 
 fn capabilities() -> Value {
-    let pending = |name: &str| {
-        json!({ "name": name, "status": "unavailable", "reason": "not in this build yet", "detail": "arrives in a later release of the Rust port" })
-    };
+    let pending = |name: &str| json!({ "name": name, "status": "unavailable", "reason": "not in this build yet", "detail": "arrives in a later release of the Rust port" });
     json!([
         pending("snapshot"),
         { "name": "wait", "status": "available" },
