@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A self-contained demo: builds agent-tty, drives a bash session in a temporary Home,
+# and prints where the evidence is. Nothing outside the temporary directory is touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -q
+bin=$PWD/target/release/agent-tty
+demo=$(mktemp -d "${TMPDIR:-/tmp}/agent-tty-demo.XXXXXX")
+export XDG_STATE_HOME=$demo/state
+at() { "$bin" --home "$demo/home" "$@"; }
+
+id=$(at create --cols 100 --rows 30 --name demo --json -- bash --norc --noprofile \
+  | sed -n 's/.*"sessionId": "\([^"]*\)".*/\1/p')
+echo "== created session $id"
+at run "$id" 'echo "hello from agent-tty"; uname -sm'
+at type "$id" 'printf "%s\n" typed-by-agent-tty' --append-newline
+at send-keys "$id" Up Enter
+at mark "$id" after-keys
+at resize "$id" --cols 120 --rows 40
+at run "$id" 'stty size'
+echo "== inspect"
+at inspect "$id"
+at destroy "$id"
+echo "== list --all"
+at list --all
+echo
+echo "Home:       $demo/home"
+echo "Session:    $demo/home/sessions/$id/session.json"
+echo "Event log:  $demo/home/sessions/$id/events.jsonl ($(wc -l < "$demo/home/sessions/$id/events.jsonl") events)"
+echo "Output the session saw:"
+grep -o '"type":"output","payload":{"data":"[^"]*hello from agent-tty[^"]*"' \
+  "$demo/home/sessions/$id/events.jsonl" | head -1
