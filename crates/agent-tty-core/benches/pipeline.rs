@@ -27,15 +27,8 @@ fn main() {
         for _ in 0..5 {
             best = best.min(run(&data, registered));
         }
-        let label = if registered {
-            "with a waited run pending"
-        } else {
-            "no run pending"
-        };
-        println!(
-            "host output path, 4 KiB chunks, {label}: {:.0} MB/s",
-            data.len() as f64 / best / 1e6
-        );
+        let label = if registered { "with a waited run pending" } else { "no run pending" };
+        println!("host output path, 4 KiB chunks, {label}: {:.0} MB/s", data.len() as f64 / best / 1e6);
     }
 }
 

@@ -42,29 +42,17 @@ pub fn read(artifacts_dir: &Path, id: &str) -> Result<ArtifactManifest> {
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(ArtifactManifest {
-                version: 1,
-                session_id: id.to_string(),
-                artifacts: Vec::new(),
-            });
+            return Ok(ArtifactManifest { version: 1, session_id: id.to_string(), artifacts: Vec::new() });
         }
         Err(e) => return Err(Error::storage_read(&path, &e)),
     };
     let invalid = |message: String| {
-        Error::new(ErrorCode::ManifestValidationError, message)
-            .with("path", path.display().to_string())
+        Error::new(ErrorCode::ManifestValidationError, message).with("path", path.display().to_string())
     };
-    let manifest: ArtifactManifest = serde_json::from_slice(&bytes).map_err(|e| {
-        invalid(format!(
-            "Artifact manifest {} is invalid: {e}.",
-            path.display()
-        ))
-    })?;
+    let manifest: ArtifactManifest = serde_json::from_slice(&bytes)
+        .map_err(|e| invalid(format!("Artifact manifest {} is invalid: {e}.", path.display())))?;
     if manifest.session_id != id {
-        return Err(invalid(format!(
-            "Artifact manifest {} belongs to another session.",
-            path.display()
-        )));
+        return Err(invalid(format!("Artifact manifest {} belongs to another session.", path.display())));
     }
     Ok(manifest)
 }
@@ -85,7 +73,8 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
     for entry in &manifest.artifacts {
         *by_kind.entry(entry.kind.as_str()).or_default() += 1;
         if !artifacts_dir.join(&entry.filename).exists() {
-            missing.push(serde_json::json!({ "id": entry.id, "kind": entry.kind, "filename": entry.filename }));
+            missing
+                .push(serde_json::json!({ "id": entry.id, "kind": entry.kind, "filename": entry.filename }));
         }
     }
     let total = manifest.artifacts.len();

@@ -17,17 +17,8 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 
 /// Sends `method(params)` to the host at `socket` and returns its `result`.
 /// `timeout_ms` is an inactivity timeout; 0 disables it.
-pub fn call(
-    socket: &Path,
-    method: &str,
-    params: Map<String, Value>,
-    timeout_ms: u64,
-) -> Result<Value> {
-    let request = Request {
-        id: crate::fsio::uuid_v4(),
-        method: method.to_string(),
-        params,
-    };
+pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
+    let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
     let mut stream = UnixStream::connect(socket).map_err(transport)?;
     let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms));
@@ -63,20 +54,14 @@ fn read_line(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
 }
 
 fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
-    let rpc_error =
-        |message: String| Error::new(ErrorCode::RpcError, message).with("method", method);
+    let rpc_error = |message: String| Error::new(ErrorCode::RpcError, message).with("method", method);
     let Some(line) = reply.strip_suffix(b"\n") else {
-        return Err(rpc_error(
-            "RPC connection closed before a response was received.".into(),
-        ));
+        return Err(rpc_error("RPC connection closed before a response was received.".into()));
     };
-    let response: Response = serde_json::from_slice(line)
-        .map_err(|e| rpc_error(format!("Invalid RPC response: {e}")))?;
+    let response: Response =
+        serde_json::from_slice(line).map_err(|e| rpc_error(format!("Invalid RPC response: {e}")))?;
     if response.id != id {
-        return Err(rpc_error(format!(
-            "RPC response id {:?} does not match request {id:?}.",
-            response.id
-        )));
+        return Err(rpc_error(format!("RPC response id {:?} does not match request {id:?}.", response.id)));
     }
     match (response.ok, response.result, response.error) {
         (true, Some(result), None) => Ok(result),
@@ -95,26 +80,22 @@ fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
 fn transport_error(socket: &Path, method: &str, timeout_ms: u64, e: &std::io::Error) -> Error {
     let socket_str = socket.display().to_string();
     match e.kind() {
-        ErrorKind::WouldBlock | ErrorKind::TimedOut => Error::new(
-            ErrorCode::HostTimeout,
-            format!("RPC request timed out after {timeout_ms}ms."),
-        )
-        .with("method", method)
-        .with("socketPath", socket_str)
-        .with("timeoutMs", timeout_ms),
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => {
+            Error::new(ErrorCode::HostTimeout, format!("RPC request timed out after {timeout_ms}ms."))
+                .with("method", method)
+                .with("socketPath", socket_str)
+                .with("timeoutMs", timeout_ms)
+        }
         ErrorKind::ConnectionRefused | ErrorKind::NotFound | ErrorKind::ConnectionReset => {
             let errno = match e.kind() {
                 ErrorKind::ConnectionRefused => "ECONNREFUSED",
                 ErrorKind::NotFound => "ENOENT",
                 _ => "ECONNRESET",
             };
-            Error::new(
-                ErrorCode::HostUnreachable,
-                format!("Failed to reach RPC host at {socket_str}."),
-            )
-            .with("method", method)
-            .with("socketPath", socket_str)
-            .with("errno", errno)
+            Error::new(ErrorCode::HostUnreachable, format!("Failed to reach RPC host at {socket_str}."))
+                .with("method", method)
+                .with("socketPath", socket_str)
+                .with("errno", errno)
         }
         _ => Error::new(ErrorCode::RpcError, format!("RPC transport error: {e}"))
             .with("method", method)
@@ -128,13 +109,8 @@ mod tests {
 
     #[test]
     fn missing_socket_is_host_unreachable() {
-        let err = call(
-            Path::new("/tmp/agent-tty-test-no-such-socket"),
-            "inspect",
-            Map::new(),
-            100,
-        )
-        .unwrap_err();
+        let err =
+            call(Path::new("/tmp/agent-tty-test-no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
         assert_eq!(err.code, ErrorCode::HostUnreachable);
         assert_eq!(err.details["errno"], "ENOENT");
     }

@@ -44,6 +44,8 @@ pub struct CreateOptions {
     pub name: Option<String>,
     /// Idle timeout (0 = none).
     pub idle_timeout_ms: u64,
+    /// Extra environment for the host only (resolved log level, renderer…), not persisted.
+    pub host_env: Vec<(String, String)>,
 }
 
 /// Creates a session and returns its record once the host is serving it.
@@ -68,7 +70,7 @@ pub fn create(
             Err(error)
         }
         Err(StartError::Timeout) => {
-            let _ = crate::reconcile::reconcile(&paths);
+            let _ = crate::reconcile::reconcile_failed_start(&paths);
             Err(Error::new(
                 ErrorCode::HostTimeout,
                 format!("Timed out waiting for session \"{id}\" to become ready."),
@@ -78,7 +80,7 @@ pub fn create(
             .with("causeCode", "HOST_TIMEOUT"))
         }
         Err(StartError::Died) => {
-            let _ = crate::reconcile::reconcile(&paths);
+            let _ = crate::reconcile::reconcile_failed_start(&paths);
             let record = SessionRecord::read(&paths.manifest)?;
             if let Some(record) = record.filter(|r| r.status == Status::Exited) {
                 return Ok(record);
@@ -115,17 +117,11 @@ fn validate_and_write(paths: &SessionPaths, options: &CreateOptions) -> Result<S
     }
     if !options.shell.is_file() {
         let shell = options.shell.display().to_string();
-        return Err(Error::invalid_input(format!(
-            "Shell path does not exist or is not accessible: {shell}"
-        ))
-        .with("shellPath", shell));
+        return Err(Error::invalid_input(format!("Shell path does not exist or is not accessible: {shell}"))
+            .with("shellPath", shell));
     }
     let shell = options.shell.display().to_string();
-    let command = if options.command.is_empty() {
-        vec![shell.clone()]
-    } else {
-        options.command.clone()
-    };
+    let command = if options.command.is_empty() { vec![shell.clone()] } else { options.command.clone() };
     let now = crate::time::now_iso();
     let record = SessionRecord {
         version: 1,
@@ -170,11 +166,9 @@ fn start_host(
     options: &CreateOptions,
     host_exe: &Path,
 ) -> std::result::Result<(), StartError> {
-    let internal = |what: &str, e: std::io::Error| {
-        StartError::Refused(Error::internal(format!("{what}: {e}")))
-    };
-    let (read_end, write_end) =
-        pipe().map_err(|e| internal("Cannot create the start-up pipe", e))?;
+    let internal =
+        |what: &str, e: std::io::Error| StartError::Refused(Error::internal(format!("{what}: {e}")));
+    let (read_end, write_end) = pipe().map_err(|e| internal("Cannot create the start-up pipe", e))?;
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -189,6 +183,7 @@ fn start_host(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)
+        .envs(options.host_env.iter().map(|(k, v)| (k, v)))
         .envs(&options.env)
         .env(env::TERM, &options.term)
         .env(env::AGENT_TTY_HOME, home)
@@ -202,19 +197,13 @@ fn start_host(
             Ok(())
         });
     }
-    command
-        .spawn()
-        .map_err(|e| internal("Cannot start the session host", e))?;
+    command.spawn().map_err(|e| internal("Cannot start the session host", e))?;
     drop(write_end);
     read_report(read_end)
 }
 
 fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
-    let mut pfd = libc::pollfd {
-        fd: read_end.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd: read_end.as_raw_fd(), events: libc::POLLIN, revents: 0 };
     let deadline = std::time::Instant::now() + READY_TIMEOUT;
     let mut file = std::fs::File::from(read_end);
     let mut report = Vec::new();
@@ -224,8 +213,7 @@ fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
             return Err(StartError::Timeout);
         }
         // SAFETY: one valid pollfd for the pipe's read end.
-        let ready =
-            unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
         if ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
             continue;
         }
@@ -249,13 +237,8 @@ fn parse_report(report: &[u8]) -> std::result::Result<(), StartError> {
     if value["ok"] == Value::Bool(true) {
         return Ok(());
     }
-    let code = value["code"]
-        .as_str()
-        .and_then(ErrorCode::parse)
-        .unwrap_or(ErrorCode::InternalError);
-    let message = value["message"]
-        .as_str()
-        .unwrap_or("The session host failed to start.");
+    let code = value["code"].as_str().and_then(ErrorCode::parse).unwrap_or(ErrorCode::InternalError);
+    let message = value["message"].as_str().unwrap_or("The session host failed to start.");
     let mut error = Error::new(code, message);
     if let Some(details) = value["details"].as_object() {
         error.details = details.clone();

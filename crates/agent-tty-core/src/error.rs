@@ -177,12 +177,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a message and no details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error(Box::new(ErrorInner {
-            code,
-            foreign_code: None,
-            message: message.into(),
-            details: Map::new(),
-        }))
+        Error(Box::new(ErrorInner { code, foreign_code: None, message: message.into(), details: Map::new() }))
     }
 
     /// Adds one `details` entry.
@@ -199,11 +194,7 @@ impl Error {
 
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
-        if self.foreign_code.is_some() {
-            1
-        } else {
-            self.code.exit_code()
-        }
+        if self.foreign_code.is_some() { 1 } else { self.code.exit_code() }
     }
 
     /// Whether the call may be retried.
@@ -223,20 +214,14 @@ impl Error {
 
     /// A storage read failure naming the path.
     pub fn storage_read(path: &std::path::Path, err: &std::io::Error) -> Error {
-        Error::new(
-            C::StorageReadError,
-            format!("Failed to read {}: {err}", path.display()),
-        )
-        .with("path", path.display().to_string())
+        Error::new(C::StorageReadError, format!("Failed to read {}: {err}", path.display()))
+            .with("path", path.display().to_string())
     }
 
     /// A storage write failure naming the path.
     pub fn storage_write(path: &std::path::Path, err: &std::io::Error) -> Error {
-        Error::new(
-            C::StorageWriteError,
-            format!("Failed to write {}: {err}", path.display()),
-        )
-        .with("path", path.display().to_string())
+        Error::new(C::StorageWriteError, format!("Failed to write {}: {err}", path.display()))
+            .with("path", path.display().to_string())
     }
 }
 
@@ -285,9 +270,6 @@ mod tests {
     fn foreign_codes_exit_1_and_are_not_retryable() {
         let mut err = Error::new(C::RpcError, "x");
         err.foreign_code = Some("WEIRD".into());
-        assert_eq!(
-            (err.exit_code(), err.retryable(), err.code_str()),
-            (1, false, "WEIRD")
-        );
+        assert_eq!((err.exit_code(), err.retryable(), err.code_str()), (1, false, "WEIRD"));
     }
 }

@@ -42,11 +42,7 @@ pub enum Event {
     },
     RunComplete {
         marker: String,
-        #[serde(
-            rename = "inputRunSeq",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
+        #[serde(rename = "inputRunSeq", default, skip_serializing_if = "Option::is_none")]
         input_run_seq: Option<u64>,
     },
     Resize {
@@ -118,12 +114,7 @@ impl EventLogWriter {
             .map_err(|e| Error::storage_write(path, &e))?;
         crate::fsio::chmod(path, 0o600).map_err(|e| Error::storage_write(path, &e))?;
         let next_seq = recover_tail(&file, path)?;
-        Ok(EventLogWriter {
-            file,
-            next_seq,
-            clock: MonotonicClock::default(),
-            staged: Vec::new(),
-        })
+        Ok(EventLogWriter { file, next_seq, clock: MonotonicClock::default(), staged: Vec::new() })
     }
 
     /// The seq the next pushed event will get.
@@ -138,11 +129,7 @@ impl EventLogWriter {
         if let Event::Output { data } = event {
             self.push_output_line(seq, &ts, data);
         } else {
-            let line = LineOut {
-                seq,
-                ts: &ts,
-                event,
-            };
+            let line = LineOut { seq, ts: &ts, event };
             // Serialising plain data into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut self.staged, &line);
             self.staged.push(b'\n');
@@ -162,10 +149,7 @@ impl EventLogWriter {
 
     fn push_output_line(&mut self, seq: u64, ts: &str, data: &str) {
         let out = &mut self.staged;
-        let _ = write!(
-            out,
-            r#"{{"seq":{seq},"ts":"{ts}","type":"output","payload":{{"data":"#
-        );
+        let _ = write!(out, r#"{{"seq":{seq},"ts":"{ts}","type":"output","payload":{{"data":"#);
         let _ = serde_json::to_writer(&mut *out, data);
         out.extend_from_slice(b"}}\n");
     }
@@ -189,10 +173,7 @@ impl EventLogWriter {
 
 /// Finds the next seq of an existing log, truncating a torn final line.
 fn recover_tail(file: &File, path: &Path) -> Result<u64> {
-    let len = file
-        .metadata()
-        .map_err(|e| Error::storage_read(path, &e))?
-        .len();
+    let len = file.metadata().map_err(|e| Error::storage_read(path, &e))?.len();
     if len == 0 {
         return Ok(0);
     }
@@ -201,31 +182,20 @@ fn recover_tail(file: &File, path: &Path) -> Result<u64> {
     }
     let mut text = String::new();
     let mut reader = file;
-    reader
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| Error::storage_read(path, &e))?;
-    reader
-        .read_to_string(&mut text)
-        .map_err(|e| Error::storage_read(path, &e))?;
+    reader.seek(SeekFrom::Start(0)).map_err(|e| Error::storage_read(path, &e))?;
+    reader.read_to_string(&mut text).map_err(|e| Error::storage_read(path, &e))?;
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
     if complete < text.len() {
-        file.set_len(complete as u64)
-            .map_err(|e| Error::storage_write(path, &e))?;
+        file.set_len(complete as u64).map_err(|e| Error::storage_write(path, &e))?;
     }
-    let count = text[..complete]
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count();
+    let count = text[..complete].lines().filter(|l| !l.trim().is_empty()).count();
     Ok(count as u64)
 }
 
 fn too_large(path: &Path, len: u64) -> Error {
     Error::new(
         ErrorCode::StorageReadError,
-        format!(
-            "Event log {} is {len} bytes, over the {MAX_EVENT_LOG_BYTES}-byte limit.",
-            path.display()
-        ),
+        format!("Event log {} is {len} bytes, over the {MAX_EVENT_LOG_BYTES}-byte limit.", path.display()),
     )
     .with("path", path.display().to_string())
 }
@@ -237,18 +207,13 @@ pub fn stats(path: &Path) -> Result<Option<(u64, u64)>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::storage_read(path, &e)),
     };
-    let bytes = file
-        .metadata()
-        .map_err(|e| Error::storage_read(path, &e))?
-        .len();
+    let bytes = file.metadata().map_err(|e| Error::storage_read(path, &e))?.len();
     let mut count = 0u64;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::storage_read(path, &e))?;
+        let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::storage_read(path, &e))?;
         if n == 0 {
             break;
         }
@@ -264,10 +229,7 @@ pub fn stats(path: &Path) -> Result<Option<(u64, u64)>> {
 pub fn read_all(path: &Path) -> Result<Vec<EventRecord>> {
     let text = match std::fs::read(path) {
         Ok(bytes) if bytes.len() as u64 > MAX_EVENT_LOG_BYTES => {
-            return Err(replay_error(
-                path,
-                format!("the log is over {MAX_EVENT_LOG_BYTES} bytes"),
-            ));
+            return Err(replay_error(path, format!("the log is over {MAX_EVENT_LOG_BYTES} bytes")));
         }
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -284,10 +246,7 @@ pub fn read_all(path: &Path) -> Result<Vec<EventRecord>> {
             Ok(record) => records.push(record),
             Err(_) if is_torn_tail => break,
             Err(message) => {
-                return Err(replay_error(
-                    path,
-                    format!("line {}: {message}", number + 1),
-                ));
+                return Err(replay_error(path, format!("line {}: {message}", number + 1)));
             }
         }
     }
@@ -305,19 +264,12 @@ pub fn parse_line(line: &str) -> std::result::Result<EventRecord, String> {
     let raw: LineIn = serde_json::from_str(line).map_err(|e| e.to_string())?;
     let tagged = serde_json::json!({ "type": raw.kind, "payload": raw.payload });
     let event: Event = serde_json::from_value(tagged).map_err(|e| e.to_string())?;
-    Ok(EventRecord {
-        seq: raw.seq,
-        ts: raw.ts,
-        event,
-    })
+    Ok(EventRecord { seq: raw.seq, ts: raw.ts, event })
 }
 
 fn replay_error(path: &Path, message: String) -> Error {
-    Error::new(
-        ErrorCode::ReplayError,
-        format!("Cannot read event log {}: {message}.", path.display()),
-    )
-    .with("path", path.display().to_string())
+    Error::new(ErrorCode::ReplayError, format!("Cannot read event log {}: {message}.", path.display()))
+        .with("path", path.display().to_string())
 }
 
 #[cfg(test)]
@@ -330,28 +282,17 @@ mod tests {
         let path = dir.path().join("events.jsonl");
         let mut log = EventLogWriter::open(&path).unwrap();
         assert_eq!(log.push_output("a\u{1b}[0m\"\\\r\n\u{7f}é"), 0);
-        let run = Event::InputRun {
-            command: "ls".into(),
-            marker: None,
-            no_wait: true,
-        };
+        let run = Event::InputRun { command: "ls".into(), marker: None, no_wait: true };
         assert_eq!(log.push(&run), 1);
-        log.push(&Event::RunComplete {
-            marker: "m".into(),
-            input_run_seq: Some(1),
-        });
-        log.push(&Event::Exit {
-            exit_code: Some(0),
-            exit_signal: Some("15".into()),
-        });
+        log.push(&Event::RunComplete { marker: "m".into(), input_run_seq: Some(1) });
+        log.push(&Event::Exit { exit_code: Some(0), exit_signal: Some("15".into()) });
         log.flush().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let strip_ts = |l: &str| l.replacen(&l[15..39], "TS", 1);
         assert_eq!(
             strip_ts(lines[0]),
-            r#"{"seq":0,"ts":"TS","type":"output","payload":{"data":"a\u001b[0m\"\\\r\n"#
-                .to_string()
+            r#"{"seq":0,"ts":"TS","type":"output","payload":{"data":"a\u001b[0m\"\\\r\n"#.to_string()
                 + "\u{7f}é\"}}"
         );
         assert_eq!(
@@ -377,18 +318,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
         let mut log = EventLogWriter::open(&path).unwrap();
-        log.push(&Event::Marker {
-            label: String::new(),
-        });
+        log.push(&Event::Marker { label: String::new() });
         log.flush().unwrap();
         drop(log);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(br#"{"seq":1,"ts":"#).unwrap();
-        assert_eq!(
-            read_all(&path).unwrap().len(),
-            1,
-            "torn tail is ignored by readers"
-        );
+        assert_eq!(read_all(&path).unwrap().len(), 1, "torn tail is ignored by readers");
         let log = EventLogWriter::open(&path).unwrap();
         assert_eq!(log.next_seq(), 1);
         assert!(std::fs::read_to_string(&path).unwrap().ends_with("}}\n"));
@@ -398,11 +333,8 @@ mod tests {
     fn gaps_and_garbage_are_replay_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
-        std::fs::write(
-            &path,
-            "{\"seq\":1,\"ts\":\"t\",\"type\":\"marker\",\"payload\":{\"label\":\"\"}}\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "{\"seq\":1,\"ts\":\"t\",\"type\":\"marker\",\"payload\":{\"label\":\"\"}}\n")
+            .unwrap();
         assert_eq!(read_all(&path).unwrap_err().code, ErrorCode::ReplayError);
         std::fs::write(&path, "not json\n{}\n").unwrap();
         assert_eq!(read_all(&path).unwrap_err().code, ErrorCode::ReplayError);

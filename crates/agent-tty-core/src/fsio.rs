@@ -24,11 +24,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 }
 
 fn write_new_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.set_permissions(fs::Permissions::from_mode(0o600))?;
     file.write_all(contents)
 }
@@ -64,14 +60,7 @@ pub fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 
 /// A new ULID (26 Crockford base32 chars, time-ordered).
@@ -83,10 +72,7 @@ pub fn new_ulid() -> String {
     for (i, b) in random.iter().enumerate() {
         value |= u128::from(*b) << (8 * (9 - i));
     }
-    (0..26)
-        .rev()
-        .map(|i| ALPHABET[((value >> (5 * i)) & 31) as usize] as char)
-        .collect()
+    (0..26).rev().map(|i| ALPHABET[((value >> (5 * i)) & 31) as usize] as char).collect()
 }
 
 #[cfg(test)]
@@ -111,9 +97,6 @@ mod tests {
         assert_eq!(&uuid[14..15], "4");
         let a = new_ulid();
         assert_eq!(a.len(), 26);
-        assert!(
-            a.chars()
-                .all(|c| c.is_ascii_alphanumeric() && c.is_ascii_uppercase() || c.is_ascii_digit())
-        );
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() && c.is_ascii_uppercase() || c.is_ascii_digit()));
     }
 }

@@ -37,10 +37,7 @@ impl Home {
         };
         let Some((value, source)) = explicit else {
             let path = canonical_or_normal(&normalize(&user_home.join(".agent-tty")));
-            return Ok(Home {
-                path,
-                explicit: false,
-            });
+            return Ok(Home { path, explicit: false });
         };
         let name = match source {
             HomeSource::Flag => "--home",
@@ -54,17 +51,12 @@ impl Home {
             return Err(Error::invalid_input(format!("{name} must not be empty.")));
         }
         if !Path::new(value).is_absolute() {
-            return Err(
-                Error::invalid_input(format!("{name} must be an absolute path."))
-                    .with("source", source_key)
-                    .with("home", value),
-            );
+            return Err(Error::invalid_input(format!("{name} must be an absolute path."))
+                .with("source", source_key)
+                .with("home", value));
         }
         let path = canonical_or_normal(&normalize(Path::new(value)));
-        Ok(Home {
-            path,
-            explicit: true,
-        })
+        Ok(Home { path, explicit: true })
     }
 
     /// `<home>/config.json`.
@@ -89,9 +81,7 @@ pub fn normalize(path: &Path) -> PathBuf {
     let path = if path.is_absolute() {
         path
     } else {
-        joined = std::env::current_dir()
-            .unwrap_or_else(|_| PathBuf::from("/"))
-            .join(path);
+        joined = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join(path);
         &joined
     };
     let mut out = PathBuf::from("/");
@@ -177,11 +167,8 @@ impl Config {
             }
         };
         serde_json::from_str(&text).map_err(|e| {
-            Error::invalid_input(format!(
-                "Invalid config file {}: {e}. Fix or remove it.",
-                path.display()
-            ))
-            .with("path", path.display().to_string())
+            Error::invalid_input(format!("Invalid config file {}: {e}. Fix or remove it.", path.display()))
+                .with("path", path.display().to_string())
         })
     }
 }
@@ -197,10 +184,7 @@ mod tests {
         let home = Home::resolve(None, Some("/env//x"), Path::new("/u")).unwrap();
         assert_eq!(home.path, PathBuf::from("/env/x"));
         let home = Home::resolve(None, None, Path::new("/nonexistent-user")).unwrap();
-        assert_eq!(
-            (home.path, home.explicit),
-            (PathBuf::from("/nonexistent-user/.agent-tty"), false)
-        );
+        assert_eq!((home.path, home.explicit), (PathBuf::from("/nonexistent-user/.agent-tty"), false));
     }
 
     #[test]
@@ -219,10 +203,7 @@ mod tests {
         assert!(Config::load(&path).unwrap().idle_timeout_ms.is_none());
         std::fs::write(&path, r#"{"idleTimeoutMs": 5, "logLevel": "warn"}"#).unwrap();
         let config = Config::load(&path).unwrap();
-        assert_eq!(
-            (config.idle_timeout_ms, config.log_level),
-            (Some(5), Some(LogLevel::Warn))
-        );
+        assert_eq!((config.idle_timeout_ms, config.log_level), (Some(5), Some(LogLevel::Warn)));
         std::fs::write(&path, r#"{"bogus": 1}"#).unwrap();
         assert!(Config::load(&path).unwrap_err().message.contains("bogus"));
         std::fs::write(&path, "{").unwrap();

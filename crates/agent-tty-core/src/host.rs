@@ -32,9 +32,7 @@ pub struct ReadyPipe(Option<std::fs::File>);
 impl ReadyPipe {
     /// Takes the pipe from the environment (and closes it to any child we spawn).
     pub fn from_env() -> ReadyPipe {
-        let fd = std::env::var(env::AGENT_TTY_READY_FD)
-            .ok()
-            .and_then(|v| v.parse::<i32>().ok());
+        let fd = std::env::var(env::AGENT_TTY_READY_FD).ok().and_then(|v| v.parse::<i32>().ok());
         let file = fd.filter(|&fd| fd > 2).map(|fd| {
             // SAFETY: `create` put the write end of its pipe at this fd for us alone.
             unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
@@ -65,14 +63,10 @@ impl ReadyPipe {
 /// Runs the host for session `id` until the session ends; returns the exit status.
 pub fn run(id: &str) -> i32 {
     let mut ready = ReadyPipe::from_env();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let result = match runtime {
         Ok(runtime) => runtime.block_on(host_main(id, &mut ready)),
-        Err(e) => Err(Error::internal(format!(
-            "Cannot start the host runtime: {e}"
-        ))),
+        Err(e) => Err(Error::internal(format!("Cannot start the host runtime: {e}"))),
     };
     match result {
         Ok(()) => 0,
@@ -90,16 +84,10 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     validate_session_id(id)?;
     let home = PathBuf::from(home);
     let paths = SessionPaths::new(&home, id);
-    let mut record = SessionRecord::read(&paths.manifest)?.ok_or_else(|| {
-        Error::new(
-            ErrorCode::SessionNotFound,
-            format!("Session \"{id}\" was not found."),
-        )
-    })?;
+    let mut record = SessionRecord::read(&paths.manifest)?
+        .ok_or_else(|| Error::new(ErrorCode::SessionNotFound, format!("Session \"{id}\" was not found.")))?;
     if record.session_id != id || record.status != Status::Running || record.host_pid.is_some() {
-        return Err(Error::internal(format!(
-            "Session \"{id}\" is not waiting for a host."
-        )));
+        return Err(Error::internal(format!("Session \"{id}\" is not waiting for a host.")));
     }
     let log = EventLogWriter::open(&paths.events)?;
     let child = child::spawn(&record)?;
@@ -127,16 +115,11 @@ async fn serve_session(
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(64);
     let server = tokio::spawn(server::serve(listener, tx));
-    let child::Child {
-        pty,
-        mut process,
-        pid,
-    } = child;
+    let child::Child { pty, mut process, pid } = child;
     let master_fd = pty.as_raw_fd();
     let (mut pty_read, mut pty_write) = pty.into_split();
     let mut host = Host::new(paths, record, log, pid, master_fd);
-    let mut sigterm =
-        signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
+    let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
     ready.ready();
     let mut buf = vec![0u8; 1 << 16];
     let mut pty_open = true;

@@ -239,11 +239,7 @@ mod tests {
         std::fs::write(&path, r#"{"version":1,"extra":true}"#).unwrap();
         let err = SessionRecord::read(&path).unwrap_err();
         assert_eq!(err.code, ErrorCode::ManifestValidationError);
-        assert!(
-            SessionRecord::read(&dir.path().join("missing"))
-                .unwrap()
-                .is_none()
-        );
+        assert!(SessionRecord::read(&dir.path().join("missing")).unwrap().is_none());
     }
 
     #[test]

@@ -27,11 +27,7 @@ pub fn liveness(pid: u32) -> Liveness {
     let rc = unsafe { libc::kill(pid_t, 0) };
     if rc != 0 {
         let errno = std::io::Error::last_os_error().raw_os_error();
-        return if errno == Some(libc::EPERM) {
-            Liveness::Alive
-        } else {
-            Liveness::Dead
-        };
+        return if errno == Some(libc::EPERM) { Liveness::Alive } else { Liveness::Dead };
     }
     match proc_state(pid) {
         Some('Z' | 'X') => Liveness::Dead,
@@ -66,12 +62,7 @@ fn proc_state(pid: u32) -> Option<char> {
 fn proc_session(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command: state ppid pgrp session …
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(3)?
-        .parse()
-        .ok()
+    stat.rsplit_once(')')?.1.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Sends `signal` to `pid`; a vanished process is not an error.
@@ -82,11 +73,7 @@ pub fn signal(pid: u32, signal: i32) -> std::io::Result<()> {
         return Ok(());
     }
     let err = std::io::Error::last_os_error();
-    if err.raw_os_error() == Some(libc::ESRCH) {
-        Ok(())
-    } else {
-        Err(err)
-    }
+    if err.raw_os_error() == Some(libc::ESRCH) { Ok(()) } else { Err(err) }
 }
 
 /// Every live process whose session id is `sid` (the PTY child is its session leader, so
@@ -97,9 +84,7 @@ pub fn session_members(sid: u32) -> Vec<u32> {
     };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            proc_session(pid) == Some(sid) && !matches!(proc_state(pid), Some('Z' | 'X'))
-        })
+        .filter(|&pid| proc_session(pid) == Some(sid) && !matches!(proc_state(pid), Some('Z' | 'X')))
         .collect()
 }
 
@@ -127,11 +112,7 @@ pub fn wait_for_exit(pid: u32, timeout: Duration) -> bool {
         return liveness(pid) == Liveness::Dead;
     }
     let fd = fd as libc::c_int;
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
     let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
     // SAFETY: one valid pollfd; the fd is closed right after.
     let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
@@ -163,11 +144,7 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         assert!(wait_for_exit(pid, Duration::from_secs(5)));
-        assert_eq!(
-            liveness(pid),
-            Liveness::Dead,
-            "an unreaped zombie counts as dead"
-        );
+        assert_eq!(liveness(pid), Liveness::Dead, "an unreaped zombie counts as dead");
         child.wait().unwrap();
         assert_eq!(liveness(0), Liveness::Dead);
     }
@@ -179,10 +156,7 @@ mod tests {
 
     #[test]
     fn wait_for_exit_times_out_on_a_live_process() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("5")
-            .spawn()
-            .unwrap();
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
         assert!(!wait_for_exit(child.id(), Duration::from_millis(20)));
         child.kill().unwrap();
         child.wait().unwrap();

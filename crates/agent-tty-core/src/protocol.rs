@@ -53,12 +53,7 @@ pub struct Response {
 impl Response {
     /// A success response.
     pub fn success(id: &str, result: Value) -> Response {
-        Response {
-            id: id.to_string(),
-            ok: true,
-            result: Some(result),
-            error: None,
-        }
+        Response { id: id.to_string(), ok: true, result: Some(result), error: None }
     }
 
     /// A failure response from an error (details are dropped, as on the wire).
@@ -69,12 +64,7 @@ impl Response {
             error.message.clone()
         };
         let code = error.code_str().to_string();
-        Response {
-            id: id.to_string(),
-            ok: false,
-            result: None,
-            error: Some(WireError { code, message }),
-        }
+        Response { id: id.to_string(), ok: false, result: None, error: Some(WireError { code, message }) }
     }
 
     /// The compact line, newline-terminated.
@@ -88,26 +78,12 @@ impl Response {
 /// Parses a request line. On failure returns the id to answer with (`unknown` when the
 /// line has none) and the error.
 pub fn parse_request(line: &[u8]) -> Result<Request, (String, Error)> {
-    let value: Value = serde_json::from_slice(line).map_err(|e| {
-        (
-            "unknown".to_string(),
-            Error::new(crate::ErrorCode::RpcError, e.to_string()),
-        )
-    })?;
-    let id = value
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .unwrap_or("unknown")
-        .to_string();
+    let value: Value = serde_json::from_slice(line)
+        .map_err(|e| ("unknown".to_string(), Error::new(crate::ErrorCode::RpcError, e.to_string())))?;
+    let id =
+        value.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("unknown").to_string();
     let request: Request = serde_json::from_value(value).map_err(|e| {
-        (
-            id.clone(),
-            Error::new(
-                crate::ErrorCode::RpcError,
-                format!("Invalid RPC request: {e}"),
-            ),
-        )
+        (id.clone(), Error::new(crate::ErrorCode::RpcError, format!("Invalid RPC request: {e}")))
     })?;
     if request.id.is_empty() || request.method.is_empty() {
         let message = "Invalid RPC request: id and method must be non-empty strings.";
@@ -136,14 +112,9 @@ mod tests {
     #[test]
     fn responses_are_compact_lines() {
         let ok = Response::success("a", serde_json::json!({"seq": 3}));
-        assert_eq!(
-            ok.to_line(),
-            b"{\"id\":\"a\",\"ok\":true,\"result\":{\"seq\":3}}\n"
-        );
-        let err = Response::failure(
-            "a",
-            &Error::new(ErrorCode::SessionNotRunning, "Session is not running."),
-        );
+        assert_eq!(ok.to_line(), b"{\"id\":\"a\",\"ok\":true,\"result\":{\"seq\":3}}\n");
+        let err =
+            Response::failure("a", &Error::new(ErrorCode::SessionNotRunning, "Session is not running."));
         assert_eq!(
             String::from_utf8(err.to_line()).unwrap(),
             "{\"id\":\"a\",\"ok\":false,\"error\":{\"code\":\"SESSION_NOT_RUNNING\",\"message\":\"Session is not running.\"}}\n"

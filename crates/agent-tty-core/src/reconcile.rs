@@ -13,10 +13,19 @@ pub const STARTUP_GRACE_MS: u64 = 10_000;
 
 /// Reconciles one session; returns the (possibly updated) record, `None` if absent.
 pub fn reconcile(paths: &SessionPaths) -> Result<Option<SessionRecord>> {
+    reconcile_with(paths, true)
+}
+
+/// Reconciles a session whose host is known to have died while starting (no grace).
+pub fn reconcile_failed_start(paths: &SessionPaths) -> Result<Option<SessionRecord>> {
+    reconcile_with(paths, false)
+}
+
+fn reconcile_with(paths: &SessionPaths, startup_grace: bool) -> Result<Option<SessionRecord>> {
     let Some(mut record) = SessionRecord::read(&paths.manifest)? else {
         return Ok(None);
     };
-    if record.status.is_terminal() || host_may_be_alive(&record) {
+    if record.status.is_terminal() || host_may_be_alive(&record, startup_grace) {
         return Ok(Some(record));
     }
     if let Some(child) = record.child_pid
@@ -31,9 +40,10 @@ pub fn reconcile(paths: &SessionPaths) -> Result<Option<SessionRecord>> {
     Ok(Some(record))
 }
 
-fn host_may_be_alive(record: &SessionRecord) -> bool {
+fn host_may_be_alive(record: &SessionRecord, startup_grace: bool) -> bool {
     match record.host_pid {
         Some(pid) => process::host_is_alive(pid, &record.session_id),
+        None if !startup_grace => false,
         None => {
             let created = crate::time::parse_iso(&record.created_at).unwrap_or(0);
             record.status == Status::Running
@@ -55,10 +65,7 @@ fn mark_dead(record: &mut SessionRecord) {
         Status::Destroying => (Status::Destroyed, None, None),
         other => (
             Status::Failed,
-            Some(format!(
-                "unexpected pre-reconcile status: {}",
-                other.as_str()
-            )),
+            Some(format!("unexpected pre-reconcile status: {}", other.as_str())),
             Some(FailureOrigin::Unknown),
         ),
     };

@@ -67,37 +67,22 @@ pub fn update(path: &Path, change: impl FnOnce(&mut Vec<RegistryEntry>) -> bool)
         .write(true)
         .open(&lock_path)
         .map_err(|e| Error::storage_write(&lock_path, &e))?;
-    lock.lock()
-        .map_err(|e| Error::storage_write(&lock_path, &e))?;
+    lock.lock().map_err(|e| Error::storage_write(&lock_path, &e))?;
     let mut entries = read(path);
     let changed = change(&mut entries);
     if changed {
         entries.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at));
-        crate::fsio::write_json_atomic(
-            path,
-            &RegistryFile {
-                version: 1,
-                homes: &entries,
-            },
-        )?;
+        crate::fsio::write_json_atomic(path, &RegistryFile { version: 1, homes: &entries })?;
     }
     Ok(changed)
 }
 
 /// Records that `home` hosted a session just now.
 pub fn upsert(path: &Path, home: &Path) -> Result<()> {
-    let home = crate::home::canonical_or_normal(&crate::home::normalize(home))
-        .display()
-        .to_string();
+    let home = crate::home::canonical_or_normal(&crate::home::normalize(home)).display().to_string();
     update(path, |entries| {
         entries.retain(|e| e.path != home);
-        entries.insert(
-            0,
-            RegistryEntry {
-                path: home,
-                last_seen_at: crate::time::now_iso(),
-            },
-        );
+        entries.insert(0, RegistryEntry { path: home, last_seen_at: crate::time::now_iso() });
         true
     })
     .map(|_| ())
@@ -110,10 +95,7 @@ mod tests {
     #[test]
     fn path_honours_absolute_xdg_only() {
         let user = Path::new("/home/u");
-        assert_eq!(
-            registry_path(Some("/x"), user),
-            PathBuf::from("/x/agent-tty/homes.json")
-        );
+        assert_eq!(registry_path(Some("/x"), user), PathBuf::from("/x/agent-tty/homes.json"));
         assert_eq!(
             registry_path(Some("rel"), user),
             PathBuf::from("/home/u/.local/state/agent-tty/homes.json")
@@ -125,7 +107,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("agent-tty/homes.json");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, r#"{"version":1,"homes":[{"path":"/old","lastSeenAt":"2020-01-01T00:00:00.000Z"},{"bad":1}]}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"version":1,"homes":[{"path":"/old","lastSeenAt":"2020-01-01T00:00:00.000Z"},{"bad":1}]}"#,
+        )
+        .unwrap();
         upsert(&path, Path::new("/new-home")).unwrap();
         let entries = read(&path);
         let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();

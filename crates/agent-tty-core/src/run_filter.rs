@@ -21,8 +21,7 @@ mod scanner;
 mod tests;
 
 pub use ids::{
-    MAX_POSTAMBLE_LEN, POSTAMBLE_PREFIX, is_marker, new_marker, new_sentinel_token, postamble,
-    sentinel,
+    MAX_POSTAMBLE_LEN, POSTAMBLE_PREFIX, is_marker, new_marker, new_sentinel_token, postamble, sentinel,
 };
 
 use echo::EchoSanitizer;
@@ -100,12 +99,7 @@ impl RunFilter {
     /// Any [`RegisterError`]: a malformed or already registered marker, a
     /// sentinel not starting with ESC or colliding with an active one, or a
     /// postamble that is empty, not printable ASCII, or contains the marker.
-    pub fn register(
-        &mut self,
-        marker: &str,
-        sentinel: &str,
-        postamble: &str,
-    ) -> Result<(), RegisterError> {
+    pub fn register(&mut self, marker: &str, sentinel: &str, postamble: &str) -> Result<(), RegisterError> {
         let postamble = postamble.strip_suffix('\n').unwrap_or(postamble);
         self.check_marker(marker)?;
         self.check_sentinel(sentinel)?;
@@ -132,10 +126,7 @@ impl RunFilter {
         };
         let postamble = postamble(&sentinel);
         self.register(marker, &sentinel, &postamble)?;
-        Ok(Registration {
-            sentinel,
-            postamble,
-        })
+        Ok(Registration { sentinel, postamble })
     }
 
     /// Filters one decoded output chunk.
@@ -148,8 +139,7 @@ impl RunFilter {
         }
         let mut sink = PieceSink::default();
         let echo = &mut self.echo;
-        self.scanner
-            .feed(chunk, &mut |scanned| sink.accept(echo, scanned));
+        self.scanner.feed(chunk, &mut |scanned| sink.accept(echo, scanned));
         sink.finish()
     }
 
@@ -158,8 +148,7 @@ impl RunFilter {
     pub fn flush(&mut self) -> Vec<Piece> {
         let mut sink = PieceSink::default();
         let echo = &mut self.echo;
-        self.scanner
-            .flush(&mut |scanned| sink.accept(echo, scanned));
+        self.scanner.flush(&mut |scanned| sink.accept(echo, scanned));
         self.echo.flush(&mut sink.text);
         sink.finish()
     }
@@ -230,8 +219,7 @@ impl PieceSink {
 
     fn close_output(&mut self) {
         if !self.text.is_empty() {
-            self.pieces
-                .push(Piece::Output(std::mem::take(&mut self.text)));
+            self.pieces.push(Piece::Output(std::mem::take(&mut self.text)));
         }
     }
 

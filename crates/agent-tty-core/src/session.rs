@@ -24,12 +24,9 @@ pub fn find(home: &std::path::Path, id: &str) -> Result<(SessionPaths, SessionRe
 }
 
 fn not_found(paths: &SessionPaths) -> Error {
-    Error::new(
-        ErrorCode::SessionNotFound,
-        format!("Session \"{}\" was not found.", paths.id),
-    )
-    .with("sessionId", paths.id.as_str())
-    .with("manifestPath", paths.manifest.display().to_string())
+    Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id))
+        .with("sessionId", paths.id.as_str())
+        .with("manifestPath", paths.manifest.display().to_string())
 }
 
 /// Resolves a Command Target: the session exists and accepts input.
@@ -43,12 +40,9 @@ pub fn command_target(home: &std::path::Path, id: &str) -> Result<SessionPaths> 
         )
         .with("sessionId", id)
         .with("status", "destroyed")),
-        other => Err(Error::new(
-            ErrorCode::SessionNotRunning,
-            format!("Session \"{id}\" is not running."),
-        )
-        .with("sessionId", id)
-        .with("status", other.as_str())),
+        other => Err(Error::new(ErrorCode::SessionNotRunning, format!("Session \"{id}\" is not running."))
+            .with("sessionId", id)
+            .with("status", other.as_str())),
     }
 }
 
@@ -67,20 +61,14 @@ pub fn list(home: &std::path::Path, include_terminal: bool) -> Vec<SessionRecord
     let Ok(entries) = std::fs::read_dir(sessions_dir(home)) else {
         return Vec::new();
     };
-    let mut ids: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .collect();
+    let mut ids: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     ids.sort();
     ids.iter()
         .filter(|id| validate_session_id(id).is_ok())
         .filter_map(|id| {
             let paths = SessionPaths::new(home, id);
             let record = SessionRecord::read(&paths.manifest).ok()??;
-            if record.status.is_active() {
-                reconcile(&paths).ok()?
-            } else {
-                Some(record)
-            }
+            if record.status.is_active() { reconcile(&paths).ok()? } else { Some(record) }
         })
         .filter(|r| include_terminal || r.status.is_active())
         .collect()
@@ -108,12 +96,7 @@ pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
     if force {
         return force_destroy(&paths, &record);
     }
-    match call(
-        &paths,
-        "destroy",
-        serde_json::json!({}),
-        client::DEFAULT_TIMEOUT_MS,
-    ) {
+    match call(&paths, "destroy", serde_json::json!({}), client::DEFAULT_TIMEOUT_MS) {
         Ok(_) => wait_terminal(&paths, record.host_pid, Duration::from_secs(10)),
         Err(e) if e.code == ErrorCode::HostUnreachable => match reconcile(&paths)? {
             Some(r) if r.status.is_terminal() => Ok(()),
@@ -128,10 +111,7 @@ fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
         process::signal_session(child, libc::SIGKILL);
         let _ = process::signal(child, libc::SIGKILL);
     }
-    if let Some(host) = record
-        .host_pid
-        .filter(|&pid| process::host_is_alive(pid, &record.session_id))
-    {
+    if let Some(host) = record.host_pid.filter(|&pid| process::host_is_alive(pid, &record.session_id)) {
         let _ = process::signal(host, libc::SIGKILL);
         process::wait_for_exit(host, Duration::from_secs(5));
     }
@@ -143,12 +123,9 @@ fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
         updated.write(&paths.manifest)?;
         return Ok(());
     }
-    Err(Error::new(
-        ErrorCode::HostTimeout,
-        format!("Timed out forcing session \"{}\" to exit.", paths.id),
-    )
-    .with("sessionId", paths.id.as_str())
-    .with("sessionDirectory", paths.dir.display().to_string()))
+    Err(Error::new(ErrorCode::HostTimeout, format!("Timed out forcing session \"{}\" to exit.", paths.id))
+        .with("sessionId", paths.id.as_str())
+        .with("sessionDirectory", paths.dir.display().to_string()))
 }
 
 fn wait_terminal(paths: &SessionPaths, host_pid: Option<u32>, limit: Duration) -> Result<()> {
@@ -163,10 +140,7 @@ fn wait_terminal(paths: &SessionPaths, host_pid: Option<u32>, limit: Duration) -
         if started.elapsed() >= limit {
             return Err(Error::new(
                 ErrorCode::HostTimeout,
-                format!(
-                    "Timed out waiting for session \"{}\" to exit after destroy request.",
-                    paths.id
-                ),
+                format!("Timed out waiting for session \"{}\" to exit after destroy request.", paths.id),
             )
             .with("sessionId", paths.id.as_str())
             .with("sessionDirectory", paths.dir.display().to_string()));

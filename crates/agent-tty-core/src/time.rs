@@ -5,9 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The current time as an ISO-8601 UTC string with milliseconds.
@@ -20,13 +18,7 @@ pub fn format_iso(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms % 1000
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` back to milliseconds since the epoch.
@@ -110,9 +102,7 @@ mod tests {
 
     #[test]
     fn monotonic_clock_never_goes_back() {
-        let mut clock = MonotonicClock {
-            last_ms: u64::MAX - 1,
-        };
+        let mut clock = MonotonicClock { last_ms: u64::MAX - 1 };
         assert_eq!(clock.now_ms(), u64::MAX - 1);
     }
 }

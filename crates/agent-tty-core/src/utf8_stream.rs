@@ -200,10 +200,7 @@ mod tests {
         assert_eq!(stream.decode(&[b'x', 0xe2, 0x82]), "x");
         assert_eq!(stream.decode(b"yz"), "\u{fffd}yz");
         assert_eq!(stream.decode(&[0xf0]), "");
-        assert_eq!(
-            stream.decode(&[0xf0, 0x9f, 0x98, 0x80]),
-            "\u{fffd}\u{1f600}"
-        );
+        assert_eq!(stream.decode(&[0xf0, 0x9f, 0x98, 0x80]), "\u{fffd}\u{1f600}");
     }
 
     #[test]
@@ -221,11 +218,7 @@ mod tests {
             let expected = String::from_utf8_lossy(&sample);
             for split in 0..=sample.len() {
                 let (head, tail) = sample.split_at(split);
-                assert_eq!(
-                    decode_all(&[head, tail]),
-                    expected,
-                    "{sample:x?} at {split}"
-                );
+                assert_eq!(decode_all(&[head, tail]), expected, "{sample:x?} at {split}");
             }
         }
     }
@@ -254,9 +247,7 @@ mod tests {
         };
         for _ in 0..2000 {
             let len = next(24);
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| BIASED_BYTES[next(BIASED_BYTES.len())])
-                .collect();
+            let bytes: Vec<u8> = (0..len).map(|_| BIASED_BYTES[next(BIASED_BYTES.len())]).collect();
             let mut chunks = Vec::new();
             let mut start = 0;
             while start < bytes.len() {
@@ -264,16 +255,10 @@ mod tests {
                 chunks.push(&bytes[start..end]);
                 start = end;
             }
-            assert_eq!(
-                decode_all(&chunks),
-                String::from_utf8_lossy(&bytes),
-                "{bytes:x?}"
-            );
+            assert_eq!(decode_all(&chunks), String::from_utf8_lossy(&bytes), "{bytes:x?}");
         }
     }
 
     /// Mostly UTF-8 lead and continuation bytes, so that sequences form.
-    const BIASED_BYTES: [u8; 12] = [
-        b'a', 0x80, 0x9f, 0xbf, 0xc2, 0xc3, 0xe0, 0xe2, 0xed, 0xf0, 0xf4, 0xff,
-    ];
+    const BIASED_BYTES: [u8; 12] = [b'a', 0x80, 0x9f, 0xbf, 0xc2, 0xc3, 0xe0, 0xe2, 0xed, 0xf0, 0xf4, 0xff];
 }

@@ -28,8 +28,7 @@ fn sgr_output(target_len: usize) -> Vec<u8> {
     while out.len() < target_len {
         let fg = i % 256;
         let (r, g, b) = (i % 251, (i * 7) % 253, (i * 13) % 255);
-        let word =
-            format!("\x1b[38;5;{fg}m\x1b[48;2;{r};{g};{b}m\x1b[1mword{i}\x1b[0m \x1b[3;4mx\x1b[m ");
+        let word = format!("\x1b[38;5;{fg}m\x1b[48;2;{r};{g};{b}m\x1b[1mword{i}\x1b[0m \x1b[3;4mx\x1b[m ");
         out.extend_from_slice(word.as_bytes());
         if i % 8 == 7 {
             out.extend_from_slice(b"\r\n");
@@ -52,28 +51,15 @@ fn run(label: &str, data: &[u8], chunk: usize, rounds: u32) {
         best = best.min(secs);
     }
     let mb = data.len() as f64 / 1e6;
-    println!(
-        "{label}: {mb:.1} MB in {:.1} ms (best of {rounds}) = {:.0} MB/s",
-        best * 1e3,
-        mb / best
-    );
+    println!("{label}: {mb:.1} MB in {:.1} ms (best of {rounds}) = {:.0} MB/s", best * 1e3, mb / best);
 }
 
 fn main() {
     let full = std::env::args().any(|arg| arg == "--bench");
-    let (n, sgr_len, rounds) = if full {
-        (2_000_000, 16_000_000, 5)
-    } else {
-        (2_000, 16_000, 1)
-    };
+    let (n, sgr_len, rounds) = if full { (2_000_000, 16_000_000, 5) } else { (2_000, 16_000, 1) };
     let seq = seq_output(n);
     let sgr = sgr_output(sgr_len);
     run("seq 1 2000000, 64 KiB chunks @80x24", &seq, CHUNK, rounds);
-    run(
-        "SGR-heavy colour stream, 64 KiB chunks @80x24",
-        &sgr,
-        CHUNK,
-        rounds,
-    );
+    run("SGR-heavy colour stream, 64 KiB chunks @80x24", &sgr, CHUNK, rounds);
     run("seq 1 2000000, 512 B chunks @80x24", &seq, 512, rounds);
 }

@@ -138,16 +138,8 @@ impl Mods {
 
     /// `ctrl+alt+shift`-ordered description.
     fn describe(self) -> String {
-        let names = [
-            (self.ctrl, "ctrl"),
-            (self.alt, "alt"),
-            (self.shift, "shift"),
-        ];
-        let on: Vec<&str> = names
-            .iter()
-            .filter(|(set, _)| *set)
-            .map(|(_, n)| *n)
-            .collect();
+        let names = [(self.ctrl, "ctrl"), (self.alt, "alt"), (self.shift, "shift")];
+        let on: Vec<&str> = names.iter().filter(|(set, _)| *set).map(|(_, n)| *n).collect();
         on.join("+")
     }
 
@@ -200,10 +192,7 @@ pub fn encode_key(name: &str) -> Result<Vec<u8>, KeyError> {
         return Err(KeyError::new(format!("Missing base key in {trimmed}")));
     }
 
-    if let Some(&(key_name, named)) = NAMED_KEYS
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(base))
-    {
+    if let Some(&(key_name, named)) = NAMED_KEYS.iter().find(|(n, _)| n.eq_ignore_ascii_case(base)) {
         return encode_named(key_name, named, mods);
     }
     let mut chars = base.chars();
@@ -228,21 +217,12 @@ pub fn encode_keys<S: AsRef<str>>(names: &[S]) -> Result<Vec<u8>, KeyError> {
 }
 
 fn unsupported(key: &str, mods: Mods) -> KeyError {
-    KeyError::new(format!(
-        "Unsupported modifier combination for {key}: {}",
-        mods.describe()
-    ))
+    KeyError::new(format!("Unsupported modifier combination for {key}: {}", mods.describe()))
 }
 
 fn encode_named(key_name: &str, named: Named, mods: Mods) -> Result<Vec<u8>, KeyError> {
-    let only_alt = Mods {
-        alt: true,
-        ..Mods::default()
-    };
-    let only_shift = Mods {
-        shift: true,
-        ..Mods::default()
-    };
+    let only_alt = Mods { alt: true, ..Mods::default() };
+    let only_shift = Mods { shift: true, ..Mods::default() };
     let simple = |plain: u8| -> Result<Vec<u8>, KeyError> {
         if mods.is_empty() {
             Ok(vec![plain])

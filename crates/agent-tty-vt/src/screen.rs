@@ -38,10 +38,7 @@ struct Size {
 
 impl Size {
     fn clamped(cols: u16, rows: u16) -> Self {
-        Self {
-            cols: cols.max(MIN_COLS),
-            rows: rows.max(MIN_ROWS),
-        }
+        Self { cols: cols.max(MIN_COLS), rows: rows.max(MIN_ROWS) }
     }
 }
 
@@ -114,15 +111,8 @@ impl Screen {
     /// Sizes are clamped to at least 2 columns and 1 row.
     pub fn with_scrollback(cols: u16, rows: u16, scrollback: usize) -> Screen {
         let queue = ReplyQueue::default();
-        let config = Config {
-            scrolling_history: scrollback,
-            ..Config::default()
-        };
-        let term = Term::new(
-            config,
-            &Size::clamped(cols, rows),
-            Listener::new(queue.clone()),
-        );
+        let config = Config { scrolling_history: scrollback, ..Config::default() };
+        let term = Term::new(config, &Size::clamped(cols, rows), Listener::new(queue.clone()));
         Screen {
             term,
             parser: Processor::new(),
@@ -138,10 +128,7 @@ impl Screen {
     /// If a synchronized update is pending and `now_ms` has reached its
     /// deadline, the update is force-ended before `bytes` are processed.
     pub fn feed(&mut self, bytes: &[u8], now_ms: u64) {
-        if self
-            .sync_deadline
-            .is_some_and(|deadline| now_ms >= deadline)
-        {
+        if self.sync_deadline.is_some_and(|deadline| now_ms >= deadline) {
             self.stop_sync();
         }
         self.parser.advance(&mut self.term, bytes);
@@ -161,10 +148,7 @@ impl Screen {
 
     /// Current size as `(cols, rows)`.
     pub fn size(&self) -> (u16, u16) {
-        (
-            to_u16(self.term.columns()),
-            to_u16(self.term.screen_lines()),
-        )
+        (to_u16(self.term.columns()), to_u16(self.term.screen_lines()))
     }
 
     /// Cursor position as `(row, col)`, 0-based within the visible area.
@@ -243,8 +227,7 @@ impl Screen {
 
     fn collect_replies(&mut self) {
         let (cols, rows) = self.size();
-        self.queue
-            .drain_into(&mut self.replies, self.term.colors(), cols, rows);
+        self.queue.drain_into(&mut self.replies, self.term.colors(), cols, rows);
     }
 }
 

@@ -12,11 +12,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let runs = std::env::args()
-        .skip_while(|a| a != "--runs")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(30);
+    let runs =
+        std::env::args().skip_while(|a| a != "--runs").nth(1).and_then(|n| n.parse().ok()).unwrap_or(30);
     if !std::env::args().any(|a| a == "--bench") {
         println!("host bench: pass --bench (cargo bench) to run it");
         return;
@@ -24,11 +21,7 @@ fn main() {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_agent-tty"));
     let tmp = tempdir();
     let home = tmp.join("home");
-    let bench = Bench {
-        bin,
-        home,
-        tmp: tmp.clone(),
-    };
+    let bench = Bench { bin, home, tmp: tmp.clone() };
     bench.create_latency(runs);
     bench.type_round_trip(runs);
     bench.throughput();
@@ -59,10 +52,7 @@ impl Bench {
         let out = self.cli(&args);
         let text = String::from_utf8_lossy(&out.stdout);
         let value: serde_json::Value = serde_json::from_str(&text).expect("create envelope");
-        value["result"]["sessionId"]
-            .as_str()
-            .expect("session id")
-            .to_string()
+        value["result"]["sessionId"].as_str().expect("session id").to_string()
     }
 
     fn destroy(&self, id: &str) {
@@ -116,10 +106,7 @@ impl Bench {
                 .filter(|v| v["type"] == "output")
                 .map(|v| v["payload"]["data"].as_str().map_or(0, str::len))
                 .sum();
-            assert!(
-                text.contains("2000000\\r\\n"),
-                "the last line reached the log"
-            );
+            assert!(text.contains("2000000\\r\\n"), "the last line reached the log");
             rates.push(output_bytes as f64 / elapsed.as_secs_f64() / 1e6);
             self.destroy(&id);
         }
@@ -176,27 +163,18 @@ impl Bench {
         let id = self.create(&["bash", "--norc", "--noprofile"]);
         self.cli(&["run", &id, "echo warm", "--json"]);
         let manifest =
-            std::fs::read_to_string(self.home.join("sessions").join(&id).join("session.json"))
-                .unwrap();
+            std::fs::read_to_string(self.home.join("sessions").join(&id).join("session.json")).unwrap();
         let record: serde_json::Value = serde_json::from_str(&manifest).unwrap();
         let pid = record["hostPid"].as_u64().unwrap();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let rss = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .unwrap_or("VmRSS: ?")
-            .to_string();
-        println!(
-            "idle host resident memory: {}",
-            rss.trim_start_matches("VmRSS:").trim()
-        );
+        let rss = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: ?").to_string();
+        println!("idle host resident memory: {}", rss.trim_start_matches("VmRSS:").trim());
         self.destroy(&id);
     }
 }
 
 fn host_pid(home: &Path, id: &str) -> u64 {
-    let manifest =
-        std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).unwrap();
+    let manifest = std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).unwrap();
     let record: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     record["hostPid"].as_u64().unwrap()
 }
@@ -204,18 +182,14 @@ fn host_pid(home: &Path, id: &str) -> u64 {
 /// utime + stime of a process, in seconds (assumes the usual 100 ticks per second).
 fn cpu_seconds(pid: u64) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks: u64 = fields
-        .get(11..13)
-        .map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
     ticks as f64 / 100.0
 }
 
 fn socket_of(home: &Path, id: &str) -> PathBuf {
-    let manifest =
-        std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).unwrap();
+    let manifest = std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).unwrap();
     let _: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_agent-tty"))
         .arg("--home")
@@ -229,9 +203,7 @@ fn socket_of(home: &Path, id: &str) -> PathBuf {
 
 fn rpc_type(socket: &Path) {
     let mut stream = UnixStream::connect(socket).expect("connect");
-    stream
-        .write_all(b"{\"id\":\"bench\",\"method\":\"type\",\"params\":{\"text\":\"y\"}}\n")
-        .unwrap();
+    stream.write_all(b"{\"id\":\"bench\",\"method\":\"type\",\"params\":{\"text\":\"y\"}}\n").unwrap();
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply).unwrap();
     assert!(reply.starts_with(b"{\"id\":\"bench\",\"ok\":true"));

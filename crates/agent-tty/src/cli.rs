@@ -5,17 +5,14 @@
 
 use clap::{Args, Parser, Subcommand};
 
-const BANNER: &str = "Coding agents: read the agent-tty skill before using this tool: `agent-tty skills get agent-tty`.";
+const BANNER: &str =
+    "Coding agents: read the agent-tty skill before using this tool: `agent-tty skills get agent-tty`.";
 const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command takes --json for a machine-readable envelope.";
 
 /// A real, long-lived terminal an agent can drive, with reviewable evidence.
 #[derive(Debug, Parser)]
 #[command(name = "agent-tty", before_help = BANNER, after_help = AFTER, max_term_width = 100)]
-#[command(
-    disable_version_flag = true,
-    subcommand_required = true,
-    arg_required_else_help = true
-)]
+#[command(disable_version_flag = true, subcommand_required = true, arg_required_else_help = true)]
 pub struct Cli {
     /// State root (default: $AGENT_TTY_HOME, else ~/.agent-tty).
     #[arg(long, value_name = "PATH")]

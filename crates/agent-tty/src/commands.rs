@@ -58,11 +58,7 @@ const NAMES: [&str; 14] = [
 /// The envelope's `command` for a command line that did not parse: the first word that
 /// names a command, else `agent-tty`.
 pub fn name_from_args(args: &[OsString]) -> String {
-    let word = args
-        .iter()
-        .skip(1)
-        .filter_map(|a| a.to_str())
-        .find(|a| NAMES.contains(a));
+    let word = args.iter().skip(1).filter_map(|a| a.to_str()).find(|a| NAMES.contains(a));
     match word {
         Some("ls") => "list".to_string(),
         Some(word) => word.to_string(),

@@ -18,8 +18,9 @@ pub struct Context {
     /// `config.json` of that Home.
     pub config: Config,
     /// The effective log level.
-    #[allow(dead_code)]
     pub log_level: LogLevel,
+    /// The renderer chosen by flag, environment or config, if any.
+    pub renderer: Option<String>,
     /// The OS user's home directory.
     pub user_home: PathBuf,
 }
@@ -28,9 +29,7 @@ impl Context {
     /// Resolves the context from the parsed global options and the environment.
     pub fn resolve(cli: &Cli) -> Result<Context> {
         if let Some(value) = &cli.timeout_ms {
-            if value.is_empty()
-                || !value.bytes().all(|b| b.is_ascii_digit())
-                || value.parse::<u64>().is_err()
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err()
             {
                 return Err(Error::new(
                     ErrorCode::InvalidDuration,
@@ -49,32 +48,35 @@ impl Context {
             })?),
             None => None,
         };
-        let renderer = cli
-            .renderer
-            .clone()
-            .or_else(|| std::env::var(env::AGENT_TTY_RENDERER).ok());
-        if let Some(name) =
-            renderer.filter(|r| !matches!(r.as_str(), "ghostty-web" | "libghostty-vt"))
-        {
-            return Err(Error::invalid_input(
-                "Renderer must be one of: ghostty-web, libghostty-vt.",
-            )
-            .with("renderer", name));
+        let renderer = cli.renderer.clone().or_else(|| std::env::var(env::AGENT_TTY_RENDERER).ok());
+        if let Some(name) = renderer.as_ref().filter(|r| !matches!(r.as_str(), "ghostty-web" | "libghostty-vt")) {
+            return Err(Error::invalid_input("Renderer must be one of: ghostty-web, libghostty-vt.")
+                .with("renderer", name.as_str()));
         }
         let config = Config::load(&home.config_path())?;
-        let env_level = std::env::var(env::AGENT_TTY_LOG_LEVEL)
-            .ok()
-            .and_then(|l| LogLevel::parse(&l));
-        let log_level = flag_level
-            .or(env_level)
-            .or(config.log_level)
-            .unwrap_or(LogLevel::Info);
-        Ok(Context {
-            home,
-            config,
-            log_level,
-            user_home,
-        })
+        let renderer = renderer.or_else(|| config.default_renderer.clone());
+        let env_level = std::env::var(env::AGENT_TTY_LOG_LEVEL).ok().and_then(|l| LogLevel::parse(&l));
+        let log_level = flag_level.or(env_level).or(config.log_level).unwrap_or(LogLevel::Info);
+        Ok(Context { home, config, log_level, renderer, user_home })
+    }
+
+    /// The environment the host (and through it the program) inherits from this call:
+    /// the resolved log level and renderer, as agent-tty 0.5.0 exports them.
+    pub fn host_env(&self) -> Vec<(String, String)> {
+        let mut vars = vec![(env::AGENT_TTY_LOG_LEVEL.to_string(), self.log_level.as_str().to_string())];
+        let semantic = self.renderer.clone().unwrap_or_else(|| "libghostty-vt".to_string());
+        vars.push((env::AGENT_TTY_HOST_RENDERER.to_string(), semantic));
+        if let Some(renderer) = &self.renderer {
+            vars.push((env::AGENT_TTY_RENDERER.to_string(), renderer.clone()));
+        }
+        vars
+    }
+
+    /// Writes a debug log line to stderr when the log level is `debug`.
+    pub fn debug(&self, message: &str) {
+        if self.log_level == LogLevel::Debug {
+            crate::output::write_stderr(format!("[agent-tty] debug: {message}\n").as_bytes());
+        }
     }
 
     /// The Home Registry file.
@@ -86,7 +88,5 @@ impl Context {
 
 /// The OS user's home directory: `$HOME`, else `/`.
 fn user_home() -> PathBuf {
-    std::env::var_os(env::HOME)
-        .filter(|h| !h.is_empty())
-        .map_or_else(|| PathBuf::from("/"), PathBuf::from)
+    std::env::var_os(env::HOME).filter(|h| !h.is_empty()).map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }

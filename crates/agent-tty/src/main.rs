@@ -27,15 +27,14 @@ fn main() {
         std::process::exit(agent_tty_core::host::run(&host.session_id));
     }
     let command = commands::name(&cli.command);
-    let style = output::Style {
-        json: commands::wants_json(&cli.command),
-        no_color: cli.no_color,
-    };
+    let style = output::Style { json: commands::wants_json(&cli.command), no_color: cli.no_color };
     let context = match context::Context::resolve(&cli) {
         Ok(context) => context,
         Err(error) => std::process::exit(output::print_error("agent-tty", json, &error)),
     };
+    context.debug(&format!("starting {command} command"));
     let result = commands::run(&context, cli.command);
+    context.debug(&format!("completed {command} command"));
     let code = match result {
         Ok(outcome) => output::finish(command, style, Ok(outcome)),
         Err(error) => output::print_error(command, json, &error),

@@ -21,11 +21,7 @@ pub struct Outcome {
 impl Outcome {
     /// A plain success.
     pub fn new(result: Value, human: Vec<String>) -> Outcome {
-        Outcome {
-            result,
-            human,
-            exit_code: 0,
-        }
+        Outcome { result, human, exit_code: 0 }
     }
 }
 
@@ -138,9 +134,6 @@ mod tests {
 
     #[test]
     fn strips_csi_osc_and_short_escapes() {
-        assert_eq!(
-            strip_ansi("a\u{1b}[1;31mred\u{1b}[0m \u{1b}]0;title\u{7}b\u{1b}=c"),
-            "ared bc"
-        );
+        assert_eq!(strip_ansi("a\u{1b}[1;31mred\u{1b}[0m \u{1b}]0;title\u{7}b\u{1b}=c"), "ared bc");
     }
 }

@@ -69,10 +69,7 @@ pub struct Host {
 
 impl std::fmt::Debug for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Host")
-            .field("session", &self.paths.id)
-            .field("status", &self.record.status)
-            .finish()
+        f.debug_struct("Host").field("session", &self.paths.id).field("status", &self.record.status).finish()
     }
 }
 
@@ -86,10 +83,7 @@ impl Host {
         master_fd: RawFd,
     ) -> Host {
         let now = Instant::now();
-        let idle_timeout = record
-            .idle_timeout_ms
-            .filter(|&ms| ms > 0)
-            .map(Duration::from_millis);
+        let idle_timeout = record.idle_timeout_ms.filter(|&ms| ms > 0).map(Duration::from_millis);
         Host {
             screen: Screen::new(record.cols, record.rows),
             paths,
@@ -147,15 +141,9 @@ impl Host {
                     self.screen.feed(data.as_bytes(), crate::time::now_ms());
                 }
                 Piece::RunComplete { marker } => {
-                    let input_run_seq = self
-                        .runs
-                        .iter()
-                        .find(|r| r.marker == marker)
-                        .map(|r| r.input_run_seq);
-                    self.log.push(&Event::RunComplete {
-                        marker: marker.clone(),
-                        input_run_seq,
-                    });
+                    let input_run_seq =
+                        self.runs.iter().find(|r| r.marker == marker).map(|r| r.input_run_seq);
+                    self.log.push(&Event::RunComplete { marker: marker.clone(), input_run_seq });
                     completed.push(marker);
                 }
             }
@@ -182,18 +170,12 @@ impl Host {
 
     /// Writes staged events; a failing log is fatal (it can no longer be trusted).
     pub(crate) fn flush_log(&mut self) -> Result<()> {
-        self.log
-            .flush()
-            .map_err(|e| Error::storage_write(&self.paths.events, &e))
+        self.log.flush().map_err(|e| Error::storage_write(&self.paths.events, &e))
     }
 
     /// The earliest instant something must happen.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let runs = self
-            .runs
-            .iter()
-            .filter(|r| r.reply.is_some())
-            .map(|r| r.deadline);
+        let runs = self.runs.iter().filter(|r| r.reply.is_some()).map(|r| r.deadline);
         let waits = self.waiters.iter().flat_map(|w| {
             let idle = match w.kind {
                 WaitKind::Idle { idle, anchor } => Some(self.last_output_at.max(anchor) + idle),
@@ -205,10 +187,7 @@ impl Host {
             .idle_timeout
             .filter(|_| self.record.status.is_commandable())
             .map(|t| self.last_activity_at + t);
-        runs.chain(waits.flatten())
-            .chain(idle_kill)
-            .chain(self.kill_deadline)
-            .min()
+        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).min()
     }
 
     /// Handles every deadline that has passed.
@@ -220,14 +199,11 @@ impl Host {
             }
         }
         self.check_idle_waiters(now);
-        let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters)
-            .into_iter()
-            .partition(|w| w.deadline.is_some_and(|d| d <= now));
+        let (expired, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.waiters).into_iter().partition(|w| w.deadline.is_some_and(|d| d <= now));
         self.waiters = kept;
         for waiter in expired {
-            let _ = waiter
-                .reply
-                .send(Response::success(&waiter.id, json!({ "timedOut": true })));
+            let _ = waiter.reply.send(Response::success(&waiter.id, json!({ "timedOut": true })));
         }
         if let Some(timeout) = self.idle_timeout
             && self.record.status.is_commandable()
@@ -244,17 +220,14 @@ impl Host {
 
     fn check_idle_waiters(&mut self, now: Instant) {
         let last_output = self.last_output_at;
-        let (done, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters)
-            .into_iter()
-            .partition(|w| match w.kind {
+        let (done, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.waiters).into_iter().partition(|w| match w.kind {
                 WaitKind::Idle { idle, anchor } => now >= last_output.max(anchor) + idle,
                 WaitKind::Exit => false,
             });
         self.waiters = kept;
         for waiter in done {
-            let _ = waiter
-                .reply
-                .send(Response::success(&waiter.id, json!({ "timedOut": false })));
+            let _ = waiter.reply.send(Response::success(&waiter.id, json!({ "timedOut": false })));
         }
     }
 
@@ -290,11 +263,7 @@ impl Host {
     pub(crate) fn on_exit(&mut self, status: std::process::ExitStatus) -> Result<()> {
         use std::os::unix::process::ExitStatusExt;
         let tail = self.decoder.finish();
-        let mut pieces = if tail.is_empty() {
-            Vec::new()
-        } else {
-            self.filter.push(&tail)
-        };
+        let mut pieces = if tail.is_empty() { Vec::new() } else { self.filter.push(&tail) };
         pieces.extend(self.filter.flush());
         self.filter.clear();
         self.apply_pieces(pieces)?;
@@ -305,26 +274,17 @@ impl Host {
             process::signal_session(self.child_pid, libc::SIGKILL);
         }
         self.exited = true;
-        self.record.status = if self.record.status == Status::Destroying {
-            Status::Destroyed
-        } else {
-            Status::Exited
-        };
+        self.record.status =
+            if self.record.status == Status::Destroying { Status::Destroyed } else { Status::Exited };
         self.record.exit_code = exit_code;
         self.record.exit_signal = exit_signal.clone();
         self.record.touch();
-        self.log.push(&Event::Exit {
-            exit_code,
-            exit_signal,
-        });
+        self.log.push(&Event::Exit { exit_code, exit_signal });
         self.flush_log()?;
         let now = Instant::now();
         for mut run in std::mem::take(&mut self.runs) {
             if let Some((id, reply)) = run.reply.take() {
-                let _ = reply.send(Response::success(
-                    &id,
-                    run_result_at(&run, false, false, now),
-                ));
+                let _ = reply.send(Response::success(&id, run_result_at(&run, false, false, now)));
             }
         }
         for waiter in std::mem::take(&mut self.waiters) {

@@ -24,8 +24,7 @@ pub struct Child {
 pub fn spawn(record: &SessionRecord) -> Result<Child> {
     let pty_error = |e: pty_process::Error| Error::internal(format!("Cannot allocate a PTY: {e}"));
     let (pty, pts) = pty_process::open().map_err(pty_error)?;
-    pty.resize(pty_process::Size::new(record.rows, record.cols))
-        .map_err(pty_error)?;
+    pty.resize(pty_process::Size::new(record.rows, record.cols)).map_err(pty_error)?;
     set_line_discipline(pts.as_raw_fd())
         .map_err(|e| Error::internal(format!("Cannot configure the PTY: {e}")))?;
     let program = &record.command[0];
@@ -42,12 +41,8 @@ pub fn spawn(record: &SessionRecord) -> Result<Child> {
     if let Some(term) = &record.term {
         command = command.env(env::TERM, term);
     }
-    let process = command
-        .spawn(pts)
-        .map_err(|e| spawn_error(program, &record.cwd, e))?;
-    let pid = process
-        .id()
-        .ok_or_else(|| Error::internal("The child exited before it had a PID."))?;
+    let process = command.spawn(pts).map_err(|e| spawn_error(program, &record.cwd, e))?;
+    let pid = process.id().ok_or_else(|| Error::internal("The child exited before it had a PID."))?;
     Ok(Child { pty, process, pid })
 }
 

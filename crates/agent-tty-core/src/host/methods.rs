@@ -27,10 +27,7 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
     let Request { id, method, params } = request;
     let m = method.as_str();
     let answer: Answer = match m {
-        "inspect" => Some((
-            reply,
-            parse::<params::Empty>(m, params).map(|_| inspect(host)),
-        )),
+        "inspect" => Some((reply, parse::<params::Empty>(m, params).map(|_| inspect(host)))),
         "type" => Some((reply, parse(m, params).and_then(|p| type_text(host, p)))),
         "paste" => Some((reply, parse(m, params).and_then(|p| paste(host, p)))),
         "mark" => Some((reply, parse(m, params).and_then(|p| mark(host, p)))),
@@ -54,13 +51,7 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
             }
             Err(e) => Some((reply, Err(e))),
         },
-        other => Some((
-            reply,
-            Err(Error::new(
-                ErrorCode::RpcError,
-                format!("Unsupported method: {other}"),
-            )),
-        )),
+        other => Some((reply, Err(Error::new(ErrorCode::RpcError, format!("Unsupported method: {other}"))))),
     };
     flush_then(host, answer)
 }
@@ -74,10 +65,7 @@ fn require_commandable(host: &Host) -> Result<()> {
     if host.record.status.is_commandable() && !host.exited {
         Ok(())
     } else {
-        Err(Error::new(
-            ErrorCode::SessionNotRunning,
-            "Session is not running.",
-        ))
+        Err(Error::new(ErrorCode::SessionNotRunning, "Session is not running."))
     }
 }
 
@@ -134,28 +122,20 @@ fn send_keys(host: &mut Host, p: params::SendKeys) -> Result<Value> {
         ));
     }
     require_commandable(host)?;
-    let bytes = agent_tty_vt::encode_keys(&p.keys)
-        .map_err(|e| Error::new(ErrorCode::InvalidKeys, e.to_string()))?;
+    let bytes =
+        agent_tty_vt::encode_keys(&p.keys).map_err(|e| Error::new(ErrorCode::InvalidKeys, e.to_string()))?;
     write_input(host, &bytes);
-    let seq = host.log.push(&Event::InputKeys {
-        keys: p.keys.clone(),
-    });
+    let seq = host.log.push(&Event::InputKeys { keys: p.keys.clone() });
     Ok(json!({ "accepted": p.keys, "bytesWritten": bytes.len(), "seq": seq }))
 }
 
 fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     if p.cols == 0 || p.rows == 0 {
-        return Err(Error::new(
-            ErrorCode::InvalidDimensions,
-            "Resize dimensions must be positive integers.",
-        ));
+        return Err(Error::new(ErrorCode::InvalidDimensions, "Resize dimensions must be positive integers."));
     }
     require_commandable(host)?;
     // The event goes to the log before the program can see SIGWINCH and redraw.
-    host.log.push(&Event::Resize {
-        cols: p.cols,
-        rows: p.rows,
-    });
+    host.log.push(&Event::Resize { cols: p.cols, rows: p.rows });
     host.flush_log()?;
     set_window_size(host.master_fd, p.cols, p.rows)
         .map_err(|e| Error::internal(format!("Cannot resize the PTY: {e}")))?;
@@ -169,12 +149,7 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
 }
 
 fn set_window_size(fd: i32, cols: u16, rows: u16) -> std::io::Result<()> {
-    let size = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
+    let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: TIOCSWINSZ reads one winsize from a valid pointer; fd is our PTY master.
     if unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &size) } != 0 {
         return Err(std::io::Error::last_os_error());
@@ -194,10 +169,7 @@ fn signal(host: &mut Host, p: params::Signal) -> Result<Value> {
         ));
     };
     if process::liveness(host.child_pid) == process::Liveness::Dead {
-        return Err(Error::new(
-            ErrorCode::SessionNotRunning,
-            "Child process is no longer running.",
-        ));
+        return Err(Error::new(ErrorCode::SessionNotRunning, "Child process is no longer running."));
     }
     process::signal(host.child_pid, number)
         .map_err(|e| Error::internal(format!("Cannot deliver {}: {e}", p.signal)))?;
@@ -206,17 +178,12 @@ fn signal(host: &mut Host, p: params::Signal) -> Result<Value> {
 }
 
 fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answer> {
-    if let Err(e) = non_empty("run", "command", &p.command).and_then(|()| require_commandable(host))
-    {
+    if let Err(e) = non_empty("run", "command", &p.command).and_then(|()| require_commandable(host)) {
         return Ok(Some((reply, Err(e))));
     }
     if p.no_wait {
         write_input(host, format!("{}\n", p.command).as_bytes());
-        let seq = host.log.push(&Event::InputRun {
-            command: p.command,
-            marker: None,
-            no_wait: true,
-        });
+        let seq = host.log.push(&Event::InputRun { command: p.command, marker: None, no_wait: true });
         return Ok(Some((reply, Ok(json!({ "accepted": true, "seq": seq })))));
     }
     let marker = run_filter::new_marker();
@@ -230,10 +197,7 @@ fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answ
         .filter
         .register_new(&marker)
         .map_err(|e| Error::internal(format!("Cannot register the run: {e}")))?;
-    write_input(
-        host,
-        format!("{}\n{}\n", p.command, registration.postamble).as_bytes(),
-    );
+    write_input(host, format!("{}\n{}\n", p.command, registration.postamble).as_bytes());
     let started = Instant::now();
     let timeout = Duration::from_millis(p.timeout_ms.filter(|&t| t > 0).unwrap_or(30_000));
     host.runs.push(PendingRun {
@@ -250,15 +214,11 @@ fn wait(host: &mut Host, p: params::Wait, id: String, reply: Reply) -> Answer {
     let exit = p.exit.unwrap_or(false);
     let kind = match (exit, p.idle_ms) {
         (true, None) => WaitKind::Exit,
-        (false, Some(ms)) if ms > 0 => WaitKind::Idle {
-            idle: Duration::from_millis(ms),
-            anchor: Instant::now(),
-        },
+        (false, Some(ms)) if ms > 0 => {
+            WaitKind::Idle { idle: Duration::from_millis(ms), anchor: Instant::now() }
+        }
         _ => {
-            let error = Error::new(
-                ErrorCode::InvalidDuration,
-                "Specify exactly one of exit or idleMs.",
-            );
+            let error = Error::new(ErrorCode::InvalidDuration, "Specify exactly one of exit or idleMs.");
             return Some((reply, Err(error)));
         }
     };
@@ -269,16 +229,8 @@ fn wait(host: &mut Host, p: params::Wait, id: String, reply: Reply) -> Answer {
     } else if let Err(e) = require_commandable(host) {
         return Some((reply, Err(e)));
     }
-    let deadline = p
-        .timeout_ms
-        .filter(|&t| t > 0)
-        .map(|t| Instant::now() + Duration::from_millis(t));
-    host.waiters.push(Waiter {
-        kind,
-        deadline,
-        id,
-        reply,
-    });
+    let deadline = p.timeout_ms.filter(|&t| t > 0).map(|t| Instant::now() + Duration::from_millis(t));
+    host.waiters.push(Waiter { kind, deadline, id, reply });
     None
 }
 

@@ -9,12 +9,8 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// Parses `params` into `T`, mapping failures to `RPC_ERROR`.
 pub fn parse<T: DeserializeOwned>(method: &str, params: Map<String, Value>) -> Result<T> {
-    serde_json::from_value(Value::Object(params)).map_err(|e| {
-        Error::new(
-            ErrorCode::RpcError,
-            format!("Invalid params for {method}: {e}"),
-        )
-    })
+    serde_json::from_value(Value::Object(params))
+        .map_err(|e| Error::new(ErrorCode::RpcError, format!("Invalid params for {method}: {e}")))
 }
 
 /// Rejects empty strings, as the reference's `string ≥ 1` schemas do.

@@ -23,14 +23,9 @@ pub struct Incoming {
 /// Binds the socket at `path` (removing a stale one, refusing a live one), mode 0600.
 pub async fn bind(path: &Path) -> Result<UnixListener> {
     if path.exists() {
-        let probe =
-            tokio::time::timeout(std::time::Duration::from_secs(1), UnixStream::connect(path))
-                .await;
+        let probe = tokio::time::timeout(std::time::Duration::from_secs(1), UnixStream::connect(path)).await;
         if matches!(probe, Ok(Ok(_))) {
-            return Err(Error::internal(format!(
-                "Another host is already listening on {}.",
-                path.display()
-            )));
+            return Err(Error::internal(format!("Another host is already listening on {}.", path.display())));
         }
         let _ = std::fs::remove_file(path);
     }
@@ -54,18 +49,14 @@ async fn handle(mut stream: UnixStream, actor: mpsc::Sender<Incoming>) {
         Ok(line) => line,
         Err(message) => {
             let error = Error::new(ErrorCode::RpcError, message);
-            let _ = stream
-                .write_all(&Response::failure("unknown", &error).to_line())
-                .await;
+            let _ = stream.write_all(&Response::failure("unknown", &error).to_line()).await;
             return;
         }
     };
     let request = match parse_request(&line) {
         Ok(request) => request,
         Err((id, error)) => {
-            let _ = stream
-                .write_all(&Response::failure(&id, &error).to_line())
-                .await;
+            let _ = stream.write_all(&Response::failure(&id, &error).to_line()).await;
             return;
         }
     };

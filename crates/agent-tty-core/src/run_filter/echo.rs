@@ -75,18 +75,14 @@ impl EchoSanitizer {
     /// Starts hiding the echo of `postamble` (printable ASCII, no newline).
     pub(super) fn register(&mut self, marker: &str, postamble: &str) {
         let text = format!("{postamble}\n");
-        self.echoes.push(Echo {
-            marker: marker.to_owned(),
-            text,
-        });
+        self.echoes.push(Echo { marker: marker.to_owned(), text });
     }
 
     /// Stops hiding the echo of `marker`'s postamble; text held back for it
     /// is written to `out`.
     pub(super) fn deregister(&mut self, marker: &str, out: &mut String) {
         self.echoes.retain(|echo| echo.marker != marker);
-        self.stripping
-            .retain(|candidate| candidate.marker != marker);
+        self.stripping.retain(|candidate| candidate.marker != marker);
         let tail = std::mem::take(&mut self.tail);
         self.sanitize(&tail, false, out);
     }
@@ -138,10 +134,7 @@ impl EchoSanitizer {
     /// Copies output up to the next possible echo start and handles it.
     fn search(&mut self, buffer: &str, index: usize, is_final: bool, out: &mut String) -> Step {
         let bytes = buffer.as_bytes();
-        let Some(at) = self
-            .next_echo_start(&bytes[index..])
-            .map(|offset| index + offset)
-        else {
+        let Some(at) = self.next_echo_start(&bytes[index..]).map(|offset| index + offset) else {
             out.push_str(&buffer[index..]);
             return Step::Advance(buffer.len());
         };
@@ -171,9 +164,7 @@ impl EchoSanitizer {
                 let wanted = first(head);
                 bytes.iter().position(|&byte| byte == wanted)
             }
-            echoes => bytes
-                .iter()
-                .position(|byte| echoes.iter().any(|echo| first(echo) == *byte)),
+            echoes => bytes.iter().position(|byte| echoes.iter().any(|echo| first(echo) == *byte)),
         }
     }
 
@@ -199,11 +190,7 @@ impl EchoSanitizer {
                 candidates.clear();
             }
             let (marker, text) = (echo.marker.clone(), echo.text.clone());
-            candidates.push(Candidate {
-                marker,
-                text,
-                position: found.matched,
-            });
+            candidates.push(Candidate { marker, text, position: found.matched });
         }
         if let Some(len) = complete {
             EchoMatch::Complete(len)
@@ -218,11 +205,7 @@ impl EchoSanitizer {
 
     /// The length of the longest active echo.
     fn longest_echo(&self) -> usize {
-        self.echoes
-            .iter()
-            .map(|echo| echo.text.len())
-            .max()
-            .unwrap_or(0)
+        self.echoes.iter().map(|echo| echo.text.len()).max().unwrap_or(0)
     }
 
     /// Handles one character or noise sequence while stripping tolerantly.
@@ -244,11 +227,7 @@ impl EchoSanitizer {
     /// Classifies the byte at `index` while stripping: as in an echo, except
     /// that `\r\n` is interleaved output while no echo expects its newline.
     fn strip_noise(&self, bytes: &[u8], index: usize) -> Noise {
-        let expects = |byte| {
-            self.stripping
-                .iter()
-                .any(|candidate| candidate.expected() == Some(byte))
-        };
+        let expects = |byte| self.stripping.iter().any(|candidate| candidate.expected() == Some(byte));
         if bytes[index] != b'\r' || expects(b'\n') {
             return repaint::noise_at(bytes, index, expects(b' '));
         }
@@ -262,23 +241,14 @@ impl EchoSanitizer {
     /// Consumes `byte` if some candidate expects it next, keeping only those
     /// candidates; stripping ends when one of them is complete.
     fn advance_candidates(&mut self, byte: u8) -> bool {
-        if !self
-            .stripping
-            .iter()
-            .any(|candidate| candidate.expected() == Some(byte))
-        {
+        if !self.stripping.iter().any(|candidate| candidate.expected() == Some(byte)) {
             return false;
         }
-        self.stripping
-            .retain(|candidate| candidate.expected() == Some(byte));
+        self.stripping.retain(|candidate| candidate.expected() == Some(byte));
         for candidate in &mut self.stripping {
             candidate.position += 1;
         }
-        if self
-            .stripping
-            .iter()
-            .any(|candidate| candidate.expected().is_none())
-        {
+        if self.stripping.iter().any(|candidate| candidate.expected().is_none()) {
             self.stripping.clear();
         }
         true
@@ -324,8 +294,7 @@ mod tests {
         let text = format!("before{}after", crlf(POSTAMBLE_A));
         for split in 0..=text.len() {
             let mut sanitizer = sanitizer(&[("a", POSTAMBLE_A)]);
-            let joined =
-                feed(&mut sanitizer, &text[..split]) + &feed(&mut sanitizer, &text[split..]);
+            let joined = feed(&mut sanitizer, &text[..split]) + &feed(&mut sanitizer, &text[split..]);
             assert_eq!(joined, "beforeafter", "split at {split}");
             assert!(sanitizer.tail.is_empty() && sanitizer.stripping.is_empty());
         }
@@ -368,12 +337,7 @@ mod tests {
     #[test]
     fn keeps_printf_lookalikes_that_differ_early() {
         let mut sanitizer = sanitizer(&[("a", POSTAMBLE_A)]);
-        for text in [
-            "printf 'hello'\r\n",
-            "pri\rntf 'hello'\r\n",
-            "prompt$ ",
-            r"printf '\033[1m'",
-        ] {
+        for text in ["printf 'hello'\r\n", "pri\rntf 'hello'\r\n", "prompt$ ", r"printf '\033[1m'"] {
             assert_eq!(feed(&mut sanitizer, text), text);
         }
     }
@@ -382,10 +346,7 @@ mod tests {
     fn removes_repeated_echoes_while_active() {
         let mut sanitizer = sanitizer(&[("a", POSTAMBLE_A)]);
         let echo = crlf(POSTAMBLE_A);
-        assert_eq!(
-            feed(&mut sanitizer, &format!("{echo}visible{echo}")),
-            "visible"
-        );
+        assert_eq!(feed(&mut sanitizer, &format!("{echo}visible{echo}")), "visible");
     }
 
     #[test]
@@ -402,10 +363,7 @@ mod tests {
     #[test]
     fn deregistering_releases_a_held_partial_echo() {
         let mut sanitizer = sanitizer(&[("a", POSTAMBLE_A)]);
-        assert_eq!(
-            feed(&mut sanitizer, &format!("visible{}", &POSTAMBLE_A[..7])),
-            "visible"
-        );
+        assert_eq!(feed(&mut sanitizer, &format!("visible{}", &POSTAMBLE_A[..7])), "visible");
         let mut out = String::new();
         sanitizer.deregister("a", &mut out);
         assert_eq!(out, &POSTAMBLE_A[..7]);

@@ -46,14 +46,9 @@ pub fn new_marker() -> String {
 
 /// Whether `text` is a marker: exactly `^__AT_MARKER_([0-9a-f]{32})__$`.
 pub fn is_marker(text: &str) -> bool {
-    text.strip_prefix(MARKER_PREFIX)
-        .and_then(|rest| rest.strip_suffix(MARKER_SUFFIX))
-        .is_some_and(|hex| {
-            hex.len() == 2 * MARKER_BYTES
-                && hex
-                    .bytes()
-                    .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
-        })
+    text.strip_prefix(MARKER_PREFIX).and_then(|rest| rest.strip_suffix(MARKER_SUFFIX)).is_some_and(|hex| {
+        hex.len() == 2 * MARKER_BYTES && hex.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 /// Creates a random sentinel token: 4 random bytes as 6 base64url characters
@@ -90,9 +85,7 @@ fn base64url(bytes: &[u8]) -> String {
         let value = group
             .iter()
             .enumerate()
-            .fold(0u32, |value, (index, &byte)| {
-                value | u32::from(byte) << (16 - 8 * index)
-            });
+            .fold(0u32, |value, (index, &byte)| value | u32::from(byte) << (16 - 8 * index));
         for index in 0..=group.len() {
             let sextet = (value >> (18 - 6 * index)) & 0x3f;
             encoded.push(char::from(BASE64URL[sextet as usize]));
@@ -115,14 +108,8 @@ mod tests {
     /// Decodes the `\ooo` escapes of a postamble back into bytes, as
     /// `printf` does.
     fn printf_bytes(postamble: &str) -> Vec<u8> {
-        let body = postamble
-            .strip_prefix("printf '")
-            .and_then(|rest| rest.strip_suffix('\''))
-            .unwrap();
-        body.split('\\')
-            .skip(1)
-            .map(|octal| u8::from_str_radix(octal, 8).unwrap())
-            .collect()
+        let body = postamble.strip_prefix("printf '").and_then(|rest| rest.strip_suffix('\'')).unwrap();
+        body.split('\\').skip(1).map(|octal| u8::from_str_radix(octal, 8).unwrap()).collect()
     }
 
     #[test]
@@ -171,10 +158,7 @@ mod tests {
         for _ in 0..64 {
             let token = new_sentinel_token();
             assert_eq!(token.len(), 6, "{token}");
-            assert!(
-                token.bytes().all(|byte| BASE64URL.contains(&byte)),
-                "{token}"
-            );
+            assert!(token.bytes().all(|byte| BASE64URL.contains(&byte)), "{token}");
         }
     }
 
@@ -187,10 +171,7 @@ mod tests {
     fn postamble_escapes_every_sentinel_byte_in_octal() {
         let sentinel = sentinel("AbC-_9");
         let postamble = postamble(&sentinel);
-        assert!(
-            postamble.starts_with(r"printf '\033\137\141\164\101\142"),
-            "{postamble}"
-        );
+        assert!(postamble.starts_with(r"printf '\033\137\141\164\101\142"), "{postamble}");
         assert!(postamble.ends_with(r"\033\134'"), "{postamble}");
         assert_eq!(printf_bytes(&postamble), sentinel.as_bytes());
     }
@@ -204,11 +185,7 @@ mod tests {
             assert_eq!(postamble.len(), 57);
             assert!(postamble.len() <= MAX_POSTAMBLE_LEN);
             assert!(postamble.starts_with(POSTAMBLE_PREFIX));
-            assert!(
-                postamble
-                    .bytes()
-                    .all(|byte| byte.is_ascii_graphic() || byte == b' ')
-            );
+            assert!(postamble.bytes().all(|byte| byte.is_ascii_graphic() || byte == b' '));
             assert!(!postamble.contains(&marker));
             assert!(!postamble.contains(&marker[MARKER_PREFIX.len()..marker.len() - 2]));
             assert!(!postamble.contains(MARKER_PREFIX));

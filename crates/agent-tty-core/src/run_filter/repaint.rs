@@ -58,11 +58,7 @@ fn csi_noise(rest: &[u8]) -> Noise {
             _ => return Noise::None,
         }
     }
-    if rest.len() >= MAX_CSI_LEN {
-        Noise::None
-    } else {
-        Noise::Partial
-    }
+    if rest.len() >= MAX_CSI_LEN { Noise::None } else { Noise::Partial }
 }
 
 /// Classifies a space: `" \r"` is a forced wrap unless the echo expects a
@@ -110,11 +106,7 @@ pub(super) fn match_prefix(bytes: &[u8], echo: &[u8]) -> PrefixMatch {
     while consumed < bytes.len() && matched < echo.len() {
         match noise_at(bytes, consumed, echo[matched] == b' ') {
             Noise::Partial => {
-                return PrefixMatch {
-                    matched,
-                    consumed,
-                    pending: true,
-                };
+                return PrefixMatch { matched, consumed, pending: true };
             }
             Noise::Skip(len) if skipped + len <= MAX_SKIPPED_NOISE => {
                 consumed += len;
@@ -122,18 +114,10 @@ pub(super) fn match_prefix(bytes: &[u8], echo: &[u8]) -> PrefixMatch {
                 continue;
             }
             Noise::Skip(_) => {
-                return PrefixMatch {
-                    matched,
-                    consumed,
-                    pending: false,
-                };
+                return PrefixMatch { matched, consumed, pending: false };
             }
             Noise::None if bytes[consumed] != echo[matched] => {
-                return PrefixMatch {
-                    matched,
-                    consumed,
-                    pending: false,
-                };
+                return PrefixMatch { matched, consumed, pending: false };
             }
             Noise::None => {}
         }
@@ -141,11 +125,7 @@ pub(super) fn match_prefix(bytes: &[u8], echo: &[u8]) -> PrefixMatch {
         matched += 1;
     }
     let pending = consumed == bytes.len() && matched < echo.len();
-    PrefixMatch {
-        matched,
-        consumed,
-        pending,
-    }
+    PrefixMatch { matched, consumed, pending }
 }
 
 #[cfg(test)]
@@ -223,60 +203,25 @@ mod tests {
     fn match_prefix_skips_noise() {
         let echo = b"printf 'x'\n";
         let exact = match_prefix(b"printf 'x'\r\nrest", echo);
-        assert_eq!(
-            exact,
-            PrefixMatch {
-                matched: 11,
-                consumed: 12,
-                pending: false
-            }
-        );
+        assert_eq!(exact, PrefixMatch { matched: 11, consumed: 12, pending: false });
         assert!(exact.is_complete(echo));
         let noisy = match_prefix(b"pr\x1b[Kin\rtf \r'x\x1b[C'\r\n", echo);
-        assert_eq!(
-            noisy,
-            PrefixMatch {
-                matched: 11,
-                consumed: 20,
-                pending: false
-            }
-        );
+        assert_eq!(noisy, PrefixMatch { matched: 11, consumed: 20, pending: false });
     }
 
     #[test]
     fn match_prefix_stops_at_the_first_difference() {
         let echo = b"printf 'x'\n";
         let found = match_prefix(b"printf 'y'\n", echo);
-        assert_eq!(
-            found,
-            PrefixMatch {
-                matched: 8,
-                consumed: 8,
-                pending: false
-            }
-        );
+        assert_eq!(found, PrefixMatch { matched: 8, consumed: 8, pending: false });
         assert!(!found.is_complete(echo));
     }
 
     #[test]
     fn match_prefix_reports_a_truncated_buffer() {
         let echo = b"printf 'x'\n";
-        assert_eq!(
-            match_prefix(b"printf", echo),
-            PrefixMatch {
-                matched: 6,
-                consumed: 6,
-                pending: true
-            }
-        );
-        assert_eq!(
-            match_prefix(b"pri\x1b[", echo),
-            PrefixMatch {
-                matched: 3,
-                consumed: 3,
-                pending: true
-            }
-        );
+        assert_eq!(match_prefix(b"printf", echo), PrefixMatch { matched: 6, consumed: 6, pending: true });
+        assert_eq!(match_prefix(b"pri\x1b[", echo), PrefixMatch { matched: 3, consumed: 3, pending: true });
     }
 
     #[test]

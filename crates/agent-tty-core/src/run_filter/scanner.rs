@@ -48,9 +48,9 @@ impl SentinelScanner {
     /// Whether `sentinel` equals an active sentinel or one is a prefix of the
     /// other, so that both could match at the same place.
     pub(super) fn collides(&self, sentinel: &str) -> bool {
-        self.active.iter().any(|active| {
-            active.sentinel.starts_with(sentinel) || sentinel.starts_with(&active.sentinel)
-        })
+        self.active
+            .iter()
+            .any(|active| active.sentinel.starts_with(sentinel) || sentinel.starts_with(&active.sentinel))
     }
 
     /// Whether a sentinel is active or a tail is held back.
@@ -103,10 +103,7 @@ impl SentinelScanner {
 
     /// Removes and returns the active sentinel that `rest` starts with.
     fn take_match(&mut self, rest: &[u8]) -> Option<ActiveSentinel> {
-        let position = self
-            .active
-            .iter()
-            .position(|active| rest.starts_with(active.sentinel.as_bytes()))?;
+        let position = self.active.iter().position(|active| rest.starts_with(active.sentinel.as_bytes()))?;
         Some(self.active.remove(position))
     }
 
@@ -211,13 +208,7 @@ mod tests {
     fn completes_several_runs_in_stream_order() {
         let mut scanner = scanner(&[("a", SENTINEL_A), ("b", SENTINEL_B)]);
         let events = feed(&mut scanner, &[&format!("s{SENTINEL_B}m{SENTINEL_A}e")]);
-        let expected = [
-            output("s"),
-            complete("b"),
-            output("m"),
-            complete("a"),
-            output("e"),
-        ];
+        let expected = [output("s"), complete("b"), output("m"), complete("a"), output("e")];
         assert_eq!(events, expected);
         assert!(!scanner.is_active());
     }
@@ -234,10 +225,7 @@ mod tests {
     fn passes_everything_once_no_sentinel_is_active() {
         let mut scanner = scanner(&[("a", SENTINEL_A)]);
         let events = feed(&mut scanner, &[&format!("{SENTINEL_A}{SENTINEL_A}\x1b_at")]);
-        assert_eq!(
-            events,
-            [complete("a"), output(&format!("{SENTINEL_A}\x1b_at"))]
-        );
+        assert_eq!(events, [complete("a"), output(&format!("{SENTINEL_A}\x1b_at"))]);
         assert!(!scanner.is_active());
     }
 

@@ -16,11 +16,7 @@ impl Run {
     fn new(marker: &'static str, token: &str) -> Self {
         let sentinel = sentinel(token);
         let postamble = postamble(&sentinel);
-        Self {
-            marker,
-            sentinel,
-            postamble,
-        }
+        Self { marker, sentinel, postamble }
     }
 
     /// The terminal's plain echo of the typed postamble line.
@@ -29,9 +25,7 @@ impl Run {
     }
 
     fn complete(&self) -> Piece {
-        Piece::RunComplete {
-            marker: self.marker.to_owned(),
-        }
+        Piece::RunComplete { marker: self.marker.to_owned() }
     }
 }
 
@@ -46,9 +40,7 @@ fn run_b() -> Run {
 fn filter(runs: &[&Run]) -> RunFilter {
     let mut filter = RunFilter::new();
     for run in runs {
-        filter
-            .register(run.marker, &run.sentinel, &run.postamble)
-            .unwrap();
+        filter.register(run.marker, &run.sentinel, &run.postamble).unwrap();
     }
     filter
 }
@@ -108,11 +100,7 @@ fn check_every_split(runs: &[&Run], input: &str, texts: &[&str], markers: &[&str
     for split in 0..=input.len() {
         let mut filter = filter(runs);
         let pieces = push_chunks(&mut filter, &[&input[..split], &input[split..]]);
-        assert_eq!(
-            segments(&pieces),
-            (owned(texts), owned(markers)),
-            "split at {split}"
-        );
+        assert_eq!(segments(&pieces), (owned(texts), owned(markers)), "split at {split}");
         assert_eq!(filter.flush(), [], "split at {split}");
     }
 }
@@ -140,10 +128,7 @@ fn bash_echo_in_one_chunk() {
     let mut filter = filter(&[&run]);
     let input = format!("echo hi\r\n{}hi\r\n{}$ ", run.echo(), run.sentinel);
     let pieces = push_chunks(&mut filter, &[&input]);
-    assert_eq!(
-        pieces,
-        [output("echo hi\r\nhi\r\n"), run.complete(), output("$ ")]
-    );
+    assert_eq!(pieces, [output("echo hi\r\nhi\r\n"), run.complete(), output("$ ")]);
     assert!(!filter.is_active());
 }
 
@@ -184,13 +169,7 @@ fn bash_echo_fed_one_byte_at_a_time() {
 #[test]
 fn readline_repaint_noise_is_hidden() {
     let run = run_a();
-    let noise = [
-        (2, "\x1b[K"),
-        (9, "\r\x1b[2C"),
-        (15, "\x1b[1;31H"),
-        (33, "\r"),
-        (50, "\x1b[C"),
-    ];
+    let noise = [(2, "\x1b[K"), (9, "\r\x1b[2C"), (15, "\x1b[1;31H"), (33, "\r"), (50, "\x1b[C")];
     let echo = format!("{}\r\n", with_noise(&run.postamble, &noise));
     let input = format!("echo hi\r\nhi\r\n$ {echo}{}$ ", run.sentinel);
     check_every_split(&[&run], &input, &["echo hi\r\nhi\r\n$ ", "$ "], &[MARKER_A]);
@@ -215,11 +194,7 @@ fn echo_wrapped_at_80_columns_is_hidden() {
             let input = format!("{prompt}{echo}{}{prompt}", run.sentinel);
             let mut filter = filter(&[&run]);
             let pieces = push_chunks(&mut filter, &[&input]);
-            assert_eq!(
-                pieces,
-                [output(&prompt), run.complete(), output(&prompt)],
-                "{input:?}"
-            );
+            assert_eq!(pieces, [output(&prompt), run.complete(), output(&prompt)], "{input:?}");
         }
     }
 }
@@ -238,25 +213,15 @@ fn wrapped_echo_split_at_every_position() {
 fn output_interleaved_into_the_echo_is_kept() {
     let run = run_a();
     let echo = run.echo();
-    let input = format!(
-        "{}visible-output\r\n{}{}",
-        &echo[..24],
-        &echo[24..],
-        run.sentinel
-    );
+    let input = format!("{}visible-output\r\n{}{}", &echo[..24], &echo[24..], run.sentinel);
     check_every_split(&[&run], &input, &["visible-output\r\n", ""], &[MARKER_A]);
 }
 
 #[test]
 fn two_runs_complete_in_stream_order() {
     let (a, b) = (run_a(), run_b());
-    let input = format!(
-        "cmd-a\r\n{}a-out\r\n{}cmd-b\r\n{}b-out\r\n{}$ ",
-        a.echo(),
-        a.sentinel,
-        b.echo(),
-        b.sentinel
-    );
+    let input =
+        format!("cmd-a\r\n{}a-out\r\n{}cmd-b\r\n{}b-out\r\n{}$ ", a.echo(), a.sentinel, b.echo(), b.sentinel);
     let texts = ["cmd-a\r\na-out\r\n", "cmd-b\r\nb-out\r\n", "$ "];
     check_every_split(&[&a, &b], &input, &texts, &[MARKER_A, MARKER_B]);
 }
@@ -264,19 +229,8 @@ fn two_runs_complete_in_stream_order() {
 #[test]
 fn two_runs_complete_out_of_registration_order() {
     let (a, b) = (run_a(), run_b());
-    let input = format!(
-        "{}{}out\r\n{}{}$ ",
-        a.echo(),
-        b.echo(),
-        b.sentinel,
-        a.sentinel
-    );
-    check_every_split(
-        &[&a, &b],
-        &input,
-        &["out\r\n", "", "$ "],
-        &[MARKER_B, MARKER_A],
-    );
+    let input = format!("{}{}out\r\n{}{}$ ", a.echo(), b.echo(), b.sentinel, a.sentinel);
+    check_every_split(&[&a, &b], &input, &["out\r\n", "", "$ "], &[MARKER_B, MARKER_A]);
 }
 
 #[test]
@@ -319,10 +273,7 @@ fn flush_releases_held_echo_and_sentinel_prefixes() {
     let (echo_part, sentinel_part) = (&run.postamble[..10], &run.sentinel[..3]);
     let pushed = filter.push(&format!("a{echo_part}{sentinel_part}"));
     assert_eq!(pushed, [output("a")]);
-    assert_eq!(
-        filter.flush(),
-        [output(&format!("{echo_part}{sentinel_part}"))]
-    );
+    assert_eq!(filter.flush(), [output(&format!("{echo_part}{sentinel_part}"))]);
 }
 
 #[test]
@@ -353,10 +304,7 @@ fn completion_ends_tolerant_stripping() {
     let run = run_a();
     let mut filter = filter(&[&run]);
     assert_eq!(filter.push(&run.postamble[..20]), []);
-    assert_eq!(
-        filter.push(&format!("{}\r$ ", run.sentinel)),
-        [run.complete(), output("\r$ ")]
-    );
+    assert_eq!(filter.push(&format!("{}\r$ ", run.sentinel)), [run.complete(), output("\r$ ")]);
     assert_eq!(filter.push("\r\x1b[K"), [output("\r\x1b[K")]);
 }
 
@@ -374,46 +322,26 @@ fn register_rejects_bad_or_colliding_registrations() {
     let mut filter = filter(&[&run]);
     let (sentinel, postamble) = (sentinel("CCCCCC"), postamble(&sentinel("CCCCCC")));
     let bad_marker = filter.register("__AT_MARKER_x__", &sentinel, &postamble);
-    assert_eq!(
-        bad_marker,
-        Err(RegisterError::InvalidMarker("__AT_MARKER_x__".into()))
-    );
+    assert_eq!(bad_marker, Err(RegisterError::InvalidMarker("__AT_MARKER_x__".into())));
     let duplicate = filter.register(MARKER_A, &sentinel, &postamble);
-    assert_eq!(
-        duplicate,
-        Err(RegisterError::DuplicateMarker(MARKER_A.into()))
-    );
+    assert_eq!(duplicate, Err(RegisterError::DuplicateMarker(MARKER_A.into())));
     let collision = filter.register(MARKER_B, &run.sentinel, &postamble);
     assert_eq!(collision, Err(RegisterError::SentinelCollision));
     let prefix = filter.register(MARKER_B, &run.sentinel[..6], &postamble);
     assert_eq!(prefix, Err(RegisterError::SentinelCollision));
-    assert_eq!(
-        filter.register(MARKER_B, "_at", &postamble),
-        Err(RegisterError::InvalidSentinel)
-    );
-    for bad in [
-        "",
-        "printf 'a\nb'",
-        "printf '\u{e9}'",
-        "printf '\x1b'",
-        MARKER_B,
-    ] {
+    assert_eq!(filter.register(MARKER_B, "_at", &postamble), Err(RegisterError::InvalidSentinel));
+    for bad in ["", "printf 'a\nb'", "printf '\u{e9}'", "printf '\x1b'", MARKER_B] {
         let result = filter.register(MARKER_B, &sentinel, bad);
         assert_eq!(result, Err(RegisterError::InvalidPostamble), "{bad:?}");
     }
-    assert_eq!(
-        filter.register(MARKER_B, &sentinel, &format!("{postamble}\n")),
-        Ok(())
-    );
+    assert_eq!(filter.register(MARKER_B, &sentinel, &format!("{postamble}\n")), Ok(()));
 }
 
 #[test]
 fn register_errors_never_reveal_the_sentinel() {
     let run = run_a();
     let mut filter = filter(&[&run]);
-    let error = filter
-        .register(MARKER_B, &run.sentinel, &run.postamble)
-        .unwrap_err();
+    let error = filter.register(MARKER_B, &run.sentinel, &run.postamble).unwrap_err();
     assert!(!error.to_string().contains(&run.sentinel));
     assert!(!error.to_string().contains("AAAAAA"));
 }
@@ -422,59 +350,33 @@ fn register_errors_never_reveal_the_sentinel() {
 fn register_new_draws_distinct_working_sentinels() {
     let mut filter = RunFilter::new();
     let markers: Vec<String> = (0..100).map(|_| new_marker()).collect();
-    let registrations: Vec<Registration> = markers
-        .iter()
-        .map(|marker| filter.register_new(marker).unwrap())
-        .collect();
+    let registrations: Vec<Registration> =
+        markers.iter().map(|marker| filter.register_new(marker).unwrap()).collect();
     for (index, registration) in registrations.iter().enumerate() {
         assert_eq!(registration.postamble, postamble(&registration.sentinel));
         let later = &registrations[index + 1..];
-        assert!(
-            later
-                .iter()
-                .all(|other| other.sentinel != registration.sentinel)
-        );
+        assert!(later.iter().all(|other| other.sentinel != registration.sentinel));
     }
     let last = registrations.last().unwrap();
     let input = format!("{}out{}", last.postamble, last.sentinel);
-    let expected = [
-        output("out"),
-        Piece::RunComplete {
-            marker: markers[99].clone(),
-        },
-    ];
+    let expected = [output("out"), Piece::RunComplete { marker: markers[99].clone() }];
     assert_eq!(filter.push(&format!("{input}\n")[..input.len()]), expected);
     assert!(filter.is_active());
     let duplicate = filter.register_new(&markers[0]);
-    assert_eq!(
-        duplicate,
-        Err(RegisterError::DuplicateMarker(markers[0].clone()))
-    );
-    assert!(matches!(
-        filter.register_new("nope"),
-        Err(RegisterError::InvalidMarker(_))
-    ));
+    assert_eq!(duplicate, Err(RegisterError::DuplicateMarker(markers[0].clone())));
+    assert!(matches!(filter.register_new("nope"), Err(RegisterError::InvalidMarker(_))));
 }
 
 #[test]
 fn multibyte_output_survives_active_filtering() {
     let run = run_a();
     let echo = run.echo();
-    let input = format!(
-        "\u{e9}{}\u{1f600}{}\u{4e16}{}\u{20ac}",
-        &echo[..20],
-        &echo[20..],
-        run.sentinel
-    );
+    let input = format!("\u{e9}{}\u{1f600}{}\u{4e16}{}\u{20ac}", &echo[..20], &echo[20..], run.sentinel);
     let texts = ["\u{e9}\u{1f600}\u{4e16}", "\u{20ac}"];
     for split in (0..=input.len()).filter(|&split| input.is_char_boundary(split)) {
         let mut filter = filter(&[&run]);
         let pieces = push_chunks(&mut filter, &[&input[..split], &input[split..]]);
-        assert_eq!(
-            segments(&pieces),
-            (owned(&texts), owned(&[MARKER_A])),
-            "split at {split}"
-        );
+        assert_eq!(segments(&pieces), (owned(&texts), owned(&[MARKER_A])), "split at {split}");
     }
 }
 

@@ -19,17 +19,9 @@ pub(crate) const CELL_WIDTH_PX: u32 = 8;
 pub(crate) const CELL_HEIGHT_PX: u32 = 16;
 
 /// Default foreground (`#cdd6f4`).
-const DEFAULT_FG: Rgb = Rgb {
-    r: 0xcd,
-    g: 0xd6,
-    b: 0xf4,
-};
+const DEFAULT_FG: Rgb = Rgb { r: 0xcd, g: 0xd6, b: 0xf4 };
 /// Default background (`#1e1e2e`).
-const DEFAULT_BG: Rgb = Rgb {
-    r: 0x1e,
-    g: 0x1e,
-    b: 0x2e,
-};
+const DEFAULT_BG: Rgb = Rgb { r: 0x1e, g: 0x1e, b: 0x2e };
 
 /// The 16 ANSI colours of the stock xterm palette.
 const XTERM_ANSI: [(u8, u8, u8); 16] = [
@@ -87,11 +79,7 @@ impl ReplyQueue {
             match reply {
                 Pending::Text(text) => out.extend_from_slice(text.as_bytes()),
                 Pending::Color(index, format) => {
-                    let set = if index < COLOR_COUNT {
-                        colors[index]
-                    } else {
-                        None
-                    };
+                    let set = if index < COLOR_COUNT { colors[index] } else { None };
                     let rgb = set.unwrap_or_else(|| default_color(index));
                     out.extend_from_slice(format(rgb).as_bytes());
                 }
@@ -142,11 +130,7 @@ pub(crate) fn default_color(index: usize) -> Rgb {
         16..=231 => {
             let i = index - 16;
             let level = |v: usize| if v == 0 { 0 } else { (55 + 40 * v) as u8 };
-            Rgb {
-                r: level(i / 36),
-                g: level((i / 6) % 6),
-                b: level(i % 6),
-            }
+            Rgb { r: level(i / 36), g: level((i / 6) % 6), b: level(i % 6) }
         }
         232..=255 => {
             let v = (8 + 10 * (index - 232)) as u8;

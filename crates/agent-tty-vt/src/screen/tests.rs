@@ -104,36 +104,21 @@ fn primary_device_attributes() {
 #[test]
 fn osc_11_background_both_terminators() {
     assert_eq!(reply(b"\x1b]11;?\x07"), b"\x1b]11;rgb:1e1e/1e1e/2e2e\x07");
-    assert_eq!(
-        reply(b"\x1b]11;?\x1b\\"),
-        b"\x1b]11;rgb:1e1e/1e1e/2e2e\x1b\\"
-    );
+    assert_eq!(reply(b"\x1b]11;?\x1b\\"), b"\x1b]11;rgb:1e1e/1e1e/2e2e\x1b\\");
 }
 
 #[test]
 fn osc_10_foreground_both_terminators() {
     assert_eq!(reply(b"\x1b]10;?\x07"), b"\x1b]10;rgb:cdcd/d6d6/f4f4\x07");
-    assert_eq!(
-        reply(b"\x1b]10;?\x1b\\"),
-        b"\x1b]10;rgb:cdcd/d6d6/f4f4\x1b\\"
-    );
+    assert_eq!(reply(b"\x1b]10;?\x1b\\"), b"\x1b]10;rgb:cdcd/d6d6/f4f4\x1b\\");
 }
 
 #[test]
 fn osc_4_answers_from_xterm_palette() {
     assert_eq!(reply(b"\x1b]4;1;?\x07"), b"\x1b]4;1;rgb:cdcd/0000/0000\x07");
-    assert_eq!(
-        reply(b"\x1b]4;196;?\x1b\\"),
-        b"\x1b]4;196;rgb:ffff/0000/0000\x1b\\"
-    );
-    assert_eq!(
-        reply(b"\x1b]4;232;?\x07"),
-        b"\x1b]4;232;rgb:0808/0808/0808\x07"
-    );
-    assert_eq!(
-        default_color(16),
-        alacritty_terminal::vte::ansi::Rgb { r: 0, g: 0, b: 0 }
-    );
+    assert_eq!(reply(b"\x1b]4;196;?\x1b\\"), b"\x1b]4;196;rgb:ffff/0000/0000\x1b\\");
+    assert_eq!(reply(b"\x1b]4;232;?\x07"), b"\x1b]4;232;rgb:0808/0808/0808\x07");
+    assert_eq!(default_color(16), alacritty_terminal::vte::ansi::Rgb { r: 0, g: 0, b: 0 });
 }
 
 #[test]

@@ -21,11 +21,7 @@ const MAX_DIMENSION: i64 = 10_000;
 pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
     let env = parse_env(&args.env)?;
     let idle_timeout_ms = idle_timeout(context, args.idle_timeout_ms.as_deref())?;
-    let shell = args
-        .command
-        .clone()
-        .or(args.shell.clone())
-        .unwrap_or_else(default_shell);
+    let shell = args.command.clone().or(args.shell.clone()).unwrap_or_else(default_shell);
     if shell.is_empty() {
         return Err(Error::invalid_input("--shell must not be empty."));
     }
@@ -33,17 +29,13 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
         return Err(Error::invalid_input("--term must not be empty."));
     }
     if args.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-        return Err(
-            Error::invalid_input("--name must not be blank.").with("name", args.name.clone())
-        );
+        return Err(Error::invalid_input("--name must not be blank.").with("name", args.name.clone()));
     }
     let cols = dimension("cols", args.cols.as_deref(), 80)?;
     let rows = dimension("rows", args.rows.as_deref(), 24)?;
     if args.argv.iter().any(String::is_empty) {
-        return Err(Error::invalid_input(
-            "Command arguments after `--` must not be empty strings.",
-        )
-        .with("command", args.argv.clone()));
+        return Err(Error::invalid_input("Command arguments after `--` must not be empty strings.")
+            .with("command", args.argv.clone()));
     }
     let cwd = match args.cwd.as_deref() {
         Some("") => {
@@ -54,10 +46,7 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
         }
         Some(dir) => normalize(Path::new(dir)),
         None => std::env::current_dir().map_err(|e| {
-            Error::new(
-                ErrorCode::StorageReadError,
-                format!("Cannot read the current directory: {e}"),
-            )
+            Error::new(ErrorCode::StorageReadError, format!("Cannot read the current directory: {e}"))
         })?,
     };
     let options = CreateOptions {
@@ -70,35 +59,17 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
         term: args.term,
         name: args.name,
         idle_timeout_ms,
+        host_env: context.host_env(),
     };
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;
-    let record = create(
-        &context.home,
-        &options,
-        &exe,
-        Some(&context.registry_path()),
-    )?;
+    let record = create(&context.home, &options, &exe, Some(&context.registry_path()))?;
     let mut result = Map::new();
     result.insert("sessionId".into(), json!(record.session_id));
     result.insert("createdAt".into(), json!(record.created_at));
-    result.insert(
-        "cols".into(),
-        json!(record.creation_cols.unwrap_or(record.cols)),
-    );
-    result.insert(
-        "rows".into(),
-        json!(record.creation_rows.unwrap_or(record.rows)),
-    );
-    result.insert(
-        "shell".into(),
-        json!(
-            record
-                .shell
-                .clone()
-                .unwrap_or_else(|| record.command[0].clone())
-        ),
-    );
+    result.insert("cols".into(), json!(record.creation_cols.unwrap_or(record.cols)));
+    result.insert("rows".into(), json!(record.creation_rows.unwrap_or(record.rows)));
+    result.insert("shell".into(), json!(record.shell.clone().unwrap_or_else(|| record.command[0].clone())));
     if let Some(env) = record.env.as_ref().filter(|e| !e.is_empty()) {
         result.insert("env".into(), json!(env));
     }
@@ -124,10 +95,8 @@ fn parse_env(entries: &[String]) -> Result<BTreeMap<String, String>> {
                 env.insert(key.to_string(), value.to_string());
             }
             _ => {
-                return Err(Error::invalid_input(format!(
-                    "--env must use KEY=VALUE format, got: {entry}"
-                ))
-                .with("env", entry.as_str()));
+                return Err(Error::invalid_input(format!("--env must use KEY=VALUE format, got: {entry}"))
+                    .with("env", entry.as_str()));
             }
         }
     }
@@ -141,12 +110,8 @@ fn idle_timeout(context: &Context, flag: Option<&str>) -> Result<u64> {
     let digits = raw.trim();
     match digits.parse::<u64>() {
         Ok(ms) if !digits.starts_with('+') => Ok(ms),
-        _ => Err(
-            Error::invalid_input("--idle-timeout-ms must be a non-negative integer.").with(
-                "idleTimeoutMs",
-                parse_int(raw).map_or(Value::Null, Value::from),
-            ),
-        ),
+        _ => Err(Error::invalid_input("--idle-timeout-ms must be a non-negative integer.")
+            .with("idleTimeoutMs", parse_int(raw).map_or(Value::Null, Value::from))),
     }
 }
 
@@ -162,10 +127,7 @@ fn dimension(name: &str, raw: Option<&str>, default: u16) -> Result<u16> {
         .with(name, v)),
         _ => Err(Error::new(
             ErrorCode::InvalidDimensions,
-            format!(
-                "{name} must be a positive integer, got: {}",
-                js_display(value)
-            ),
+            format!("{name} must be a positive integer, got: {}", js_display(value)),
         )
         .with(name, js_json(value))),
     }

@@ -12,8 +12,5 @@ use crate::output::Outcome;
 pub fn run(context: &Context, args: &DestroyArgs) -> Result<Outcome> {
     session::destroy(&context.home.path, &args.session_id, args.force)?;
     let result = json!({ "sessionId": args.session_id, "destroyed": true });
-    Ok(Outcome::new(
-        result,
-        vec![format!("Session destroyed: {}", args.session_id)],
-    ))
+    Ok(Outcome::new(result, vec![format!("Session destroyed: {}", args.session_id)]))
 }

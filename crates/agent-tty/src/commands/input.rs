@@ -23,30 +23,19 @@ pub fn type_text(context: &Context, args: TypeArgs) -> Result<Outcome> {
         text.push('\n');
     }
     let seq = send_text(context, &args.text.session_id, "type", text)?;
-    Ok(Outcome::new(
-        json!({ "seq": seq }),
-        vec![format!("Typed text into session at seq {seq}.")],
-    ))
+    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Typed text into session at seq {seq}.")]))
 }
 
 /// Runs `paste`.
 pub fn paste(context: &Context, args: TextArgs) -> Result<Outcome> {
     let text = input_text("paste", args.text.as_deref(), args.file.as_deref())?;
     let seq = send_text(context, &args.session_id, "paste", text)?;
-    Ok(Outcome::new(
-        json!({ "seq": seq }),
-        vec![format!("Pasted text into session at seq {seq}.")],
-    ))
+    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Pasted text into session at seq {seq}.")]))
 }
 
 fn send_text(context: &Context, id: &str, method: &str, text: String) -> Result<u64> {
     let paths = command_target(&context.home.path, id)?;
-    let reply = call(
-        &paths,
-        method,
-        json!({ "text": text }),
-        client::DEFAULT_TIMEOUT_MS,
-    )?;
+    let reply = call(&paths, method, json!({ "text": text }), client::DEFAULT_TIMEOUT_MS)?;
     seq_of(&reply)
 }
 
@@ -57,10 +46,7 @@ pub fn seq_of(reply: &Value) -> Result<u64> {
 
 /// A reply that does not have the expected shape.
 pub fn protocol_error(reply: &Value) -> Error {
-    Error::new(
-        ErrorCode::ProtocolError,
-        format!("Unexpected response from host: {reply}"),
-    )
+    Error::new(ErrorCode::ProtocolError, format!("Unexpected response from host: {reply}"))
 }
 
 /// Runs `run`.
@@ -71,21 +57,14 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
         Some(raw) => match parse_int(raw) {
             Some(ms) if ms > 0 => ms as u64,
             _ => {
-                return Err(Error::invalid_input(
-                    "Timeout must be a positive integer in milliseconds",
-                )
-                .with("timeout", raw));
+                return Err(Error::invalid_input("Timeout must be a positive integer in milliseconds")
+                    .with("timeout", raw));
             }
         },
     };
     let paths = command_target(&context.home.path, &args.session_id)?;
     if args.no_wait {
-        let reply = call(
-            &paths,
-            "run",
-            json!({ "command": command, "noWait": true }),
-            10_000,
-        )?;
+        let reply = call(&paths, "run", json!({ "command": command, "noWait": true }), 10_000)?;
         let seq = seq_of(&reply)?;
         let human = vec![format!("Command injected into session (seq={seq}).")];
         return Ok(Outcome::new(json!({ "accepted": true, "seq": seq }), human));
@@ -147,11 +126,9 @@ fn read_input_file(path: &str) -> Result<String> {
         )));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(bad(format!(
-            "Input file \"{path}\" exceeds the 10 MB limit for --file input."
-        ))
-        .with("sizeBytes", meta.len())
-        .with("maxSizeBytes", MAX_FILE_BYTES));
+        return Err(bad(format!("Input file \"{path}\" exceeds the 10 MB limit for --file input."))
+            .with("sizeBytes", meta.len())
+            .with("maxSizeBytes", MAX_FILE_BYTES));
     }
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         ErrorKind::PermissionDenied => bad(format!("Input file \"{path}\" is not readable.")),

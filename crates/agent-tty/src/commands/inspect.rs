@@ -17,8 +17,7 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
     if record.status.is_live_host_eligible() {
         match call(&paths, "inspect", json!({}), client::DEFAULT_TIMEOUT_MS) {
             Ok(reply) => {
-                if let Ok(live) = serde_json::from_value::<SessionRecord>(reply["session"].clone())
-                {
+                if let Ok(live) = serde_json::from_value::<SessionRecord>(reply["session"].clone()) {
                     record = live;
                 }
                 host = Some(reply);
@@ -47,18 +46,12 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
     if event_count > 0 {
         result.insert("lastEventSeq".into(), json!(event_count - 1));
     }
-    result.insert(
-        "terminationCategory".into(),
-        json!(termination_category(&record)),
-    );
+    result.insert("terminationCategory".into(), json!(termination_category(&record)));
     if let Some(health) = artifacts::health(&paths.artifacts, id) {
         result.insert("artifacts".into(), health);
     }
     result.insert("usedOfflineReplay".into(), json!(offline));
-    result.insert(
-        "rendererRuntime".into(),
-        renderer_runtime(&record, host.as_ref(), offline),
-    );
+    result.insert("rendererRuntime".into(), renderer_runtime(&record, host.as_ref(), offline));
     if let Some(host) = &host {
         let mut info = Map::new();
         if let Some(v) = host.get("cliVersion") {
@@ -92,9 +85,7 @@ fn renderer_runtime(record: &SessionRecord, host: Option<&Value>, offline: bool)
             let mut runtime = Map::new();
             runtime.insert(
                 "backend".into(),
-                host.get("rendererBackend")
-                    .cloned()
-                    .unwrap_or(json!("agent-tty-vt")),
+                host.get("rendererBackend").cloned().unwrap_or(json!("agent-tty-vt")),
             );
             runtime.insert("mode".into(), json!("live-host"));
             runtime.insert("status".into(), json!("healthy"));
@@ -127,19 +118,9 @@ fn human_lines(result: &Value, record: &SessionRecord) -> Vec<String> {
     }
     renderer.push(')');
     if let Some(profile) = runtime["profile"].as_str() {
-        let booted = if runtime["booted"] == json!(true) {
-            "yes"
-        } else {
-            "no"
-        };
-        let in_flight = if runtime["bootInFlight"] == json!(true) {
-            ", boot-in-flight"
-        } else {
-            ""
-        };
-        renderer.push_str(&format!(
-            " [profile: {profile}, booted: {booted}{in_flight}]"
-        ));
+        let booted = if runtime["booted"] == json!(true) { "yes" } else { "no" };
+        let in_flight = if runtime["bootInFlight"] == json!(true) { ", boot-in-flight" } else { "" };
+        renderer.push_str(&format!(" [profile: {profile}, booted: {booted}{in_flight}]"));
     }
     let mut lines = vec![
         format!("Session ID: {}", record.session_id),
@@ -172,11 +153,7 @@ fn human_lines(result: &Value, record: &SessionRecord) -> Vec<String> {
             .as_object()
             .map(|m| m.iter().map(|(k, v)| format!("{k}: {v}")).collect())
             .unwrap_or_default();
-        let kinds = if kinds.is_empty() {
-            "none".to_string()
-        } else {
-            kinds.join(", ")
-        };
+        let kinds = if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") };
         lines.push(format!(
             "Artifacts: {} total ({kinds}), health: {}",
             artifacts["total"],
@@ -186,18 +163,9 @@ fn human_lines(result: &Value, record: &SessionRecord) -> Vec<String> {
     if result["usedOfflineReplay"] == json!(true) {
         lines.push("Offline Replay: yes".into());
     }
-    lines.push(format!(
-        "Host PID: {}",
-        dash(record.host_pid.map(|p| p.to_string()))
-    ));
-    lines.push(format!(
-        "Child PID: {}",
-        dash(record.child_pid.map(|p| p.to_string()))
-    ));
-    lines.push(format!(
-        "Exit Code: {}",
-        dash(record.exit_code.map(|c| c.to_string()))
-    ));
+    lines.push(format!("Host PID: {}", dash(record.host_pid.map(|p| p.to_string()))));
+    lines.push(format!("Child PID: {}", dash(record.child_pid.map(|p| p.to_string()))));
+    lines.push(format!("Exit Code: {}", dash(record.exit_code.map(|c| c.to_string()))));
     lines.push(format!("Exit Signal: {}", dash(record.exit_signal.clone())));
     if !record.status.is_live_host_eligible() {
         lines.push(format!("Termination: {}", termination_category(record)));
@@ -208,10 +176,7 @@ fn human_lines(result: &Value, record: &SessionRecord) -> Vec<String> {
     if let Some(origin) = record.failure_origin {
         lines.push(format!(
             "Failure Origin: {}",
-            serde_json::to_value(origin)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
+            serde_json::to_value(origin).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
         ));
     }
     lines

@@ -16,12 +16,7 @@ pub fn run(context: &Context, args: &ListArgs) -> Result<Outcome> {
     let sessions: Vec<Value> = records
         .iter()
         .map(|r| {
-            human.push(format!(
-                "{}  {}  {}",
-                r.session_id,
-                r.status.as_str(),
-                r.command.join(" ")
-            ));
+            human.push(format!("{}  {}  {}", r.session_id, r.status.as_str(), r.command.join(" ")));
             let mut row = Map::new();
             row.insert("sessionId".into(), json!(r.session_id));
             row.insert("status".into(), json!(r.status.as_str()));

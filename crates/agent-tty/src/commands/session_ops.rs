@@ -13,17 +13,9 @@ use crate::output::Outcome;
 /// Runs `mark`.
 pub fn mark(context: &Context, args: MarkArgs) -> Result<Outcome> {
     let paths = command_target(&context.home.path, &args.session_id)?;
-    let reply = call(
-        &paths,
-        "mark",
-        json!({ "label": args.label }),
-        client::DEFAULT_TIMEOUT_MS,
-    )?;
+    let reply = call(&paths, "mark", json!({ "label": args.label }), client::DEFAULT_TIMEOUT_MS)?;
     let seq = seq_of(&reply)?;
-    Ok(Outcome::new(
-        json!({ "seq": seq }),
-        vec![format!("Marker set at seq {seq}.")],
-    ))
+    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Marker set at seq {seq}.")]))
 }
 
 /// Runs `resize`.
@@ -32,26 +24,15 @@ pub fn resize(context: &Context, args: &ResizeArgs) -> Result<Outcome> {
     let (cols, rows) = (parse_int(&args.cols), parse_int(&args.rows));
     let valid = |v: Option<i64>| v.filter(|&v| (1..=10_000).contains(&v));
     let (Some(c), Some(r)) = (valid(cols), valid(rows)) else {
-        return Err(Error::new(
-            ErrorCode::InvalidDimensions,
-            "Resize dimensions must be positive integers.",
-        )
-        .with("cols", js_json(cols))
-        .with("rows", js_json(rows)));
+        return Err(Error::new(ErrorCode::InvalidDimensions, "Resize dimensions must be positive integers.")
+            .with("cols", js_json(cols))
+            .with("rows", js_json(rows)));
     };
-    let reply = call(
-        &paths,
-        "resize",
-        json!({ "cols": c, "rows": r }),
-        client::DEFAULT_TIMEOUT_MS,
-    )?;
+    let reply = call(&paths, "resize", json!({ "cols": c, "rows": r }), client::DEFAULT_TIMEOUT_MS)?;
     if reply["cols"].as_i64() != Some(c) || reply["rows"].as_i64() != Some(r) {
         return Err(protocol_error(&reply));
     }
-    Ok(Outcome::new(
-        json!({ "cols": c, "rows": r }),
-        vec![format!("Resized session to {c}x{r}.")],
-    ))
+    Ok(Outcome::new(json!({ "cols": c, "rows": r }), vec![format!("Resized session to {c}x{r}.")]))
 }
 
 /// Runs `signal`.
@@ -64,15 +45,7 @@ pub fn signal(context: &Context, args: &SignalArgs) -> Result<Outcome> {
         )
         .with("signal", args.signal.as_str()));
     }
-    call(
-        &paths,
-        "signal",
-        json!({ "signal": args.signal }),
-        client::DEFAULT_TIMEOUT_MS,
-    )?;
+    call(&paths, "signal", json!({ "signal": args.signal }), client::DEFAULT_TIMEOUT_MS)?;
     let human = vec![format!("Signal {} delivered to session.", args.signal)];
-    Ok(Outcome::new(
-        json!({ "signal": args.signal, "delivered": true }),
-        human,
-    ))
+    Ok(Outcome::new(json!({ "signal": args.signal, "delivered": true }), human))
 }

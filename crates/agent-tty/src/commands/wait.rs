@@ -33,19 +33,13 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
         Some(raw) => match raw.trim().parse::<u64>() {
             Ok(ms) if ms > 0 => Some(ms),
             _ => {
-                return Err(Error::new(
-                    ErrorCode::InvalidDuration,
-                    "--idle-ms must be a positive integer.",
-                )
-                .with("idleMs", raw));
+                return Err(Error::new(ErrorCode::InvalidDuration, "--idle-ms must be a positive integer.")
+                    .with("idleMs", raw));
             }
         },
     };
     if args.exit == idle_ms.is_some() {
-        return Err(Error::new(
-            ErrorCode::InvalidDuration,
-            "Specify exactly one of --exit or --idle-ms.",
-        ));
+        return Err(Error::new(ErrorCode::InvalidDuration, "Specify exactly one of --exit or --idle-ms."));
     }
     let (paths, record) = find(&context.home.path, &args.session_id)?;
     if args.exit && record.status.is_terminal() {
@@ -100,9 +94,5 @@ fn outcome(reply: Value) -> Outcome {
     } else {
         "Wait condition met.".to_string()
     };
-    Outcome {
-        result: Value::Object(result),
-        human: vec![human],
-        exit_code: if timed_out { 11 } else { 0 },
-    }
+    Outcome { result: Value::Object(result), human: vec![human], exit_code: if timed_out { 11 } else { 0 } }
 }
