@@ -165,7 +165,7 @@ impl EventLogWriter {
     }
 
     /// Flushes and fsyncs (shutdown).
-    pub fn close(mut self) -> std::io::Result<()> {
+    pub fn sync(&mut self) -> std::io::Result<()> {
         self.flush()?;
         self.file.sync_all()
     }

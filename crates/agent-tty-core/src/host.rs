@@ -8,6 +8,7 @@ pub mod actor;
 pub mod child;
 pub mod methods;
 pub mod params;
+pub mod render_wait;
 pub mod server;
 
 use std::io::Write;
@@ -161,5 +162,5 @@ async fn serve_session(
         tokio::task::yield_now().await;
     }
     let _ = pty_write.flush().await;
-    Ok(())
+    host.log.sync().map_err(|e| Error::storage_write(&host.paths.events, &e))
 }

@@ -24,9 +24,12 @@ pub mod process;
 pub mod protocol;
 pub mod reconcile;
 pub mod registry;
+pub mod replay;
 pub mod run_filter;
 pub mod session;
+pub mod snapshot;
 pub mod time;
 pub mod utf8_stream;
+pub mod wait_condition;
 
 pub use error::{Error, ErrorCode, Result};

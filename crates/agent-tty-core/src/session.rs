@@ -2,7 +2,7 @@
 //! Target, listing, inspecting and destroying. Routes to the live host over the socket
 //! and falls back to the files (reconciliation) when the host is gone.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -97,7 +97,13 @@ pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
         return force_destroy(&paths, &record);
     }
     match call(&paths, "destroy", serde_json::json!({}), client::DEFAULT_TIMEOUT_MS) {
-        Ok(_) => wait_terminal(&paths, record.host_pid, Duration::from_secs(10)),
+        Ok(_) => {
+            // The host answers `wait --exit` once the program is gone and the manifest is
+            // final, which is sooner than the host process exiting.
+            let exit = serde_json::json!({ "exit": true, "timeoutMs": 10_000 });
+            let _ = call(&paths, "wait", exit, 15_000);
+            wait_terminal(&paths, record.host_pid, Duration::from_secs(10))
+        }
         Err(e) if e.code == ErrorCode::HostUnreachable => match reconcile(&paths)? {
             Some(r) if r.status.is_terminal() => Ok(()),
             _ => Err(e),
@@ -129,22 +135,20 @@ fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
 }
 
 fn wait_terminal(paths: &SessionPaths, host_pid: Option<u32>, limit: Duration) -> Result<()> {
-    let started = Instant::now();
+    if reconcile(paths)?.is_some_and(|record| record.status.is_terminal()) {
+        return Ok(());
+    }
+    // The host writes the terminal status, then exits: its exit is the signal to look.
     if let Some(pid) = host_pid {
         process::wait_for_exit(pid, limit);
     }
-    loop {
-        if reconcile(paths)?.is_some_and(|record| record.status.is_terminal()) {
-            return Ok(());
-        }
-        if started.elapsed() >= limit {
-            return Err(Error::new(
-                ErrorCode::HostTimeout,
-                format!("Timed out waiting for session \"{}\" to exit after destroy request.", paths.id),
-            )
-            .with("sessionId", paths.id.as_str())
-            .with("sessionDirectory", paths.dir.display().to_string()));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    if reconcile(paths)?.is_some_and(|record| record.status.is_terminal()) {
+        return Ok(());
     }
+    Err(Error::new(
+        ErrorCode::HostTimeout,
+        format!("Timed out waiting for session \"{}\" to exit after destroy request.", paths.id),
+    )
+    .with("sessionId", paths.id.as_str())
+    .with("sessionDirectory", paths.dir.display().to_string()))
 }

@@ -1,4 +1,5 @@
-//! Throughput micro-benchmark for `Screen::feed` (no criterion): prints MB/s.
+//! Throughput micro-benchmark for `Screen::feed` (no criterion): prints MB/s,
+//! plus the cost of a default `Screen::snapshot` (µs/snapshot).
 //!
 //! Run with `cargo bench -p agent-tty-vt`. Without `--bench` (e.g. under
 //! `cargo test --all-targets`) it runs a tiny smoke pass only.
@@ -6,7 +7,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use agent_tty_vt::Screen;
+use agent_tty_vt::{Screen, SnapshotOptions};
 
 /// Default feed chunk size (a typical large PTY read).
 const CHUNK: usize = 64 * 1024;
@@ -54,6 +55,26 @@ fn run(label: &str, data: &[u8], chunk: usize, rounds: u32) {
     println!("{label}: {mb:.1} MB in {:.1} ms (best of {rounds}) = {:.0} MB/s", best * 1e3, mb / best);
 }
 
+/// Time `count` default snapshots (and their Screen Hash) of a full 80×24 screen.
+fn run_snapshots(count: u32) {
+    let mut screen = Screen::new(80, 24);
+    screen.feed(&sgr_output(8 * 1024), 0);
+    let start = Instant::now();
+    for _ in 0..count {
+        black_box(screen.snapshot(black_box(SnapshotOptions::default())));
+    }
+    let snapshot_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(count);
+    let snapshot = screen.snapshot(SnapshotOptions::default());
+    let start = Instant::now();
+    for _ in 0..count {
+        black_box(black_box(&snapshot).screen_hash());
+    }
+    let hash_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(count);
+    println!(
+        "snapshot @80x24 (default options): {snapshot_us:.2} µs/snapshot, screen_hash {hash_us:.2} µs ({count} runs)"
+    );
+}
+
 fn main() {
     let full = std::env::args().any(|arg| arg == "--bench");
     let (n, sgr_len, rounds) = if full { (2_000_000, 16_000_000, 5) } else { (2_000, 16_000, 1) };
@@ -62,4 +83,5 @@ fn main() {
     run("seq 1 2000000, 64 KiB chunks @80x24", &seq, CHUNK, rounds);
     run("SGR-heavy colour stream, 64 KiB chunks @80x24", &sgr, CHUNK, rounds);
     run("seq 1 2000000, 512 B chunks @80x24", &seq, 512, rounds);
+    run_snapshots(if full { 10_000 } else { 100 });
 }

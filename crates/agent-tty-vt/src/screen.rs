@@ -1,5 +1,5 @@
-//! The live terminal screen: PTY output bytes in, visible text, cursor, modes
-//! and query answers out.
+//! The live terminal screen: PTY output bytes in, visible text, cursor, modes,
+//! title, [`Snapshot`]s and query answers out.
 //!
 //! [`Screen`] wraps an `alacritty_terminal` emulator and a single, persistent
 //! escape-sequence parser (so sequences split across [`Screen::feed`] calls
@@ -16,11 +16,12 @@ use std::time::Duration;
 use alacritty_terminal::Term;
 use alacritty_terminal::grid::Dimensions;
 use alacritty_terminal::index::Line;
-use alacritty_terminal::term::cell::Flags;
 use alacritty_terminal::term::{Config, TermMode};
 use alacritty_terminal::vte::ansi::{Processor, Timeout};
 
 use replies::{Listener, ReplyQueue};
+
+use crate::snapshot::{self, Snapshot, SnapshotOptions};
 
 /// Default number of scrollback lines kept above the visible area.
 pub const SCROLLBACK_LINES: usize = 10_000;
@@ -96,6 +97,10 @@ pub struct Screen {
     sync_deadline: Option<u64>,
     /// `SyncTimer::arms` already turned into `sync_deadline`.
     seen_arms: u64,
+    /// The window title (OSC 0/2), tracked from the emulator's events.
+    title: Option<String>,
+    /// The emulator's configuration, re-applied to make it report its title.
+    config: Config,
 }
 
 impl Screen {
@@ -112,7 +117,7 @@ impl Screen {
     pub fn with_scrollback(cols: u16, rows: u16, scrollback: usize) -> Screen {
         let queue = ReplyQueue::default();
         let config = Config { scrolling_history: scrollback, ..Config::default() };
-        let term = Term::new(config, &Size::clamped(cols, rows), Listener::new(queue.clone()));
+        let term = Term::new(config.clone(), &Size::clamped(cols, rows), Listener::new(queue.clone()));
         Screen {
             term,
             parser: Processor::new(),
@@ -120,6 +125,8 @@ impl Screen {
             replies: Vec::new(),
             sync_deadline: None,
             seen_arms: 0,
+            title: None,
+            config,
         }
     }
 
@@ -141,7 +148,11 @@ impl Screen {
         std::mem::take(&mut self.replies)
     }
 
-    /// Resize to `cols` × `rows` (clamped to at least 2 × 1); content reflows.
+    /// Resize to `cols` × `rows` (clamped to at least 2 × 1).
+    ///
+    /// Content reflows: rows that were soft-wrapped are re-joined when the
+    /// screen gets wider and re-wrapped when it gets narrower (hard line breaks
+    /// are kept); rows pushed off the top go to the scrollback.
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.term.resize(Size::clamped(cols, rows));
     }
@@ -158,32 +169,41 @@ impl Screen {
         (row, to_u16(point.column.0))
     }
 
-    /// The text of every visible row, top to bottom, trailing spaces trimmed.
+    /// The canonical text of every visible row, top to bottom: exactly `rows`
+    /// lines, built by the same rules as [`Snapshot::visible_lines`] (see the
+    /// [`snapshot`] module docs).
     ///
-    /// Wide characters occupy one `char` (their spacer cells are skipped),
-    /// zero-width characters follow their base character, and a tab stored in
-    /// a cell is rendered as a space so columns stay aligned.
+    /// Wide characters appear once (their spacer cells are skipped), zero-width
+    /// characters follow their base character, blank cells (including where a
+    /// tab moved the cursor) are spaces, and trailing U+0020 are trimmed.
     pub fn visible_lines(&self) -> Vec<String> {
         let grid = self.term.grid();
-        let rows = grid.screen_lines();
-        let spacer = Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER;
-        let mut lines = Vec::with_capacity(rows);
-        for row in 0..rows {
-            let mut text = String::with_capacity(grid.columns());
-            let line = Line(i32::try_from(row).unwrap_or(i32::MAX));
-            for cell in &grid[line] {
-                if cell.flags.intersects(spacer) {
-                    continue;
-                }
-                text.push(if cell.c == '\t' { ' ' } else { cell.c });
-                if let Some(zero_width) = cell.zerowidth() {
-                    text.extend(zero_width);
-                }
-            }
-            text.truncate(text.trim_end_matches(' ').len());
-            lines.push(text);
-        }
-        lines
+        let cols = grid.columns();
+        (0..grid.screen_lines())
+            .map(|row| {
+                snapshot::canonical_line(&grid[Line(i32::try_from(row).unwrap_or(i32::MAX))][..], cols)
+            })
+            .collect()
+    }
+
+    /// The window title set with OSC 0 or OSC 2, if any.
+    ///
+    /// An empty title counts as none; a full reset (`ESC c`) clears it.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The semantic snapshot of the screen as it is now.
+    ///
+    /// Takes `&self` and therefore does **not** end a pending synchronized
+    /// update (DEC mode 2026): output buffered inside the block is not visible
+    /// yet, so the snapshot shows the last complete frame. Call
+    /// [`Screen::end_sync`] first to apply it (as when [`Screen::sync_deadline`]
+    /// has passed, or at the end of a replay).
+    ///
+    /// The default options cost only the visible lines (no grid copy).
+    pub fn snapshot(&self, options: SnapshotOptions) -> Snapshot {
+        snapshot::build(&self.term, self.title(), options)
     }
 
     /// Whether the alternate screen buffer is active.
@@ -225,7 +245,16 @@ impl Screen {
         }
     }
 
+    /// Render queued replies and pick up title changes (after every parse).
     fn collect_replies(&mut self) {
+        if self.queue.take_maybe_reset() {
+            // A full reset clears the title without an event; re-applying the
+            // (unchanged) configuration makes the emulator report its title.
+            self.term.set_options(self.config.clone());
+        }
+        if let Some(title) = self.queue.take_title() {
+            self.title = title;
+        }
         let (cols, rows) = self.size();
         self.queue.drain_into(&mut self.replies, self.term.colors(), cols, rows);
     }
@@ -237,6 +266,7 @@ impl std::fmt::Debug for Screen {
             .field("size", &self.size())
             .field("cursor", &self.cursor())
             .field("alt_screen", &self.is_alt_screen())
+            .field("title", &self.title)
             .field("sync_deadline", &self.sync_deadline)
             .field("pending_replies", &self.replies.len())
             .finish_non_exhaustive()

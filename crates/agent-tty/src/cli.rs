@@ -64,8 +64,12 @@ pub enum Command {
     Resize(ResizeArgs),
     /// Send a signal to the session's program.
     Signal(SignalArgs),
-    /// Wait for the program to exit (--exit) or for output to go quiet (--idle-ms).
+    /// Wait for text, a regex, a cursor position or a stable screen; or for exit / quiet output.
     Wait(WaitArgs),
+    /// Read the screen: lines (structured) or text, live or replayed from the event log.
+    Snapshot(SnapshotArgs),
+    /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
+    Batch(BatchArgs),
     /// Internal: the session host.
     #[command(name = "_host", hide = true)]
     Host(HostArgs),
@@ -246,6 +250,24 @@ pub struct WaitArgs {
     /// Wait until there has been no output for this many ms.
     #[arg(long)]
     pub idle_ms: Option<String>,
+    /// Wait until the screen contains this text.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Wait until the screen matches this regular expression.
+    #[arg(long)]
+    pub regex: Option<String>,
+    /// Wait until the screen has not changed for this many ms.
+    #[arg(long)]
+    pub screen_stable_ms: Option<String>,
+    /// Wait until the cursor is on this row (0-based).
+    #[arg(long)]
+    pub cursor_row: Option<String>,
+    /// Wait until the cursor is in this column (0-based).
+    #[arg(long)]
+    pub cursor_col: Option<String>,
+    /// Only match screens captured after this event seq (the Wait Baseline).
+    #[arg(long)]
+    pub after_seq: Option<String>,
     /// Give up after this many ms (default 600000; 0 = never).
     #[arg(long)]
     pub timeout: Option<String>,
@@ -257,4 +279,37 @@ pub struct WaitArgs {
 #[allow(missing_docs)]
 pub struct HostArgs {
     pub session_id: String,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct SnapshotArgs {
+    pub session_id: String,
+    /// `structured` (lines) or `text`.
+    #[arg(long, default_value = "structured")]
+    pub format: String,
+    /// Include lines that scrolled off the top.
+    #[arg(long)]
+    pub include_scrollback: bool,
+    /// Include the per-cell style grid (structured format).
+    #[arg(long)]
+    pub include_cells: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct BatchArgs {
+    pub session_id: String,
+    /// The steps, a JSON array.
+    pub steps: Option<String>,
+    /// Read the steps from a file.
+    #[arg(long)]
+    pub file: Option<String>,
+    /// Attempt every step even after one failed.
+    #[arg(long)]
+    pub keep_going: bool,
+    #[arg(long)]
+    pub json: bool,
 }

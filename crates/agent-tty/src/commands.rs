@@ -1,5 +1,6 @@
 //! Dispatch: one file per subcommand, each with a `run` that returns an [`Outcome`].
 
+mod batch;
 mod create;
 mod destroy;
 mod input;
@@ -7,6 +8,7 @@ mod inspect;
 mod list;
 mod send_keys;
 mod session_ops;
+mod snapshot;
 mod version;
 mod wait;
 
@@ -16,7 +18,7 @@ use agent_tty_core::Result;
 
 use crate::cli::Command;
 use crate::context::Context;
-use crate::output::Outcome;
+use crate::output::{Outcome, Style};
 
 /// The envelope's `command` for a parsed command.
 pub fn name(command: &Command) -> &'static str {
@@ -34,25 +36,15 @@ pub fn name(command: &Command) -> &'static str {
         Command::Resize(_) => "resize",
         Command::Signal(_) => "signal",
         Command::Wait(_) => "wait",
+        Command::Snapshot(_) => "snapshot",
+        Command::Batch(_) => "batch",
         Command::Host(_) => "_host",
     }
 }
 
-const NAMES: [&str; 14] = [
-    "create",
-    "list",
-    "ls",
-    "inspect",
-    "destroy",
-    "version",
-    "run",
-    "type",
-    "paste",
-    "send-keys",
-    "mark",
-    "resize",
-    "signal",
-    "wait",
+const NAMES: [&str; 17] = [
+    "create", "list", "ls", "inspect", "destroy", "version", "run", "type", "paste", "send-keys", "mark",
+    "resize", "signal", "wait", "snapshot", "batch", "_host",
 ];
 
 /// The envelope's `command` for a command line that did not parse: the first word that
@@ -82,12 +74,14 @@ pub fn wants_json(command: &Command) -> bool {
         Command::Resize(a) => a.json,
         Command::Signal(a) => a.json,
         Command::Wait(a) => a.json,
+        Command::Snapshot(a) => a.json,
+        Command::Batch(a) => a.json,
         Command::Host(_) => false,
     }
 }
 
 /// Runs one command.
-pub fn run(context: &Context, command: Command) -> Result<Outcome> {
+pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome> {
     match command {
         Command::Create(args) => create::run(context, args),
         Command::List(args) => list::run(context, &args),
@@ -102,6 +96,8 @@ pub fn run(context: &Context, command: Command) -> Result<Outcome> {
         Command::Resize(args) => session_ops::resize(context, &args),
         Command::Signal(args) => session_ops::signal(context, &args),
         Command::Wait(args) => wait::run(context, &args),
+        Command::Snapshot(args) => snapshot::run(context, &args),
+        Command::Batch(args) => batch::run(context, args, style),
         Command::Host(_) => unreachable!("the host is started before dispatch"),
     }
 }

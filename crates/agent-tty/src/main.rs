@@ -33,7 +33,7 @@ fn main() {
         Err(error) => std::process::exit(output::print_error("agent-tty", json, &error)),
     };
     context.debug(&format!("starting {command} command"));
-    let result = commands::run(&context, cli.command);
+    let result = commands::run(&context, cli.command, style);
     context.debug(&format!("completed {command} command"));
     let code = match result {
         Ok(outcome) => output::finish(command, style, Ok(outcome)),

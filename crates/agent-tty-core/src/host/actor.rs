@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
+use crate::host::render_wait::{Observation, RenderWaiter, timed_out};
 use crate::host::server::Incoming;
 use crate::manifest::{SessionRecord, Status};
 use crate::paths::SessionPaths;
@@ -61,6 +62,7 @@ pub struct Host {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) runs: Vec<PendingRun>,
     pub(crate) waiters: Vec<Waiter>,
+    pub(crate) render_waiters: Vec<RenderWaiter>,
     pub(crate) kill_deadline: Option<Instant>,
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
@@ -97,6 +99,7 @@ impl Host {
             idle_timeout,
             runs: Vec::new(),
             waiters: Vec::new(),
+            render_waiters: Vec::new(),
             kill_deadline: None,
             exited: false,
             child_pid,
@@ -154,8 +157,48 @@ impl Host {
         for marker in completed {
             self.complete_run(&marker);
         }
-        self.check_idle_waiters(Instant::now());
+        let now = Instant::now();
+        self.check_idle_waiters(now);
+        self.check_render_waiters(now);
         Ok(())
+    }
+
+    /// The seq of the newest event (0 when the log is empty).
+    pub(crate) fn latest_seq(&self) -> u64 {
+        self.log.next_seq().saturating_sub(1)
+    }
+
+    /// The live screen's canonical state now.
+    pub(crate) fn observe(&mut self) -> Observation {
+        let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
+        Observation {
+            screen_hash: snapshot.screen_hash(),
+            text: snapshot.canonical_text(),
+            cursor_row: snapshot.cursor_row,
+            cursor_col: snapshot.cursor_col,
+            captured_at_seq: self.latest_seq(),
+        }
+    }
+
+    /// Answers every render wait whose condition now holds.
+    pub(crate) fn check_render_waiters(&mut self, now: Instant) {
+        if self.render_waiters.is_empty() {
+            return;
+        }
+        let seen = self.observe();
+        let mut kept = Vec::with_capacity(self.render_waiters.len());
+        for mut waiter in std::mem::take(&mut self.render_waiters) {
+            if waiter.reply.is_closed() {
+                continue;
+            }
+            match waiter.check(&seen, now) {
+                Some(result) => {
+                    let _ = waiter.reply.send(Response::success(&waiter.id, result));
+                }
+                None => kept.push(waiter),
+            }
+        }
+        self.render_waiters = kept;
     }
 
     fn complete_run(&mut self, marker: &str) {
@@ -187,7 +230,8 @@ impl Host {
             .idle_timeout
             .filter(|_| self.record.status.is_commandable())
             .map(|t| self.last_activity_at + t);
-        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).min()
+        let renders = self.render_waiters.iter().filter_map(RenderWaiter::next_deadline);
+        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).chain(renders).min()
     }
 
     /// Handles every deadline that has passed.
@@ -199,6 +243,15 @@ impl Host {
             }
         }
         self.check_idle_waiters(now);
+        self.check_render_waiters(now);
+        let latest = self.latest_seq();
+        for waiter in std::mem::take(&mut self.render_waiters) {
+            if waiter.deadline.is_some_and(|d| d <= now) {
+                let _ = waiter.reply.send(Response::success(&waiter.id, timed_out(latest)));
+            } else {
+                self.render_waiters.push(waiter);
+            }
+        }
         let (expired, kept): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.waiters).into_iter().partition(|w| w.deadline.is_some_and(|d| d <= now));
         self.waiters = kept;
@@ -281,11 +334,18 @@ impl Host {
         self.record.touch();
         self.log.push(&Event::Exit { exit_code, exit_signal });
         self.flush_log()?;
+        // The manifest is final before anyone waiting on the exit hears of it.
+        self.record.write(&self.paths.manifest)?;
         let now = Instant::now();
         for mut run in std::mem::take(&mut self.runs) {
             if let Some((id, reply)) = run.reply.take() {
                 let _ = reply.send(Response::success(&id, run_result_at(&run, false, false, now)));
             }
+        }
+        self.check_render_waiters(now);
+        let not_running = Error::new(ErrorCode::SessionNotRunning, "Session is not running.");
+        for waiter in std::mem::take(&mut self.render_waiters) {
+            let _ = waiter.reply.send(Response::failure(&waiter.id, &not_running));
         }
         for waiter in std::mem::take(&mut self.waiters) {
             let response = match waiter.kind {
@@ -298,25 +358,24 @@ impl Host {
             };
             let _ = waiter.reply.send(Response::success(&waiter.id, response));
         }
-        self.record.write(&self.paths.manifest)
+        Ok(())
     }
 
     /// Dispatches one request.
     pub(crate) fn on_request(&mut self, incoming: Incoming) -> Result<()> {
         let Incoming { request, reply } = incoming;
         let id = request.id.clone();
-        match crate::host::methods::dispatch(self, request, reply) {
-            Ok(None) => Ok(()),
-            Ok(Some((reply, result))) => {
-                let response = match result {
-                    Ok(value) => Response::success(&id, value),
-                    Err(error) => Response::failure(&id, &error),
-                };
-                let _ = reply.send(response);
-                Ok(())
-            }
-            Err(fatal) => Err(fatal),
+        let answer = crate::host::methods::dispatch(self, request, reply)?;
+        if let Some((reply, result)) = answer {
+            let response = match result {
+                Ok(value) => Response::success(&id, value),
+                Err(error) => Response::failure(&id, &error),
+            };
+            let _ = reply.send(response);
         }
+        // A new event (or a new waiter) may satisfy a pending render wait.
+        self.check_render_waiters(Instant::now());
+        Ok(())
     }
 }
 

@@ -38,6 +38,11 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
             Ok(p) => run(host, p, id, reply)?,
             Err(e) => Some((reply, Err(e))),
         },
+        "snapshot" => Some((reply, parse(m, params).and_then(|p| snapshot(host, p)))),
+        "waitForRender" => match parse::<params::WaitForRender>(m, params) {
+            Ok(p) => wait_for_render(host, p, id, reply),
+            Err(e) => Some((reply, Err(e))),
+        },
         "wait" => match parse::<params::Wait>(m, params) {
             Ok(p) => wait(host, p, id, reply),
             Err(e) => Some((reply, Err(e))),
@@ -240,4 +245,44 @@ pub(crate) fn exit_wait_result(exit_code: Option<i32>) -> Value {
         Some(code) => json!({ "exitCode": code, "timedOut": false }),
         None => json!({ "timedOut": false }),
     }
+}
+
+fn snapshot(host: &mut Host, p: params::Snapshot) -> Result<Value> {
+    let format = crate::snapshot::Format::parse(p.format.as_deref().unwrap_or("structured"))?;
+    let options = agent_tty_vt::SnapshotOptions {
+        scrollback: p.include_scrollback.unwrap_or(false),
+        cells: p.include_cells.unwrap_or(false),
+    };
+    let snap = host.screen.snapshot(options);
+    Ok(crate::snapshot::result(&host.record.session_id, host.latest_seq(), &snap, format))
+}
+
+fn wait_for_render(host: &mut Host, p: params::WaitForRender, id: String, reply: Reply) -> Answer {
+    let spec = crate::wait_condition::WaitSpec {
+        text: p.text,
+        regex: p.regex,
+        screen_stable_ms: p.screen_stable_ms,
+        cursor_row: p.cursor_row,
+        cursor_col: p.cursor_col,
+        after_seq: p.after_seq,
+    };
+    let condition = match crate::wait_condition::WaitCondition::prepare(&spec) {
+        Ok(condition) => condition,
+        Err(e) => return Some((reply, Err(e))),
+    };
+    if host.exited {
+        let error = Error::new(ErrorCode::SessionNotRunning, "Session is not running.");
+        return Some((reply, Err(error)));
+    }
+    let now = Instant::now();
+    let deadline = p.timeout_ms.filter(|&t| t > 0).map(|t| now + Duration::from_millis(t));
+    host.render_waiters.push(crate::host::render_wait::RenderWaiter {
+        condition,
+        deadline,
+        id,
+        reply,
+        last_text: None,
+        last_change: now,
+    });
+    None
 }

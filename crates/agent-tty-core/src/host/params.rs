@@ -82,3 +82,27 @@ pub struct Destroy {
     #[allow(dead_code)]
     pub force: Option<bool>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Snapshot {
+    pub format: Option<String>,
+    pub include_scrollback: Option<bool>,
+    pub include_cells: Option<bool>,
+    #[allow(dead_code)]
+    pub renderer_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WaitForRender {
+    pub text: Option<String>,
+    pub regex: Option<String>,
+    pub screen_stable_ms: Option<u64>,
+    pub cursor_row: Option<u64>,
+    pub cursor_col: Option<u64>,
+    pub after_seq: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    #[allow(dead_code)]
+    pub renderer_name: Option<String>,
+}

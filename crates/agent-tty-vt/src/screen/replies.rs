@@ -1,6 +1,7 @@
 //! Query answers: the event sink handed to the terminal emulator, the queue of
 //! replies it collects, and their rendering to bytes (including the colour
-//! palette used to answer OSC 4/10/11/12 colour queries).
+//! palette used to answer OSC 4/10/11/12 colour queries). The sink also tracks
+//! the window title, which the emulator only reports through events.
 //!
 //! Palette choice: OSC 10 (foreground) and OSC 12 (cursor) answer `#cdd6f4`,
 //! OSC 11 (background) answers `#1e1e2e`, and OSC 4 answers from the standard
@@ -56,26 +57,52 @@ enum Pending {
     TextAreaPixels,
 }
 
+/// What the [`Listener`] collected and the screen has not taken yet.
+#[derive(Default)]
+struct Shared {
+    /// Replies in the order the emulator requested them.
+    pending: Vec<Pending>,
+    /// The latest title change (`Some(None)` = title reset), if any.
+    title: Option<Option<String>>,
+    /// The emulator may have reset its state (RIS), which clears the title
+    /// without reporting it.
+    maybe_reset: bool,
+}
+
 /// Shared queue between the [`Listener`] (owned by the emulator) and the screen.
 #[derive(Clone, Default)]
 pub(crate) struct ReplyQueue {
-    pending: Arc<Mutex<Vec<Pending>>>,
+    shared: Arc<Mutex<Shared>>,
 }
 
 impl ReplyQueue {
-    fn lock(&self) -> MutexGuard<'_, Vec<Pending>> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The latest title change since the last call: `Some(None)` when the title
+    /// was reset, `None` when it did not change. An empty title counts as reset.
+    pub(crate) fn take_title(&self) -> Option<Option<String>> {
+        self.lock().title.take()
+    }
+
+    /// Whether the emulator may have reset its state since the last call.
+    ///
+    /// A full reset (RIS) clears the title silently; the screen then asks the
+    /// emulator to report its real title again.
+    pub(crate) fn take_maybe_reset(&self) -> bool {
+        std::mem::take(&mut self.lock().maybe_reset)
     }
 
     /// Render all queued replies, in order, onto `out`.
     ///
     /// `colors` are the emulator's program-set colours; `cols`/`rows` the size.
     pub(crate) fn drain_into(&self, out: &mut Vec<u8>, colors: &Colors, cols: u16, rows: u16) {
-        let mut pending = self.lock();
-        if pending.is_empty() {
+        let mut shared = self.lock();
+        if shared.pending.is_empty() {
             return;
         }
-        for reply in pending.drain(..) {
+        for reply in shared.pending.drain(..) {
             match reply {
                 Pending::Text(text) => out.extend_from_slice(text.as_bytes()),
                 Pending::Color(index, format) => {
@@ -95,7 +122,8 @@ impl ReplyQueue {
     }
 }
 
-/// The event sink given to the emulator; keeps only events that need a reply.
+/// The event sink given to the emulator; keeps only events that need a reply
+/// or change the title.
 pub(crate) struct Listener {
     queue: ReplyQueue,
 }
@@ -113,9 +141,22 @@ impl EventListener for Listener {
             Event::PtyWrite(text) => Pending::Text(text),
             Event::ColorRequest(index, format) => Pending::Color(index, format),
             Event::TextAreaSizeRequest(_) => Pending::TextAreaPixels,
+            Event::Title(title) => {
+                self.queue.lock().title = Some(Some(title).filter(|t| !t.is_empty()));
+                return;
+            }
+            Event::ResetTitle => {
+                self.queue.lock().title = Some(None);
+                return;
+            }
+            // Sent by a full reset (among others): the title may have been cleared.
+            Event::CursorBlinkingChange => {
+                self.queue.lock().maybe_reset = true;
+                return;
+            }
             _ => return,
         };
-        self.queue.lock().push(reply);
+        self.queue.lock().pending.push(reply);
     }
 }
 
@@ -127,14 +168,9 @@ pub(crate) fn default_color(index: usize) -> Rgb {
             let (r, g, b) = XTERM_ANSI[index];
             Rgb { r, g, b }
         }
-        16..=231 => {
-            let i = index - 16;
-            let level = |v: usize| if v == 0 { 0 } else { (55 + 40 * v) as u8 };
-            Rgb { r: level(i / 36), g: level((i / 6) % 6), b: level(i % 6) }
-        }
-        232..=255 => {
-            let v = (8 + 10 * (index - 232)) as u8;
-            Rgb { r: v, g: v, b: v }
+        16..=255 => {
+            let (r, g, b) = crate::snapshot::indexed_rgb(index as u8);
+            Rgb { r, g, b }
         }
         BG => DEFAULT_BG,
         // Foreground, cursor and anything else.

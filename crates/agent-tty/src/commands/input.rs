@@ -97,16 +97,23 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
 /// The input text: exactly one of the positional argument and `--file`.
 fn input_text(command: &str, text: Option<&str>, file: Option<&str>) -> Result<String> {
     let usage = format!("Usage: agent-tty {command} <session-id> [text] [--file <path>]");
+    input_text_for("Text", "text", &usage, text, file)
+}
+
+/// Exactly one of a positional value and `--file`; `label` names it in messages
+/// (`Text`/`text` for input commands, `Steps`/`steps` for `batch`).
+pub fn input_text_for(label: &str, noun: &str, usage: &str, text: Option<&str>, file: Option<&str>) -> Result<String> {
+    let missing = if noun == "text" { "input text" } else { noun };
     match (text, file) {
         (Some(text), Some(file)) => Err(Error::invalid_input(format!(
-            "Positional <text> argument and --file are mutually exclusive. {usage}"
+            "Positional <{noun}> argument and --file are mutually exclusive. {usage}"
         ))
-        .with("text", text)
+        .with(noun, text)
         .with("file", file)),
         (None, None) => Err(Error::invalid_input(format!(
-            "Missing input text. Provide either a positional <text> argument or --file <path>. {usage}"
+            "Missing {missing}. Provide either a positional <{noun}> argument or --file <path>. {usage}"
         ))),
-        (Some(""), None) => Err(Error::invalid_input("Text must not be empty.").with("text", "")),
+        (Some(""), None) => Err(Error::invalid_input(format!("{label} must not be empty.")).with(noun, "")),
         (Some(text), None) => Ok(text.to_string()),
         (None, Some(path)) => read_input_file(path),
     }

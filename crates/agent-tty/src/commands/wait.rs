@@ -1,10 +1,14 @@
-//! `agent-tty wait --exit | --idle-ms`: waits pushed by the host (no polling). A timeout
-//! is an `ok: true` envelope with exit code 11. `--exit` on a session whose host is gone
-//! answers from the reconciled manifest instead of failing.
+//! `agent-tty wait`: render waits (`--text`, `--regex`, `--screen-stable-ms`,
+//! `--cursor-row/-col`, `--after-seq`) answered by the host the moment they hold, with an
+//! offline replay fallback when the host is gone; and legacy waits (`--exit`,
+//! `--idle-ms`). A timeout is an `ok: true` envelope with exit code 11.
 
 use agent_tty_core::manifest::Status;
-use agent_tty_core::session::{call, find};
-use agent_tty_core::{Error, ErrorCode, Result, reconcile};
+use agent_tty_core::paths::SessionPaths;
+use agent_tty_core::session::{call, command_target, find};
+use agent_tty_core::wait_condition::{ScreenView, WaitCondition, WaitSpec};
+use agent_tty_core::{Error, ErrorCode, Result, reconcile, replay};
+use agent_tty_vt::SnapshotOptions;
 use serde_json::{Map, Value, json};
 
 use crate::cli::WaitArgs;
@@ -12,26 +16,164 @@ use crate::context::Context;
 use crate::numbers::parse_int;
 use crate::output::Outcome;
 
+/// The default `--timeout`.
+const DEFAULT_TIMEOUT_MS: u64 = 600_000;
+
 /// Runs `wait`.
 pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
-    let timeout = match args.timeout.as_deref() {
-        None => 600_000,
-        Some(raw) => match raw.trim().parse::<u64>() {
-            Ok(ms) => ms,
-            Err(_) => {
-                let _ = parse_int(raw);
-                return Err(Error::new(
-                    ErrorCode::InvalidDuration,
-                    "--timeout must be a non-negative integer in milliseconds.",
-                )
-                .with("timeout", raw));
+    let (paths, record) = find(&context.home.path, &args.session_id)?;
+    let render = args.text.is_some()
+        || args.regex.is_some()
+        || args.screen_stable_ms.is_some()
+        || args.cursor_row.is_some()
+        || args.cursor_col.is_some()
+        || args.after_seq.is_some();
+    let legacy = args.exit || args.idle_ms.is_some();
+    if render && legacy {
+        return Err(Error::invalid_input(
+            "Cannot mix legacy wait flags (--exit, --idle-ms) with render wait flags (--text, --regex, \
+             --screen-stable-ms, --cursor-row, --cursor-col).",
+        ));
+    }
+    if render {
+        let condition = render_condition(args)?;
+        let timeout = timeout(args.timeout.as_deref())?;
+        return render_wait(&paths, record.status, &condition, timeout);
+    }
+    legacy_wait(context, args, &paths, record.status, record.exit_code)
+}
+
+fn render_condition(args: &WaitArgs) -> Result<WaitCondition> {
+    if args.text.is_some() && args.regex.is_some() {
+        return Err(Error::invalid_input("--text and --regex are mutually exclusive."));
+    }
+    let screen_stable_ms = match args.screen_stable_ms.as_deref() {
+        None => None,
+        Some(raw) => match parse_int(raw) {
+            Some(ms) if ms > 0 => Some(ms as u64),
+            _ => {
+                return Err(Error::new(ErrorCode::InvalidDuration, "--screen-stable-ms must be a positive integer.")
+                    .with("screenStableMs", raw));
             }
         },
     };
+    let spec = WaitSpec {
+        text: args.text.clone(),
+        regex: args.regex.clone(),
+        screen_stable_ms,
+        cursor_row: non_negative("--cursor-row", args.cursor_row.as_deref(), true)?,
+        cursor_col: non_negative("--cursor-col", args.cursor_col.as_deref(), true)?,
+        after_seq: non_negative("--after-seq", args.after_seq.as_deref(), false)?,
+    };
+    WaitCondition::prepare(&spec)
+}
+
+/// A non-negative integer flag; `strict` follows JavaScript `Number` (`1.5` is rejected),
+/// otherwise `parseInt`.
+fn non_negative(flag: &str, raw: Option<&str>, strict: bool) -> Result<Option<u64>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let value = if strict { raw.trim().parse::<u64>().ok() } else { parse_int(raw).and_then(|v| u64::try_from(v).ok()) };
+    value.map(Some).ok_or_else(|| {
+        Error::invalid_input(format!("{flag} must be a non-negative integer, got: {raw}")).with("value", raw)
+    })
+}
+
+fn timeout(raw: Option<&str>) -> Result<u64> {
+    let Some(raw) = raw else { return Ok(DEFAULT_TIMEOUT_MS) };
+    match parse_int(raw) {
+        Some(ms) if ms >= 0 => Ok(ms as u64),
+        _ => Err(Error::new(ErrorCode::InvalidDuration, "--timeout must be a non-negative integer (0 for infinite).")
+            .with("timeout", raw)),
+    }
+}
+
+fn render_wait(paths: &SessionPaths, status: Status, condition: &WaitCondition, timeout: u64) -> Result<Outcome> {
+    if status == Status::Running {
+        let mut params = condition_params(condition);
+        if timeout > 0 {
+            params.insert("timeoutMs".into(), json!(timeout));
+        }
+        let rpc_timeout = if timeout == 0 { 0 } else { timeout + 5000 };
+        match call(paths, "waitForRender", Value::Object(params), rpc_timeout) {
+            Ok(reply) => return Ok(render_outcome(reply, false)),
+            Err(e) if matches!(e.code, ErrorCode::HostUnreachable | ErrorCode::SessionNotRunning) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    offline_render_wait(paths, condition)
+}
+
+/// One look at the replayed screen: stability cannot be proven offline.
+fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Result<Outcome> {
+    let record = reconcile::reconcile(paths)?
+        .ok_or_else(|| Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id)))?;
+    let replayed = replay::replay(paths, &record, None)?;
+    let screen = replayed.screen;
+    let snap = screen.snapshot(SnapshotOptions::default());
+    let text = snap.canonical_text();
+    let captured = replayed.last_seq.unwrap_or(0);
+    let view = ScreenView { canonical_text: &text, cursor_row: snap.cursor_row, cursor_col: snap.cursor_col, captured_at_seq: captured };
+    let Some(found) = condition.evaluate(&view, Some(u64::MAX)) else {
+        let mut error = Error::new(
+            ErrorCode::ReplayError,
+            "Session host became unreachable during render wait, and the latest offline snapshot did not satisfy \
+             the requested wait condition.",
+        );
+        error.details = condition.to_details();
+        error.details.insert("capturedAtSeq".into(), json!(captured));
+        error.details.insert("cursorRow".into(), json!(snap.cursor_row));
+        error.details.insert("cursorCol".into(), json!(snap.cursor_col));
+        error.details.insert("visibleLines".into(), json!(snap.visible_lines));
+        return Err(error);
+    };
+    let mut out = Map::new();
+    out.insert("matched".into(), json!(!condition.wants_stability()));
+    out.insert("timedOut".into(), json!(false));
+    if let Some(matched) = found.matched_text {
+        out.insert("matchedText".into(), json!(matched));
+    }
+    out.insert("cursorRow".into(), json!(snap.cursor_row));
+    out.insert("cursorCol".into(), json!(snap.cursor_col));
+    out.insert("capturedAtSeq".into(), json!(captured));
+    out.insert("screenHash".into(), json!(snap.screen_hash()));
+    Ok(render_outcome(Value::Object(out), true))
+}
+
+fn render_outcome(result: Value, offline: bool) -> Outcome {
+    let timed_out = result["timedOut"] == json!(true);
+    let seq = &result["capturedAtSeq"];
+    let mut human = Vec::new();
+    if timed_out {
+        human.push(format!("Wait timed out. (capturedAtSeq: {seq})"));
+    } else {
+        if offline && result["matched"] == json!(false) {
+            human.push(
+                "Host became unreachable before the wait condition could be fully verified; returning the latest \
+                 offline snapshot state."
+                    .into(),
+            );
+        } else if let Some(text) = result["matchedText"].as_str() {
+            human.push(format!("Matched: {text}"));
+        } else {
+            human.push("Wait condition met.".into());
+        }
+        human.push(format!("Cursor: row {}, col {}", result["cursorRow"], result["cursorCol"]));
+        human.push(format!("capturedAtSeq: {seq}"));
+    }
+    Outcome { result, human, exit_code: if timed_out { 11 } else { 0 } }
+}
+
+fn legacy_wait(
+    context: &Context,
+    args: &WaitArgs,
+    paths: &SessionPaths,
+    status: Status,
+    exit_code: Option<i32>,
+) -> Result<Outcome> {
     let idle_ms = match args.idle_ms.as_deref() {
         None => None,
-        Some(raw) => match raw.trim().parse::<u64>() {
-            Ok(ms) if ms > 0 => Some(ms),
+        Some(raw) => match parse_int(raw) {
+            Some(ms) if ms > 0 => Some(ms as u64),
             _ => {
                 return Err(Error::new(ErrorCode::InvalidDuration, "--idle-ms must be a positive integer.")
                     .with("idleMs", raw));
@@ -41,12 +183,12 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
     if args.exit == idle_ms.is_some() {
         return Err(Error::new(ErrorCode::InvalidDuration, "Specify exactly one of --exit or --idle-ms."));
     }
-    let (paths, record) = find(&context.home.path, &args.session_id)?;
-    if args.exit && record.status.is_terminal() {
-        return Ok(outcome(exit_result(record.exit_code)));
+    let timeout = timeout(args.timeout.as_deref())?;
+    if args.exit && status.is_terminal() {
+        return Ok(legacy_outcome(exit_result(exit_code)));
     }
     if idle_ms.is_some() {
-        agent_tty_core::session::command_target(&context.home.path, &args.session_id)?;
+        command_target(&context.home.path, &args.session_id)?;
     }
     let mut params = Map::new();
     if args.exit {
@@ -59,14 +201,13 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
         params.insert("timeoutMs".into(), json!(timeout));
     }
     let rpc_timeout = if timeout == 0 { 0 } else { timeout + 5000 };
-    match call(&paths, "wait", Value::Object(params), rpc_timeout) {
-        Ok(reply) => Ok(outcome(reply)),
+    match call(paths, "wait", Value::Object(params), rpc_timeout) {
+        Ok(reply) => Ok(legacy_outcome(reply)),
         Err(e) if e.code == ErrorCode::HostUnreachable && args.exit => {
-            let record = reconcile::reconcile(&paths)?.unwrap_or(record);
-            if record.status.is_terminal() || record.status == Status::Destroying {
-                Ok(outcome(exit_result(record.exit_code)))
-            } else {
-                Err(e)
+            // The host is gone: the reconciled manifest knows how the session ended.
+            match reconcile::reconcile(paths)? {
+                Some(record) if record.status.is_terminal() => Ok(legacy_outcome(exit_result(record.exit_code))),
+                _ => Err(e),
             }
         }
         Err(e) => Err(e),
@@ -80,7 +221,7 @@ fn exit_result(exit_code: Option<i32>) -> Value {
     }
 }
 
-fn outcome(reply: Value) -> Outcome {
+fn legacy_outcome(reply: Value) -> Outcome {
     let timed_out = reply["timedOut"] == json!(true);
     let mut result = Map::new();
     result.insert("timedOut".into(), json!(timed_out));
@@ -95,4 +236,22 @@ fn outcome(reply: Value) -> Outcome {
         "Wait condition met.".to_string()
     };
     Outcome { result: Value::Object(result), human: vec![human], exit_code: if timed_out { 11 } else { 0 } }
+}
+
+/// The `waitForRender` parameters of a condition (without `timeoutMs`).
+pub fn condition_params(condition: &WaitCondition) -> Map<String, Value> {
+    let spec = condition.to_spec();
+    let mut params = Map::new();
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            params.insert(key.into(), value);
+        }
+    };
+    put("text", spec.text.map(Value::from));
+    put("regex", spec.regex.map(Value::from));
+    put("screenStableMs", spec.screen_stable_ms.map(Value::from));
+    put("cursorRow", spec.cursor_row.map(Value::from));
+    put("cursorCol", spec.cursor_col.map(Value::from));
+    put("afterSeq", spec.after_seq.map(Value::from));
+    params
 }

@@ -1,0 +1,187 @@
+//! The batch plan: a JSON array of steps, each an object with exactly one verb
+//! (`type`, `paste`, `sendKeys`, `run`, `wait`). Fully validated before anything is sent.
+
+use agent_tty_core::wait_condition::{WaitCondition, WaitSpec};
+use agent_tty_core::{Error, ErrorCode, Result};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// One validated step.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Literal text.
+    Type(String),
+    /// Bracketed paste.
+    Paste(String),
+    /// Named keys (already checked with the key encoder).
+    SendKeys(Vec<String>),
+    /// A shell command, waited unless `no_wait`.
+    Run { command: String, no_wait: bool, timeout_ms: Option<u64> },
+    /// A render wait; `timeout_ms` 0 = forever.
+    Wait { condition: WaitCondition, timeout_ms: u64 },
+}
+
+impl Step {
+    /// The record's `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Type(_) => "type",
+            Step::Paste(_) => "paste",
+            Step::SendKeys(_) => "sendKeys",
+            Step::Run { .. } => "run",
+            Step::Wait { .. } => "wait",
+        }
+    }
+}
+
+const VERBS: [&str; 5] = ["type", "paste", "sendKeys", "run", "wait"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RunStep {
+    run: String,
+    no_wait: Option<bool>,
+    timeout: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WaitBody {
+    text: Option<String>,
+    regex: Option<String>,
+    screen_stable_ms: Option<u64>,
+    cursor_row: Option<u64>,
+    cursor_col: Option<u64>,
+    timeout: Option<u64>,
+}
+
+/// Parses and validates a whole plan.
+pub fn parse(text: &str) -> Result<Vec<Step>> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Error::invalid_input(format!("Batch steps must be valid JSON. ({e})")))?;
+    let Value::Array(items) = value else {
+        return Err(Error::invalid_input("Batch steps must be a JSON array."));
+    };
+    if items.is_empty() {
+        return Err(Error::invalid_input("Batch must contain at least one step."));
+    }
+    items.iter().enumerate().map(|(index, item)| parse_step(index, item)).collect()
+}
+
+fn parse_step(index: usize, item: &Value) -> Result<Step> {
+    let Value::Object(object) = item else {
+        return Err(step_error(index, format!("Batch step {index} must be a JSON object.")));
+    };
+    let verbs: Vec<&str> = VERBS.iter().copied().filter(|v| object.contains_key(*v)).collect();
+    match verbs.as_slice() {
+        [] => Err(step_error(
+            index,
+            format!("Batch step {index} must have exactly one of type|paste|sendKeys|run|wait; found none"),
+        )),
+        [verb] => parse_verb(index, verb, object),
+        many => Err(step_error(
+            index,
+            format!("Batch step {index} must have exactly one of type|paste|sendKeys|run|wait; found {}", many.join(", ")),
+        )),
+    }
+}
+
+fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<Step> {
+    let invalid = |issue: String| {
+        Error::invalid_input(format!("Batch step {index} is invalid: {issue}"))
+            .with("stepIndex", index)
+            .with("issues", json!([issue]))
+    };
+    let only_verb = || -> Result<()> {
+        match object.keys().find(|k| k.as_str() != verb) {
+            Some(extra) => Err(invalid(format!("unknown key `{extra}`"))),
+            None => Ok(()),
+        }
+    };
+    let text = |value: &Value| -> Result<String> {
+        match value.as_str() {
+            Some(s) if !s.is_empty() => Ok(s.to_string()),
+            _ => Err(invalid(format!("`{verb}` must be a non-empty string"))),
+        }
+    };
+    match verb {
+        "type" => only_verb().and_then(|()| text(&object["type"])).map(Step::Type),
+        "paste" => only_verb().and_then(|()| text(&object["paste"])).map(Step::Paste),
+        "sendKeys" => {
+            only_verb()?;
+            let keys: Vec<String> = serde_json::from_value(object["sendKeys"].clone())
+                .map_err(|_| invalid("`sendKeys` must be an array of key names".into()))?;
+            if keys.is_empty() || keys.iter().any(String::is_empty) {
+                return Err(invalid("`sendKeys` must be a non-empty array of non-empty key names".into()));
+            }
+            if let Err(e) = agent_tty_vt::encode_keys(&keys) {
+                return Err(Error::new(ErrorCode::InvalidKeys, format!("Batch step {index}: {e}")).with("stepIndex", index));
+            }
+            Ok(Step::SendKeys(keys))
+        }
+        "run" => {
+            let step: RunStep = serde_json::from_value(Value::Object(object.clone())).map_err(|e| invalid(e.to_string()))?;
+            if step.run.is_empty() {
+                return Err(invalid("`run` must be a non-empty string".into()));
+            }
+            if step.timeout == Some(0) {
+                return Err(invalid("`timeout` must be a positive integer (ms)".into()));
+            }
+            Ok(Step::Run { command: step.run, no_wait: step.no_wait.unwrap_or(false), timeout_ms: step.timeout })
+        }
+        _ => {
+            only_verb()?;
+            let body: WaitBody = serde_json::from_value(object["wait"].clone()).map_err(|e| invalid(e.to_string()))?;
+            let spec = WaitSpec {
+                text: body.text,
+                regex: body.regex,
+                screen_stable_ms: body.screen_stable_ms,
+                cursor_row: body.cursor_row,
+                cursor_col: body.cursor_col,
+                after_seq: None,
+            };
+            let condition = WaitCondition::prepare(&spec).map_err(|e| {
+                let mut e = Error::new(e.code, format!("Batch step {index}: {}", e.message));
+                e.details.insert("stepIndex".into(), json!(index));
+                e
+            })?;
+            Ok(Step::Wait { condition, timeout_ms: body.timeout.unwrap_or(600_000) })
+        }
+    }
+}
+
+fn step_error(index: usize, message: String) -> Error {
+    Error::invalid_input(message).with("stepIndex", index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_verb() {
+        let plan = parse(
+            r#"[{"run":"ls","noWait":true},{"wait":{"text":"x","timeout":5}},{"sendKeys":["Enter"]},
+               {"type":"a"},{"paste":"b"},{"run":"make","timeout":10}]"#,
+        )
+        .unwrap();
+        let kinds: Vec<_> = plan.iter().map(Step::kind).collect();
+        assert_eq!(kinds, ["run", "wait", "sendKeys", "type", "paste", "run"]);
+    }
+
+    #[test]
+    fn rejects_bad_plans_with_the_contract_messages() {
+        let message = |s: &str| parse(s).unwrap_err().message.clone();
+        assert!(message("nope").starts_with("Batch steps must be valid JSON."));
+        assert_eq!(message("{}"), "Batch steps must be a JSON array.");
+        assert_eq!(message("[]"), "Batch must contain at least one step.");
+        assert!(message(r#"[{"type":"a","wait":{}}]"#).ends_with("found type, wait"));
+        assert!(message(r#"[{"jump":1}]"#).ends_with("found none"));
+        assert!(message(r#"[{"type":""}]"#).contains("is invalid"));
+        assert!(message(r#"[{"wait":{"text":"a","afterSeq":1}}]"#).contains("is invalid"));
+        let keys = parse(r#"[{"sendKeys":["BOGUS"]}]"#).unwrap_err();
+        assert_eq!((keys.code, &keys.details["stepIndex"]), (ErrorCode::InvalidKeys, &json!(0)));
+        let regex = parse(r#"[{"wait":{"regex":"(a+)+"}}]"#).unwrap_err();
+        assert_eq!(regex.code, ErrorCode::InvalidInput);
+    }
+}

@@ -1,0 +1,84 @@
+//! `agent-tty snapshot`: the screen as lines (`structured`) or one string (`text`), from
+//! the live host when it runs, else replayed from the event log. Every capture is also
+//! written as an artifact.
+
+use agent_tty_core::manifest::{SessionRecord, Status};
+use agent_tty_core::paths::SessionPaths;
+use agent_tty_core::snapshot::{Format, persist, result};
+use agent_tty_core::{ErrorCode, Result, client, replay, session};
+use agent_tty_vt::SnapshotOptions;
+use serde_json::{Value, json};
+
+use crate::cli::SnapshotArgs;
+use crate::context::Context;
+use crate::output::Outcome;
+
+/// Runs `snapshot`.
+pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
+    let format = Format::parse(&args.format)?;
+    let (paths, record) = session::find(&context.home.path, &args.session_id)?;
+    let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
+    let snapshot = capture(&paths, &record, format, options)?;
+    persist(&paths, &snapshot, format, args.include_scrollback)?;
+    let human = human_lines(&snapshot, format, args.include_scrollback);
+    Ok(Outcome::new(snapshot, human))
+}
+
+/// Takes a snapshot from the live host, or offline when the host is gone.
+pub fn capture(paths: &SessionPaths, record: &SessionRecord, format: Format, options: SnapshotOptions) -> Result<Value> {
+    if record.status == Status::Running {
+        let params = json!({
+            "format": format.as_str(),
+            "includeScrollback": options.scrollback,
+            "includeCells": options.cells,
+        });
+        match session::call(paths, "snapshot", params, client::DEFAULT_TIMEOUT_MS) {
+            Err(e) if e.code == ErrorCode::HostUnreachable => {}
+            other => return other,
+        }
+    }
+    let replayed = replay::replay(paths, record, None)?;
+    let screen = replayed.screen;
+    let snap = screen.snapshot(options);
+    Ok(result(&paths.id, replayed.last_seq.unwrap_or(0), &snap, format))
+}
+
+fn human_lines(result: &Value, format: Format, with_scrollback: bool) -> Vec<String> {
+    let mut lines = vec![
+        format!("Session ID: {}", result["sessionId"].as_str().unwrap_or("")),
+        format!("Captured At Seq: {}", result["capturedAtSeq"]),
+        format!("Format: {}", format.as_str()),
+        format!("Size: {}x{}", result["cols"], result["rows"]),
+        format!("Cursor: row {}, col {}", result["cursorRow"], result["cursorCol"]),
+    ];
+    match format {
+        Format::Text => {
+            lines.push("Text:".into());
+            let text = result["text"].as_str().unwrap_or("");
+            lines.push(if text.is_empty() { "(empty)".into() } else { text.to_string() });
+        }
+        Format::Structured => {
+            let yes = if result["isAltScreen"] == json!(true) { "yes" } else { "no" };
+            lines.push(format!("Alt Screen: {yes}"));
+            let block = |title: &str, rows: &Value, out: &mut Vec<String>| {
+                let rows = rows.as_array().cloned().unwrap_or_default();
+                out.push(format!("{title} ({}):", rows.len()));
+                if rows.is_empty() {
+                    out.push("  (none)".into());
+                }
+                for row in rows {
+                    out.push(format!("  [{}] {}", row["row"], row["text"].as_str().unwrap_or("")));
+                }
+            };
+            if with_scrollback {
+                block("Scrollback Lines", &result["scrollbackLines"], &mut lines);
+            }
+            if !with_scrollback && result["visibleLines"].as_array().is_none_or(Vec::is_empty) {
+                lines.push("Visible Lines: (none)".into());
+            } else {
+                block("Visible Lines", &result["visibleLines"], &mut lines);
+            }
+        }
+    }
+    lines
+}

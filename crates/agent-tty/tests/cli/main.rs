@@ -1,0 +1,17 @@
+//! Integration tests of the `agent-tty` binary against real shells on real PTYs.
+//!
+//! Every test gets its own temporary Home, user `HOME` and `XDG_STATE_HOME`
+//! (`support::TestHome`), and force-destroys its sessions when it ends.
+
+mod support;
+
+mod background;
+mod envelopes;
+mod environment;
+mod errors;
+mod faults;
+mod files;
+mod host;
+mod input;
+mod lifecycle;
+mod scale;

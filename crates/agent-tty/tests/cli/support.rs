@@ -1,0 +1,643 @@
+//! Test harness: a throw-away Home (plus a throw-away `HOME` and `XDG_STATE_HOME`), a
+//! runner for the real `agent-tty` binary, event-log readers and condition waits.
+//!
+//! Every CLI invocation goes through [`TestHome::run_with`], which also checks that the
+//! process never printed a Rust panic or backtrace, and never hangs (a generous deadline
+//! turns a hang into a test failure instead of a stuck suite). Dropping a [`TestHome`]
+//! force-destroys every active session of its Home and kills any process the test asked
+//! it to track, so no host or shell outlives a test, whether it passed or not.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_agent-tty");
+
+/// The shell used by most sessions.
+pub const BASH: [&str; 3] = ["bash", "--norc", "--noprofile"];
+
+/// Deadline for conditions that should become true "soon".
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Deadline for a single CLI invocation (a hang guard, never a timing assertion).
+const CLI_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Variables of the developer's environment that would change what the CLI does.
+const SCRUBBED_ENV: [&str; 6] = [
+    "AGENT_TTY_HOME",
+    "AGENT_TTY_LOG_LEVEL",
+    "AGENT_TTY_PROFILE",
+    "AGENT_TTY_RENDERER",
+    "AGENT_TTY_HOST_RENDERER",
+    "RUST_BACKTRACE",
+];
+
+/// Re-checks `condition` (with a 1 ms pause between checks) until it holds; panics with
+/// `description` if it still does not after `timeout`.
+pub fn wait_until(description: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    loop {
+        if condition() {
+            return;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting until {description}");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The outcome of one CLI invocation.
+#[derive(Debug, Clone)]
+pub struct Out {
+    /// The arguments, for failure messages.
+    pub args: Vec<String>,
+    /// Exit code (`-1` when killed by a signal).
+    pub code: i32,
+    /// Captured stdout.
+    pub stdout: String,
+    /// Captured stderr.
+    pub stderr: String,
+}
+
+impl Out {
+    fn describe(&self) -> String {
+        format!(
+            "agent-tty {:?}\n--- exit {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.args, self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Stdout parsed as one JSON document, which must be pretty-printed with two-space
+    /// indentation and end with exactly one newline (JSON.stringify(v, null, 2) + "\n").
+    pub fn json(&self) -> Value {
+        let value: Value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.describe()));
+        let mut pretty = serde_json::to_string_pretty(&value).unwrap();
+        pretty.push('\n');
+        assert_eq!(
+            self.stdout,
+            pretty,
+            "envelope is not 2-space pretty JSON + newline:\n{}",
+            self.describe()
+        );
+        value
+    }
+
+    /// Asserts a successful `--json` invocation of `command` and returns its `result`.
+    pub fn ok(&self, command: &str) -> Value {
+        assert_eq!(self.code, 0, "expected exit 0:\n{}", self.describe());
+        let env = self.json();
+        assert_keys(&env, &["ok", "command", "timestamp", "result"]);
+        assert_eq!(env["ok"], Value::Bool(true), "{}", self.describe());
+        assert_eq!(env["command"], command, "{}", self.describe());
+        assert_iso(env["timestamp"].as_str().unwrap());
+        assert_eq!(self.stderr, "", "stderr must be empty on success:\n{}", self.describe());
+        env["result"].clone()
+    }
+
+    /// Asserts an `ok: true` envelope with a non-zero exit (a timed-out wait).
+    pub fn ok_with_exit(&self, command: &str, exit: i32) -> Value {
+        assert_eq!(self.code, exit, "expected exit {exit}:\n{}", self.describe());
+        let env = self.json();
+        assert_keys(&env, &["ok", "command", "timestamp", "result"]);
+        assert_eq!(env["ok"], Value::Bool(true), "{}", self.describe());
+        assert_eq!(env["command"], command);
+        env["result"].clone()
+    }
+
+    /// Asserts a JSON error envelope for `command` with `code` and process exit `exit`;
+    /// returns the `error` object.
+    pub fn err(&self, command: &str, exit: i32, code: &str) -> Value {
+        assert_eq!(self.code, exit, "expected exit {exit} ({code}):\n{}", self.describe());
+        let env = self.json();
+        assert_keys(&env, &["ok", "command", "timestamp", "error"]);
+        assert_eq!(env["ok"], Value::Bool(false), "{}", self.describe());
+        assert_eq!(env["command"], command, "{}", self.describe());
+        assert_iso(env["timestamp"].as_str().unwrap());
+        let error = env["error"].clone();
+        assert_keys(&error, &["code", "message", "retryable", "details"]);
+        assert_eq!(error["code"], code, "{}", self.describe());
+        let retryable = matches!(code, "HOST_UNREACHABLE" | "HOST_TIMEOUT" | "RPC_ERROR");
+        assert_eq!(error["retryable"], Value::Bool(retryable), "retryable of {code}:\n{}", self.describe());
+        assert!(error["details"].is_object(), "details must be an object:\n{}", self.describe());
+        let message = error["message"].as_str().expect("message is a string");
+        assert!(!message.is_empty(), "empty error message:\n{}", self.describe());
+        error
+    }
+
+    /// Asserts a human-mode error: exit `exit`, empty stdout, stderr exactly one line
+    /// `CODE: message`; returns the message.
+    pub fn human_err(&self, exit: i32, code: &str) -> String {
+        assert_eq!(self.code, exit, "expected exit {exit} ({code}):\n{}", self.describe());
+        assert_eq!(self.stdout, "", "stdout must be empty on a human-mode error:\n{}", self.describe());
+        let prefix = format!("{code}: ");
+        assert!(
+            self.stderr.starts_with(&prefix)
+                && self.stderr.ends_with('\n')
+                && self.stderr.lines().count() == 1,
+            "stderr must be exactly `{code}: <message>\\n`:\n{}",
+            self.describe()
+        );
+        self.stderr[prefix.len()..self.stderr.len() - 1].to_string()
+    }
+
+    /// Asserts a human-mode success and returns stdout.
+    pub fn human_ok(&self) -> &str {
+        assert_eq!(self.code, 0, "expected exit 0:\n{}", self.describe());
+        assert_eq!(self.stderr, "", "stderr must be empty:\n{}", self.describe());
+        assert!(self.stdout.ends_with('\n'), "human output ends with a newline:\n{}", self.describe());
+        &self.stdout
+    }
+
+    /// Asserts the exit code only (usage errors and the like).
+    pub fn exit(&self, exit: i32) -> &Self {
+        assert_eq!(self.code, exit, "expected exit {exit}:\n{}", self.describe());
+        self
+    }
+}
+
+/// A temporary Home with its own user home and state directory.
+pub struct TestHome {
+    root: tempfile::TempDir,
+    /// The agent-tty Home (not created up front: agent-tty creates it).
+    pub home: PathBuf,
+    /// `XDG_STATE_HOME` for every invocation.
+    pub state: PathBuf,
+    /// `HOME` for every invocation.
+    pub user_home: PathBuf,
+    /// The CLI's working directory; also a scratch area for test files.
+    pub work: PathBuf,
+    tracked: Mutex<Vec<u32>>,
+}
+
+impl TestHome {
+    /// A fresh, empty test Home.
+    pub fn new() -> TestHome {
+        let root = tempfile::Builder::new().prefix("att-cli-").tempdir_in("/tmp").expect("tempdir");
+        let base = root.path().canonicalize().unwrap();
+        let home = base.join("home");
+        let state = base.join("state");
+        let user_home = base.join("user");
+        let work = base.join("work");
+        for dir in [&state, &user_home, &work] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        TestHome { root, home, state, user_home, work, tracked: Mutex::new(Vec::new()) }
+    }
+
+    /// A test Home that is the default Home (`$HOME/.agent-tty` of the temporary user
+    /// home), for invocations without `--home`.
+    pub fn with_default_home() -> TestHome {
+        let mut t = TestHome::new();
+        t.home = t.user_home.join(".agent-tty");
+        t
+    }
+
+    /// The Home as a string.
+    pub fn home_str(&self) -> String {
+        self.home.to_str().unwrap().to_string()
+    }
+
+    /// A scratch file path under the work directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.work.join(name)
+    }
+
+    /// `<home>/sessions/<id>`.
+    pub fn session_dir(&self, id: &str) -> PathBuf {
+        self.home.join("sessions").join(id)
+    }
+
+    /// Kill this process (SIGKILL) when the TestHome is dropped, should it still live.
+    pub fn track_pid(&self, pid: u32) {
+        self.tracked.lock().unwrap().push(pid);
+    }
+
+    /// `agent-tty --home <home> <args…>`.
+    pub fn at(&self, args: &[&str]) -> Out {
+        let mut full = vec!["--home", self.home.to_str().unwrap()];
+        full.extend_from_slice(args);
+        self.run_with(&full, &[], None)
+    }
+
+    /// `agent-tty <args…>` (no `--home`; the caller supplies global flags itself).
+    pub fn raw(&self, args: &[&str]) -> Out {
+        self.run_with(args, &[], None)
+    }
+
+    /// Runs the binary with `args`, extra environment (`Some` sets, `None` removes) and
+    /// an optional working directory. Always sets `HOME`, `XDG_STATE_HOME` and `SHELL`.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, Option<&str>)], cwd: Option<&Path>) -> Out {
+        let out = self.try_run(args, env, cwd).unwrap_or_else(|e| panic!("{e}"));
+        for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !text.contains("panicked")
+                    && !text.contains("RUST_BACKTRACE")
+                    && !text.contains("stack backtrace"),
+                "agent-tty printed a panic/backtrace on {name}:\n{}",
+                out.describe()
+            );
+        }
+        out
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, Option<&str>)], cwd: Option<&Path>) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(cwd.unwrap_or(&self.work))
+            .env("HOME", &self.user_home)
+            .env("XDG_STATE_HOME", &self.state)
+            .env("SHELL", "/bin/bash")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for name in SCRUBBED_ENV {
+            cmd.env_remove(name);
+        }
+        for (name, value) in env {
+            match value {
+                Some(v) => cmd.env(name, v),
+                None => cmd.env_remove(name),
+            };
+        }
+        cmd
+    }
+
+    /// Like [`run_with`](Self::run_with) but returns hang/spawn problems as errors
+    /// instead of panicking (used from `Drop`).
+    fn try_run(
+        &self,
+        args: &[&str],
+        env: &[(&str, Option<&str>)],
+        cwd: Option<&Path>,
+    ) -> Result<Out, String> {
+        let mut child = self.command(args, env, cwd).spawn().map_err(|e| format!("spawn {BIN}: {e}"))?;
+        let (tx, rx) = mpsc::channel::<(u8, Vec<u8>)>();
+        for (tag, stream) in [
+            (1u8, Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>),
+            (2u8, Box::new(child.stderr.take().unwrap()) as Box<dyn Read + Send>),
+        ] {
+            let tx = tx.clone();
+            let mut stream = stream;
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = stream.read_to_end(&mut buf);
+                let _ = tx.send((tag, buf));
+            });
+        }
+        drop(tx);
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            if start.elapsed() > CLI_DEADLINE {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("agent-tty {args:?} did not finish within {CLI_DEADLINE:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let (mut stdout, mut stderr) = (None, None);
+        while stdout.is_none() || stderr.is_none() {
+            let left = CLI_DEADLINE.saturating_sub(start.elapsed()).max(Duration::from_secs(5));
+            match rx.recv_timeout(left) {
+                Ok((1, bytes)) => stdout = Some(bytes),
+                Ok((_, bytes)) => stderr = Some(bytes),
+                Err(_) => {
+                    return Err(format!(
+                        "agent-tty {args:?} exited but its stdout/stderr stayed open \
+                         (did a detached host inherit the CLI's pipes?)"
+                    ));
+                }
+            }
+        }
+        Ok(Out {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout.unwrap()).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr.unwrap()).into_owned(),
+        })
+    }
+
+    /// `create --json <extra…> -- <argv…>`; returns the `result`.
+    pub fn create(&self, extra: &[&str], argv: &[&str]) -> Value {
+        let mut args = vec!["create", "--json"];
+        args.extend_from_slice(extra);
+        if !argv.is_empty() {
+            args.push("--");
+            args.extend_from_slice(argv);
+        }
+        self.at(&args).ok("create")
+    }
+
+    /// Creates a `bash --norc --noprofile` session and returns its id.
+    pub fn bash(&self) -> String {
+        self.bash_with(&[])
+    }
+
+    /// Creates a bash session with extra `create` options and returns its id.
+    pub fn bash_with(&self, extra: &[&str]) -> String {
+        let result = self.create(extra, &BASH);
+        result["sessionId"].as_str().unwrap().to_string()
+    }
+
+    /// A waited `run`; asserts completion and returns the result.
+    pub fn run_cmd(&self, id: &str, command: &str) -> Value {
+        let result = self.at(&["run", id, command, "--json"]).ok("run");
+        assert_eq!(result["completed"], Value::Bool(true), "run {command:?} did not complete: {result}");
+        result
+    }
+
+    /// `session.json` of a session.
+    pub fn manifest(&self, id: &str) -> Value {
+        let path = self.session_dir(id).join("session.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON ({e}):\n{text}", path.display()))
+    }
+
+    /// The raw event log (empty if missing).
+    pub fn events_raw(&self, id: &str) -> String {
+        std::fs::read_to_string(self.session_dir(id).join("events.jsonl")).unwrap_or_default()
+    }
+
+    /// The complete lines of the event log, parsed; a trailing partial line (an append in
+    /// progress) is ignored. For polling.
+    pub fn events(&self, id: &str) -> Vec<Value> {
+        let raw = self.events_raw(id);
+        let complete = match raw.rfind('\n') {
+            Some(i) => &raw[..=i],
+            None => "",
+        };
+        complete
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("event line is not JSON ({e}): {l:?}"))
+            })
+            .collect()
+    }
+
+    /// Waits until the event log ends with a complete line, then validates every record
+    /// strictly (compact JSON, key order, seq contiguous from 0, ts format, ts
+    /// non-decreasing, known types with exact payload keys) and returns the events.
+    pub fn checked_events(&self, id: &str) -> Vec<Value> {
+        wait_until("the event log ends with a complete line", DEADLINE, || {
+            let raw = self.events_raw(id);
+            raw.is_empty() || raw.ends_with('\n')
+        });
+        let raw = self.events_raw(id);
+        let mut events = Vec::new();
+        let mut last_ts = String::new();
+        for (i, line) in raw.lines().enumerate() {
+            assert!(!line.trim().is_empty(), "blank line {i} in events.jsonl");
+            let event: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("event line {i} is not JSON ({e}): {line:?}"));
+            assert_eq!(serde_json::to_string(&event).unwrap(), line, "event line {i} is not compact JSON");
+            assert_keys(&event, &["seq", "ts", "type", "payload"]);
+            assert_eq!(
+                event["seq"].as_u64(),
+                Some(i as u64),
+                "seq must be contiguous from 0 (line {i}): {line}"
+            );
+            let ts = event["ts"].as_str().unwrap().to_string();
+            assert_iso(&ts);
+            assert!(ts >= last_ts, "ts went backwards at seq {i}: {last_ts} -> {ts}");
+            last_ts = ts;
+            check_payload(&event);
+            events.push(event);
+        }
+        events
+    }
+
+    /// Concatenated `output` data of the (complete) events.
+    pub fn output_text(&self, id: &str) -> String {
+        output_of(&self.events(id))
+    }
+
+    /// Waits until the session's output contains `needle`.
+    pub fn wait_output(&self, id: &str, needle: &str) {
+        wait_until(&format!("output of {id} contains {needle:?}"), DEADLINE, || {
+            self.output_text(id).contains(needle)
+        });
+    }
+
+    /// Status of a session per `list --all --json` (which reconciles).
+    pub fn listed_status(&self, id: &str) -> Option<String> {
+        let result = self.at(&["list", "--all", "--json"]).ok("list");
+        result["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["sessionId"] == id)
+            .map(|s| s["status"].as_str().unwrap().to_string())
+    }
+}
+
+impl Drop for TestHome {
+    fn drop(&mut self) {
+        // Force-destroy every active session (list reconciles first, so sessions whose
+        // host the test killed are cleaned up too).
+        let home = self.home.to_str().unwrap();
+        let listed = self
+            .try_run(&["--home", home, "list", "--json"], &[], None)
+            .ok()
+            .and_then(|out| serde_json::from_str::<Value>(&out.stdout).ok());
+        let sessions =
+            listed.as_ref().and_then(|v| v["result"]["sessions"].as_array()).cloned().unwrap_or_default();
+        for id in sessions.iter().filter_map(|s| s["sessionId"].as_str()) {
+            let _ = self.try_run(&["--home", home, "destroy", id, "--force", "--json"], &[], None);
+        }
+        for pid in self.tracked.lock().map(|v| v.clone()).unwrap_or_default() {
+            if !pid_gone(pid) {
+                // SAFETY: SIGKILL of a process this test started (through a session).
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            }
+        }
+        // The per-Home socket directory lives outside the Home and is never removed by
+        // agent-tty; remove ours if it is empty (all hosts gone).
+        let socket_dir =
+            format!("/tmp/agent-tty/{}", &sha256_hex(self.home.to_str().unwrap().as_bytes())[..8]);
+        let _ = std::fs::remove_dir(socket_dir);
+        let _ = &self.root;
+    }
+}
+
+/// Concatenated `output` data of `events`.
+pub fn output_of(events: &[Value]) -> String {
+    events.iter().filter(|e| e["type"] == "output").map(|e| e["payload"]["data"].as_str().unwrap()).collect()
+}
+
+/// Events of one type.
+pub fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == kind).collect()
+}
+
+/// The event with this seq.
+pub fn at_seq(events: &[Value], seq: u64) -> &Value {
+    events
+        .iter()
+        .find(|e| e["seq"].as_u64() == Some(seq))
+        .unwrap_or_else(|| panic!("no event with seq {seq}"))
+}
+
+/// Exact payload key sets per event type (file 01 §6.2).
+fn check_payload(event: &Value) {
+    let payload = &event["payload"];
+    let kind = event["type"].as_str().unwrap();
+    match kind {
+        "output" | "input_text" | "input_paste" => {
+            assert_keys(payload, &["data"]);
+            assert!(payload["data"].is_string());
+        }
+        "input_keys" => {
+            assert_keys(payload, &["keys"]);
+            let keys = payload["keys"].as_array().unwrap();
+            assert!(!keys.is_empty() && keys.iter().all(|k| k.as_str().is_some_and(|s| !s.is_empty())));
+        }
+        "input_run" => {
+            let no_wait = payload["noWait"].as_bool().expect("input_run.noWait is a bool");
+            if no_wait {
+                assert_keys(payload, &["command", "noWait"]);
+            } else {
+                assert_keys(payload, &["command", "marker", "noWait"]);
+                assert_marker(payload["marker"].as_str().unwrap());
+            }
+        }
+        "run_complete" => {
+            assert_keys(payload, &["marker", "inputRunSeq"]);
+            assert_marker(payload["marker"].as_str().unwrap());
+        }
+        "resize" => {
+            assert_keys(payload, &["cols", "rows"]);
+            assert!(payload["cols"].as_u64().unwrap() > 0 && payload["rows"].as_u64().unwrap() > 0);
+        }
+        "signal" => assert_keys(payload, &["signal"]),
+        "exit" => {
+            assert_keys(payload, &["exitCode", "exitSignal"]);
+            assert!(payload["exitCode"].is_i64() || payload["exitCode"].is_null());
+            assert!(payload["exitSignal"].is_string() || payload["exitSignal"].is_null());
+        }
+        "marker" => assert_keys(payload, &["label"]),
+        other => panic!("unknown event type {other:?}: {event}"),
+    }
+}
+
+/// Asserts that `value` is an object with exactly these keys, in this order.
+pub fn assert_keys(value: &Value, keys: &[&str]) {
+    let object =
+        value.as_object().unwrap_or_else(|| panic!("expected an object with keys {keys:?}, got {value}"));
+    let actual: Vec<&str> = object.keys().map(String::as_str).collect();
+    assert_eq!(actual, keys, "object keys (exact set and order) of {value}");
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn is_iso(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 24
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            19 => c == b'.',
+            23 => c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// Asserts [`is_iso`].
+pub fn assert_iso(s: &str) {
+    assert!(is_iso(s), "not an ISO-8601 UTC millisecond timestamp: {s:?}");
+}
+
+/// `^__AT_MARKER_[0-9a-f]{32}__$`.
+pub fn assert_marker(s: &str) {
+    let ok = s.len() == 12 + 32 + 2
+        && s.starts_with("__AT_MARKER_")
+        && s.ends_with("__")
+        && s[12..44].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    assert!(ok, "not a run marker: {s:?}");
+}
+
+/// A ULID: 26 Crockford base32 characters, uppercase.
+pub fn assert_ulid(s: &str) {
+    const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    assert!(s.len() == 26 && s.chars().all(|c| ALPHABET.contains(c)), "not a ULID: {s:?}");
+}
+
+/// Whether `pid` is gone: no `/proc` entry, or a zombie / dead process nobody reaped.
+pub fn pid_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => {
+            let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+            matches!(state, Some('Z' | 'X') | None)
+        }
+    }
+}
+
+/// `(pid, comm)` of every live process whose parent is `ppid`.
+pub fn children(ppid: u32) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let (Some(open), Some((head, rest))) = (stat.find('('), stat.rsplit_once(')')) else { continue };
+        let comm = head[open + 1..].to_string();
+        let mut fields = rest.split_whitespace();
+        let state = fields.next();
+        let parent = fields.next().and_then(|p| p.parse::<u32>().ok());
+        if parent == Some(ppid) && !matches!(state, Some("Z" | "X")) {
+            found.push((pid, comm));
+        }
+    }
+    found
+}
+
+/// Sends a signal to a pid.
+pub fn kill(pid: u32, signal: i32) {
+    // SAFETY: plain kill(2) of a process started by this test.
+    let rc = unsafe { libc::kill(pid as i32, signal) };
+    assert!(
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH),
+        "kill({pid}, {signal}) failed: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// A pid field of a manifest.
+pub fn pid_of(manifest: &Value, field: &str) -> u32 {
+    manifest[field].as_u64().unwrap_or_else(|| panic!("{field} is not a pid in {manifest}")) as u32
+}
+
+/// File mode bits (permissions only).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// `/tmp/agent-tty/<sha256(home)[:8]>`, the per-Home socket directory.
+pub fn socket_dir(home: &Path) -> PathBuf {
+    PathBuf::from(format!("/tmp/agent-tty/{}", &sha256_hex(home.to_str().unwrap().as_bytes())[..8]))
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
