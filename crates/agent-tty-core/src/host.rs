@@ -56,7 +56,7 @@ impl ReadyPipe {
 
     fn send(&mut self, msg: &serde_json::Value) {
         if let Some(mut file) = self.0.take() {
-            let _ = writeln!(file, "{msg}");
+            let _ = file.write_all(format!("{msg}\n").as_bytes());
         }
     }
 }
@@ -115,7 +115,8 @@ async fn serve_session(
     ready: &mut ReadyPipe,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(64);
-    let server = tokio::spawn(server::serve(listener, tx));
+    let connections = std::sync::Arc::new(server::Connections::default());
+    let server = tokio::spawn(server::serve(listener, tx, std::sync::Arc::clone(&connections)));
     let child::Child { pty, mut process, pid } = child;
     let master_fd = pty.as_raw_fd();
     let (mut pty_read, mut pty_write) = pty.into_split();
@@ -153,13 +154,17 @@ async fn serve_session(
             () = sleep => host.on_deadline(),
         }
     }
+    // Stop accepting (new clients find no socket and fall back to the files), then finish
+    // the requests already accepted: a `wait --exit` in flight gets its answer.
     server.abort();
-    // Answer requests that arrived while the child was exiting, then let replies flush.
-    while let Ok(incoming) = rx.try_recv() {
-        host.on_request(incoming)?;
-    }
-    for _ in 0..16 {
-        tokio::task::yield_now().await;
+    let _ = std::fs::remove_file(&host.paths.socket);
+    let drain_until = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    while connections.open() > 0 {
+        tokio::select! {
+            Some(incoming) = rx.recv() => host.on_request(incoming)?,
+            () = connections.some_closed() => {}
+            () = tokio::time::sleep_until(drain_until) => break,
+        }
     }
     let _ = pty_write.flush().await;
     host.log.sync().map_err(|e| Error::storage_write(&host.paths.events, &e))

@@ -52,17 +52,19 @@ pub fn host_is_alive(pid: u32, session_id: &str) -> bool {
     }
 }
 
-/// The one-letter state from `/proc/<pid>/stat`, when available.
-fn proc_state(pid: u32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?.1.trim_start().chars().next()
-}
-
-/// The session id (`sid`) of `pid` from `/proc/<pid>/stat`.
-fn proc_session(pid: u32) -> Option<u32> {
+/// The one-letter state and the session id (`sid`) from `/proc/<pid>/stat`.
+fn proc_stat(pid: u32) -> Option<(char, u32)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command: state ppid pgrp session …
-    stat.rsplit_once(')')?.1.split_whitespace().nth(3)?.parse().ok()
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let session = fields.nth(2)?.parse().ok()?;
+    Some((state, session))
+}
+
+/// The one-letter state from `/proc/<pid>/stat`, when available.
+fn proc_state(pid: u32) -> Option<char> {
+    proc_stat(pid).map(|(state, _)| state)
 }
 
 /// Sends `signal` to `pid`; a vanished process is not an error.
@@ -84,7 +86,7 @@ pub fn session_members(sid: u32) -> Vec<u32> {
     };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| proc_session(pid) == Some(sid) && !matches!(proc_state(pid), Some('Z' | 'X')))
+        .filter(|&pid| matches!(proc_stat(pid), Some((state, s)) if s == sid && !matches!(state, 'Z' | 'X')))
         .collect()
 }
 
@@ -96,6 +98,14 @@ pub fn signal_session(sid: u32, sig: i32) {
     }
     if let Ok(pgid) = i32::try_from(sid) {
         // SAFETY: killpg on the session leader's group; errors (no such group) are ignored.
+        unsafe { libc::killpg(pgid, sig) };
+    }
+}
+
+/// Sends `sig` to the process group `pgid` (no error when it is gone).
+pub fn signal_group(pgid: u32, sig: i32) {
+    if let Ok(pgid) = i32::try_from(pgid) {
+        // SAFETY: killpg on a positive group id; a missing group is ignored.
         unsafe { libc::killpg(pgid, sig) };
     }
 }

@@ -134,7 +134,12 @@ fn cell(cell: &Cell) -> Value {
 
 /// Writes a snapshot result as `snapshot-<seq>-<format>.json` and records it in the
 /// artifact manifest; returns the artifact path. Metadata comes from the result itself.
-pub fn persist(paths: &SessionPaths, result: &Value, format: Format, with_scrollback: bool) -> Result<PathBuf> {
+pub fn persist(
+    paths: &SessionPaths,
+    result: &Value,
+    format: Format,
+    with_scrollback: bool,
+) -> Result<PathBuf> {
     let seq = result["capturedAtSeq"].as_u64().unwrap_or(0);
     let filename = format!("snapshot-{seq}-{}.json", format.as_str());
     let path = paths.artifacts.join(&filename);

@@ -5,8 +5,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
-const BANNER: &str =
-    "Coding agents: read the agent-tty skill before using this tool: `agent-tty skills get agent-tty`.";
+const BANNER: &str = "MANDATORY FOR CODING AGENTS: read the agent-tty skill before using this tool: \
+                      `agent-tty skills get agent-tty`.";
 const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command takes --json for a machine-readable envelope.";
 
 /// A real, long-lived terminal an agent can drive, with reviewable evidence.
@@ -30,7 +30,7 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Accepted and validated for compatibility; unused.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
     pub timeout_ms: Option<String>,
     #[command(subcommand)]
     pub command: Command,
@@ -97,10 +97,10 @@ pub struct IdArgs {
 #[allow(missing_docs)]
 pub struct CreateArgs {
     /// Terminal columns.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub cols: Option<String>,
     /// Terminal rows.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub rows: Option<String>,
     /// Shell to run when no command is given (default: $SHELL, else /bin/sh).
     #[arg(long)]
@@ -121,7 +121,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// End the session after this long without activity (0 = never).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub idle_timeout_ms: Option<String>,
     /// Print a JSON envelope.
     #[arg(long)]
@@ -163,7 +163,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub file: Option<String>,
     /// How long to wait for completion, in ms (default 30000).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub timeout: Option<String>,
     /// Do not wait for the command to finish.
     #[arg(long)]
@@ -221,10 +221,10 @@ pub struct MarkArgs {
 pub struct ResizeArgs {
     pub session_id: String,
     /// New columns.
-    #[arg(long, required = true)]
+    #[arg(long, required = true, allow_hyphen_values = true)]
     pub cols: String,
     /// New rows.
-    #[arg(long, required = true)]
+    #[arg(long, required = true, allow_hyphen_values = true)]
     pub rows: String,
     #[arg(long)]
     pub json: bool,
@@ -248,7 +248,7 @@ pub struct WaitArgs {
     #[arg(long)]
     pub exit: bool,
     /// Wait until there has been no output for this many ms.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub idle_ms: Option<String>,
     /// Wait until the screen contains this text.
     #[arg(long)]
@@ -257,19 +257,19 @@ pub struct WaitArgs {
     #[arg(long)]
     pub regex: Option<String>,
     /// Wait until the screen has not changed for this many ms.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub screen_stable_ms: Option<String>,
     /// Wait until the cursor is on this row (0-based).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub cursor_row: Option<String>,
     /// Wait until the cursor is in this column (0-based).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub cursor_col: Option<String>,
     /// Only match screens captured after this event seq (the Wait Baseline).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub after_seq: Option<String>,
     /// Give up after this many ms (default 600000; 0 = never).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub timeout: Option<String>,
     #[arg(long)]
     pub json: bool,

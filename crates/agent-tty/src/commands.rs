@@ -43,8 +43,23 @@ pub fn name(command: &Command) -> &'static str {
 }
 
 const NAMES: [&str; 17] = [
-    "create", "list", "ls", "inspect", "destroy", "version", "run", "type", "paste", "send-keys", "mark",
-    "resize", "signal", "wait", "snapshot", "batch", "_host",
+    "create",
+    "list",
+    "ls",
+    "inspect",
+    "destroy",
+    "version",
+    "run",
+    "type",
+    "paste",
+    "send-keys",
+    "mark",
+    "resize",
+    "signal",
+    "wait",
+    "snapshot",
+    "batch",
+    "_host",
 ];
 
 /// The envelope's `command` for a command line that did not parse: the first word that

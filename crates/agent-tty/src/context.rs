@@ -28,15 +28,16 @@ pub struct Context {
 impl Context {
     /// Resolves the context from the parsed global options and the environment.
     pub fn resolve(cli: &Cli) -> Result<Context> {
-        if let Some(value) = &cli.timeout_ms {
-            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err()
-            {
-                return Err(Error::new(
-                    ErrorCode::InvalidDuration,
-                    "--timeout-ms must be a non-negative integer.",
-                )
-                .with("timeoutMs", value.as_str()));
-            }
+        if let Some(value) = &cli.timeout_ms
+            && (value.is_empty()
+                || !value.bytes().all(|b| b.is_ascii_digit())
+                || value.parse::<u64>().is_err())
+        {
+            return Err(Error::new(
+                ErrorCode::InvalidDuration,
+                "--timeout-ms must be a non-negative integer.",
+            )
+            .with("timeoutMs", value.as_str()));
         }
         let user_home = user_home();
         let env_home = std::env::var(env::AGENT_TTY_HOME).ok();
@@ -49,7 +50,9 @@ impl Context {
             None => None,
         };
         let renderer = cli.renderer.clone().or_else(|| std::env::var(env::AGENT_TTY_RENDERER).ok());
-        if let Some(name) = renderer.as_ref().filter(|r| !matches!(r.as_str(), "ghostty-web" | "libghostty-vt")) {
+        if let Some(name) =
+            renderer.as_ref().filter(|r| !matches!(r.as_str(), "ghostty-web" | "libghostty-vt"))
+        {
             return Err(Error::invalid_input("Renderer must be one of: ghostty-web, libghostty-vt.")
                 .with("renderer", name.as_str()));
         }

@@ -56,9 +56,10 @@ fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
             2
         }
         _ if json => {
+            // The first paragraph of clap's message, on one line (it may list what is missing).
             let text = error.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid command line");
-            let message = first.trim_start_matches("error: ").to_string();
+            let first: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            let message = first.join(" ").trim_start_matches("error: ").to_string();
             let hint = " Run `agent-tty --help` (or `agent-tty <command> --help`) for usage.";
             let error = Error::invalid_input(format!("{message}.{hint}").replace("..", "."));
             output::print_error(&commands::name_from_args(args), true, &error)

@@ -109,7 +109,7 @@ pub fn strip_ansi(text: &str) -> String {
         }
         match chars.next() {
             Some('[') => {
-                while let Some(n) = chars.next() {
+                for n in chars.by_ref() {
                     if ('\u{40}'..='\u{7e}').contains(&n) {
                         break;
                     }

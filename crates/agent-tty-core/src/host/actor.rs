@@ -291,8 +291,10 @@ impl Host {
             return Ok(());
         }
         self.idle_timeout = None;
+        // SIGHUP to the program and its process group; a shell passes it on to its jobs.
+        // Whatever is left of the session when the program exits is killed then.
         let _ = process::signal(self.child_pid, libc::SIGHUP);
-        process::signal_session(self.child_pid, libc::SIGHUP);
+        process::signal_group(self.child_pid, libc::SIGHUP);
         self.kill_deadline = Some(Instant::now() + DESTROY_GRACE);
         self.record.status = Status::Destroying;
         self.record.touch();

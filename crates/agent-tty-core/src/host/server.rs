@@ -3,10 +3,12 @@
 //! while its request is pending cancels it (no response is written).
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response, parse_request};
@@ -34,13 +36,47 @@ pub async fn bind(path: &Path) -> Result<UnixListener> {
     Ok(listener)
 }
 
-/// Accepts connections forever, spawning one task per connection.
-pub async fn serve(listener: UnixListener, actor: mpsc::Sender<Incoming>) {
+/// Counts open connections, so shutdown can finish the requests already accepted.
+#[derive(Debug, Default)]
+pub struct Connections {
+    open: AtomicUsize,
+    closed: Notify,
+}
+
+impl Connections {
+    /// How many connections are open.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Resolves after some connection closed (a permit is kept if nobody waits).
+    pub async fn some_closed(&self) {
+        self.closed.notified().await;
+    }
+}
+
+struct Open(Arc<Connections>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+        self.0.closed.notify_one();
+    }
+}
+
+/// Accepts connections until aborted, spawning one task per connection.
+pub async fn serve(listener: UnixListener, actor: mpsc::Sender<Incoming>, connections: Arc<Connections>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        tokio::spawn(handle(stream, actor.clone()));
+        connections.open.fetch_add(1, Ordering::SeqCst);
+        let open = Open(Arc::clone(&connections));
+        let actor = actor.clone();
+        tokio::spawn(async move {
+            handle(stream, actor).await;
+            drop(open);
+        });
     }
 }
 

@@ -9,7 +9,6 @@ mod signals;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::session::{call, command_target};
 use agent_tty_core::{Error, ErrorCode, Result, client};
@@ -72,7 +71,12 @@ fn no_wait_of(step: &Step) -> Option<bool> {
 }
 
 /// Runs one step; returns its record fields (without `index`/`durationMs`).
-fn execute(paths: &SessionPaths, index: usize, step: &Step, baseline: &mut Option<u64>) -> Map<String, Value> {
+fn execute(
+    paths: &SessionPaths,
+    index: usize,
+    step: &Step,
+    baseline: &mut Option<u64>,
+) -> Map<String, Value> {
     let mut record = Map::new();
     let outcome = match step {
         Step::Type(text) => input(paths, "type", json!({ "text": text }), &mut record, baseline),
@@ -137,7 +141,13 @@ fn run_step(
     let timed_out = reply["timedOut"] == json!(true);
     record.insert("completed".into(), json!(completed));
     record.insert("timedOut".into(), json!(timed_out));
-    let outcome = if completed { "completed" } else if timed_out { "timedOut" } else { "sessionExited" };
+    let outcome = if completed {
+        "completed"
+    } else if timed_out {
+        "timedOut"
+    } else {
+        "sessionExited"
+    };
     record.insert("runOutcome".into(), json!(outcome));
     match outcome {
         "completed" => Ok(()),
@@ -240,7 +250,9 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
         let (kind, no_wait) = progress.kinds[index];
         let value = match record {
             Some(record) => Value::Object(record.clone()),
-            None if interrupted && progress.current == Some(index) => unreached(index, kind, no_wait, "interrupted"),
+            None if interrupted && progress.current == Some(index) => {
+                unreached(index, kind, no_wait, "interrupted")
+            }
             None => unreached(index, kind, no_wait, "not-run"),
         };
         if value["status"] == "failed" {
@@ -287,4 +299,3 @@ fn human_step(step: &Value) -> String {
     };
     format!("[{index}] {kind} {outcome} ({ms}ms)")
 }
-

@@ -102,7 +102,13 @@ fn input_text(command: &str, text: Option<&str>, file: Option<&str>) -> Result<S
 
 /// Exactly one of a positional value and `--file`; `label` names it in messages
 /// (`Text`/`text` for input commands, `Steps`/`steps` for `batch`).
-pub fn input_text_for(label: &str, noun: &str, usage: &str, text: Option<&str>, file: Option<&str>) -> Result<String> {
+pub fn input_text_for(
+    label: &str,
+    noun: &str,
+    usage: &str,
+    text: Option<&str>,
+    file: Option<&str>,
+) -> Result<String> {
     let missing = if noun == "text" { "input text" } else { noun };
     match (text, file) {
         (Some(text), Some(file)) => Err(Error::invalid_input(format!(

@@ -25,7 +25,12 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
 }
 
 /// Takes a snapshot from the live host, or offline when the host is gone.
-pub fn capture(paths: &SessionPaths, record: &SessionRecord, format: Format, options: SnapshotOptions) -> Result<Value> {
+pub fn capture(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    format: Format,
+    options: SnapshotOptions,
+) -> Result<Value> {
     if record.status == Status::Running {
         let params = json!({
             "format": format.as_str(),

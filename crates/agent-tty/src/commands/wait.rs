@@ -52,8 +52,11 @@ fn render_condition(args: &WaitArgs) -> Result<WaitCondition> {
         Some(raw) => match parse_int(raw) {
             Some(ms) if ms > 0 => Some(ms as u64),
             _ => {
-                return Err(Error::new(ErrorCode::InvalidDuration, "--screen-stable-ms must be a positive integer.")
-                    .with("screenStableMs", raw));
+                return Err(Error::new(
+                    ErrorCode::InvalidDuration,
+                    "--screen-stable-ms must be a positive integer.",
+                )
+                .with("screenStableMs", raw));
             }
         },
     };
@@ -72,7 +75,11 @@ fn render_condition(args: &WaitArgs) -> Result<WaitCondition> {
 /// otherwise `parseInt`.
 fn non_negative(flag: &str, raw: Option<&str>, strict: bool) -> Result<Option<u64>> {
     let Some(raw) = raw else { return Ok(None) };
-    let value = if strict { raw.trim().parse::<u64>().ok() } else { parse_int(raw).and_then(|v| u64::try_from(v).ok()) };
+    let value = if strict {
+        raw.trim().parse::<u64>().ok()
+    } else {
+        parse_int(raw).and_then(|v| u64::try_from(v).ok())
+    };
     value.map(Some).ok_or_else(|| {
         Error::invalid_input(format!("{flag} must be a non-negative integer, got: {raw}")).with("value", raw)
     })
@@ -82,12 +89,20 @@ fn timeout(raw: Option<&str>) -> Result<u64> {
     let Some(raw) = raw else { return Ok(DEFAULT_TIMEOUT_MS) };
     match parse_int(raw) {
         Some(ms) if ms >= 0 => Ok(ms as u64),
-        _ => Err(Error::new(ErrorCode::InvalidDuration, "--timeout must be a non-negative integer (0 for infinite).")
-            .with("timeout", raw)),
+        _ => Err(Error::new(
+            ErrorCode::InvalidDuration,
+            "--timeout must be a non-negative integer (0 for infinite).",
+        )
+        .with("timeout", raw)),
     }
 }
 
-fn render_wait(paths: &SessionPaths, status: Status, condition: &WaitCondition, timeout: u64) -> Result<Outcome> {
+fn render_wait(
+    paths: &SessionPaths,
+    status: Status,
+    condition: &WaitCondition,
+    timeout: u64,
+) -> Result<Outcome> {
     if status == Status::Running {
         let mut params = condition_params(condition);
         if timeout > 0 {
@@ -105,14 +120,20 @@ fn render_wait(paths: &SessionPaths, status: Status, condition: &WaitCondition, 
 
 /// One look at the replayed screen: stability cannot be proven offline.
 fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Result<Outcome> {
-    let record = reconcile::reconcile(paths)?
-        .ok_or_else(|| Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id)))?;
+    let record = reconcile::reconcile(paths)?.ok_or_else(|| {
+        Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id))
+    })?;
     let replayed = replay::replay(paths, &record, None)?;
     let screen = replayed.screen;
     let snap = screen.snapshot(SnapshotOptions::default());
     let text = snap.canonical_text();
     let captured = replayed.last_seq.unwrap_or(0);
-    let view = ScreenView { canonical_text: &text, cursor_row: snap.cursor_row, cursor_col: snap.cursor_col, captured_at_seq: captured };
+    let view = ScreenView {
+        canonical_text: &text,
+        cursor_row: snap.cursor_row,
+        cursor_col: snap.cursor_col,
+        captured_at_seq: captured,
+    };
     let Some(found) = condition.evaluate(&view, Some(u64::MAX)) else {
         let mut error = Error::new(
             ErrorCode::ReplayError,
@@ -203,10 +224,12 @@ fn legacy_wait(
     let rpc_timeout = if timeout == 0 { 0 } else { timeout + 5000 };
     match call(paths, "wait", Value::Object(params), rpc_timeout) {
         Ok(reply) => Ok(legacy_outcome(reply)),
-        Err(e) if e.code == ErrorCode::HostUnreachable && args.exit => {
+        Err(e) if matches!(e.code, ErrorCode::HostUnreachable | ErrorCode::RpcError) && args.exit => {
             // The host is gone: the reconciled manifest knows how the session ended.
             match reconcile::reconcile(paths)? {
-                Some(record) if record.status.is_terminal() => Ok(legacy_outcome(exit_result(record.exit_code))),
+                Some(record) if record.status.is_terminal() => {
+                    Ok(legacy_outcome(exit_result(record.exit_code)))
+                }
                 _ => Err(e),
             }
         }

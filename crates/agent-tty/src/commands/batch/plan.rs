@@ -57,8 +57,8 @@ struct WaitBody {
 
 /// Parses and validates a whole plan.
 pub fn parse(text: &str) -> Result<Vec<Step>> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| Error::invalid_input(format!("Batch steps must be valid JSON. ({e})")))?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid_input(format!("Batch steps must be valid JSON. ({e})")))?;
     let Value::Array(items) = value else {
         return Err(Error::invalid_input("Batch steps must be a JSON array."));
     };
@@ -81,7 +81,10 @@ fn parse_step(index: usize, item: &Value) -> Result<Step> {
         [verb] => parse_verb(index, verb, object),
         many => Err(step_error(
             index,
-            format!("Batch step {index} must have exactly one of type|paste|sendKeys|run|wait; found {}", many.join(", ")),
+            format!(
+                "Batch step {index} must have exactly one of type|paste|sendKeys|run|wait; found {}",
+                many.join(", ")
+            ),
         )),
     }
 }
@@ -115,23 +118,30 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 return Err(invalid("`sendKeys` must be a non-empty array of non-empty key names".into()));
             }
             if let Err(e) = agent_tty_vt::encode_keys(&keys) {
-                return Err(Error::new(ErrorCode::InvalidKeys, format!("Batch step {index}: {e}")).with("stepIndex", index));
+                return Err(Error::new(ErrorCode::InvalidKeys, format!("Batch step {index}: {e}"))
+                    .with("stepIndex", index));
             }
             Ok(Step::SendKeys(keys))
         }
         "run" => {
-            let step: RunStep = serde_json::from_value(Value::Object(object.clone())).map_err(|e| invalid(e.to_string()))?;
+            let step: RunStep =
+                serde_json::from_value(Value::Object(object.clone())).map_err(|e| invalid(e.to_string()))?;
             if step.run.is_empty() {
                 return Err(invalid("`run` must be a non-empty string".into()));
             }
             if step.timeout == Some(0) {
                 return Err(invalid("`timeout` must be a positive integer (ms)".into()));
             }
-            Ok(Step::Run { command: step.run, no_wait: step.no_wait.unwrap_or(false), timeout_ms: step.timeout })
+            Ok(Step::Run {
+                command: step.run,
+                no_wait: step.no_wait.unwrap_or(false),
+                timeout_ms: step.timeout,
+            })
         }
         _ => {
             only_verb()?;
-            let body: WaitBody = serde_json::from_value(object["wait"].clone()).map_err(|e| invalid(e.to_string()))?;
+            let body: WaitBody =
+                serde_json::from_value(object["wait"].clone()).map_err(|e| invalid(e.to_string()))?;
             let spec = WaitSpec {
                 text: body.text,
                 regex: body.regex,
