@@ -24,6 +24,9 @@ fn main() {
     let bench = Bench { bin, home, tmp: tmp.clone() };
     bench.create_latency(runs);
     bench.type_round_trip(runs);
+    bench.wait_latency(runs);
+    bench.snapshot_latency(runs);
+    bench.replay_100mb();
     bench.throughput();
     bench.idle_memory();
     let _ = std::fs::remove_dir_all(&tmp);
@@ -89,6 +92,84 @@ impl Bench {
         }
         report("type round trip (socket RPC only)", &mut rpc);
         self.destroy(&id);
+    }
+
+    /// `type` of a command whose output the wait looks for → the wait's answer (socket RPCs,
+    /// so the figure is the host's, not process start-up's).
+    fn wait_latency(&self, runs: usize) {
+        let id = self.create(&["bash", "--norc", "--noprofile"]);
+        let socket = socket_of(&self.home, &id);
+        let mut samples = Vec::new();
+        for i in 0..runs {
+            let token = format!("42Z{i}Q");
+            let wait_socket = socket.clone();
+            let waiter = std::thread::spawn(move || {
+                let params = format!("{{\"text\":\"{token}\",\"timeoutMs\":10000}}");
+                rpc(&wait_socket, "waitForRender", &params);
+                Instant::now()
+            });
+            let start = Instant::now();
+            rpc(&socket, "type", &format!("{{\"text\":\"echo $((40+2))Z{i}Q\\n\"}}"));
+            let answered = waiter.join().unwrap();
+            samples.push(answered.saturating_duration_since(start));
+        }
+        report("type a command → wait --text sees its output (socket RPCs, includes bash running it)", &mut samples);
+        self.destroy(&id);
+    }
+
+    fn snapshot_latency(&self, runs: usize) {
+        let id = self.create(&["bash", "--norc", "--noprofile"]);
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            let out = self.cli(&["snapshot", &id, "--format", "text", "--json"]);
+            samples.push(start.elapsed());
+            assert!(out.status.success());
+        }
+        report("snapshot --format text on a live session (CLI call)", &mut samples);
+        self.destroy(&id);
+    }
+
+    /// Offline replay of a 100 MB event log (coloured `ls`-like output), via `snapshot`.
+    fn replay_100mb(&self) {
+        let id = "01BENCHREPLAY0000000000000";
+        let dir = self.home.join("sessions").join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = serde_json::json!({
+            "version": 1, "sessionId": id, "createdAt": "2026-01-01T00:00:00.000Z",
+            "updatedAt": "2026-01-01T00:00:10.000Z", "status": "exited", "command": ["bash"], "cwd": "/",
+            "cols": 120, "rows": 40, "creationCols": 120, "creationRows": 40,
+            "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
+        });
+        std::fs::write(dir.join("session.json"), serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+        let mut log = String::with_capacity(105 << 20);
+        let mut chunk = String::new();
+        let mut seq = 0u64;
+        let mut line = 0u64;
+        while log.len() < 100_000_000 {
+            chunk.clear();
+            while chunk.len() < 4000 {
+                line += 1;
+                chunk.push_str(&format!(
+                    "\u{1b}[01;34mdir{line}\u{1b}[0m  -rw-r--r-- 1 user user {line:>8} Jan  1 00:00 \u{1b}[32mfile-{line}.txt\u{1b}[0m\r\n"
+                ));
+            }
+            let data = serde_json::to_string(&chunk).unwrap();
+            log.push_str(&format!(
+                "{{\"seq\":{seq},\"ts\":\"2026-01-01T00:00:01.000Z\",\"type\":\"output\",\"payload\":{{\"data\":{data}}}}}\n"
+            ));
+            seq += 1;
+        }
+        std::fs::write(dir.join("events.jsonl"), &log).unwrap();
+        let start = Instant::now();
+        let out = self.cli(&["snapshot", id, "--format", "text", "--json"]);
+        let elapsed = start.elapsed();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        println!(
+            "offline replay of a {:.0} MB event log ({seq} events) via snapshot: {:.2} s",
+            log.len() as f64 / 1e6,
+            elapsed.as_secs_f64()
+        );
     }
 
     fn throughput(&self) {
@@ -199,6 +280,15 @@ fn socket_of(home: &Path, id: &str) -> PathBuf {
         .unwrap();
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     PathBuf::from(value["result"]["host"]["rpcSocketPath"].as_str().unwrap())
+}
+
+fn rpc(socket: &Path, method: &str, params: &str) -> String {
+    let mut stream = UnixStream::connect(socket).expect("connect");
+    stream.write_all(format!("{{\"id\":\"bench\",\"method\":\"{method}\",\"params\":{params}}}\n").as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.contains("\"ok\":true"), "{method}: {reply}");
+    reply
 }
 
 fn rpc_type(socket: &Path) {

@@ -231,12 +231,21 @@ impl Host {
             .filter(|_| self.record.status.is_commandable())
             .map(|t| self.last_activity_at + t);
         let renders = self.render_waiters.iter().filter_map(RenderWaiter::next_deadline);
-        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).chain(renders).min()
+        // A synchronized update (mode 2026) left open must end on time even without output.
+        let sync = self.screen.sync_deadline().map(|at_ms| {
+            Instant::now() + Duration::from_millis(at_ms.saturating_sub(crate::time::now_ms()))
+        });
+        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).chain(renders).chain(sync).min()
     }
 
     /// Handles every deadline that has passed.
     pub(crate) fn on_deadline(&mut self) {
         let now = Instant::now();
+        if self.screen.sync_deadline().is_some_and(|at_ms| at_ms <= crate::time::now_ms()) {
+            self.screen.end_sync();
+            let replies = self.screen.take_replies();
+            self.input.extend_from_slice(&replies);
+        }
         for run in self.runs.iter_mut().filter(|r| r.deadline <= now) {
             if let Some((id, reply)) = run.reply.take() {
                 let _ = reply.send(Response::success(&id, run_result_at(run, false, true, now)));
