@@ -91,6 +91,7 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
         return Err(Error::internal(format!("Session \"{id}\" is not waiting for a host.")));
     }
     let log = EventLogWriter::open(&paths.events)?;
+    crate::process::become_subreaper();
     let child = child::spawn(&record)?;
     record.host_pid = Some(std::process::id());
     record.child_pid = Some(child.pid);
@@ -122,6 +123,7 @@ async fn serve_session(
     let (mut pty_read, mut pty_write) = pty.into_split();
     let mut host = Host::new(paths, record, log, pid, master_fd);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
+    let mut sigchld = signal(SignalKind::child()).map_err(|e| Error::internal(e.to_string()))?;
     ready.ready();
     let mut buf = vec![0u8; 1 << 16];
     let mut pty_open = true;
@@ -151,6 +153,8 @@ async fn serve_session(
                 host.on_exit(status)?;
             }
             _ = sigterm.recv() => host.begin_shutdown()?,
+            // Orphans of the program are ours to reap (we are their subreaper).
+            _ = sigchld.recv() => crate::process::reap_children_except(pid),
             () = sleep => host.on_deadline(),
         }
     }
@@ -167,5 +171,6 @@ async fn serve_session(
         }
     }
     let _ = pty_write.flush().await;
+    crate::process::reap_children_except(pid);
     host.log.sync().map_err(|e| Error::storage_write(&host.paths.events, &e))
 }

@@ -90,6 +90,54 @@ pub fn session_members(sid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Makes this process the reaper of its orphaned descendants (Linux), so everything the
+/// PTY program starts stays findable from here (see [`descendants`]).
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+/// The direct children of `pid` (all its threads'), from `/proc/<pid>/task/*/children`.
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let mut out = Vec::new();
+    for task in tasks.flatten() {
+        if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
+            out.extend(list.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+        }
+    }
+    out
+}
+
+/// Every live descendant of `pid` whose session is `sid` (breadth first).
+pub fn descendants_in_session(pid: u32, sid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut queue = children(pid);
+    while let Some(next) = queue.pop() {
+        if let Some((state, session)) = proc_stat(next) {
+            if session == sid && !matches!(state, 'Z' | 'X') {
+                found.push(next);
+            }
+            queue.extend(children(next));
+        }
+    }
+    found
+}
+
+/// Reaps exited children of this process other than `keep` (which its owner reaps).
+pub fn reap_children_except(keep: u32) {
+    for pid in children(std::process::id()) {
+        if pid != keep && matches!(proc_state(pid), Some('Z' | 'X')) {
+            let mut status = 0;
+            // SAFETY: waitpid on our own exited child with WNOHANG.
+            unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
+        }
+    }
+}
+
 /// Sends `signal` to every member of session `sid`, and to its process group as a
 /// fallback where `/proc` is unavailable.
 pub fn signal_session(sid: u32, sig: i32) {

@@ -232,10 +232,16 @@ impl Host {
             .map(|t| self.last_activity_at + t);
         let renders = self.render_waiters.iter().filter_map(RenderWaiter::next_deadline);
         // A synchronized update (mode 2026) left open must end on time even without output.
-        let sync = self.screen.sync_deadline().map(|at_ms| {
-            Instant::now() + Duration::from_millis(at_ms.saturating_sub(crate::time::now_ms()))
-        });
-        runs.chain(waits.flatten()).chain(idle_kill).chain(self.kill_deadline).chain(renders).chain(sync).min()
+        let sync = self
+            .screen
+            .sync_deadline()
+            .map(|at_ms| Instant::now() + Duration::from_millis(at_ms.saturating_sub(crate::time::now_ms())));
+        runs.chain(waits.flatten())
+            .chain(idle_kill)
+            .chain(self.kill_deadline)
+            .chain(renders)
+            .chain(sync)
+            .min()
     }
 
     /// Handles every deadline that has passed.
@@ -276,7 +282,7 @@ impl Host {
         }
         if self.kill_deadline.is_some_and(|d| d <= now) {
             self.kill_deadline = None;
-            process::signal_session(self.child_pid, libc::SIGKILL);
+            self.kill_session();
         }
     }
 
@@ -310,6 +316,16 @@ impl Host {
         self.record.write(&self.paths.manifest)
     }
 
+    /// SIGKILL to every process the program started in its session. The host is their
+    /// subreaper, so they are all its descendants: a tree walk, not a scan of `/proc`.
+    pub(crate) fn kill_session(&self) {
+        let host = std::process::id();
+        for pid in process::descendants_in_session(host, self.child_pid) {
+            let _ = process::signal(pid, libc::SIGKILL);
+        }
+        process::signal_group(self.child_pid, libc::SIGKILL);
+    }
+
     /// Reads whatever output is still buffered in the PTY after the child exited.
     pub(crate) fn drain_pty(&mut self) -> Result<()> {
         let mut buf = vec![0u8; 65536];
@@ -335,7 +351,7 @@ impl Host {
         let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
         // Whatever else still runs in the PTY session goes with its leader.
         if self.record.status == Status::Destroying {
-            process::signal_session(self.child_pid, libc::SIGKILL);
+            self.kill_session();
         }
         self.exited = true;
         self.record.status =
