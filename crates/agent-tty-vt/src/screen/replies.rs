@@ -4,8 +4,8 @@
 //! the window title, which the emulator only reports through events.
 //!
 //! Palette choice: OSC 10 (foreground) and OSC 12 (cursor) answer `#cdd6f4`,
-//! OSC 11 (background) answers `#1e1e2e`, and OSC 4 answers from the standard
-//! xterm 256-colour palette. A colour the program has set itself (OSC 4/10/11
+//! OSC 11 (background) answers `#1e1e2e`, and OSC 4 answers from the same palette the
+//! snapshot cells use (`PALETTE_16` for 0–15, the xterm cube and grey ramp above). A colour the program has set itself (OSC 4/10/11
 //! with a value) takes precedence over these defaults.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -24,25 +24,6 @@ const DEFAULT_FG: Rgb = Rgb { r: 0xcd, g: 0xd6, b: 0xf4 };
 /// Default background (`#1e1e2e`).
 const DEFAULT_BG: Rgb = Rgb { r: 0x1e, g: 0x1e, b: 0x2e };
 
-/// The 16 ANSI colours of the stock xterm palette.
-const XTERM_ANSI: [(u8, u8, u8); 16] = [
-    (0x00, 0x00, 0x00),
-    (0xcd, 0x00, 0x00),
-    (0x00, 0xcd, 0x00),
-    (0xcd, 0xcd, 0x00),
-    (0x00, 0x00, 0xee),
-    (0xcd, 0x00, 0xcd),
-    (0x00, 0xcd, 0xcd),
-    (0xe5, 0xe5, 0xe5),
-    (0x7f, 0x7f, 0x7f),
-    (0xff, 0x00, 0x00),
-    (0x00, 0xff, 0x00),
-    (0xff, 0xff, 0x00),
-    (0x5c, 0x5c, 0xff),
-    (0xff, 0x00, 0xff),
-    (0x00, 0xff, 0xff),
-    (0xff, 0xff, 0xff),
-];
 
 /// Formats a colour answer (built by the emulator, knows prefix and terminator).
 type ColorFormatter = Arc<dyn Fn(Rgb) -> String + Sync + Send + 'static>;
@@ -164,11 +145,7 @@ impl EventListener for Listener {
 pub(crate) fn default_color(index: usize) -> Rgb {
     const BG: usize = NamedColor::Background as usize;
     match index {
-        0..=15 => {
-            let (r, g, b) = XTERM_ANSI[index];
-            Rgb { r, g, b }
-        }
-        16..=255 => {
+        0..=255 => {
             let (r, g, b) = crate::snapshot::indexed_rgb(index as u8);
             Rgb { r, g, b }
         }

@@ -114,8 +114,8 @@ fn osc_10_foreground_both_terminators() {
 }
 
 #[test]
-fn osc_4_answers_from_xterm_palette() {
-    assert_eq!(reply(b"\x1b]4;1;?\x07"), b"\x1b]4;1;rgb:cdcd/0000/0000\x07");
+fn osc_4_answers_from_the_snapshot_palette() {
+    assert_eq!(reply(b"\x1b]4;1;?\x07"), b"\x1b]4;1;rgb:cccc/6666/6666\x07");
     assert_eq!(reply(b"\x1b]4;196;?\x1b\\"), b"\x1b]4;196;rgb:ffff/0000/0000\x1b\\");
     assert_eq!(reply(b"\x1b]4;232;?\x07"), b"\x1b]4;232;rgb:0808/0808/0808\x07");
     assert_eq!(default_color(16), alacritty_terminal::vte::ansi::Rgb { r: 0, g: 0, b: 0 });
