@@ -181,7 +181,7 @@ fn render_outcome(result: Value, offline: bool) -> Outcome {
         human.push(format!("Cursor: row {}, col {}", result["cursorRow"], result["cursorCol"]));
         human.push(format!("capturedAtSeq: {seq}"));
     }
-    Outcome { result, human, exit_code: if timed_out { 11 } else { 0 } }
+    Outcome { result, human, exit_code: if timed_out { 11 } else { 0 }, raw: None }
 }
 
 fn legacy_wait(
@@ -258,23 +258,13 @@ fn legacy_outcome(reply: Value) -> Outcome {
     } else {
         "Wait condition met.".to_string()
     };
-    Outcome { result: Value::Object(result), human: vec![human], exit_code: if timed_out { 11 } else { 0 } }
+    Outcome { result: Value::Object(result), human: vec![human], exit_code: if timed_out { 11 } else { 0 }, raw: None }
 }
 
 /// The `waitForRender` parameters of a condition (without `timeoutMs`).
 pub fn condition_params(condition: &WaitCondition) -> Map<String, Value> {
-    let spec = condition.to_spec();
-    let mut params = Map::new();
-    let mut put = |key: &str, value: Option<Value>| {
-        if let Some(value) = value {
-            params.insert(key.into(), value);
-        }
-    };
-    put("text", spec.text.map(Value::from));
-    put("regex", spec.regex.map(Value::from));
-    put("screenStableMs", spec.screen_stable_ms.map(Value::from));
-    put("cursorRow", spec.cursor_row.map(Value::from));
-    put("cursorCol", spec.cursor_col.map(Value::from));
-    put("afterSeq", spec.after_seq.map(Value::from));
-    params
+    match serde_json::to_value(condition.to_spec()) {
+        Ok(Value::Object(params)) => params,
+        _ => Map::new(),
+    }
 }
