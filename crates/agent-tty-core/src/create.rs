@@ -48,20 +48,40 @@ pub struct CreateOptions {
     pub host_env: Vec<(String, String)>,
 }
 
-/// Creates a session and returns its record once the host is serving it.
+/// A created session.
+#[derive(Debug)]
+pub struct Created {
+    /// Its record, as the host wrote it.
+    pub record: SessionRecord,
+    /// Why the Home could not be registered (advisory: `create` succeeds anyway).
+    pub registry_error: Option<Error>,
+}
+
+/// Creates a session and returns its record once the host is serving it. The Home is
+/// registered while the host starts.
 pub fn create(
     home: &Home,
     options: &CreateOptions,
     host_exe: &Path,
     registry: Option<&Path>,
-) -> Result<SessionRecord> {
+) -> Result<Created> {
     let id = crate::fsio::new_ulid();
     let paths = SessionPaths::new(&home.path, &id);
     let record = allocate(home, &paths, options)?;
-    let started = start_host(&home.path, &paths, options, host_exe);
-    if let Some(registry) = registry {
-        let _ = crate::registry::upsert(registry, &home.path);
-    }
+    let spawned = spawn_host(&home.path, &paths, options, host_exe);
+    let registry_error = registry.and_then(|registry| crate::registry::upsert(registry, &home.path).err());
+    let started = spawned.and_then(read_report);
+    let record = finish_start(&paths, &id, started, record)?;
+    Ok(Created { record, registry_error })
+}
+
+fn finish_start(
+    paths: &SessionPaths,
+    id: &str,
+    started: std::result::Result<(), StartError>,
+    record: SessionRecord,
+) -> Result<SessionRecord> {
+    let id = id.to_string();
     match started {
         Ok(()) => SessionRecord::read(&paths.manifest)?
             .ok_or_else(|| Error::internal(format!("Session \"{id}\" vanished while starting."))),
@@ -160,12 +180,12 @@ enum StartError {
     Died,
 }
 
-fn start_host(
+fn spawn_host(
     home: &Path,
     paths: &SessionPaths,
     options: &CreateOptions,
     host_exe: &Path,
-) -> std::result::Result<(), StartError> {
+) -> std::result::Result<OwnedFd, StartError> {
     let internal =
         |what: &str, e: std::io::Error| StartError::Refused(Error::internal(format!("{what}: {e}")));
     let (read_end, write_end) = pipe().map_err(|e| internal("Cannot create the start-up pipe", e))?;
@@ -199,7 +219,7 @@ fn start_host(
     }
     command.spawn().map_err(|e| internal("Cannot start the session host", e))?;
     drop(write_end);
-    read_report(read_end)
+    Ok(read_end)
 }
 
 fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {

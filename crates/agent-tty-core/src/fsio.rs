@@ -27,7 +27,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 /// `RENAME_EXCHANGE` and the old file unlinked: a plain rename over an existing file makes
 /// ext4 flush the new file's data first (`auto_da_alloc`), about 1 ms a write.
 fn replace(tmp: &Path, path: &Path) -> std::io::Result<()> {
-    if exchange(tmp, path).is_ok() {
+    let is_file = fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_file());
+    if is_file && exchange(tmp, path).is_ok() {
         return fs::remove_file(tmp);
     }
     fs::rename(tmp, path)

@@ -157,7 +157,12 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            // No file, or the Home is not a directory (then it has no config either).
+            Err(e)
+                if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) =>
+            {
+                return Ok(Config::default());
+            }
             Err(e) => {
                 return Err(Error::invalid_input(format!(
                     "Cannot read config file {}: {e}. Fix its permissions or remove it.",

@@ -1,7 +1,7 @@
 //! The Home Registry: `${XDG_STATE_HOME:-~/.local/state}/agent-tty/homes.json`, an
 //! advisory per-machine list of Homes that have hosted a session. Every read-modify-write
 //! holds an exclusive lock on a sibling lock file and ends in temp-file + rename; a bad
-//! entry drops only itself.
+//! entry drops only itself. `forget` removes an entry without ever touching the Home.
 
 use std::path::{Path, PathBuf};
 
@@ -68,6 +68,10 @@ pub fn update(path: &Path, change: impl FnOnce(&mut Vec<RegistryEntry>) -> bool)
         .open(&lock_path)
         .map_err(|e| Error::storage_write(&lock_path, &e))?;
     lock.lock().map_err(|e| Error::storage_write(&lock_path, &e))?;
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        // The atomic writer would swap the directory aside; leave whatever is there alone.
+        return Err(Error::storage_write(path, &std::io::Error::from(std::io::ErrorKind::IsADirectory)));
+    }
     let mut entries = read(path);
     let changed = change(&mut entries);
     if changed {
@@ -77,15 +81,40 @@ pub fn update(path: &Path, change: impl FnOnce(&mut Vec<RegistryEntry>) -> bool)
     Ok(changed)
 }
 
+/// The registry key of a Home: a relative path is resolved against the current directory,
+/// the result is normalised lexically and then canonicalised when it exists.
+pub fn normalize_home(home: &Path) -> String {
+    crate::home::canonical_or_normal(&crate::home::normalize(home)).display().to_string()
+}
+
 /// Records that `home` hosted a session just now.
 pub fn upsert(path: &Path, home: &Path) -> Result<()> {
-    let home = crate::home::canonical_or_normal(&crate::home::normalize(home)).display().to_string();
+    let home = normalize_home(home);
     update(path, |entries| {
         entries.retain(|e| e.path != home);
         entries.insert(0, RegistryEntry { path: home, last_seen_at: crate::time::now_iso() });
         true
     })
     .map(|_| ())
+}
+
+/// Removes `home` (normalised as [`normalize_home`]) from the registry; true when it was
+/// registered. Never touches the Home itself.
+pub fn forget(path: &Path, home: &Path) -> Result<bool> {
+    forget_key(path, &normalize_home(home))
+}
+
+/// Removes the entry whose path is exactly `key`; true when there was one. When there is
+/// none, nothing is written (not even the lock file or the registry's directory).
+pub fn forget_key(path: &Path, key: &str) -> Result<bool> {
+    if !read(path).iter().any(|e| e.path == key) {
+        return Ok(false);
+    }
+    update(path, |entries| {
+        let before = entries.len();
+        entries.retain(|e| e.path != key);
+        entries.len() != before
+    })
 }
 
 #[cfg(test)]
@@ -116,5 +145,22 @@ mod tests {
         let entries = read(&path);
         let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["/new-home", "/old"]);
+    }
+
+    #[test]
+    fn forget_removes_only_that_home_and_never_writes_when_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/agent-tty/homes.json");
+        assert!(!forget(&path, Path::new("/nowhere")).unwrap());
+        assert!(!dir.path().join("state").exists(), "an absent entry writes nothing");
+        upsert(&path, Path::new("/a/./b")).unwrap();
+        upsert(&path, Path::new("/c")).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        assert!(!forget(&path, Path::new("/zzz")).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), before, "no rewrite when absent");
+        assert!(forget(&path, Path::new("/a/b/../b")).unwrap());
+        let paths: Vec<String> = read(&path).into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/c"]);
+        assert!(!forget_key(&path, "/a/b").unwrap());
     }
 }

@@ -113,7 +113,10 @@ impl Bench {
             let answered = waiter.join().unwrap();
             samples.push(answered.saturating_duration_since(start));
         }
-        report("type a command → wait --text sees its output (socket RPCs, includes bash running it)", &mut samples);
+        report(
+            "type a command → wait --text sees its output (socket RPCs, includes bash running it)",
+            &mut samples,
+        );
         self.destroy(&id);
     }
 
@@ -284,7 +287,9 @@ fn socket_of(home: &Path, id: &str) -> PathBuf {
 
 fn rpc(socket: &Path, method: &str, params: &str) -> String {
     let mut stream = UnixStream::connect(socket).expect("connect");
-    stream.write_all(format!("{{\"id\":\"bench\",\"method\":\"{method}\",\"params\":{params}}}\n").as_bytes()).unwrap();
+    stream
+        .write_all(format!("{{\"id\":\"bench\",\"method\":\"{method}\",\"params\":{params}}}\n").as_bytes())
+        .unwrap();
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     assert!(reply.contains("\"ok\":true"), "{method}: {reply}");

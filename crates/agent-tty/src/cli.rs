@@ -70,6 +70,14 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
     Batch(BatchArgs),
+    /// The Home Registry: every Home that hosted a session on this machine.
+    Home(HomeArgs),
+    /// Delete the files of ended sessions (every registered Home, unless a Home is given).
+    Gc(GcArgs),
+    /// Check that this machine can run agent-tty.
+    Doctor(JsonArgs),
+    /// Manage built-in skills: guides that teach an agent this CLI.
+    Skills(SkillsArgs),
     /// Internal: the session host.
     #[command(name = "_host", hide = true)]
     Host(HostArgs),
@@ -310,6 +318,84 @@ pub struct BatchArgs {
     /// Attempt every step even after one failed.
     #[arg(long)]
     pub keep_going: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct HomeArgs {
+    #[command(subcommand)]
+    pub command: HomeCommand,
+}
+
+/// `home` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HomeCommand {
+    /// List registered Homes with their session counts (active ones unless --all).
+    List(HomeListArgs),
+    /// Remove a Home from the registry (nothing on disk is touched).
+    Forget(HomeForgetArgs),
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct HomeListArgs {
+    /// Include Homes whose sessions have all ended.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct HomeForgetArgs {
+    /// The Home's path.
+    pub path: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct GcArgs {
+    /// Report what would be removed; delete and deregister nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only collect sessions whose host this run found dead.
+    #[arg(long)]
+    pub stale_only: bool,
+    /// Only collect sessions created at least this long ago (e.g. 30m, 24h, 7d).
+    #[arg(long, allow_hyphen_values = true)]
+    pub older_than: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct SkillsArgs {
+    #[command(subcommand)]
+    pub command: SkillsCommand,
+}
+
+/// `skills` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SkillsCommand {
+    /// List the bundled skills.
+    List(JsonArgs),
+    /// Print a skill's SKILL.md.
+    Get(SkillNameArgs),
+    /// Print where a skill's files are.
+    Path(SkillNameArgs),
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct SkillNameArgs {
+    /// The skill's name.
+    pub name: String,
     #[arg(long)]
     pub json: bool,
 }

@@ -3,11 +3,15 @@
 mod batch;
 mod create;
 mod destroy;
+mod doctor;
+mod gc;
+mod home;
 mod input;
 mod inspect;
 mod list;
 mod send_keys;
 mod session_ops;
+mod skills;
 mod snapshot;
 mod version;
 mod wait;
@@ -16,7 +20,7 @@ use std::ffi::OsString;
 
 use agent_tty_core::Result;
 
-use crate::cli::Command;
+use crate::cli::{Command, HomeCommand, SkillsCommand};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 
@@ -38,11 +42,22 @@ pub fn name(command: &Command) -> &'static str {
         Command::Wait(_) => "wait",
         Command::Snapshot(_) => "snapshot",
         Command::Batch(_) => "batch",
+        Command::Home(a) => match a.command {
+            HomeCommand::List(_) => "home list",
+            HomeCommand::Forget(_) => "home forget",
+        },
+        Command::Gc(_) => "gc",
+        Command::Doctor(_) => "doctor",
+        Command::Skills(a) => match a.command {
+            SkillsCommand::List(_) => "skills list",
+            SkillsCommand::Get(_) => "skills get",
+            SkillsCommand::Path(_) => "skills path",
+        },
         Command::Host(_) => "_host",
     }
 }
 
-const NAMES: [&str; 17] = [
+const NAMES: [&str; 21] = [
     "create",
     "list",
     "ls",
@@ -60,16 +75,23 @@ const NAMES: [&str; 17] = [
     "snapshot",
     "batch",
     "_host",
+    "home",
+    "gc",
+    "doctor",
+    "skills",
 ];
 
 /// The envelope's `command` for a command line that did not parse: the first word that
 /// names a command, else `agent-tty`.
 pub fn name_from_args(args: &[OsString]) -> String {
-    let word = args.iter().skip(1).filter_map(|a| a.to_str()).find(|a| NAMES.contains(a));
-    match word {
-        Some("ls") => "list".to_string(),
-        Some(word) => word.to_string(),
-        None => "agent-tty".to_string(),
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let Some(at) = words.iter().position(|w| NAMES.contains(w)) else { return "agent-tty".to_string() };
+    match (words[at], words.get(at + 1).copied()) {
+        ("ls", _) => "list".to_string(),
+        ("home", Some(sub @ ("list" | "forget"))) | ("skills", Some(sub @ ("list" | "get" | "path"))) => {
+            format!("{} {sub}", words[at])
+        }
+        (word, _) => word.to_string(),
     }
 }
 
@@ -91,6 +113,16 @@ pub fn wants_json(command: &Command) -> bool {
         Command::Wait(a) => a.json,
         Command::Snapshot(a) => a.json,
         Command::Batch(a) => a.json,
+        Command::Home(a) => match &a.command {
+            HomeCommand::List(a) => a.json,
+            HomeCommand::Forget(a) => a.json,
+        },
+        Command::Gc(a) => a.json,
+        Command::Doctor(a) => a.json,
+        Command::Skills(a) => match &a.command {
+            SkillsCommand::List(a) => a.json,
+            SkillsCommand::Get(a) | SkillsCommand::Path(a) => a.json,
+        },
         Command::Host(_) => false,
     }
 }
@@ -113,6 +145,17 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Wait(args) => wait::run(context, &args),
         Command::Snapshot(args) => snapshot::run(context, &args),
         Command::Batch(args) => batch::run(context, args, style),
+        Command::Home(args) => match args.command {
+            HomeCommand::List(args) => home::list(context, &args),
+            HomeCommand::Forget(args) => home::forget(context, &args),
+        },
+        Command::Gc(args) => gc::run(context, &args),
+        Command::Doctor(_) => doctor::run(context),
+        Command::Skills(args) => match args.command {
+            SkillsCommand::List(_) => skills::list(),
+            SkillsCommand::Get(args) => skills::get(&args.name, style.json),
+            SkillsCommand::Path(args) => skills::path(&args.name),
+        },
         Command::Host(_) => unreachable!("the host is started before dispatch"),
     }
 }

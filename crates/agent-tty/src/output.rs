@@ -16,12 +16,14 @@ pub struct Outcome {
     pub human: Vec<String>,
     /// Exit code (non-zero for `ok: true` outcomes such as a timed-out wait).
     pub exit_code: i32,
+    /// Human mode prints exactly this instead of `human` lines (`skills get`).
+    pub raw: Option<String>,
 }
 
 impl Outcome {
     /// A plain success.
     pub fn new(result: Value, human: Vec<String>) -> Outcome {
-        Outcome { result, human, exit_code: 0 }
+        Outcome { result, human, exit_code: 0, raw: None }
     }
 }
 
@@ -46,6 +48,8 @@ pub fn finish(command: &str, style: Style, result: Result<Outcome, Error>) -> i3
                     "result": outcome.result,
                 });
                 print_json(&envelope);
+            } else if let Some(raw) = &outcome.raw {
+                write_stdout(raw.as_bytes());
             } else {
                 let mut text = outcome.human.join("\n");
                 text.push('\n');

@@ -24,7 +24,6 @@ const DEFAULT_FG: Rgb = Rgb { r: 0xcd, g: 0xd6, b: 0xf4 };
 /// Default background (`#1e1e2e`).
 const DEFAULT_BG: Rgb = Rgb { r: 0x1e, g: 0x1e, b: 0x2e };
 
-
 /// Formats a colour answer (built by the emulator, knows prefix and terminator).
 type ColorFormatter = Arc<dyn Fn(Rgb) -> String + Sync + Send + 'static>;
 

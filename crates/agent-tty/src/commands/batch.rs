@@ -280,7 +280,7 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
         }
     }
     let result = json!({ "steps": steps, "completedCount": completed, "failedIndices": failed });
-    Outcome { result, human, exit_code }
+    Outcome { result, human, exit_code, raw: None }
 }
 
 fn human_step(step: &Value) -> String {

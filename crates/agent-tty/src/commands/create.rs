@@ -63,7 +63,15 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
     };
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;
-    let record = create(&context.home, &options, &exe, Some(&context.registry_path()))?;
+    let created = create(&context.home, &options, &exe, Some(&context.registry_path()))?;
+    if let Some(error) = &created.registry_error {
+        context.debug(&format!(
+            "failed to register Home in the Home Registry {{\"home\":{:?},\"error\":{:?}}}",
+            context.home.path.display().to_string(),
+            error.message
+        ));
+    }
+    let record = created.record;
     let mut result = Map::new();
     result.insert("sessionId".into(), json!(record.session_id));
     result.insert("createdAt".into(), json!(record.created_at));

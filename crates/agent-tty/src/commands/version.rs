@@ -29,7 +29,7 @@ pub fn run(json_mode: bool) -> Outcome {
         "runtime": { "node": "n/a", "platform": platform, "arch": arch },
     });
     if json_mode {
-        result["capabilities"] = capabilities();
+        result["capabilities"] = capabilities(None);
     }
     let human = vec![
         format!("agent-tty {version}"),
@@ -39,11 +39,54 @@ pub fn run(json_mode: bool) -> Outcome {
     Outcome::new(result, human)
 }
 
-fn capabilities() -> Value {
-    let pending = |name: &str| json!({ "name": name, "status": "unavailable", "reason": "not in this build yet", "detail": "arrives in a later release of the Rust port" });
+/// Reason of the native semantic renderer's capabilities.
+const SEMANTIC_REASON: &str = "native semantic renderer available";
+
+/// What this build can do, in the canonical order `snapshot, wait, screenshot,
+/// record-export-asciicast, record-export-webm, dashboard` (shared by `version --json`
+/// and `doctor`). `semantic` is doctor's check of the native screen model: `Ok(message)`
+/// when it works, `Err(message)` when it does not. `version` passes `None` (its quick
+/// mode): available entries are then bare `{name, status}`, as in agent-tty 0.5.0.
+pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value {
+    let pending = |name: &str| {
+        json!({
+            "name": name,
+            "status": "unavailable",
+            "reason": "not in this build yet",
+            "detail": "arrives in a later release of the Rust port",
+        })
+    };
+    let entry = |name: &str, status: &str, why: Option<(&str, String)>| match why {
+        Some((reason, detail)) => {
+            json!({ "name": name, "status": status, "reason": reason, "detail": detail })
+        }
+        None => json!({ "name": name, "status": status }),
+    };
+    let (snapshot, wait) = match semantic {
+        None => (entry("snapshot", "available", None), entry("wait", "available", None)),
+        Some(Ok(detail)) => (
+            entry("snapshot", "available", Some((SEMANTIC_REASON, detail.to_string()))),
+            entry("wait", "available", Some((SEMANTIC_REASON, detail.to_string()))),
+        ),
+        Some(Err(problem)) => {
+            let legacy = "legacy --exit and --idle-ms wait modes remain available";
+            (
+                entry(
+                    "snapshot",
+                    "unavailable",
+                    Some(("semantic renderer unavailable", format!("agent-tty-vt: {problem}"))),
+                ),
+                entry(
+                    "wait",
+                    "degraded",
+                    Some(("render waits unavailable", format!("{legacy}; agent-tty-vt: {problem}"))),
+                ),
+            )
+        }
+    };
     json!([
-        { "name": "snapshot", "status": "available" },
-        { "name": "wait", "status": "available" },
+        snapshot,
+        wait,
         pending("screenshot"),
         pending("record-export-asciicast"),
         pending("record-export-webm"),

@@ -36,14 +36,16 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
         ));
     }
     if render {
-        let condition = render_condition(args)?;
+        // Flag checks, then the timeout, then the shared matcher preparation (spec order).
+        let spec = render_spec(args)?;
         let timeout = timeout(args.timeout.as_deref())?;
+        let condition = WaitCondition::prepare(&spec)?;
         return render_wait(&paths, record.status, &condition, timeout);
     }
     legacy_wait(context, args, &paths, record.status, record.exit_code)
 }
 
-fn render_condition(args: &WaitArgs) -> Result<WaitCondition> {
+fn render_spec(args: &WaitArgs) -> Result<WaitSpec> {
     if args.text.is_some() && args.regex.is_some() {
         return Err(Error::invalid_input("--text and --regex are mutually exclusive."));
     }
@@ -68,7 +70,7 @@ fn render_condition(args: &WaitArgs) -> Result<WaitCondition> {
         cursor_col: non_negative("--cursor-col", args.cursor_col.as_deref(), true)?,
         after_seq: non_negative("--after-seq", args.after_seq.as_deref(), false)?,
     };
-    WaitCondition::prepare(&spec)
+    Ok(spec)
 }
 
 /// A non-negative integer flag; `strict` follows JavaScript `Number` (`1.5` is rejected),
@@ -258,7 +260,12 @@ fn legacy_outcome(reply: Value) -> Outcome {
     } else {
         "Wait condition met.".to_string()
     };
-    Outcome { result: Value::Object(result), human: vec![human], exit_code: if timed_out { 11 } else { 0 }, raw: None }
+    Outcome {
+        result: Value::Object(result),
+        human: vec![human],
+        exit_code: if timed_out { 11 } else { 0 },
+        raw: None,
+    }
 }
 
 /// The `waitForRender` parameters of a condition (without `timeoutMs`).

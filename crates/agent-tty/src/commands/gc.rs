@@ -1,0 +1,88 @@
+//! `agent-tty gc`: removes finished sessions. With an explicit Home (`--home` or
+//! `AGENT_TTY_HOME`) only that Home is swept and the registry is left alone; otherwise the
+//! default Home and every registered Home are swept and emptied or vanished registered
+//! Homes are deregistered. The result always has the per-Home `homes[]` shape.
+
+use agent_tty_core::Result;
+use agent_tty_core::gc::{self, GcOptions, GcReport, HomeOutcome, Targets};
+use serde_json::{Value, json};
+
+use crate::cli::GcArgs;
+use crate::context::Context;
+use crate::output::Outcome;
+
+/// Runs `gc`.
+pub fn run(context: &Context, args: &GcArgs) -> Result<Outcome> {
+    let older_than_ms = args.older_than.as_deref().map(gc::parse_duration).transpose()?;
+    let options = GcOptions { dry_run: args.dry_run, stale_only: args.stale_only, older_than_ms };
+    let registry = context.registry_path();
+    let targets = if context.home.explicit {
+        Targets::Single(&context.home.path)
+    } else {
+        Targets::CrossHome { default_home: &context.home.path, registry: &registry }
+    };
+    let report = gc::collect(targets, &options)?;
+    Ok(Outcome::new(result(&report), human(&report)))
+}
+
+fn result(report: &GcReport) -> Value {
+    let homes: Vec<Value> = report.homes.iter().map(home_result).collect();
+    json!({
+        "dryRun": report.dry_run,
+        "homes": homes,
+        "removedSessionCount": report.removed_session_count(),
+        "totalBytesFreed": report.total_bytes_freed(),
+        "deregisteredHomes": report.deregistered_homes(),
+    })
+}
+
+fn home_result(home: &HomeOutcome) -> Value {
+    let skipped: Vec<Value> = home
+        .skipped_sessions
+        .iter()
+        .map(|s| json!({ "sessionId": s.session_id, "reason": s.reason }))
+        .collect();
+    json!({
+        "home": home.home,
+        "existed": home.existed,
+        "removedSessions": home.removed_sessions,
+        "skippedSessions": skipped,
+        "totalBytesFreed": home.total_bytes_freed,
+        "deregistered": home.deregistered,
+    })
+}
+
+fn human(report: &GcReport) -> Vec<String> {
+    let (action, bytes) = if report.dry_run {
+        ("Would remove", "Estimated bytes reclaimable")
+    } else {
+        ("Removed", "Estimated bytes freed")
+    };
+    let mut lines = vec![
+        format!(
+            "{action} {} session(s) across {} home(s).",
+            report.removed_session_count(),
+            report.homes.len()
+        ),
+        format!("{bytes}: {}", report.total_bytes_freed()),
+    ];
+    for home in &report.homes {
+        if home.removed_sessions.is_empty() && home.skipped_sessions.is_empty() && !home.deregistered {
+            continue;
+        }
+        lines.push(format!("{}:", home.home));
+        lines.extend(home.removed_sessions.iter().map(|id| format!("  - removed {id}")));
+        lines.extend(
+            home.skipped_sessions.iter().map(|s| format!("  - skipped {}: {}", s.session_id, s.reason)),
+        );
+        if home.deregistered {
+            let verb = if report.dry_run { "would deregister" } else { "deregistered" };
+            lines.push(format!("  - {verb} (no sessions left)"));
+        }
+    }
+    let quiet = report.homes.iter().all(|h| h.skipped_sessions.is_empty());
+    if report.removed_session_count() == 0 && report.deregistered_homes().is_empty() && quiet {
+        lines.push("Nothing to collect.".to_string());
+    }
+    lines
+}

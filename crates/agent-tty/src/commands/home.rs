@@ -1,0 +1,47 @@
+//! `agent-tty home list` and `home forget`: the Home Registry as users see it. `home list`
+//! reads every registered Home without reconciling anything and hides Homes that hold no
+//! session; `home forget` drops one registry entry and never touches the disk Home.
+
+use std::path::Path;
+
+use agent_tty_core::home_scan::{self, HomeSummary};
+use agent_tty_core::{Result, registry};
+use serde_json::{Value, json};
+
+use crate::cli::{HomeForgetArgs, HomeListArgs};
+use crate::context::Context;
+use crate::output::Outcome;
+
+/// Runs `home list`.
+pub fn list(context: &Context, args: &HomeListArgs) -> Result<Outcome> {
+    let homes = home_scan::list_homes(&context.registry_path(), args.all);
+    let rows: Vec<Value> = homes.iter().map(row).collect();
+    let mut human: Vec<String> = homes
+        .iter()
+        .map(|h| {
+            format!("{}  {}/{} active  last seen {}", h.path, h.counts.active, h.counts.total, h.last_seen_at)
+        })
+        .collect();
+    if human.is_empty() {
+        human.push("No registered Homes.".to_string());
+    }
+    Ok(Outcome::new(json!({ "homes": rows }), human))
+}
+
+fn row(home: &HomeSummary) -> Value {
+    json!({
+        "path": home.path,
+        "activeSessions": home.counts.active,
+        "totalSessions": home.counts.total,
+        "lastSeenAt": home.last_seen_at,
+    })
+}
+
+/// Runs `home forget`.
+pub fn forget(context: &Context, args: &HomeForgetArgs) -> Result<Outcome> {
+    let path = registry::normalize_home(Path::new(&args.path));
+    let forgotten = registry::forget_key(&context.registry_path(), &path)?;
+    let line =
+        if forgotten { format!("Forgot Home: {path}") } else { format!("Home not in registry: {path}") };
+    Ok(Outcome::new(json!({ "path": path, "forgotten": forgotten }), vec![line]))
+}
