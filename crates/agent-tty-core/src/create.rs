@@ -90,7 +90,7 @@ fn finish_start(
             Err(error)
         }
         Err(StartError::Timeout) => {
-            let _ = crate::reconcile::reconcile_failed_start(&paths);
+            let _ = crate::reconcile::reconcile_failed_start(paths);
             Err(Error::new(
                 ErrorCode::HostTimeout,
                 format!("Timed out waiting for session \"{id}\" to become ready."),
@@ -100,7 +100,7 @@ fn finish_start(
             .with("causeCode", "HOST_TIMEOUT"))
         }
         Err(StartError::Died) => {
-            let _ = crate::reconcile::reconcile_failed_start(&paths);
+            let _ = crate::reconcile::reconcile_failed_start(paths);
             let record = SessionRecord::read(&paths.manifest)?;
             if let Some(record) = record.filter(|r| r.status == Status::Exited) {
                 return Ok(record);
