@@ -67,11 +67,11 @@ pub fn create(
 ) -> Result<Created> {
     let id = crate::fsio::new_ulid();
     let paths = SessionPaths::new(&home.path, &id);
-    let record = allocate(home, &paths, options)?;
+    allocate(home, &paths, options)?;
     let spawned = spawn_host(&home.path, &paths, options, host_exe);
     let registry_error = registry.and_then(|registry| crate::registry::upsert(registry, &home.path).err());
     let started = spawned.and_then(read_report);
-    let record = finish_start(&paths, &id, started, record)?;
+    let record = finish_start(&paths, &id, started)?;
     Ok(Created { record, registry_error })
 }
 
@@ -79,7 +79,6 @@ fn finish_start(
     paths: &SessionPaths,
     id: &str,
     started: std::result::Result<(), StartError>,
-    record: SessionRecord,
 ) -> Result<SessionRecord> {
     let id = id.to_string();
     match started {
@@ -112,7 +111,6 @@ fn finish_start(
             .with("sessionId", id.as_str()))
         }
     }
-    .inspect(|_| drop(record))
 }
 
 fn allocate(home: &Home, paths: &SessionPaths, options: &CreateOptions) -> Result<SessionRecord> {
