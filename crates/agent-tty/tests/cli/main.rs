@@ -6,12 +6,19 @@
 mod support;
 
 mod background;
+mod batch;
+mod doctor_skills;
 mod envelopes;
 mod environment;
 mod errors;
 mod faults;
 mod files;
+mod homes;
 mod host;
 mod input;
 mod lifecycle;
+mod render_wait;
 mod scale;
+mod snapshot;
+mod tmux;
+mod tui;

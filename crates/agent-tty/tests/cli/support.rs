@@ -641,3 +641,300 @@ pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+// ---------------------------------------------------------------------------------------
+// Observation helpers (snapshot / render wait / batch tests).
+
+/// A CLI process started in the background (a wait or a batch the test interacts with
+/// while it runs). Killed on drop unless [`Spawned::finish`] collected it.
+pub struct Spawned {
+    child: Option<std::process::Child>,
+    args: Vec<String>,
+    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Spawned {
+    /// The CLI's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.as_mut().unwrap().try_wait().expect("try_wait").is_none()
+    }
+
+    /// Waits (with the hang guard) for the process to end and returns its outcome.
+    pub fn finish(mut self) -> Out {
+        let mut child = self.child.take().unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if start.elapsed() > CLI_DEADLINE {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("agent-tty {:?} did not finish within {CLI_DEADLINE:?}", self.args);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let stdout = self.stdout.take().unwrap().join().unwrap();
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        let out = Out {
+            args: self.args.clone(),
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        };
+        for text in [&out.stdout, &out.stderr] {
+            assert!(
+                !text.contains("panicked") && !text.contains("stack backtrace"),
+                "agent-tty printed a panic/backtrace:\n{}",
+                out.describe()
+            );
+        }
+        out
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl TestHome {
+    /// Starts `agent-tty --home <home> <args…>` in the background.
+    pub fn spawn(&self, args: &[&str]) -> Spawned {
+        let mut full = vec!["--home", self.home.to_str().unwrap()];
+        full.extend_from_slice(args);
+        let mut child = self.command(&full, &[], None).spawn().expect("spawn agent-tty");
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf);
+            buf
+        });
+        Spawned {
+            child: Some(child),
+            args: full.iter().map(|s| s.to_string()).collect(),
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+        }
+    }
+
+    /// `snapshot <id> --json <extra…>`; returns the `result`.
+    pub fn snapshot(&self, id: &str, extra: &[&str]) -> Value {
+        let mut args = vec!["snapshot", id, "--json"];
+        args.extend_from_slice(extra);
+        self.at(&args).ok("snapshot")
+    }
+
+    /// A render wait that must match: `wait <id> --json --timeout 20000 <extra…>`.
+    pub fn wait_render(&self, id: &str, extra: &[&str]) -> Value {
+        let mut args = vec!["wait", id, "--json", "--timeout", "20000"];
+        args.extend_from_slice(extra);
+        let result = self.at(&args).ok("wait");
+        assert_eq!(result["matched"], Value::Bool(true), "wait {extra:?} did not match: {result}");
+        result
+    }
+
+    /// `type <id> <text>`; returns the event seq.
+    pub fn type_text(&self, id: &str, text: &str) -> u64 {
+        self.at(&["type", id, text, "--json"]).ok("type")["seq"].as_u64().unwrap()
+    }
+
+    /// `send-keys <id> <keys…>`; returns the event seq.
+    pub fn send_keys(&self, id: &str, keys: &[&str]) -> u64 {
+        let mut args = vec!["send-keys", id];
+        args.extend_from_slice(keys);
+        args.push("--json");
+        self.at(&args).ok("send-keys")["seq"].as_u64().unwrap()
+    }
+
+    /// The seq of the last complete event-log line.
+    pub fn last_seq(&self, id: &str) -> u64 {
+        self.checked_events(id).last().expect("the event log is empty")["seq"].as_u64().unwrap()
+    }
+}
+
+/// The texts of a structured snapshot's `visibleLines` (or of a wait error's details).
+pub fn line_texts(lines: &Value) -> Vec<String> {
+    lines
+        .as_array()
+        .expect("an array of lines")
+        .iter()
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The canonical visible text of a structured snapshot.
+pub fn canonical_text(snapshot: &Value) -> String {
+    line_texts(&snapshot["visibleLines"]).join("\n")
+}
+
+/// The `socket:[inode]` links among the open descriptors of `pid`.
+pub fn socket_fds(pid: u32) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .map(|l| l.to_string_lossy().into_owned())
+        .filter(|l| l.starts_with("socket:"))
+        .collect()
+}
+
+/// bash's default prompt (`bash-5.2#` / `bash-5.2$`, trailing space trimmed).
+pub const PROMPT_RE: &str = r"bash-[0-9.]+[#$]";
+
+impl TestHome {
+    /// A waited `run` whose output ends with the line `last_line`, then a render wait
+    /// until that line is followed by a fresh prompt as the last non-blank row (so the
+    /// screen no longer changes). Returns the wait result.
+    pub fn run_settled(&self, id: &str, command: &str, last_line: &str) -> Value {
+        self.run_cmd(id, command);
+        self.settle(id, last_line)
+    }
+
+    /// A render wait until the line `last_line` is followed by a prompt, with nothing but
+    /// blank rows after it.
+    pub fn settle(&self, id: &str, last_line: &str) -> Value {
+        let escaped: String = last_line
+            .chars()
+            .map(|c| if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() })
+            .collect();
+        let regex = format!("(^|\\n){escaped}\\n{PROMPT_RE}\\n*$");
+        self.wait_render(id, &["--regex", &regex])
+    }
+}
+
+impl TestHome {
+    /// Live text + structured snapshots of a quiet screen (both at one seq).
+    pub fn live_snapshots(&self, id: &str) -> (Value, Value) {
+        let text = self.snapshot(id, &["--format", "text"]);
+        let structured = self.snapshot(id, &[]);
+        assert_eq!(
+            text["capturedAtSeq"], structured["capturedAtSeq"],
+            "the screen was quiet between snapshots"
+        );
+        assert_eq!(text["screenHash"], structured["screenHash"], "one screen, one hash in both formats");
+        (text, structured)
+    }
+
+    /// After the host is gone: the offline (replayed) snapshot shows the same text and
+    /// Screen Hash as the last live one, unless the program printed on its way out —
+    /// bash, hung up, prints `ESC[?2004l \r ESC[?2004h ESC[?2004l \r \r\n`: then the
+    /// offline screen is the live one after exactly those line feeds (the cursor moves
+    /// down, or the screen scrolls when it was on the last row). And replaying the log
+    /// only up to the live snapshot's seq reproduces that snapshot exactly.
+    pub fn assert_offline_equals_live(&self, id: &str, live: &(Value, Value)) {
+        let (live_text, live_structured) = live;
+        let live_seq = live_text["capturedAtSeq"].as_u64().unwrap();
+        let events = self.checked_events(id);
+        let goodbye = output_of(
+            &events.iter().filter(|e| e["seq"].as_u64().unwrap() > live_seq).cloned().collect::<Vec<_>>(),
+        );
+        let residue = goodbye.replace("\u{1b}[?2004l", "").replace("\u{1b}[?2004h", "");
+        assert!(
+            residue.chars().all(|c| c == '\r' || c == '\n'),
+            "unexpected output after the live snapshot: {goodbye:?}"
+        );
+        let feeds = residue.matches('\n').count() as u64;
+        let rows = live_structured["rows"].as_u64().unwrap();
+        let mut lines = line_texts(&live_structured["visibleLines"]);
+        let mut row = live_structured["cursorRow"].as_u64().unwrap();
+        for _ in 0..feeds {
+            if row + 1 < rows {
+                row += 1;
+            } else {
+                lines.remove(0);
+                lines.push(String::new());
+            }
+        }
+        let expected_text = lines.join("\n");
+        let col = if residue.is_empty() { live_structured["cursorCol"].as_u64().unwrap() } else { 0 };
+
+        let offline_text = self.snapshot(id, &["--format", "text"]);
+        assert_eq!(
+            offline_text["text"].as_str().unwrap(),
+            expected_text,
+            "offline text (after {feeds} goodbye line feeds)"
+        );
+        assert_eq!(offline_text["screenHash"].as_str().unwrap(), sha256_hex(expected_text.as_bytes()));
+        if feeds == 0 || row > live_structured["cursorRow"].as_u64().unwrap() {
+            assert_eq!(offline_text["text"], live_text["text"], "offline text equals the last live one");
+            assert_eq!(
+                offline_text["screenHash"], live_text["screenHash"],
+                "offline hash equals the last live one"
+            );
+        }
+        for key in ["cols", "rows"] {
+            assert_eq!(offline_text[key], live_text[key]);
+        }
+        assert_eq!(
+            (offline_text["cursorRow"].as_u64(), offline_text["cursorCol"].as_u64()),
+            (Some(row), Some(col))
+        );
+        let offline = self.snapshot(id, &[]);
+        assert_eq!(line_texts(&offline["visibleLines"]), lines);
+        assert_eq!(offline["isAltScreen"], live_structured["isAltScreen"]);
+        assert_eq!(
+            offline["capturedAtSeq"],
+            events.last().unwrap()["seq"],
+            "offline replay runs to the last event"
+        );
+
+        let path = self.session_dir(id).join("events.jsonl");
+        let original = std::fs::read_to_string(&path).unwrap();
+        let upto: String = original.lines().take(live_seq as usize + 1).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, upto).unwrap();
+        let at_seq_text = self.snapshot(id, &["--format", "text"]);
+        let at_seq = self.snapshot(id, &[]);
+        std::fs::write(&path, original).unwrap();
+        assert_eq!(&at_seq_text, live_text, "replay up to the live seq = the live text snapshot");
+        assert_eq!(&at_seq, live_structured, "replay up to the live seq = the live structured snapshot");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Multi-Home helpers (Home Registry / gc tests).
+
+impl TestHome {
+    /// Best effort, never panics (usable from `Drop`): force-destroys every active
+    /// session of another Home (`list` reconciles first, killing orphaned programs) and
+    /// removes that Home's socket directory once it is empty.
+    pub fn destroy_all_in(&self, home: &Path) {
+        let home_str = home.to_str().unwrap_or_default();
+        let listed = self
+            .try_run(&["--home", home_str, "list", "--json"], &[], None)
+            .ok()
+            .and_then(|out| serde_json::from_str::<Value>(&out.stdout).ok());
+        let sessions =
+            listed.as_ref().and_then(|v| v["result"]["sessions"].as_array()).cloned().unwrap_or_default();
+        for id in sessions.iter().filter_map(|s| s["sessionId"].as_str()) {
+            let _ = self.try_run(&["--home", home_str, "destroy", id, "--force", "--json"], &[], None);
+        }
+        let _ = std::fs::remove_dir(socket_dir(home));
+    }
+}
+
+impl TestHome {
+    /// A bash session (extra `create` options) whose first prompt is on screen, so that
+    /// nothing typed later is echoed by the terminal before readline took over.
+    pub fn bash_ready(&self, extra: &[&str]) -> String {
+        let id = self.bash_with(extra);
+        self.wait_render(&id, &["--regex", &format!("^{PROMPT_RE}\\n*$")]);
+        id
+    }
+}
