@@ -18,15 +18,22 @@ at send-keys "$id" Up Enter
 at mark "$id" after-keys
 at resize "$id" --cols 120 --rows 40
 at run "$id" 'stty size'
+at wait "$id" --text 'typed-by-agent-tty' --timeout 5000
+echo "== snapshot (live)"
+at snapshot "$id" --format text
+at snapshot "$id" --json > /dev/null
 echo "== inspect"
 at inspect "$id"
 at destroy "$id"
+echo "== snapshot after destroy (replayed from the event log)"
+at snapshot "$id" --format text | tail -n +6 | head -8
 echo "== list --all"
 at list --all
 echo
 echo "Home:       $demo/home"
 echo "Session:    $demo/home/sessions/$id/session.json"
 echo "Event log:  $demo/home/sessions/$id/events.jsonl ($(wc -l < "$demo/home/sessions/$id/events.jsonl") events)"
+echo "Artifacts:  $demo/home/sessions/$id/artifacts/ ($(ls "$demo/home/sessions/$id/artifacts" | grep -c snapshot) snapshots, manifest.json)"
 echo "Output the session saw:"
 grep -o '"type":"output","payload":{"data":"[^"]*hello from agent-tty[^"]*"' \
   "$demo/home/sessions/$id/events.jsonl" | head -1
