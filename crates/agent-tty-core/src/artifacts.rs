@@ -95,15 +95,7 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
 /// Appends `entry` to the manifest under an exclusive lock (entries are serialised per
 /// session directory), writing atomically.
 pub fn append(artifacts_dir: &Path, id: &str, entry: ArtifactEntry) -> Result<()> {
-    std::fs::create_dir_all(artifacts_dir).map_err(|e| Error::storage_write(artifacts_dir, &e))?;
-    let lock_path = artifacts_dir.join(".manifest.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::storage_write(&lock_path, &e))?;
-    lock.lock().map_err(|e| Error::storage_write(&lock_path, &e))?;
+    let _lock = crate::fsio::lock_exclusive(&artifacts_dir.join(".manifest.lock"))?;
     let mut manifest = read(artifacts_dir, id)?;
     manifest.artifacts.push(entry);
     crate::fsio::write_json_atomic(&artifacts_dir.join("manifest.json"), &manifest)

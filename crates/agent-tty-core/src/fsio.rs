@@ -60,6 +60,22 @@ pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<
     write_atomic(path, &bytes)
 }
 
+/// Creates `path`'s directory if needed, opens (creating) `path` and takes an exclusive
+/// lock on it; the lock lasts as long as the returned file.
+pub fn lock_exclusive(path: &Path) -> Result<fs::File> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| Error::storage_write(parent, &e))?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::storage_write(path, &e))?;
+    file.lock().map_err(|e| Error::storage_write(path, &e))?;
+    Ok(file)
+}
+
 /// Sets the permission bits of `path`.
 pub fn chmod(path: &Path, mode: u32) -> std::io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode))

@@ -59,15 +59,7 @@ pub fn read(path: &Path) -> Vec<RegistryEntry> {
 /// when it returns true.
 pub fn update(path: &Path, change: impl FnOnce(&mut Vec<RegistryEntry>) -> bool) -> Result<bool> {
     let parent = path.parent().unwrap_or(Path::new("/"));
-    std::fs::create_dir_all(parent).map_err(|e| Error::storage_write(parent, &e))?;
-    let lock_path = parent.join("homes.json.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::storage_write(&lock_path, &e))?;
-    lock.lock().map_err(|e| Error::storage_write(&lock_path, &e))?;
+    let _lock = crate::fsio::lock_exclusive(&parent.join("homes.json.lock"))?;
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         // The atomic writer would swap the directory aside; leave whatever is there alone.
         return Err(Error::storage_write(path, &std::io::Error::from(std::io::ErrorKind::IsADirectory)));
