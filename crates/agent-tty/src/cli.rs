@@ -78,6 +78,9 @@ pub enum Command {
     Doctor(JsonArgs),
     /// Manage built-in skills: guides that teach an agent this CLI.
     Skills(SkillsArgs),
+    /// Watch what your agents are doing in their shells: a read-only, live dashboard of your sessions
+    #[command(visible_alias = "d")]
+    Dashboard(DashboardArgs),
     /// Internal: the session host.
     #[command(name = "_host", hide = true)]
     Host(HostArgs),
@@ -398,4 +401,15 @@ pub struct SkillNameArgs {
     pub name: String,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct DashboardArgs {
+    /// Start showing all sessions (active and terminal), not just active ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Preselect a session to watch on launch (an id, or a prefix of one).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
 }

@@ -53,11 +53,12 @@ pub fn name(command: &Command) -> &'static str {
             SkillsCommand::Get(_) => "skills get",
             SkillsCommand::Path(_) => "skills path",
         },
+        Command::Dashboard(_) => "dashboard",
         Command::Host(_) => "_host",
     }
 }
 
-const NAMES: [&str; 21] = [
+const NAMES: [&str; 23] = [
     "create",
     "list",
     "ls",
@@ -79,6 +80,8 @@ const NAMES: [&str; 21] = [
     "gc",
     "doctor",
     "skills",
+    "dashboard",
+    "d",
 ];
 
 /// The envelope's `command` for a command line that did not parse: the first word that
@@ -88,6 +91,7 @@ pub fn name_from_args(args: &[OsString]) -> String {
     let Some(at) = words.iter().position(|w| NAMES.contains(w)) else { return "agent-tty".to_string() };
     match (words[at], words.get(at + 1).copied()) {
         ("ls", _) => "list".to_string(),
+        ("d", _) => "dashboard".to_string(),
         ("home", Some(sub @ ("list" | "forget"))) | ("skills", Some(sub @ ("list" | "get" | "path"))) => {
             format!("{} {sub}", words[at])
         }
@@ -123,7 +127,7 @@ pub fn wants_json(command: &Command) -> bool {
             SkillsCommand::List(a) => a.json,
             SkillsCommand::Get(a) | SkillsCommand::Path(a) => a.json,
         },
-        Command::Host(_) => false,
+        Command::Dashboard(_) | Command::Host(_) => false,
     }
 }
 
@@ -156,6 +160,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
             SkillsCommand::Get(args) => skills::get(&args.name, style.json),
             SkillsCommand::Path(args) => skills::path(&args.name),
         },
+        Command::Dashboard(args) => crate::dashboard::run(context, &args),
         Command::Host(_) => unreachable!("the host is started before dispatch"),
     }
 }
