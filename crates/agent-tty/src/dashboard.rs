@@ -98,10 +98,14 @@ fn run_loop(terminal: &mut Term, mut app: App) -> std::io::Result<()> {
             at.last_draw = Instant::now();
             (dirty, urgent) = (false, false);
         }
-        if app.should_quit || signals::terminated() {
+        if app.should_quit || signals::terminated() || !signals::terminal_alive() {
             return Ok(());
         }
         if event::poll(wait_time(&at, &app, dirty))? {
+            // A hung-up terminal polls readable forever and a read of it never returns.
+            if !signals::terminal_alive() {
+                return Ok(());
+            }
             urgent = handle_events(&mut app)?;
             dirty |= urgent;
         }
@@ -157,7 +161,7 @@ fn handle_events(app: &mut App) -> std::io::Result<bool> {
             }
             _ => {}
         }
-        if app.should_quit || !event::poll(Duration::ZERO)? {
+        if app.should_quit || !event::poll(Duration::ZERO)? || !signals::terminal_alive() {
             return Ok(changed);
         }
     }
