@@ -206,3 +206,22 @@ fn dashboard_refuses_to_run_without_a_terminal() {
     assert_eq!(text.matches(&format!("INVALID_INPUT: {NOT_A_TTY}")).count(), 2, "{text}");
     assert_eq!(std::fs::read_to_string(t.work.join("out.txt")).unwrap(), "", "nothing on stdout");
 }
+
+/// A terminal that goes away (the tmux server ends, an ssh connection drops) ends the
+/// dashboard: it must not linger reading end-of-file forever.
+#[test]
+fn dashboard_exits_when_its_terminal_hangs_up() {
+    let t = TestHome::new();
+    let home = t.home.to_str().unwrap().to_string();
+    let tmux = open_dashboard(&t, &home, "");
+    wait_screen(&tmux, "the dashboard is up", |lines| {
+        lines.iter().any(|l| l.contains("agent-tty dashboard"))
+    });
+    let shell = tmux.pane_pid();
+    let children =
+        std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();
+    let dashboard: u32 =
+        children.split_whitespace().next().and_then(|p| p.parse().ok()).expect("dashboard pid");
+    tmux.kill_server();
+    wait_until("the dashboard exits after its terminal hung up", DEADLINE, || pid_gone(dashboard));
+}

@@ -163,6 +163,18 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// The PID of the window's first process (the shell running the command).
+    pub fn pane_pid(&self) -> u32 {
+        self.ok(&["display-message", "-p", "#{pane_pid}"]).trim().parse().expect("pane pid")
+    }
+
+    /// Ends the tmux server now: its terminals hang up.
+    pub fn kill_server(&self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
