@@ -72,7 +72,11 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
     let mut missing = Vec::new();
     for entry in &manifest.artifacts {
         *by_kind.entry(entry.kind.as_str()).or_default() += 1;
-        if !artifacts_dir.join(&entry.filename).exists() {
+        let location = match entry.metadata.get("outputPath").and_then(Value::as_str) {
+            Some(output_path) => Path::new(output_path).to_path_buf(),
+            None => artifacts_dir.join(&entry.filename),
+        };
+        if !location.exists() {
             missing
                 .push(serde_json::json!({ "id": entry.id, "kind": entry.kind, "filename": entry.filename }));
         }
@@ -99,4 +103,44 @@ pub fn append(artifacts_dir: &Path, id: &str, entry: ArtifactEntry) -> Result<()
     let mut manifest = read(artifacts_dir, id)?;
     manifest.artifacts.push(entry);
     crate::fsio::write_json_atomic(&artifacts_dir.join("manifest.json"), &manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(filename: &str, output_path: Option<&Path>) -> ArtifactEntry {
+        let mut metadata = Map::new();
+        if let Some(path) = output_path {
+            metadata.insert("outputPath".into(), Value::String(path.display().to_string()));
+        }
+        ArtifactEntry {
+            id: crate::fsio::new_ulid(),
+            kind: "recording".into(),
+            filename: filename.into(),
+            session_id: "S".into(),
+            captured_at_seq: 0,
+            created_at: crate::time::now_iso(),
+            sha256: None,
+            bytes: Some(1),
+            metadata,
+        }
+    }
+
+    #[test]
+    fn health_checks_output_path_when_present() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = dir.path().join("artifacts");
+        let elsewhere = dir.path().join("out.cast");
+        std::fs::write(&elsewhere, "x").unwrap();
+        append(&artifacts, "S", entry("out.cast", Some(&elsewhere))).unwrap();
+        assert_eq!(health(&artifacts, "S").unwrap()["health"], "healthy", "the --out file is found");
+        std::fs::remove_file(&elsewhere).unwrap();
+        std::fs::write(artifacts.join("out.cast"), "x").unwrap();
+        let report = health(&artifacts, "S").unwrap();
+        assert_eq!(report["health"], "missing-artifacts", "outputPath wins over artifacts/<filename>");
+        assert_eq!(report["missing"][0]["filename"], "out.cast");
+        append(&artifacts, "S", entry("out.cast", None)).unwrap();
+        assert_eq!(health(&artifacts, "S").unwrap()["missingCount"], 1);
+    }
 }

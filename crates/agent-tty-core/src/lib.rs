@@ -10,6 +10,7 @@
 //! - [`create`], [`session`], [`reconcile`]: what commands do with sessions.
 
 pub mod artifacts;
+pub mod asciicast;
 pub mod client;
 pub mod create;
 pub mod env;

@@ -72,6 +72,8 @@ pub enum Command {
     Batch(BatchArgs),
     /// The Home Registry: every Home that hosted a session on this machine.
     Home(HomeArgs),
+    /// Export a session's recording (asciicast v2) from its event log.
+    Record(RecordArgs),
     /// Delete the files of ended sessions (every registered Home, unless a Home is given).
     Gc(GcArgs),
     /// Check that this machine can run agent-tty.
@@ -321,6 +323,40 @@ pub struct BatchArgs {
     /// Attempt every step even after one failed.
     #[arg(long)]
     pub keep_going: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct RecordArgs {
+    #[command(subcommand)]
+    pub command: RecordCommand,
+}
+
+/// `record` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Export the session's event log as a recording (asciicast; webm and gif later).
+    Export(RecordExportArgs),
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct RecordExportArgs {
+    pub session_id: String,
+    /// `asciicast` (webm and gif are not in this build yet).
+    #[arg(long, required = true)]
+    pub format: Option<String>,
+    /// Output file (its directory must exist); default: the session's artifacts directory.
+    #[arg(long)]
+    pub out: Option<String>,
+    /// Render profile for video formats (ignored for asciicast).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Video timing: recorded, accelerated or max-speed (validated for every format).
+    #[arg(long)]
+    pub timing: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ mod home;
 mod input;
 mod inspect;
 mod list;
+mod record_export;
 mod send_keys;
 mod session_ops;
 mod skills;
@@ -20,7 +21,7 @@ use std::ffi::OsString;
 
 use agent_tty_core::Result;
 
-use crate::cli::{Command, HomeCommand, SkillsCommand};
+use crate::cli::{Command, HomeCommand, RecordCommand, SkillsCommand};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 
@@ -46,6 +47,9 @@ pub fn name(command: &Command) -> &'static str {
             HomeCommand::List(_) => "home list",
             HomeCommand::Forget(_) => "home forget",
         },
+        Command::Record(a) => match a.command {
+            RecordCommand::Export(_) => "record export",
+        },
         Command::Gc(_) => "gc",
         Command::Doctor(_) => "doctor",
         Command::Skills(a) => match a.command {
@@ -58,7 +62,7 @@ pub fn name(command: &Command) -> &'static str {
     }
 }
 
-const NAMES: [&str; 23] = [
+const NAMES: [&str; 24] = [
     "create",
     "list",
     "ls",
@@ -77,6 +81,7 @@ const NAMES: [&str; 23] = [
     "batch",
     "_host",
     "home",
+    "record",
     "gc",
     "doctor",
     "skills",
@@ -92,7 +97,9 @@ pub fn name_from_args(args: &[OsString]) -> String {
     match (words[at], words.get(at + 1).copied()) {
         ("ls", _) => "list".to_string(),
         ("d", _) => "dashboard".to_string(),
-        ("home", Some(sub @ ("list" | "forget"))) | ("skills", Some(sub @ ("list" | "get" | "path"))) => {
+        ("home", Some(sub @ ("list" | "forget")))
+        | ("skills", Some(sub @ ("list" | "get" | "path")))
+        | ("record", Some(sub @ "export")) => {
             format!("{} {sub}", words[at])
         }
         (word, _) => word.to_string(),
@@ -120,6 +127,9 @@ pub fn wants_json(command: &Command) -> bool {
         Command::Home(a) => match &a.command {
             HomeCommand::List(a) => a.json,
             HomeCommand::Forget(a) => a.json,
+        },
+        Command::Record(a) => match &a.command {
+            RecordCommand::Export(a) => a.json,
         },
         Command::Gc(a) => a.json,
         Command::Doctor(a) => a.json,
@@ -152,6 +162,9 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Home(args) => match args.command {
             HomeCommand::List(args) => home::list(context, &args),
             HomeCommand::Forget(args) => home::forget(context, &args),
+        },
+        Command::Record(args) => match args.command {
+            RecordCommand::Export(args) => record_export::run(context, &args),
         },
         Command::Gc(args) => gc::run(context, &args),
         Command::Doctor(_) => doctor::run(context),

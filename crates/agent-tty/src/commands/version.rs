@@ -84,11 +84,19 @@ pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value 
             )
         }
     };
+    let asciicast = match semantic {
+        None => entry("record-export-asciicast", "available", None),
+        Some(_) => entry(
+            "record-export-asciicast",
+            "available",
+            Some(("native asciicast exporter available", "asciicast v2 written from the event log".into())),
+        ),
+    };
     json!([
         snapshot,
         wait,
         pending("screenshot"),
-        pending("record-export-asciicast"),
+        asciicast,
         pending("record-export-webm"),
         pending("dashboard"),
     ])

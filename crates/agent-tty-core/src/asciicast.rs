@@ -1,0 +1,204 @@
+//! asciicast v2 generation from an Event Log: a header line, then one line per `output`
+//! (`o`), `resize` (`r`) and `marker` (`m`) event; input, run, signal and exit events are
+//! not emitted. Pure: events and header data in, bytes out; byte-identical for the same
+//! input.
+
+use std::fmt::Write as _;
+
+use crate::event_log::{Event, EventRecord};
+
+/// The constant `env` of the header (not the session's `--term`).
+pub const TERM: &str = "xterm-256color";
+
+/// What the header needs besides the events.
+#[derive(Debug, Clone)]
+pub struct HeaderData<'a> {
+    /// The session's current cols.
+    pub width: u16,
+    /// The session's current rows.
+    pub height: u16,
+    /// The session id (also the title).
+    pub session_id: &'a str,
+    /// Header `timestamp` (Unix seconds) when the log has no events.
+    pub fallback_timestamp: u64,
+    /// `toolVersion`.
+    pub tool_version: &'a str,
+}
+
+/// A generated recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asciicast {
+    /// The file's bytes (UTF-8, trailing newline).
+    pub bytes: Vec<u8>,
+    /// Header `timestamp` (Unix seconds).
+    pub timestamp: u64,
+    /// Last event ts − first event ts, in ms.
+    pub duration_ms: u64,
+    /// `o` frames.
+    pub output_event_count: u64,
+    /// `r` frames.
+    pub resize_event_count: u64,
+    /// `m` frames.
+    pub marker_count: u64,
+}
+
+/// Generates the recording; `Err` describes an unparseable or decreasing timestamp.
+pub fn generate(records: &[EventRecord], header: &HeaderData<'_>) -> Result<Asciicast, String> {
+    let mut times = Vec::with_capacity(records.len());
+    let mut previous = None;
+    for record in records {
+        let ms = crate::time::parse_iso(&record.ts)
+            .ok_or_else(|| format!("event {} has an invalid timestamp {:?}", record.seq, record.ts))?;
+        if previous.is_some_and(|p| ms < p) {
+            return Err(format!("event {} has a timestamp earlier than the previous event", record.seq));
+        }
+        previous = Some(ms);
+        times.push(ms);
+    }
+    let first = times.first().copied();
+    let timestamp = first.map_or(header.fallback_timestamp, |ms| ms / 1000);
+    let duration_ms = match (first, times.last()) {
+        (Some(first), Some(last)) => last - first,
+        _ => 0,
+    };
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"{{"version":2,"width":{},"height":{},"timestamp":{timestamp},"title":{},"sessionId":{},"env":{{"TERM":{}}},"toolVersion":{}}}"#,
+        header.width,
+        header.height,
+        json_string(header.session_id),
+        json_string(header.session_id),
+        json_string(TERM),
+        json_string(header.tool_version),
+    );
+    out.push('\n');
+    let (mut outputs, mut resizes, mut markers) = (0, 0, 0);
+    for (record, ms) in records.iter().zip(&times) {
+        let (code, data) = match &record.event {
+            Event::Output { data } => {
+                outputs += 1;
+                ("o", json_string(data))
+            }
+            Event::Resize { cols, rows } => {
+                resizes += 1;
+                ("r", json_string(&format!("{cols}x{rows}")))
+            }
+            Event::Marker { label } => {
+                markers += 1;
+                ("m", json_string(label))
+            }
+            _ => continue,
+        };
+        let time = js_seconds(ms - first.unwrap_or(0));
+        let _ = writeln!(out, r#"[{time},"{code}",{data}]"#);
+    }
+    Ok(Asciicast {
+        bytes: out.into_bytes(),
+        timestamp,
+        duration_ms,
+        output_event_count: outputs,
+        resize_event_count: resizes,
+        marker_count: markers,
+    })
+}
+
+/// `ms / 1000` as JavaScript prints it (shortest round trip): `0`, `0.25`, `1.5`, `2`.
+pub fn js_seconds(ms: u64) -> String {
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{frac:03}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// A JSON string escaped as `JSON.stringify` does (serde_json's escaping is the same).
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(seq: u64, ts: &str, event: Event) -> EventRecord {
+        EventRecord { seq, ts: ts.to_string(), event }
+    }
+
+    fn header(id: &str) -> HeaderData<'_> {
+        HeaderData { width: 100, height: 30, session_id: id, fallback_timestamp: 42, tool_version: "9.9.9" }
+    }
+
+    #[test]
+    fn formats_seconds_like_javascript() {
+        let cases = [(0, "0"), (250, "0.25"), (1500, "1.5"), (2000, "2"), (4759, "4.759"), (1, "0.001")];
+        for (ms, text) in cases {
+            assert_eq!(js_seconds(ms), text);
+        }
+        assert_eq!(js_seconds(17_608), "17.608");
+        assert_eq!(js_seconds(123_456_780), "123456.78");
+    }
+
+    #[test]
+    fn exact_bytes_for_a_mixed_log() {
+        let id = "01KM0000000000000000000000";
+        let records = vec![
+            rec(0, "2026-03-22T22:32:30.500Z", Event::InputText { data: "echo hi\r".into() }),
+            rec(1, "2026-03-22T22:32:30.750Z", Event::Output { data: "hi\r\n\u{1b}[0m".into() }),
+            rec(2, "2026-03-22T22:32:32.000Z", Event::Resize { cols: 100, rows: 30 }),
+            rec(3, "2026-03-22T22:32:32.000Z", Event::InputKeys { keys: vec!["Enter".into()] }),
+            rec(4, "2026-03-22T22:32:35.259Z", Event::Marker { label: String::new() }),
+            rec(5, "2026-03-22T22:32:35.300Z", Event::Exit { exit_code: Some(0), exit_signal: None }),
+        ];
+        let cast = generate(&records, &header(id)).unwrap();
+        let expected = format!(
+            "{{\"version\":2,\"width\":100,\"height\":30,\"timestamp\":1774218750,\"title\":\"{id}\",\
+             \"sessionId\":\"{id}\",\"env\":{{\"TERM\":\"xterm-256color\"}},\"toolVersion\":\"9.9.9\"}}\n\
+             [0.25,\"o\",\"hi\\r\\n\\u001b[0m\"]\n\
+             [1.5,\"r\",\"100x30\"]\n\
+             [4.759,\"m\",\"\"]\n"
+        );
+        assert_eq!(String::from_utf8(cast.bytes.clone()).unwrap(), expected);
+        assert_eq!(cast.timestamp, 1_774_218_750);
+        assert_eq!(cast.duration_ms, 4800);
+        assert_eq!((cast.output_event_count, cast.resize_event_count, cast.marker_count), (1, 1, 1));
+        assert_eq!(generate(&records, &header(id)).unwrap(), cast, "deterministic");
+    }
+
+    #[test]
+    fn escapes_like_json_stringify() {
+        let data = "\"\\\u{8}\u{c}\n\r\t\u{1}\u{1b}\u{1f}\u{7f}é✓/😀";
+        let records = vec![rec(0, "2026-01-01T00:00:02.000Z", Event::Output { data: data.into() })];
+        let cast = generate(&records, &header("S")).unwrap();
+        let text = String::from_utf8(cast.bytes).unwrap();
+        let frame = text.lines().nth(1).unwrap();
+        assert_eq!(
+            frame, "[0,\"o\",\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001b\\u001f\u{7f}é✓/😀\"]",
+            "short forms, lowercase \\u00xx, DEL and non-ASCII raw, / unescaped"
+        );
+    }
+
+    #[test]
+    fn empty_log_uses_the_fallback_timestamp() {
+        let cast = generate(&[], &header("S")).unwrap();
+        let text = String::from_utf8(cast.bytes).unwrap();
+        assert_eq!(
+            text,
+            "{\"version\":2,\"width\":100,\"height\":30,\"timestamp\":42,\"title\":\"S\",\"sessionId\":\"S\",\
+             \"env\":{\"TERM\":\"xterm-256color\"},\"toolVersion\":\"9.9.9\"}\n"
+        );
+        assert_eq!(cast.duration_ms, 0);
+    }
+
+    #[test]
+    fn decreasing_or_invalid_timestamps_are_errors() {
+        let records = vec![
+            rec(0, "2026-01-01T00:00:02.000Z", Event::Marker { label: "a".into() }),
+            rec(1, "2026-01-01T00:00:01.000Z", Event::Marker { label: "b".into() }),
+        ];
+        assert!(generate(&records, &header("S")).is_err());
+        let records = vec![rec(0, "yesterday", Event::Marker { label: "a".into() })];
+        assert!(generate(&records, &header("S")).is_err());
+    }
+}
