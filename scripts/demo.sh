@@ -25,6 +25,8 @@ at snapshot "$id" --json > /dev/null
 echo "== inspect"
 at inspect "$id"
 at destroy "$id"
+echo "== asciicast recording (replay it with: asciinema play <file>)"
+at record export "$id" --format asciicast | grep "Artifact Path"
 echo "== snapshot after destroy (replayed from the event log)"
 at snapshot "$id" --format text | tail -n +6 | head -8
 echo "== list --all"
@@ -33,7 +35,7 @@ echo
 echo "Home:       $demo/home"
 echo "Session:    $demo/home/sessions/$id/session.json"
 echo "Event log:  $demo/home/sessions/$id/events.jsonl ($(wc -l < "$demo/home/sessions/$id/events.jsonl") events)"
-echo "Artifacts:  $demo/home/sessions/$id/artifacts/ ($(ls "$demo/home/sessions/$id/artifacts" | grep -c snapshot) snapshots, manifest.json)"
+echo "Artifacts:  $demo/home/sessions/$id/artifacts/ ($(ls "$demo/home/sessions/$id/artifacts" | grep -c snapshot) snapshots, $(ls "$demo/home/sessions/$id/artifacts" | grep -c "\.cast$") cast, manifest.json)"
 echo "Output the session saw:"
 grep -o '"type":"output","payload":{"data":"[^"]*hello from agent-tty[^"]*"' \
   "$demo/home/sessions/$id/events.jsonl" | head -1
