@@ -18,7 +18,7 @@ mod gc;
 const SLEEP: [&str; 3] = ["sh", "-c", "exec sleep 30"];
 
 /// Like [`SLEEP`] but immune to SIGHUP, so it outlives a killed host (an orphan).
-const STUBBORN: [&str; 3] = ["sh", "-c", "trap '' HUP; exec sleep 30"];
+const STUBBORN: [&str; 3] = ["sh", "-c", "trap '' HUP; echo STUBBORN-READY; exec sleep 30"];
 
 /// One test's Homes, sharing the `TestHome`'s registry.
 struct Homes {

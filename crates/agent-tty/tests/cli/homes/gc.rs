@@ -237,6 +237,8 @@ fn gc_stale_only() {
     let done = h.destroyed(&a);
     let live = h.create(&a);
     let stale = h.create_running(&a, &STUBBORN);
+    // Until the program has set its trap, a hang-up would still end it.
+    h.at(&a, &["wait", &stale, "--text", "STUBBORN-READY", "--timeout", "10000", "--json"]).ok("wait");
     let orphan = pid_of(&h.manifest(&a, &stale), "childPid");
     h.kill_host(&a, &stale);
     assert!(!pid_gone(orphan), "the program outlives its host");
