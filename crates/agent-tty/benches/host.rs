@@ -26,6 +26,8 @@ fn main() {
     bench.type_round_trip(runs);
     bench.wait_latency(runs);
     bench.snapshot_latency(runs);
+    bench.screenshot_latency(runs, 80, 24);
+    bench.screenshot_latency(runs, 200, 50);
     bench.replay_100mb();
     bench.throughput();
     bench.idle_memory();
@@ -130,6 +132,36 @@ impl Bench {
             assert!(out.status.success());
         }
         report("snapshot --format text on a live session (CLI call)", &mut samples);
+        self.destroy(&id);
+    }
+
+    /// `screenshot` of a live, filled, coloured screen (budget: 15 ms at 80×24, 40 ms at 200×50).
+    fn screenshot_latency(&self, runs: usize, cols: u16, rows: u16) {
+        let (c, r) = (cols.to_string(), rows.to_string());
+        let out = self.cli(&[
+            "create",
+            "--json",
+            "--cols",
+            &c,
+            "--rows",
+            &r,
+            "--",
+            "bash",
+            "--norc",
+            "--noprofile",
+        ]);
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create envelope");
+        let id = value["result"]["sessionId"].as_str().expect("session id").to_string();
+        let fill = "for i in $(seq 1 60); do printf '\\e[3%dm%s\\e[0m \\e[1m%s\\e[0m\\n' $((i%8)) \"$(seq -s' ' $i 99)\" ┌─┐; done";
+        self.cli(&["run", &id, fill, "--json"]);
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            let out = self.cli(&["screenshot", &id, "--json"]);
+            samples.push(start.elapsed());
+            assert!(out.status.success());
+        }
+        report(&format!("screenshot {cols}x{rows} on a live session (CLI call)"), &mut samples);
         self.destroy(&id);
     }
 

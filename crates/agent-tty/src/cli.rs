@@ -68,6 +68,8 @@ pub enum Command {
     Wait(WaitArgs),
     /// Read the screen: lines (structured) or text, live or replayed from the event log.
     Snapshot(SnapshotArgs),
+    /// Render the screen as a PNG into the session's artifacts (no browser needed).
+    Screenshot(ScreenshotArgs),
     /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
     Batch(BatchArgs),
     /// The Home Registry: every Home that hosted a session on this machine.
@@ -292,6 +294,23 @@ pub struct WaitArgs {
 #[allow(missing_docs)]
 pub struct HostArgs {
     pub session_id: String,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct ScreenshotArgs {
+    pub session_id: String,
+    /// Render profile: reference-dark or reference-light.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Draw the terminal cursor.
+    #[arg(long)]
+    pub show_cursor: bool,
+    /// Hide the terminal cursor (the default).
+    #[arg(long)]
+    pub hide_cursor: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod input;
 mod inspect;
 mod list;
 mod record_export;
+mod screenshot;
 mod send_keys;
 mod session_ops;
 mod skills;
@@ -42,6 +43,7 @@ pub fn name(command: &Command) -> &'static str {
         Command::Signal(_) => "signal",
         Command::Wait(_) => "wait",
         Command::Snapshot(_) => "snapshot",
+        Command::Screenshot(_) => "screenshot",
         Command::Batch(_) => "batch",
         Command::Home(a) => match a.command {
             HomeCommand::List(_) => "home list",
@@ -62,7 +64,7 @@ pub fn name(command: &Command) -> &'static str {
     }
 }
 
-const NAMES: [&str; 24] = [
+const NAMES: [&str; 25] = [
     "create",
     "list",
     "ls",
@@ -78,6 +80,7 @@ const NAMES: [&str; 24] = [
     "signal",
     "wait",
     "snapshot",
+    "screenshot",
     "batch",
     "_host",
     "home",
@@ -123,6 +126,7 @@ pub fn wants_json(command: &Command) -> bool {
         Command::Signal(a) => a.json,
         Command::Wait(a) => a.json,
         Command::Snapshot(a) => a.json,
+        Command::Screenshot(a) => a.json,
         Command::Batch(a) => a.json,
         Command::Home(a) => match &a.command {
             HomeCommand::List(a) => a.json,
@@ -158,6 +162,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Signal(args) => session_ops::signal(context, &args),
         Command::Wait(args) => wait::run(context, &args),
         Command::Snapshot(args) => snapshot::run(context, &args),
+        Command::Screenshot(args) => screenshot::run(context, &args),
         Command::Batch(args) => batch::run(context, args, style),
         Command::Home(args) => match args.command {
             HomeCommand::List(args) => home::list(context, &args),

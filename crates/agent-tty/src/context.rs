@@ -23,6 +23,8 @@ pub struct Context {
     pub renderer: Option<String>,
     /// The OS user's home directory.
     pub user_home: PathBuf,
+    /// The global `--profile`, if given (render profile default for screenshots).
+    pub profile: Option<String>,
 }
 
 impl Context {
@@ -60,7 +62,7 @@ impl Context {
         let renderer = renderer.or_else(|| config.default_renderer.clone());
         let env_level = std::env::var(env::AGENT_TTY_LOG_LEVEL).ok().and_then(|l| LogLevel::parse(&l));
         let log_level = flag_level.or(env_level).or(config.log_level).unwrap_or(LogLevel::Info);
-        Ok(Context { home, config, log_level, renderer, user_home })
+        Ok(Context { home, config, log_level, renderer, user_home, profile: cli.profile.clone() })
     }
 
     /// The environment the host (and through it the program) inherits from this call:

@@ -29,7 +29,7 @@
 //! - `playwright_available`, `browser_cache_accessible`, `browser_launch`,
 //!   `ghostty_web_available` (playwright, browser-cache, browser, ghostty-web): skipped,
 //!   not needed: agent-tty renders natively.
-//! - `screenshot_viable` (screenshot): skipped, screenshots are not in this build yet.
+//! - `screenshot_viable` (screenshot): renders a tiny PNG with `agent-tty-render`.
 //! - `libghostty_vt_available` ⏱ (libghostty-vt): the native screen model `agent-tty-vt`:
 //!   bytes in, the expected snapshot out.
 //!

@@ -92,12 +92,16 @@ pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value 
             Some(("native asciicast exporter available", "asciicast v2 written from the event log".into())),
         ),
     };
-    json!([
-        snapshot,
-        wait,
-        pending("screenshot"),
-        asciicast,
-        pending("record-export-webm"),
-        pending("dashboard"),
-    ])
+    let screenshot = match semantic {
+        None => entry("screenshot", "available", None),
+        Some(_) => entry(
+            "screenshot",
+            "available",
+            Some((
+                "native screenshot renderer available",
+                "PNG rendered by agent-tty-render (bundled JetBrains Mono)".into(),
+            )),
+        ),
+    };
+    json!([snapshot, wait, screenshot, asciicast, pending("record-export-webm"), pending("dashboard"),])
 }

@@ -186,7 +186,7 @@ fn doctor_json_passes_or_skips_everything_here() {
         assert_eq!(check["status"], "pass", "{check}");
     }
     let statuses: Vec<&str> = renderer.iter().map(|c| c["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["skip", "skip", "skip", "skip", "skip", "pass"]);
+    assert_eq!(statuses, ["skip", "skip", "skip", "skip", "pass", "pass"]);
     let message = |name: &str| {
         let all = environment.iter().chain(&renderer);
         all.clone().find(|c| c["name"] == name).unwrap()["message"].as_str().unwrap().to_string()
@@ -210,15 +210,16 @@ fn doctor_json_passes_or_skips_everything_here() {
         assert!(!Path::new(&m[prefix.len()..]).exists(), "scratch removed: {m}");
     }
     assert!(message("libghostty_vt_available").contains("agent-tty-vt"));
-    assert_eq!(message("screenshot_viable"), "screenshots are not in this build yet");
+    assert!(message("screenshot_viable").starts_with("native renderer agent-tty-render wrote a 80x32 PNG"));
     for capability in &result["capabilities"].as_array().unwrap()[..2] {
         assert_eq!(capability["status"], "available", "{capability}");
         assert_eq!(capability["detail"], message("libghostty_vt_available"));
     }
     let capabilities = result["capabilities"].as_array().unwrap();
+    assert_eq!(capabilities[2]["status"], "available", "{}", capabilities[2]);
     assert_eq!(capabilities[3]["status"], "available", "{}", capabilities[3]);
     for (i, capability) in capabilities.iter().enumerate().skip(2) {
-        if i != 3 {
+        if i != 3 && i != 2 {
             assert_eq!(capability["status"], "unavailable", "{capability}");
         }
     }
@@ -246,9 +247,10 @@ fn doctor_human_output_has_groups_icons_and_labels() {
     }
     assert_eq!(lines[10], "");
     assert_eq!(lines[11], "Renderer:");
-    for (line, label) in lines[12..17].iter().zip(RENDERER_LABELS) {
+    for (line, label) in lines[12..16].iter().zip(RENDERER_LABELS) {
         assert!(line.starts_with(&format!("  ○ {label}: ")), "{line:?}");
     }
+    assert!(lines[16].starts_with("  ✓ screenshot: "), "{}", lines[16]);
     assert!(lines[17].starts_with("  ✓ libghostty-vt: "), "{}", lines[17]);
     assert_eq!(scratch_left(&t.home), Vec::<String>::new());
 }

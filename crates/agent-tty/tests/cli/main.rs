@@ -21,6 +21,7 @@ mod lifecycle;
 mod record_export;
 mod render_wait;
 mod scale;
+mod screenshot;
 mod snapshot;
 mod tmux;
 mod tui;

@@ -1,7 +1,7 @@
 //! The six renderer checks of `doctor`. agent-tty 0.5.0 rendered through Playwright,
 //! Chromium and ghostty-web (WASM) or the optional libghostty-vt native module; this
 //! build renders with its own screen model (`agent-tty-vt`), so the browser checks are
-//! skipped as not needed, the screenshot check is skipped until screenshots exist here,
+//! skipped as not needed, `screenshot_viable` renders a tiny PNG with `agent-tty-render`,
 //! and `libghostty_vt_available` checks the native screen model instead.
 
 use agent_tty_vt::{Screen, SnapshotOptions};
@@ -32,12 +32,7 @@ pub(super) const CHECKS: [Check; 6] = [
         timeout: SLOW,
         run: |_| not_needed("ghostty-web WASM"),
     },
-    Check {
-        name: "screenshot_viable",
-        label: "screenshot",
-        timeout: SLOW,
-        run: |_| Ok(Found::Skip("screenshots are not in this build yet".to_string())),
-    },
+    Check { name: "screenshot_viable", label: "screenshot", timeout: SLOW, run: screenshot_viable },
     Check { name: SCREEN_MODEL, label: "libghostty-vt", timeout: QUICK, run: screen_model },
 ];
 
@@ -68,4 +63,23 @@ fn screen_model(_: &Probe) -> Verdict {
         return Err("the native screen model produced no screen hash".to_string());
     }
     Ok(Found::Pass("native screen model agent-tty-vt renders (no libghostty-vt needed)".to_string()))
+}
+
+/// Renders a tiny styled screen to PNG and checks its signature and size.
+fn screenshot_viable(_: &Probe) -> Verdict {
+    let mut screen = Screen::new(10, 2);
+    screen.feed("doctor \x1b[7mok\x1b[0m \u{2500}".as_bytes(), 0);
+    let snapshot = screen.snapshot(SnapshotOptions { scrollback: false, cells: true });
+    let profile = agent_tty_render::Profile::resolve("reference-dark")
+        .ok_or_else(|| "the reference-dark profile is missing".to_string())?;
+    let rendered = agent_tty_render::render(&snapshot, &profile, true).map_err(|e| e.to_string())?;
+    if !rendered.png.starts_with(b"\x89PNG\r\n\x1a\n") || (rendered.width, rendered.height) != (80, 32) {
+        return Err(format!("the native renderer produced a bad {}x{} PNG", rendered.width, rendered.height));
+    }
+    Ok(Found::Pass(format!(
+        "native renderer agent-tty-render wrote a {}x{} PNG ({} bytes, no browser needed)",
+        rendered.width,
+        rendered.height,
+        rendered.png.len()
+    )))
 }

@@ -1,0 +1,170 @@
+//! Native PNG rendering of agent-tty screen snapshots.
+//!
+//! [`render`] paints an [`agent_tty_vt::Snapshot`] taken with cells
+//! (`SnapshotOptions { cells: true, .. }`) onto an 8×16-pixel-per-cell canvas using a
+//! [`Profile`]'s colours and the bundled JetBrains Mono faces, then encodes it as an
+//! opaque RGB PNG. Widths come from the snapshot (a wide cell spans two columns),
+//! never from the font. Box drawing, block elements, braille and powerline triangles
+//! are drawn in code; any other glyph the fonts lack is drawn as a hollow box.
+
+mod canvas;
+mod glyphs;
+mod profile;
+mod shapes;
+#[cfg(test)]
+mod tests;
+
+use agent_tty_vt::{Cell, Color, Snapshot, indexed_rgb};
+
+pub use canvas::Canvas;
+pub use profile::{
+    CELL_HEIGHT, CELL_WIDTH, FONT_FAMILY, FONT_SIZE, PROFILE_NAMES, Profile, Rgb, hex, reference_hash_recipe,
+    sha256_hex,
+};
+
+use glyphs::GlyphCache;
+
+/// The `rendererBackend` this crate reports.
+pub const RENDERER_BACKEND: &str = "agent-tty-render";
+
+/// Rendering failed (only PNG encoding can fail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "render failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// A rendered screenshot.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The PNG bytes.
+    pub png: Vec<u8>,
+    /// Image width in pixels (`cols * 8`).
+    pub width: u32,
+    /// Image height in pixels (`rows * 16`).
+    pub height: u32,
+}
+
+/// Paints `snapshot` with `profile` (drawing the cursor when `show_cursor`) and
+/// returns the pixels.
+pub fn paint(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Canvas {
+    let cols = u32::from(snapshot.cols.max(1));
+    let rows = u32::from(snapshot.rows.max(1));
+    let mut canvas = Canvas::new(cols * CELL_WIDTH, rows * CELL_HEIGHT, profile.background);
+    let mut painter = Painter { profile, glyphs: GlyphCache::default() };
+    for row in snapshot.cells.iter().flatten() {
+        for (col, cell) in row.cells.iter().enumerate() {
+            if !cell.spacer {
+                painter.cell(&mut canvas, cell, col as i32, i32::from(row.row), false);
+            }
+        }
+    }
+    if show_cursor {
+        let (row, col) = (snapshot.cursor_row, usize::from(snapshot.cursor_col));
+        let blank = Cell { text: String::new(), style: Default::default(), wide: false, spacer: false };
+        let cell = snapshot
+            .cells
+            .iter()
+            .flatten()
+            .find(|r| r.row == row)
+            .and_then(|r| r.cells.get(col))
+            .unwrap_or(&blank);
+        painter.cell(&mut canvas, cell, col as i32, i32::from(row), true);
+    }
+    canvas
+}
+
+/// [`paint`], then PNG-encode.
+pub fn render(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Result<Rendered, RenderError> {
+    let canvas = paint(snapshot, profile, show_cursor);
+    Ok(Rendered { png: canvas.to_png()?, width: canvas.width, height: canvas.height })
+}
+
+struct Painter<'a> {
+    profile: &'a Profile,
+    glyphs: GlyphCache,
+}
+
+impl Painter<'_> {
+    fn color(&self, color: Color, default: Rgb) -> Rgb {
+        match color {
+            Color::Default => default,
+            Color::Indexed(i) if i < 16 => self.profile.palette[usize::from(i)],
+            Color::Indexed(i) => indexed_rgb(i),
+            Color::Rgb(r, g, b) => (r, g, b),
+        }
+    }
+
+    /// Paints one cell (background, glyph, decorations); `cursor` paints it as a block
+    /// cursor (cursor colour = foreground, accent = background).
+    fn cell(&mut self, canvas: &mut Canvas, cell: &Cell, col: i32, row: i32, cursor: bool) {
+        let style = cell.style;
+        let mut fg = self.color(style.fg, self.profile.foreground);
+        let mut bg = self.color(style.bg, self.profile.background);
+        if style.inverse {
+            (fg, bg) = (bg, fg);
+        }
+        if cursor {
+            (fg, bg) = (self.profile.background, self.profile.foreground);
+        }
+        if style.dim {
+            fg = canvas::mix(fg, bg, 0.5);
+        }
+        let span = if cell.wide { 2 } else { 1 };
+        let (x, y) = (col * CELL_WIDTH as i32, row * CELL_HEIGHT as i32);
+        let width = span * CELL_WIDTH as i32;
+        if bg != self.profile.background || cursor {
+            canvas.fill(x, y, width, CELL_HEIGHT as i32, bg);
+        }
+        if style.hidden {
+            return;
+        }
+        let mut chars = cell.text.chars();
+        if let Some(first) = chars.next().filter(|c| *c != ' ')
+            && !shapes::draw(canvas, first, x, y, fg, bg)
+        {
+            let face = glyphs::face(style.bold, style.italic);
+            if !self.glyph(canvas, first, face, x, y, fg) {
+                hollow_box(canvas, x, y, width, fg);
+            }
+            for mark in chars.filter(|c| !matches!(c, '\u{200D}' | '\u{FE0E}' | '\u{FE0F}')) {
+                self.glyph(canvas, mark, face, x, y, fg);
+            }
+        }
+        let baseline = glyphs::baseline();
+        if style.underline {
+            canvas.fill(x, y + (baseline + 2).min(CELL_HEIGHT as i32 - 1), width, 1, fg);
+        }
+        if style.strikethrough {
+            canvas.fill(x, y + baseline - 4, width, 1, fg);
+        }
+    }
+
+    /// Draws a font glyph; `false` when the fonts lack it.
+    fn glyph(&mut self, canvas: &mut Canvas, c: char, face: usize, x: i32, y: i32, fg: Rgb) -> bool {
+        let Some(glyph) = self.glyphs.get(c, face) else {
+            return false;
+        };
+        for gy in 0..glyph.height {
+            for gx in 0..glyph.width {
+                let alpha = glyph.coverage[gy * glyph.width + gx];
+                canvas.blend(x + glyph.left + gx as i32, y + glyph.top + gy as i32, fg, alpha);
+            }
+        }
+        true
+    }
+}
+
+/// The placeholder for a glyph no bundled font has: a 1-px outline inset by 1 px.
+fn hollow_box(canvas: &mut Canvas, x: i32, y: i32, width: i32, fg: Rgb) {
+    let (x0, y0, w, h) = (x + 1, y + 2, width - 2, CELL_HEIGHT as i32 - 4);
+    canvas.fill(x0, y0, w, 1, fg);
+    canvas.fill(x0, y0 + h - 1, w, 1, fg);
+    canvas.fill(x0, y0, 1, h, fg);
+    canvas.fill(x0 + w - 1, y0, 1, h, fg);
+}
