@@ -22,6 +22,8 @@ at wait "$id" --text 'typed-by-agent-tty' --timeout 5000
 echo "== snapshot (live)"
 at snapshot "$id" --format text
 at snapshot "$id" --json > /dev/null
+echo "== screenshot"
+at screenshot "$id" --show-cursor | grep "PNG Path"
 echo "== inspect"
 at inspect "$id"
 at destroy "$id"
@@ -35,7 +37,7 @@ echo
 echo "Home:       $demo/home"
 echo "Session:    $demo/home/sessions/$id/session.json"
 echo "Event log:  $demo/home/sessions/$id/events.jsonl ($(wc -l < "$demo/home/sessions/$id/events.jsonl") events)"
-echo "Artifacts:  $demo/home/sessions/$id/artifacts/ ($(ls "$demo/home/sessions/$id/artifacts" | grep -c snapshot) snapshots, $(ls "$demo/home/sessions/$id/artifacts" | grep -c "\.cast$") cast, manifest.json)"
+echo "Artifacts:  $demo/home/sessions/$id/artifacts/ ($(ls "$demo/home/sessions/$id/artifacts" | grep -c snapshot) snapshots, $(ls "$demo/home/sessions/$id/artifacts" | grep -c "\.png$") screenshot, $(ls "$demo/home/sessions/$id/artifacts" | grep -c "\.cast$") cast, manifest.json)"
 echo "Output the session saw:"
 grep -o '"type":"output","payload":{"data":"[^"]*hello from agent-tty[^"]*"' \
   "$demo/home/sessions/$id/events.jsonl" | head -1
