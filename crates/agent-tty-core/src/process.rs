@@ -90,6 +90,35 @@ pub fn session_members(sid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Whether `pid` is plausibly the PTY program a session started at `created_ms`: a live
+/// session leader (`sid == pid`) that started within a minute of the session. Guards the
+/// SIGKILLs of reconciliation against a PID reused by an unrelated program. Without
+/// `/proc` the liveness probe is all there is.
+pub fn is_session_program(pid: u32, created_ms: u64) -> bool {
+    if liveness(pid) == Liveness::Dead {
+        return false;
+    }
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return true };
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let session = fields.get(3).and_then(|s| s.parse::<u32>().ok());
+    let start_ticks = fields.get(19).and_then(|s| s.parse::<u64>().ok());
+    let (Some(session), Some(start_ticks), Some(boot_ms)) = (session, start_ticks, boot_time_ms()) else {
+        return true;
+    };
+    // SAFETY: sysconf has no preconditions.
+    let ticks_per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100).max(1);
+    let started_ms = boot_ms + start_ticks * 1000 / ticks_per_second;
+    session == pid && started_ms + 2_000 >= created_ms && started_ms <= created_ms + 60_000
+}
+
+/// Wall-clock boot time in ms, from `btime` in `/proc/stat`.
+fn boot_time_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("btime "))?;
+    line[6..].trim().parse::<u64>().ok().map(|s| s * 1000)
+}
+
 /// Makes this process the reaper of its orphaned descendants (Linux), so everything the
 /// PTY program starts stays findable from here (see [`descendants`]).
 pub fn become_subreaper() {
@@ -205,6 +234,28 @@ mod tests {
         assert_eq!(liveness(pid), Liveness::Dead, "an unreaped zombie counts as dead");
         child.wait().unwrap();
         assert_eq!(liveness(0), Liveness::Dead);
+    }
+
+    #[test]
+    fn session_program_check_rejects_reused_pids() {
+        let mut child = std::process::Command::new("setsid").args(["sleep", "5"]).spawn().unwrap();
+        let pid = child.id();
+        let now = crate::time::now_ms();
+        let leader = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                s.rsplit_once(')')
+                    .and_then(|(_, r)| r.split_whitespace().nth(3).map(|f| f == pid.to_string()))
+                    == Some(true)
+            })
+        };
+        while !leader() {
+            std::thread::yield_now();
+        }
+        assert!(is_session_program(pid, now), "a session leader started just now");
+        assert!(!is_session_program(pid, now + 120_000), "started long before the session: a reused PID");
+        assert!(!is_session_program(std::process::id(), now), "not a session leader");
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

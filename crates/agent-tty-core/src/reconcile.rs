@@ -28,8 +28,9 @@ fn reconcile_with(paths: &SessionPaths, startup_grace: bool) -> Result<Option<Se
     if record.status.is_terminal() || host_may_be_alive(&record, startup_grace) {
         return Ok(Some(record));
     }
+    let created_ms = crate::time::parse_iso(&record.created_at).unwrap_or(0);
     if let Some(child) = record.child_pid
-        && process::liveness(child) == process::Liveness::Alive
+        && process::is_session_program(child, created_ms)
     {
         process::signal_session(child, libc::SIGKILL);
         let _ = process::signal(child, libc::SIGKILL);

@@ -113,7 +113,8 @@ pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
 }
 
 fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
-    if let Some(child) = record.child_pid {
+    let created_ms = crate::time::parse_iso(&record.created_at).unwrap_or(0);
+    if let Some(child) = record.child_pid.filter(|&pid| process::is_session_program(pid, created_ms)) {
         process::signal_session(child, libc::SIGKILL);
         let _ = process::signal(child, libc::SIGKILL);
     }

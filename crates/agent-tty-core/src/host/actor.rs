@@ -247,6 +247,7 @@ impl Host {
     /// Handles every deadline that has passed.
     pub(crate) fn on_deadline(&mut self) {
         let now = Instant::now();
+        self.waiters.retain(|w| !w.reply.is_closed());
         if self.screen.sync_deadline().is_some_and(|at_ms| at_ms <= crate::time::now_ms()) {
             self.screen.end_sync();
             let replies = self.screen.take_replies();
@@ -323,13 +324,17 @@ impl Host {
         for pid in process::descendants_in_session(host, self.child_pid) {
             let _ = process::signal(pid, libc::SIGKILL);
         }
-        process::signal_group(self.child_pid, libc::SIGKILL);
+        // Once the program is reaped its PID (and so its group id) may be reused.
+        if !self.exited {
+            process::signal_group(self.child_pid, libc::SIGKILL);
+        }
     }
 
     /// Reads whatever output is still buffered in the PTY after the child exited.
     pub(crate) fn drain_pty(&mut self) -> Result<()> {
         let mut buf = vec![0u8; 65536];
-        loop {
+        // Bounded: a leftover process that keeps writing must not delay the exit forever.
+        for _ in 0..64 {
             // SAFETY: master_fd is the open, non-blocking PTY master owned by this host.
             let n = unsafe { libc::read(self.master_fd, buf.as_mut_ptr().cast(), buf.len()) };
             if n <= 0 {
@@ -337,6 +342,7 @@ impl Host {
             }
             self.on_output(&buf[..n as usize])?;
         }
+        Ok(())
     }
 
     /// The child exited: flush held-back output, record the exit, answer waiters.
@@ -350,10 +356,10 @@ impl Host {
         let exit_code = Some(status.code().unwrap_or(0));
         let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
         // Whatever else still runs in the PTY session goes with its leader.
+        self.exited = true;
         if self.record.status == Status::Destroying {
             self.kill_session();
         }
-        self.exited = true;
         self.record.status =
             if self.record.status == Status::Destroying { Status::Destroyed } else { Status::Exited };
         self.record.exit_code = exit_code;

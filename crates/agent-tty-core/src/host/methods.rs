@@ -192,16 +192,16 @@ fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answ
         return Ok(Some((reply, Ok(json!({ "accepted": true, "seq": seq })))));
     }
     let marker = run_filter::new_marker();
+    let registration = match host.filter.register_new(&marker) {
+        Ok(registration) => registration,
+        Err(e) => return Ok(Some((reply, Err(Error::internal(format!("Cannot register the run: {e}")))))),
+    };
     let seq = host.log.push(&Event::InputRun {
         command: p.command.clone(),
         marker: Some(marker.clone()),
         no_wait: false,
     });
     host.flush_log()?;
-    let registration = host
-        .filter
-        .register_new(&marker)
-        .map_err(|e| Error::internal(format!("Cannot register the run: {e}")))?;
     write_input(host, format!("{}\n{}\n", p.command, registration.postamble).as_bytes());
     let started = Instant::now();
     let timeout = Duration::from_millis(p.timeout_ms.filter(|&t| t > 0).unwrap_or(30_000));

@@ -61,7 +61,8 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
         None
     };
     let replayed = replay::replay(&paths, &record, live_seq)?;
-    let seq = live_seq.unwrap_or_else(|| replayed.last_seq.unwrap_or(0));
+    // The seq of what was actually replayed (a corrupt line can stop replay early).
+    let seq = replayed.last_seq.unwrap_or(0);
     let snapshot = replayed.screen.snapshot(SnapshotOptions { scrollback: false, cells: true });
     let rendered = agent_tty_render::render(&snapshot, &profile, args.show_cursor)
         .map_err(|e| Error::internal(format!("Screenshot render failed: {e}")))?;
