@@ -152,8 +152,7 @@ impl Host {
             }
         }
         self.flush_log()?;
-        let replies = self.screen.take_replies();
-        self.input.extend_from_slice(&replies);
+        self.queue_replies();
         for marker in completed {
             self.complete_run(&marker);
         }
@@ -161,6 +160,15 @@ impl Host {
         self.check_idle_waiters(now);
         self.check_render_waiters(now);
         Ok(())
+    }
+
+    /// Queues the terminal's answers to queries for the program; dropped while the program
+    /// is not reading its input (they would only pile up).
+    fn queue_replies(&mut self) {
+        let replies = self.screen.take_replies();
+        if self.input.len() < 1 << 20 {
+            self.input.extend_from_slice(&replies);
+        }
     }
 
     /// The seq of the newest event (0 when the log is empty).
@@ -250,8 +258,7 @@ impl Host {
         self.waiters.retain(|w| !w.reply.is_closed());
         if self.screen.sync_deadline().is_some_and(|at_ms| at_ms <= crate::time::now_ms()) {
             self.screen.end_sync();
-            let replies = self.screen.take_replies();
-            self.input.extend_from_slice(&replies);
+            self.queue_replies();
         }
         for run in self.runs.iter_mut().filter(|r| r.deadline <= now) {
             if let Some((id, reply)) = run.reply.take() {

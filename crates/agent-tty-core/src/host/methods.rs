@@ -90,6 +90,24 @@ fn inspect(host: &Host) -> Value {
     })
 }
 
+/// The most input that may wait for a program that is not reading it (32 MiB).
+const MAX_PENDING_INPUT: usize = 32 << 20;
+
+/// Refuses input the PTY could not take soon: the program stopped reading.
+fn input_room(host: &Host, len: usize) -> Result<()> {
+    if host.input.len() + len <= MAX_PENDING_INPUT {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::HostTimeout,
+        format!(
+            "The program is not reading its input: {} bytes are still waiting to be written. \
+             Wait for it (or send ctrl+c) and try again.",
+            host.input.len()
+        ),
+    ))
+}
+
 fn write_input(host: &mut Host, bytes: &[u8]) {
     host.input.extend_from_slice(bytes);
     activity(host);
@@ -98,6 +116,7 @@ fn write_input(host: &mut Host, bytes: &[u8]) {
 fn type_text(host: &mut Host, p: params::Text) -> Result<Value> {
     non_empty("type", "text", &p.text)?;
     require_commandable(host)?;
+    input_room(host, p.text.len())?;
     write_input(host, p.text.as_bytes());
     let seq = host.log.push(&Event::InputText { data: p.text });
     Ok(json!({ "seq": seq }))
@@ -107,6 +126,7 @@ fn paste(host: &mut Host, p: params::Text) -> Result<Value> {
     non_empty("paste", "text", &p.text)?;
     require_commandable(host)?;
     let data = format!("\u{1b}[200~{}\u{1b}[201~", p.text);
+    input_room(host, data.len())?;
     write_input(host, data.as_bytes());
     let seq = host.log.push(&Event::InputPaste { data });
     Ok(json!({ "seq": seq }))
@@ -129,6 +149,7 @@ fn send_keys(host: &mut Host, p: params::SendKeys) -> Result<Value> {
     require_commandable(host)?;
     let bytes =
         agent_tty_vt::encode_keys(&p.keys).map_err(|e| Error::new(ErrorCode::InvalidKeys, e.to_string()))?;
+    input_room(host, bytes.len())?;
     write_input(host, &bytes);
     let seq = host.log.push(&Event::InputKeys { keys: p.keys.clone() });
     Ok(json!({ "accepted": p.keys, "bytesWritten": bytes.len(), "seq": seq }))
@@ -183,7 +204,11 @@ fn signal(host: &mut Host, p: params::Signal) -> Result<Value> {
 }
 
 fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answer> {
-    if let Err(e) = non_empty("run", "command", &p.command).and_then(|()| require_commandable(host)) {
+    let room = |host: &Host| input_room(host, p.command.len() + 64);
+    if let Err(e) = non_empty("run", "command", &p.command)
+        .and_then(|()| require_commandable(host))
+        .and_then(|()| room(host))
+    {
         return Ok(Some((reply, Err(e))));
     }
     if p.no_wait {

@@ -458,3 +458,32 @@ fn ctrl_c_interrupts_foreground_job() {
     assert!(!output.contains("after-2"), "ctrl+c interrupted the whole list");
     assert!(pid_gone(sleeper), "the foreground job was interrupted");
 }
+
+/// A program that stops reading its input cannot make the host queue input without end:
+/// past the limit (32 MiB waiting), input commands fail with a retryable `HOST_TIMEOUT`
+/// and the host keeps serving.
+#[test]
+fn input_for_a_program_that_never_reads_is_bounded() {
+    let t = TestHome::new();
+    // Raw mode: the line discipline holds input for the reader instead of dropping it.
+    let created = t.create(&[], &["sh", "-c", "stty raw -echo; echo RAW-READY; exec sleep 600"]);
+    let id = created["sessionId"].as_str().unwrap().to_string();
+    t.at(&["wait", &id, "--text", "RAW-READY", "--timeout", "10000", "--json"]).ok("wait");
+    let chunk = t.path("chunk.txt");
+    std::fs::write(&chunk, "x".repeat(1_000_000)).unwrap();
+    let mut refused = None;
+    for attempt in 0..40 {
+        let out = t.at(&["type", &id, "--file", chunk.to_str().unwrap(), "--json"]);
+        if out.code != 0 {
+            refused = Some((attempt, out));
+            break;
+        }
+    }
+    let (attempt, out) = refused.expect("the host refused input at some point");
+    assert!(attempt >= 30, "about 32 MB were accepted first, refused at attempt {attempt}");
+    let error = out.err("type", 5, "HOST_TIMEOUT");
+    assert!(error["message"].as_str().unwrap().contains("not reading its input"), "{error}");
+    assert_eq!(error["retryable"], true);
+    let inspect = t.at(&["inspect", &id, "--json"]).ok("inspect");
+    assert_eq!(inspect["session"]["status"], "running", "the host still serves");
+}
