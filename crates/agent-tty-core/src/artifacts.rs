@@ -26,6 +26,43 @@ pub struct ArtifactEntry {
     pub metadata: Map<String, Value>,
 }
 
+impl ArtifactEntry {
+    /// A new entry with a fresh id, created now; `sha256`/`bytes` start empty.
+    pub fn new(
+        kind: &str,
+        filename: String,
+        session_id: &str,
+        captured_at_seq: u64,
+        metadata: Map<String, Value>,
+    ) -> ArtifactEntry {
+        ArtifactEntry {
+            id: crate::fsio::new_ulid(),
+            kind: kind.to_string(),
+            filename,
+            session_id: session_id.to_string(),
+            captured_at_seq,
+            created_at: crate::time::now_iso(),
+            sha256: None,
+            bytes: None,
+            metadata,
+        }
+    }
+}
+
+/// A name part of an artifact file name: runs of characters outside `[A-Za-z0-9._-]` become
+/// one `-`, and leading/trailing `-` are trimmed.
+pub fn sanitize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -96,6 +133,20 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
     Some(out)
 }
 
+/// Appends `entry`; if that fails, removes `written` (a file just written for it) first.
+pub fn append_or_discard(
+    artifacts_dir: &Path,
+    id: &str,
+    entry: ArtifactEntry,
+    written: Option<&Path>,
+) -> Result<()> {
+    append(artifacts_dir, id, entry).inspect_err(|_| {
+        if let Some(path) = written {
+            let _ = std::fs::remove_file(path);
+        }
+    })
+}
+
 /// Appends `entry` to the manifest under an exclusive lock (entries are serialised per
 /// session directory), writing atomically.
 pub fn append(artifacts_dir: &Path, id: &str, entry: ArtifactEntry) -> Result<()> {
@@ -108,6 +159,13 @@ pub fn append(artifacts_dir: &Path, id: &str, entry: ArtifactEntry) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_sanitised_as_the_contract_says() {
+        assert_eq!(sanitize_name("reference-dark"), "reference-dark");
+        assert_eq!(sanitize_name("  my profile / v2!"), "my-profile-v2");
+        assert_eq!(sanitize_name("a..b_c"), "a..b_c");
+    }
 
     fn entry(filename: &str, output_path: Option<&Path>) -> ArtifactEntry {
         let mut metadata = Map::new();

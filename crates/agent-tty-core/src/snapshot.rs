@@ -158,20 +158,7 @@ pub fn persist(
     if let Some(count) = scrollback.filter(|_| with_scrollback) {
         metadata.insert("scrollbackLineCount".into(), json!(count));
     }
-    let entry = ArtifactEntry {
-        id: crate::fsio::new_ulid(),
-        kind: "snapshot".into(),
-        filename,
-        session_id: paths.id.clone(),
-        captured_at_seq: seq,
-        created_at: crate::time::now_iso(),
-        sha256: None,
-        bytes: None,
-        metadata,
-    };
-    if let Err(e) = artifacts::append(&paths.artifacts, &paths.id, entry) {
-        let _ = std::fs::remove_file(&path);
-        return Err(e);
-    }
+    let entry = ArtifactEntry::new("snapshot", filename, &paths.id, seq, metadata);
+    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, Some(&path))?;
     Ok(path)
 }

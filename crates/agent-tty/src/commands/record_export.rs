@@ -120,21 +120,13 @@ fn append_entry(
     metadata: Map<String, Value>,
 ) -> Result<()> {
     let entry = ArtifactEntry {
-        id: fsio::new_ulid(),
-        kind: "recording".into(),
-        filename,
-        session_id: paths.id.clone(),
-        captured_at_seq: last_seq,
-        created_at: time::now_iso(),
         sha256: Some(sha256.to_string()),
         bytes: Some(bytes),
-        metadata,
+        ..ArtifactEntry::new("recording", filename, &paths.id, last_seq, metadata)
     };
-    artifacts::append(&paths.artifacts, &paths.id, entry).inspect_err(|_| {
-        if !explicit_out {
-            let _ = std::fs::remove_file(target);
-        }
-    })
+    // An explicit `--out` file is the user's: it stays even if the manifest update fails.
+    let written = (!explicit_out).then_some(target);
+    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, written)
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable

@@ -11,7 +11,7 @@
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
 use agent_tty_core::manifest::Status;
-use agent_tty_core::{Error, ErrorCode, Result, client, env, fsio, replay, session, time};
+use agent_tty_core::{Error, ErrorCode, Result, client, env, fsio, replay, session};
 use agent_tty_render::{Profile, RENDERER_BACKEND, sha256_hex};
 use agent_tty_vt::SnapshotOptions;
 use serde_json::{Map, Value, json};
@@ -67,7 +67,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     let rendered = agent_tty_render::render(&snapshot, &profile, args.show_cursor)
         .map_err(|e| Error::internal(format!("Screenshot render failed: {e}")))?;
 
-    let filename = format!("screenshot-{seq}-{}.png", sanitise(profile.name));
+    let filename = format!("screenshot-{seq}-{}.png", artifacts::sanitize_name(profile.name));
     let path = paths.artifacts.join(&filename);
     fsio::write_atomic(&path, &rendered.png)?;
     let sha256 = sha256_hex(&rendered.png);
@@ -101,30 +101,13 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
         metadata.insert(key.into(), result[key].clone());
     }
     let entry = ArtifactEntry {
-        id: fsio::new_ulid(),
-        kind: "screenshot".into(),
-        filename,
-        session_id: paths.id.clone(),
-        captured_at_seq: seq,
-        created_at: time::now_iso(),
         sha256: Some(sha256),
-        bytes: None,
-        metadata,
+        ..ArtifactEntry::new("screenshot", filename, &paths.id, seq, metadata)
     };
-    if let Err(e) = artifacts::append(&paths.artifacts, &paths.id, entry) {
-        let _ = std::fs::remove_file(&path);
-        return Err(e);
-    }
+    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, Some(&path))?;
     let result = Value::Object(result);
     let human = human_lines(&result);
     Ok(Outcome::new(result, human))
-}
-
-/// Keeps `[A-Za-z0-9._-]`, replacing anything else with `_` (file-name safe).
-fn sanitise(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
-        .collect()
 }
 
 fn human_lines(result: &Value) -> Vec<String> {
