@@ -13,6 +13,7 @@ mod profile;
 mod shapes;
 #[cfg(test)]
 mod tests;
+pub mod video;
 
 use agent_tty_vt::{Cell, Color, Snapshot, indexed_rgb};
 

@@ -1,0 +1,1 @@
+//! GIF encoding (pure Rust): see [`GifSink`].
