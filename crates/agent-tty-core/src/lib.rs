@@ -16,6 +16,7 @@ pub mod create;
 pub mod env;
 pub mod error;
 pub mod event_log;
+pub mod event_stream;
 pub mod follow;
 pub mod fsio;
 pub mod gc;

@@ -4,15 +4,13 @@
 //! event time so the result is deterministic. A torn or corrupt line ends the replay at
 //! the last good event instead of failing it.
 
-use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 use agent_tty_vt::Screen;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::event_stream::{StreamEvent, parse_line};
 use crate::manifest::SessionRecord;
 use crate::paths::SessionPaths;
 
@@ -25,29 +23,6 @@ pub struct Replayed {
     pub last_seq: Option<u64>,
     /// Why replay stopped early, if it did (a torn or corrupt line).
     pub stopped_early: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Line<'a> {
-    seq: u64,
-    #[serde(borrow)]
-    ts: Cow<'a, str>,
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow)]
-    payload: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct Data<'a> {
-    #[serde(borrow)]
-    data: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct Size {
-    cols: u16,
-    rows: u16,
 }
 
 /// Replays the session's log up to and including `until` (all of it when `None`).
@@ -96,33 +71,16 @@ fn apply_line(
     expected_seq: u64,
     until: Option<u64>,
 ) -> std::result::Result<Option<u64>, String> {
-    let line: Line<'_> = serde_json::from_slice(trim(line)).map_err(|e| e.to_string())?;
-    if line.seq != expected_seq {
-        return Err(format!("expected seq {expected_seq}, found {}", line.seq));
-    }
+    let line = parse_line(line, expected_seq)?;
     if until.is_some_and(|u| line.seq > u) {
         return Ok(None);
     }
-    let ts = crate::time::parse_iso(&line.ts).ok_or_else(|| format!("invalid ts {:?}", line.ts))?;
-    match line.kind.as_ref() {
-        "output" => {
-            let data: Data<'_> = serde_json::from_str(line.payload.get()).map_err(|e| e.to_string())?;
-            screen.feed(data.data.as_bytes(), ts);
-        }
-        "resize" => {
-            let size: Size = serde_json::from_str(line.payload.get()).map_err(|e| e.to_string())?;
-            screen.resize(size.cols, size.rows);
-        }
-        "input_text" | "input_paste" | "input_keys" | "input_run" | "run_complete" | "signal" | "exit"
-        | "marker" => {}
-        other => return Err(format!("unknown event type {other:?}")),
+    match line.event {
+        StreamEvent::Output(data) => screen.feed(data.as_bytes(), line.ts_ms),
+        StreamEvent::Resize { cols, rows } => screen.resize(cols, rows),
+        StreamEvent::Other => {}
     }
     Ok(Some(line.seq))
-}
-
-fn trim(line: &[u8]) -> &[u8] {
-    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
-    &line[..end]
 }
 
 fn replay_error(paths: &SessionPaths, message: &str) -> Error {
