@@ -1,12 +1,14 @@
 //! The bundled JetBrains Mono faces, rasterised with `fontdue` and cached by
 //! `(char, face)`. Fonts are parsed lazily, once per process, only when a face is
-//! first needed.
+//! first needed. Glyphs they lack come from the system fallback fonts
+//! ([`crate::fallback`]), cached alongside by [`Key`].
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fontdue::{Font, FontSettings, Metrics};
 
+use crate::fallback::{Fallback, Fonts, Key};
 use crate::profile::{CELL_HEIGHT, FONT_SIZE};
 
 /// One embedded font file.
@@ -94,15 +96,31 @@ pub fn baseline() -> i32 {
 }
 
 /// Rasterises glyphs on demand; `None` means the font has no glyph for the char.
-#[derive(Debug, Default)]
+/// Creating one is free: the fallback fonts are found and read only on the first
+/// [`GlyphCache::fallback`] lookup of the process.
+#[derive(Debug)]
 pub struct GlyphCache {
     glyphs: HashMap<(char, usize), Option<Glyph>>,
+    fallback: HashMap<Key, Option<Arc<Fallback>>>,
+    fonts: Fonts,
+}
+
+impl Default for GlyphCache {
+    fn default() -> Self {
+        GlyphCache { glyphs: HashMap::new(), fallback: HashMap::new(), fonts: Fonts::current() }
+    }
 }
 
 impl GlyphCache {
     /// The glyph for `c` in `face` (falling back to the regular face), or `None`.
     pub fn get(&mut self, c: char, face: usize) -> Option<&Glyph> {
         self.glyphs.entry((c, face)).or_insert_with(|| rasterise(c, face)).as_ref()
+    }
+
+    /// The glyph for `key` from the system fallback fonts, or `None`.
+    pub fn fallback(&mut self, key: Key) -> Option<&Fallback> {
+        let fonts = &self.fonts;
+        self.fallback.entry(key).or_insert_with(|| fonts.set().glyph(key)).as_deref()
     }
 }
 

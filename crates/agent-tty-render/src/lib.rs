@@ -5,9 +5,12 @@
 //! [`Profile`]'s colours and the bundled JetBrains Mono faces, then encodes it as an
 //! opaque RGB PNG. Widths come from the snapshot (a wide cell spans two columns),
 //! never from the font. Box drawing, block elements, braille and powerline triangles
-//! are drawn in code; any other glyph the fonts lack is drawn as a hollow box.
+//! are drawn in code. Glyphs the bundled fonts lack (CJK, emoji) come from system
+//! fonts when present (Noto Sans CJK, Noto Color Emoji; see [`fallback_fonts`] and
+//! [`FALLBACK_FONTS_ENV`]); any glyph no font has is drawn as a hollow box.
 
 mod canvas;
+mod fallback;
 mod glyphs;
 mod profile;
 mod shapes;
@@ -18,6 +21,7 @@ pub mod video;
 use agent_tty_vt::{Cell, Color, Snapshot, indexed_rgb};
 
 pub use canvas::Canvas;
+pub use fallback::{FALLBACK_FONTS_ENV, FallbackFonts, fallback_fonts};
 pub use profile::{
     CELL_HEIGHT, CELL_WIDTH, FONT_FAMILY, FONT_SIZE, PROFILE_NAMES, Profile, Rgb, hex, reference_hash_recipe,
     sha256_hex,
@@ -130,7 +134,13 @@ impl Painter<'_> {
             && !shapes::draw(canvas, first, x, y, fg, bg)
         {
             let face = glyphs::face(style.bold, style.italic);
-            if !self.glyph(canvas, first, face, x, y, fg) {
+            // U+FE0F asks for emoji presentation: a colour glyph beats the bundled one.
+            let presentation = cell.text.contains('\u{FE0F}');
+            let key = fallback::Key::new(first, style.bold, cell.wide, presentation);
+            let drawn = (presentation && self.fallback(canvas, key, x, y, fg, true))
+                || self.glyph(canvas, first, face, x, y, fg)
+                || self.fallback(canvas, key, x, y, fg, false);
+            if !drawn {
                 hollow_box(canvas, x, y, width, fg);
             }
             for mark in chars.filter(|c| !matches!(c, '\u{200D}' | '\u{FE0E}' | '\u{FE0F}')) {
@@ -151,17 +161,53 @@ impl Painter<'_> {
         let Some(glyph) = self.glyphs.get(c, face) else {
             return false;
         };
-        for gy in 0..glyph.height {
-            for gx in 0..glyph.width {
-                let alpha = glyph.coverage[gy * glyph.width + gx];
-                canvas.blend(x + glyph.left + gx as i32, y + glyph.top + gy as i32, fg, alpha);
-            }
-        }
+        blend_coverage(canvas, glyph, x, y, fg);
         true
+    }
+
+    /// Draws a glyph from the system fallback fonts: an outline in `fg`, or a colour
+    /// bitmap composited in its own colours (only those when `colour_only`); `false`
+    /// when no fallback font has it.
+    fn fallback(
+        &mut self,
+        canvas: &mut Canvas,
+        key: fallback::Key,
+        x: i32,
+        y: i32,
+        fg: Rgb,
+        colour_only: bool,
+    ) -> bool {
+        match self.glyphs.fallback(key) {
+            Some(fallback::Fallback::Mono(glyph)) if !colour_only => {
+                blend_coverage(canvas, glyph, x, y, fg);
+                true
+            }
+            Some(fallback::Fallback::Color(glyph)) => {
+                for gy in 0..glyph.height {
+                    for gx in 0..glyph.width {
+                        let px = &glyph.rgba[(gy * glyph.width + gx) * 4..][..4];
+                        let (px_x, px_y) = (x + glyph.left + gx as i32, y + glyph.top + gy as i32);
+                        canvas.blend(px_x, px_y, (px[0], px[1], px[2]), px[3]);
+                    }
+                }
+                true
+            }
+            _ => false,
+        }
     }
 }
 
-/// The placeholder for a glyph no bundled font has: a 1-px outline inset by 1 px.
+/// Blends a coverage glyph in `fg` at the cell origin `(x, y)`.
+fn blend_coverage(canvas: &mut Canvas, glyph: &glyphs::Glyph, x: i32, y: i32, fg: Rgb) {
+    for gy in 0..glyph.height {
+        for gx in 0..glyph.width {
+            let alpha = glyph.coverage[gy * glyph.width + gx];
+            canvas.blend(x + glyph.left + gx as i32, y + glyph.top + gy as i32, fg, alpha);
+        }
+    }
+}
+
+/// The placeholder for a glyph no font has: a 1-px outline inset by 1 px.
 fn hollow_box(canvas: &mut Canvas, x: i32, y: i32, width: i32, fg: Rgb) {
     let (x0, y0, w, h) = (x + 1, y + 2, width - 2, CELL_HEIGHT as i32 - 4);
     canvas.fill(x0, y0, w, 1, fg);

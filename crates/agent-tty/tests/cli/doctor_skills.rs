@@ -21,16 +21,17 @@ const ENVIRONMENT: [&str; 9] = [
 ];
 const ENVIRONMENT_LABELS: [&str; 9] =
     ["node", "cwd", "temp", "home-isolation", "home-write", "pty", "socket", "artifacts", "event-log"];
-const RENDERER: [&str; 6] = [
+const RENDERER: [&str; 7] = [
     "playwright_available",
     "browser_cache_accessible",
     "browser_launch",
     "ghostty_web_available",
     "screenshot_viable",
     "libghostty_vt_available",
+    "fallback_fonts_available",
 ];
-const RENDERER_LABELS: [&str; 6] =
-    ["playwright", "browser-cache", "browser", "ghostty-web", "screenshot", "libghostty-vt"];
+const RENDERER_LABELS: [&str; 7] =
+    ["playwright", "browser-cache", "browser", "ghostty-web", "screenshot", "libghostty-vt", "fonts"];
 const CAPABILITIES: [&str; 6] =
     ["snapshot", "wait", "screenshot", "record-export-asciicast", "record-export-webm", "dashboard"];
 
@@ -186,7 +187,10 @@ fn doctor_json_passes_or_skips_everything_here() {
         assert_eq!(check["status"], "pass", "{check}");
     }
     let statuses: Vec<&str> = renderer.iter().map(|c| c["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["skip", "skip", "skip", "skip", "pass", "pass"]);
+    assert_eq!(statuses[..6], ["skip", "skip", "skip", "skip", "pass", "pass"]);
+    // The CJK/emoji fallback fonts pass where installed (CI installs them) and are
+    // skipped, never failed, where not.
+    assert!(["pass", "skip"].contains(&statuses[6]), "{statuses:?}");
     let message = |name: &str| {
         let all = environment.iter().chain(&renderer);
         all.clone().find(|c| c["name"] == name).unwrap()["message"].as_str().unwrap().to_string()
@@ -211,18 +215,26 @@ fn doctor_json_passes_or_skips_everything_here() {
     }
     assert!(message("libghostty_vt_available").contains("agent-tty-vt"));
     assert!(message("screenshot_viable").starts_with("native renderer agent-tty-render wrote a 80x32 PNG"));
+    let fonts = message("fallback_fonts_available");
+    match statuses[6] {
+        "pass" => assert!(fonts.starts_with("CJK: ") && fonts.contains("; emoji: "), "{fonts}"),
+        _ => assert!(fonts.contains("hollow boxes") && fonts.contains("install fonts-noto-"), "{fonts}"),
+    }
     for capability in &result["capabilities"].as_array().unwrap()[..2] {
         assert_eq!(capability["status"], "available", "{capability}");
         assert_eq!(capability["detail"], message("libghostty_vt_available"));
     }
     let capabilities = result["capabilities"].as_array().unwrap();
-    assert_eq!(capabilities[2]["status"], "available", "{}", capabilities[2]);
-    assert_eq!(capabilities[3]["status"], "available", "{}", capabilities[3]);
-    for (i, capability) in capabilities.iter().enumerate().skip(2) {
-        if i != 3 && i != 2 {
+    for capability in &capabilities[2..] {
+        let webm_missing = agent_tty_render::video::webm_unavailable().is_some();
+        if capability["name"] == "record-export-webm" && webm_missing {
             assert_eq!(capability["status"], "unavailable", "{capability}");
+            assert_eq!(capability["reason"], "built without libvpx", "{capability}");
+        } else {
+            assert_eq!(capability["status"], "available", "{capability}");
         }
     }
+    assert!(capabilities[4]["detail"].as_str().unwrap().contains("libvpx"), "{}", capabilities[4]);
     assert!(t.home.is_dir(), "doctor creates the Home");
     assert_eq!(scratch_left(&t.home), Vec::<String>::new(), "no doctor-* sessions left");
     let stray: Vec<_> = std::fs::read_dir(&t.home)
@@ -240,7 +252,7 @@ fn doctor_human_output_has_groups_icons_and_labels() {
     let out = t.at(&["doctor"]);
     let text = out.human_ok().to_string();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 1 + 9 + 1 + 1 + 6, "{text}");
+    assert_eq!(lines.len(), 1 + 9 + 1 + 1 + 7, "{text}");
     assert_eq!(lines[0], "Environment:");
     for (line, label) in lines[1..10].iter().zip(ENVIRONMENT_LABELS) {
         assert!(line.starts_with(&format!("  ✓ {label}: ")), "{line:?}");
@@ -252,6 +264,7 @@ fn doctor_human_output_has_groups_icons_and_labels() {
     }
     assert!(lines[16].starts_with("  ✓ screenshot: "), "{}", lines[16]);
     assert!(lines[17].starts_with("  ✓ libghostty-vt: "), "{}", lines[17]);
+    assert!(lines[18].starts_with("  ✓ fonts: ") || lines[18].starts_with("  ○ fonts: "), "{}", lines[18]);
     assert_eq!(scratch_left(&t.home), Vec::<String>::new());
 }
 
