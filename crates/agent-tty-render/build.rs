@@ -1,5 +1,71 @@
-//! Finds libvpx for WebM export (see `csrc/vpx_shim.c`).
+//! Finds libvpx for WebM export. When pkg-config finds `vpx` and the C compiler builds
+//! `csrc/vpx_shim.c` against its headers, the crate is compiled with
+//! `cfg(agent_tty_vpx)`; otherwise the build goes on without WebM and
+//! `AGENT_TTY_VPX_MISSING` carries the reason, which the CLI reports.
+//!
+//! `libvpx.a` is linked statically when present (the binary stays self-contained);
+//! `AGENT_TTY_VPX_DYNAMIC=1` links `libvpx.so` instead, `AGENT_TTY_NO_VPX=1` builds
+//! without WebM.
+
+use std::path::PathBuf;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(agent_tty_vpx)");
+    println!("cargo::rerun-if-changed=csrc/vpx_shim.c");
+    println!("cargo::rerun-if-env-changed=AGENT_TTY_NO_VPX");
+    println!("cargo::rerun-if-env-changed=AGENT_TTY_VPX_DYNAMIC");
+    println!("cargo::rerun-if-env-changed=PKG_CONFIG_PATH");
+    match probe() {
+        Ok(()) => {
+            println!("cargo::rustc-cfg=agent_tty_vpx");
+            println!("cargo::rustc-env=AGENT_TTY_VPX_MISSING=");
+        }
+        Err(reason) => {
+            println!("cargo::warning=WebM export disabled: {reason}");
+            println!("cargo::rustc-env=AGENT_TTY_VPX_MISSING={reason}");
+        }
+    }
+}
+
+fn probe() -> Result<(), String> {
+    if std::env::var_os("AGENT_TTY_NO_VPX").is_some_and(|v| !v.is_empty() && v != "0") {
+        return Err("the build was made with AGENT_TTY_NO_VPX set".to_string());
+    }
+    let library = pkg_config::Config::new()
+        .atleast_version("1.8")
+        .cargo_metadata(false)
+        .probe("vpx")
+        .map_err(|e| {
+            let first = e.to_string().lines().next().unwrap_or_default().to_string();
+            format!("libvpx (pkg-config package `vpx`, at least 1.8) was not found when agent-tty was built ({first})")
+        })?;
+    cc::Build::new()
+        .file("csrc/vpx_shim.c")
+        .includes(&library.include_paths)
+        .warnings(true)
+        .cargo_warnings(false)
+        .try_compile("agent_tty_vpx_shim")
+        .map_err(|e| format!("the C compiler could not build the libvpx shim ({e})"))?;
+    let dynamic = std::env::var_os("AGENT_TTY_VPX_DYNAMIC").is_some_and(|v| !v.is_empty() && v != "0");
+    // Debian's vpx.pc names /usr/lib although the library is in the multiarch directory.
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let mut dirs = library.link_paths.clone();
+    dirs.extend(pkg_config::get_variable("vpx", "libdir").ok().map(PathBuf::from));
+    dirs.push(PathBuf::from(format!("/usr/lib/{arch}-linux-gnu")));
+    dirs.extend(["/usr/lib64", "/usr/local/lib"].map(PathBuf::from));
+    let archive = dirs.iter().map(|dir| dir.join("libvpx.a")).find(|p| p.is_file());
+    for dir in &library.link_paths {
+        println!("cargo::rustc-link-search=native={}", dir.display());
+    }
+    match archive {
+        Some(archive) if !dynamic => {
+            let dir = archive.parent().map(PathBuf::from).unwrap_or_default();
+            println!("cargo::rustc-link-search=native={}", dir.display());
+            println!("cargo::rustc-link-lib=static=vpx");
+            println!("cargo::rustc-link-lib=dylib=m");
+            println!("cargo::rustc-link-lib=dylib=pthread");
+        }
+        _ => println!("cargo::rustc-link-lib=dylib=vpx"),
+    }
+    Ok(())
 }

@@ -23,18 +23,22 @@ use crate::output::Outcome;
 /// The profile used when nothing else names one.
 const DEFAULT_PROFILE: &str = "reference-dark";
 
+/// The render profile asked for: the command's `--profile`, the global `--profile`,
+/// `AGENT_TTY_PROFILE`, the config's `defaultProfile`, else `reference-dark`.
+pub(crate) fn requested_profile(context: &Context, flag: Option<&str>) -> String {
+    flag.map(str::to_string)
+        .or_else(|| context.profile.clone())
+        .or_else(|| std::env::var(env::AGENT_TTY_PROFILE).ok())
+        .or_else(|| context.config.default_profile.clone())
+        .unwrap_or_else(|| DEFAULT_PROFILE.to_string())
+}
+
 /// Runs `screenshot`.
 pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     if args.show_cursor && args.hide_cursor {
         return Err(Error::invalid_input("--show-cursor and --hide-cursor are mutually exclusive."));
     }
-    let name = args
-        .profile
-        .clone()
-        .or_else(|| context.profile.clone())
-        .or_else(|| std::env::var(env::AGENT_TTY_PROFILE).ok())
-        .or_else(|| context.config.default_profile.clone())
-        .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
+    let name = requested_profile(context, args.profile.as_deref());
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid_input("Screenshot request is invalid.").with("profile", name.as_str()));
     }

@@ -48,14 +48,6 @@ const SEMANTIC_REASON: &str = "native semantic renderer available";
 /// when it works, `Err(message)` when it does not. `version` passes `None` (its quick
 /// mode): available entries are then bare `{name, status}`, as in agent-tty 0.5.0.
 pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value {
-    let pending = |name: &str| {
-        json!({
-            "name": name,
-            "status": "unavailable",
-            "reason": "not in this build yet",
-            "detail": "arrives in a later release of the Rust port",
-        })
-    };
     let entry = |name: &str, status: &str, why: Option<(&str, String)>| match why {
         Some((reason, detail)) => {
             json!({ "name": name, "status": status, "reason": reason, "detail": detail })
@@ -103,5 +95,35 @@ pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value 
             )),
         ),
     };
-    json!([snapshot, wait, screenshot, asciicast, pending("record-export-webm"), pending("dashboard"),])
+    let webm = match (agent_tty_render::video::webm_unavailable(), semantic) {
+        (Some(why), _) => entry(
+            "record-export-webm",
+            "unavailable",
+            Some((
+                "built without libvpx",
+                format!("{why}; install libvpx-dev and pkg-config and rebuild (GIF export needs neither)"),
+            )),
+        ),
+        (None, None) => entry("record-export-webm", "available", None),
+        (None, Some(_)) => entry(
+            "record-export-webm",
+            "available",
+            Some((
+                "native video exporter available",
+                format!(
+                    "{} in WebM, frames rendered by agent-tty-render (no browser); GIF also available",
+                    agent_tty_render::video::webm_encoder().unwrap_or_default()
+                ),
+            )),
+        ),
+    };
+    let dashboard = match semantic {
+        None => entry("dashboard", "available", None),
+        Some(_) => entry(
+            "dashboard",
+            "available",
+            Some(("native dashboard available", "terminal UI drawn with ratatui; needs a TTY".into())),
+        ),
+    };
+    json!([snapshot, wait, screenshot, asciicast, webm, dashboard])
 }

@@ -25,3 +25,4 @@ mod screenshot;
 mod snapshot;
 mod tmux;
 mod tui;
+mod video_export;

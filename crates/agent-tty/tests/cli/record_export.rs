@@ -1,7 +1,7 @@
 //! `record export --format asciicast`: the exact header, `o`/`r`/`m` frames only with
 //! JavaScript-style times, the result shape, manifest entries and artifact health
 //! (including `--out` files), determinism, validation order and exit codes, the
-//! not-yet-available video formats, destroyed sessions, and (when installed) that
+//! video formats' validation, destroyed sessions, and (when installed) that
 //! asciinema itself can play the file.
 
 use serde_json::Value;
@@ -289,16 +289,20 @@ fn validation_order_and_exit_codes() {
 
     let id = t.bash();
     for format in ["webm", "gif"] {
-        let out = t.at(&["record", "export", &id, "--format", format, "--timing", "accelerated", "--json"]);
+        let long = "p".repeat(101);
+        let out = t.at(&["record", "export", &id, "--format", format, "--profile", &long, "--json"]);
+        let error = out.err("record export", 2, "INVALID_INPUT");
+        assert_eq!(error["message"], "Record export profile is invalid.");
+        let out = t.at(&["record", "export", &id, "--format", format, "--profile", "neon", "--json"]);
         let error = out.err("record export", 7, "EXPORT_ERROR");
-        assert_eq!(
-            error["message"],
-            format!("Video export ({format}) is not available in this build yet; use --format asciicast.")
-        );
-        assert_keys(&error["details"], &["sessionId", "format"]);
-        assert_eq!(error["details"]["format"], format);
-        let message = t.at(&["record", "export", &id, "--format", format]).human_err(7, "EXPORT_ERROR");
-        assert!(message.contains("use --format asciicast"), "{message}");
+        assert_eq!(error["message"], format!("Failed to export session \"{id}\" as {format}."));
+        assert!(error["details"]["reason"].as_str().unwrap().contains("neon"), "{error}");
+        let wrong = t.path("clip.mp4");
+        let out =
+            t.at(&["record", "export", &id, "--format", format, "--out", wrong.to_str().unwrap(), "--json"]);
+        let error = out.err("record export", 7, "EXPORT_ERROR");
+        assert!(error["details"]["reason"].as_str().unwrap().contains(&format!(".{format}")), "{error}");
+        assert!(!wrong.exists());
     }
     // --profile is accepted and ignored for asciicast.
     t.at(&["record", "export", &id, "--format", "asciicast", "--profile", "whatever", "--json"])

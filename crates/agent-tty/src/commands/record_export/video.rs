@@ -1,0 +1,218 @@
+//! `record export --format webm|gif`: the Event Log replayed into frames (no browser,
+//! no host) and streamed to the encoder, so memory stays flat however long the
+//! session is. The file is written under a temporary name and moved into place when
+//! complete.
+
+use std::io::{BufWriter, Seek, Write};
+use std::path::Path;
+
+use agent_tty_core::event_stream::{self, StreamError, StreamEvent, StreamedLine};
+use agent_tty_core::manifest::SessionRecord;
+use agent_tty_core::paths::{SessionPaths, hex_sha256_file};
+use agent_tty_core::{Error, ErrorCode, Result, fsio};
+use agent_tty_render::video::{
+    self, ExportSummary, Exporter, FrameSink, ReplayEvent, TimingMode, VideoError,
+};
+use agent_tty_render::{Profile, RENDERER_BACKEND};
+use serde_json::{Map, json};
+
+use super::{append_entry, export_error, resolve_out};
+use crate::cli::RecordExportArgs;
+use crate::commands::screenshot::requested_profile;
+use crate::context::Context;
+use crate::output::Outcome;
+
+/// What the replay saw, besides the frames.
+#[derive(Debug, Default)]
+struct LogFacts {
+    events: u64,
+    last_seq: u64,
+    first_ts: Option<u64>,
+    last_ts: u64,
+    output_events: u64,
+    resize_events: u64,
+}
+
+/// Writes the video and its manifest entry.
+pub(super) fn export(
+    context: &Context,
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    args: &RecordExportArgs,
+    format: &str,
+) -> Result<Outcome> {
+    let name = requested_profile(context, args.profile.as_deref());
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid_input("Record export profile is invalid.").with("profile", name.as_str()));
+    }
+    let failed = |reason: String| export_error(&paths.id, format, args.out.as_deref()).with("reason", reason);
+    let Some(profile) = Profile::resolve(&name) else {
+        return Err(failed(format!(
+            "unknown render profile {name:?} (profiles: {})",
+            agent_tty_render::PROFILE_NAMES.join(", ")
+        )));
+    };
+    let mode =
+        TimingMode::parse(args.timing.as_deref().unwrap_or("recorded")).unwrap_or(TimingMode::Recorded);
+    if format == "webm"
+        && let Some(why) = video::webm_unavailable()
+    {
+        return Err(Error::new(
+            ErrorCode::ExportError,
+            format!(
+                "WebM export is not available in this build: {why}. Install libvpx-dev and pkg-config \
+                 (Debian/Ubuntu: apt-get install libvpx-dev pkg-config) and rebuild agent-tty, or export \
+                 with --format gif or --format asciicast."
+            ),
+        )
+        .with("sessionId", paths.id.as_str())
+        .with("format", format));
+    }
+    let extension = format;
+    let explicit = match args.out.as_deref() {
+        Some(out) => {
+            if !out.ends_with(&format!(".{extension}")) {
+                return Err(failed(format!("the output path must end in .{extension}")));
+            }
+            Some(
+                resolve_out(out)
+                    .ok_or_else(|| failed("the output's directory must exist and be writable".to_string()))?,
+            )
+        }
+        None => None,
+    };
+    let dir = explicit.as_deref().and_then(Path::parent).unwrap_or(&paths.artifacts).to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(|e| Error::storage_write(&dir, &e))?;
+    let mut temp = fsio::TempFile::new_in(&dir, &format!("recording-{format}"))?;
+    let (facts, summary, pixels) = encode(paths, record, format, profile.clone(), mode, temp.file())
+        .map_err(|e| match e {
+            Failure::Cli(error) => error,
+            Failure::Export(reason) => failed(reason),
+        })?;
+    let target = explicit
+        .unwrap_or_else(|| paths.artifacts.join(format!("recording-{}-{format}.{format}", facts.last_seq)));
+    temp.persist(&target)?;
+    let bytes = std::fs::metadata(&target).map_err(|e| Error::storage_read(&target, &e))?.len();
+    let sha256 = hex_sha256_file(&target).map_err(|e| Error::storage_read(&target, &e))?;
+    let artifact_path = target.display().to_string();
+    let duration_ms = facts.last_ts - facts.first_ts.unwrap_or(facts.last_ts);
+    let profile_hash = profile.cached_hash();
+    let mut metadata = Map::new();
+    metadata.insert("format".into(), json!(format));
+    metadata.insert("outputPath".into(), json!(artifact_path));
+    metadata.insert("width".into(), json!(summary.cols));
+    metadata.insert("height".into(), json!(summary.rows));
+    metadata.insert("profileName".into(), json!(profile.name));
+    metadata.insert("renderProfileHash".into(), json!(profile_hash));
+    metadata.insert("timingMode".into(), json!(mode.name()));
+    metadata.insert("rendererBackend".into(), json!(RENDERER_BACKEND));
+    metadata.insert("outputEventCount".into(), json!(facts.output_events));
+    metadata.insert("resizeEventCount".into(), json!(facts.resize_events));
+    metadata.insert("codec".into(), json!(if format == "webm" { "vp9" } else { "gif" }));
+    metadata.insert("frameCount".into(), json!(summary.frames));
+    metadata.insert("videoDurationMs".into(), json!(summary.video_ms));
+    metadata.insert("pixelWidth".into(), json!(pixels.0));
+    metadata.insert("pixelHeight".into(), json!(pixels.1));
+    let filename = target.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let explicit_out = args.out.is_some();
+    append_entry(paths, "video", &target, explicit_out, filename, facts.last_seq, &sha256, bytes, metadata)?;
+    let result = json!({
+        "sessionId": paths.id,
+        "format": format,
+        "artifactPath": artifact_path,
+        "bytes": bytes,
+        "sha256": sha256,
+        "capturedAtSeq": facts.last_seq,
+        "durationMs": duration_ms,
+        "metadata": {
+            "width": summary.cols,
+            "height": summary.rows,
+            "profileName": profile.name,
+            "renderProfileHash": profile_hash,
+            "timingMode": mode.name(),
+            "rendererBackend": RENDERER_BACKEND,
+            "outputEventCount": facts.output_events,
+            "resizeEventCount": facts.resize_events,
+        },
+    });
+    let human = vec![
+        format!("Session ID: {}", paths.id),
+        format!("Format: {format}"),
+        format!("Captured At Seq: {}", facts.last_seq),
+        format!("Artifact Path: {artifact_path}"),
+        format!("Bytes: {bytes}"),
+        format!("SHA256: {sha256}"),
+        format!("Duration: {duration_ms} ms"),
+    ];
+    Ok(Outcome::new(result, human))
+}
+
+enum Failure {
+    /// An error that passes through unchanged (storage errors).
+    Cli(Error),
+    /// Anything else: wrapped as `EXPORT_ERROR` with this reason.
+    Export(String),
+}
+
+impl From<VideoError> for Failure {
+    fn from(error: VideoError) -> Failure {
+        Failure::Export(error.0)
+    }
+}
+
+/// Replays the log into `file` and returns what it saw, the summary and the pixel size.
+fn encode(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    format: &str,
+    profile: Profile,
+    mode: TimingMode,
+    file: &mut std::fs::File,
+) -> std::result::Result<(LogFacts, ExportSummary, (u32, u32)), Failure> {
+    let start = (record.creation_cols.unwrap_or(record.cols), record.creation_rows.unwrap_or(record.rows));
+    let largest = event_stream::max_size(&paths.events, start);
+    let pixels = video::frame_size(largest.0.max(start.0), largest.1.max(start.1));
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let mut sink: Box<dyn FrameSink + '_> = match format {
+        "webm" => video::webm_sink(&mut out, pixels.0, pixels.1)?,
+        _ => Box::new(video::gif::GifSink::new(&mut out, pixels.0, pixels.1)?),
+    };
+    let mut facts = LogFacts::default();
+    let mut exporter = Exporter::new(start, largest, profile, mode, sink.as_mut());
+    let streamed = event_stream::stream(&paths.events, |line: StreamedLine<'_>| {
+        facts.events += 1;
+        facts.last_seq = line.seq;
+        facts.first_ts.get_or_insert(line.ts_ms);
+        facts.last_ts = facts.last_ts.max(line.ts_ms);
+        let event = match &line.event {
+            StreamEvent::Output(data) => {
+                facts.output_events += 1;
+                ReplayEvent::Output(data.as_bytes())
+            }
+            StreamEvent::Resize { cols, rows } => {
+                facts.resize_events += 1;
+                ReplayEvent::Resize { cols: *cols, rows: *rows }
+            }
+            StreamEvent::Other => ReplayEvent::Other,
+        };
+        exporter.event(line.ts_ms, event)
+    });
+    match streamed {
+        Ok(0) => return Err(Failure::Export("the session has no events to replay".to_string())),
+        Ok(_) => {}
+        Err(StreamError::Io(why)) => {
+            let error = Error::new(ErrorCode::StorageReadError, format!("{}: {why}", paths.events.display()));
+            return Err(Failure::Cli(error.with("path", paths.events.display().to_string())));
+        }
+        Err(StreamError::Corrupt { line, why }) => {
+            return Err(Failure::Export(format!("event log line {line}: {why}")));
+        }
+        Err(StreamError::Visitor(error)) => return Err(error.into()),
+    }
+    let summary = exporter.finish()?;
+    drop(sink);
+    out.flush().map_err(|e| Failure::Export(format!("cannot write the video: {e}")))?;
+    let file = out.into_inner().map_err(|e| Failure::Export(format!("cannot write the video: {e}")))?;
+    file.rewind().map_err(|e| Failure::Export(format!("cannot write the video: {e}")))?;
+    Ok((facts, summary, pixels))
+}
