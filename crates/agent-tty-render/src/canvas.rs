@@ -1,6 +1,8 @@
 //! An opaque RGB pixel buffer with clipped fills and alpha blending, and its PNG
 //! encoding.
 
+mod encode;
+
 use crate::RenderError;
 use crate::profile::Rgb;
 
@@ -66,17 +68,23 @@ impl Canvas {
         }
     }
 
-    /// Encodes the canvas as an opaque RGB8 PNG (fast compression).
+    /// Encodes the canvas as an opaque PNG: indexed colour (1, 2, 4 or 8 bits) when it
+    /// has at most 256 colours, RGB8 otherwise. Lossless, compressed by a small
+    /// deflate encoder tuned for screenshots (`canvas/encode.rs`).
     pub fn to_png(&self) -> Result<Vec<u8>, RenderError> {
-        let mut out = Vec::with_capacity(self.pixels.len() / 8);
-        let mut encoder = png::Encoder::new(&mut out, self.width, self.height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Fast);
-        let mut writer = encoder.write_header().map_err(|e| RenderError(e.to_string()))?;
-        writer.write_image_data(&self.pixels).map_err(|e| RenderError(e.to_string()))?;
-        writer.finish().map_err(|e| RenderError(e.to_string()))?;
-        Ok(out)
+        if self.width == 0 || self.height == 0 {
+            return Err(RenderError(format!("cannot encode a {}×{} PNG", self.width, self.height)));
+        }
+        let expected = self.width as usize * self.height as usize * 3;
+        if self.pixels.len() != expected {
+            return Err(RenderError(format!(
+                "canvas holds {} bytes, {}×{} RGB needs {expected}",
+                self.pixels.len(),
+                self.width,
+                self.height
+            )));
+        }
+        Ok(encode::encode(self.width, self.height, &self.pixels))
     }
 }
 
@@ -84,4 +92,153 @@ impl Canvas {
 pub fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
     let m = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
     (m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes `png` to RGB8 (expanding palettes and low bit depths).
+    fn decode(png: &[u8]) -> (png::ColorType, png::BitDepth, u32, u32, Vec<u8>) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().expect("png header");
+        let (color, depth) = (reader.info().color_type, reader.info().bit_depth);
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut buf).expect("png data");
+        buf.truncate(frame.buffer_size());
+        (color, depth, frame.width, frame.height, buf)
+    }
+
+    fn roundtrip(canvas: &Canvas) -> (png::ColorType, png::BitDepth, usize) {
+        let png = canvas.to_png().expect("encode");
+        let (color, depth, w, h, rgb) = decode(&png);
+        assert_eq!((w, h), (canvas.width, canvas.height));
+        assert_eq!(rgb.len(), canvas.pixels.len());
+        assert!(rgb == canvas.pixels, "decoded pixels differ ({}×{})", w, h);
+        (color, depth, png.len())
+    }
+
+    /// A deterministic xorshift generator.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// A canvas of `w`×`h` on `colors[0]` with cell-sized patches of scattered
+    /// pixels, like text: the first cells use every other colour once, the rest random
+    /// ones (or none).
+    fn patchy(w: u32, h: u32, colors: &[Rgb], seed: u64) -> Canvas {
+        let mut rng = Rng(seed);
+        let mut c = Canvas::new(w, h, colors[0]);
+        let mut cell = 0;
+        for cy in (0..h as i32).step_by(16) {
+            for cx in (0..w as i32).step_by(8) {
+                cell += 1;
+                let color = match colors.get(cell) {
+                    Some(color) => *color,
+                    None if rng.next().is_multiple_of(3) => continue,
+                    None => colors[(rng.next() % colors.len() as u64) as usize],
+                };
+                for _ in 0..20 {
+                    let (x, y) = ((rng.next() % 8) as i32, (rng.next() % 16) as i32);
+                    c.fill(cx + x, cy + y, 1 + (rng.next() % 3) as i32, 1, color);
+                }
+            }
+        }
+        c
+    }
+
+    fn palette(n: usize) -> Vec<Rgb> {
+        (0..n).map(|i| (i as u8, (i / 256 * 80) as u8, (i * 7) as u8)).collect()
+    }
+
+    #[test]
+    fn png_is_lossless_for_every_colour_count_and_bit_depth() {
+        use png::{BitDepth as D, ColorType as C};
+        // Widths that are not multiples of the 8/4/2 pixels a packed byte holds.
+        for (n, w, h, color, depth) in [
+            (1, 13, 7, C::Indexed, D::One),
+            (2, 37, 19, C::Indexed, D::One),
+            (3, 83, 21, C::Indexed, D::Two),
+            (4, 640, 48, C::Indexed, D::Two),
+            (5, 61, 33, C::Indexed, D::Four),
+            (16, 640, 384, C::Indexed, D::Four),
+            (17, 99, 40, C::Indexed, D::Eight),
+            (256, 640, 384, C::Indexed, D::Eight),
+        ] {
+            let c = patchy(w, h, &palette(n), n as u64 + 1);
+            let distinct: std::collections::HashSet<_> = c.pixels.chunks(3).collect();
+            assert_eq!(distinct.len(), n, "the test image uses every colour");
+            let (got_color, got_depth, _) = roundtrip(&c);
+            assert_eq!((got_color, got_depth), (color, depth), "{n} colours");
+        }
+        let c = Canvas::new(1, 1, (1, 2, 3));
+        assert_eq!(roundtrip(&c).0, C::Indexed);
+    }
+
+    #[test]
+    fn png_is_rgb_and_lossless_above_256_colours() {
+        // Noisy enough for several deflate blocks and matches across the 32 KiB window.
+        let c = patchy(1600, 800, &palette(300), 7);
+        let (color, depth, _) = roundtrip(&c);
+        assert_eq!((color, depth), (png::ColorType::Rgb, png::BitDepth::Eight));
+        let mut rng = Rng(99);
+        let mut noise = Canvas::new(333, 257, (0, 0, 0));
+        for b in &mut noise.pixels {
+            *b = rng.next() as u8;
+        }
+        roundtrip(&noise);
+    }
+
+    #[test]
+    fn png_rejects_empty_and_inconsistent_canvases() {
+        assert!(Canvas::new(0, 5, (0, 0, 0)).to_png().is_err());
+        let mut c = Canvas::new(4, 4, (0, 0, 0));
+        c.pixels.pop();
+        assert!(c.to_png().is_err());
+    }
+
+    /// An 80×24 screen full of coloured `ls -l`-like text, painted by the renderer.
+    fn coloured_text_screen() -> Canvas {
+        let mut text = String::new();
+        let names = ["Cargo.toml", "src", "target", "README.md", "build.rs", "tests", "archive.tar.gz"];
+        for row in 0..24 {
+            for k in 0..3 {
+                let i = row * 3 + k;
+                let color = [0, 34, 32, 0, 31, 36, 35][i % 7];
+                text.push_str(&format!(
+                    "-rw-r--r-- {:>5} \x1b[1;{color}m{:<8}\x1b[0m ",
+                    i * 7919 % 99999,
+                    names[i % 7]
+                ));
+            }
+            if row < 23 {
+                text.push_str("\r\n");
+            }
+        }
+        let mut screen = agent_tty_vt::Screen::new(80, 24);
+        screen.feed(text.as_bytes(), 0);
+        let snapshot = screen.snapshot(agent_tty_vt::SnapshotOptions { scrollback: false, cells: true });
+        crate::paint(&snapshot, &crate::Profile::resolve("reference-dark").expect("profile"), true)
+    }
+
+    #[test]
+    fn screenshot_png_is_small_and_exact() {
+        let c = coloured_text_screen();
+        let (color, _, size) = roundtrip(&c);
+        assert_eq!(color, png::ColorType::Rgb, "anti-aliased coloured text exceeds 256 colours");
+        // png 0.17's Compression::Fast gave ~250 KB for this kind of screen.
+        assert!(size < 100_000, "{size} bytes");
+        let mono = Canvas { pixels: c.pixels.iter().map(|&b| if b > 128 { 255 } else { 0 }).collect(), ..c };
+        let (color, depth, size) = roundtrip(&mono);
+        assert_eq!((color, depth), (png::ColorType::Indexed, png::BitDepth::Four), "8 colours");
+        assert!(size < 40_000, "{size} bytes");
+    }
 }

@@ -3,7 +3,7 @@
 //! [`render`] paints an [`agent_tty_vt::Snapshot`] taken with cells
 //! (`SnapshotOptions { cells: true, .. }`) onto an 8×16-pixel-per-cell canvas using a
 //! [`Profile`]'s colours and the bundled JetBrains Mono faces, then encodes it as an
-//! opaque RGB PNG. Widths come from the snapshot (a wide cell spans two columns),
+//! opaque PNG (indexed when it has at most 256 colours, else RGB). Widths come from the snapshot (a wide cell spans two columns),
 //! never from the font. Box drawing, block elements, braille and powerline triangles
 //! are drawn in code. Glyphs the bundled fonts lack (CJK, emoji) come from system
 //! fonts when present (Noto Sans CJK, Noto Color Emoji; see [`fallback_fonts`] and
