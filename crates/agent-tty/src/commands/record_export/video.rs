@@ -54,6 +54,19 @@ pub(super) fn export(
     };
     let mode =
         TimingMode::parse(args.timing.as_deref().unwrap_or("recorded")).unwrap_or(TimingMode::Recorded);
+    let extension = format;
+    let explicit = match args.out.as_deref() {
+        Some(out) => {
+            if !out.ends_with(&format!(".{extension}")) {
+                return Err(failed(format!("the output path must end in .{extension}")));
+            }
+            Some(
+                resolve_out(out)
+                    .ok_or_else(|| failed("the output's directory must exist and be writable".to_string()))?,
+            )
+        }
+        None => None,
+    };
     if format == "webm"
         && let Some(why) = video::webm_unavailable()
     {
@@ -68,19 +81,6 @@ pub(super) fn export(
         .with("sessionId", paths.id.as_str())
         .with("format", format));
     }
-    let extension = format;
-    let explicit = match args.out.as_deref() {
-        Some(out) => {
-            if !out.ends_with(&format!(".{extension}")) {
-                return Err(failed(format!("the output path must end in .{extension}")));
-            }
-            Some(
-                resolve_out(out)
-                    .ok_or_else(|| failed("the output's directory must exist and be writable".to_string()))?,
-            )
-        }
-        None => None,
-    };
     let dir = explicit.as_deref().and_then(Path::parent).unwrap_or(&paths.artifacts).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| Error::storage_write(&dir, &e))?;
     let mut temp = fsio::TempFile::new_in(&dir, &format!("recording-{format}"))?;
