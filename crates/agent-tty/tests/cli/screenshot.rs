@@ -150,3 +150,76 @@ fn ocr_recovers_the_text() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("HELLO SCREENSHOT 12345"), "OCR read {text:?}");
 }
+
+/// The test screen: every style, the three colour depths, a double-line box, CJK, emoji
+/// and an inverse "selected item", painted by a real bash at known cells.
+const TEST_SCREEN: &str = r#"printf '\033[H\033[2J'
+printf '\033[1;1Hplain \033[1mbold\033[0m \033[3mitalic\033[0m \033[4munder\033[0m \033[9mstrike\033[0m \033[2mdim\033[0m'
+printf '\033[2;1H\033[44m  \033[0m16 \033[48;5;196m  \033[0m256 \033[48;2;10;200;30m  \033[0mtrue'
+printf '\033[3;1H\342\225\224\342\225\220\342\225\220\342\225\227 \033[7m selected item \033[0m'
+printf '\033[4;1H\342\225\232\342\225\220\342\225\220\342\225\235 \346\274\242\345\255\227 \360\237\230\200'
+printf '\033[6;1HTEST SCREEN READY\n'
+"#;
+
+#[test]
+fn test_screen_pixels_land_on_their_cells() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let script = t.path("test-screen.sh");
+    std::fs::write(&script, TEST_SCREEN).unwrap();
+    t.run_settled(&id, &format!("bash {}", script.display()), "TEST SCREEN READY");
+    let result = shot(&t, &id, &["--hide-cursor"]);
+    let (width, _, rgb) = decode(Path::new(result["artifactPath"].as_str().unwrap()));
+    let profile = agent_tty_render::Profile::resolve("reference-dark").unwrap();
+    let pixel = |x: u32, y: u32| {
+        let i = ((y * width + x) * 3) as usize;
+        (rgb[i], rgb[i + 1], rgb[i + 2])
+    };
+    // Every pixel of a cell (col, row); cells are 8×16.
+    let cell = |col: u32, row: u32| -> Vec<(u8, u8, u8)> {
+        (0..16)
+            .flat_map(|y| (0..8).map(move |x| (x, y)))
+            .map(|(x, y)| pixel(col * 8 + x, row * 16 + y))
+            .collect()
+    };
+    let filled = |col: u32, row: u32, colour: (u8, u8, u8)| cell(col, row).iter().all(|p| *p == colour);
+    assert!(filled(0, 1, profile.palette[4]), "16-colour blue background");
+    assert!(filled(5, 1, (255, 0, 0)), "256-colour 196 is pure red");
+    assert!(filled(12, 1, (10, 200, 30)), "true colour exact");
+    // The selected item: inverse video puts the default foreground behind it.
+    assert!(filled(5, 2, profile.foreground), "inverse cell background is the foreground colour");
+    assert!(
+        cell(6, 2).contains(&profile.foreground) && cell(6, 2).contains(&profile.background),
+        "'s' in background colour on foreground"
+    );
+    // Double-line box: ═ has two horizontal lines with a gap; ║ corners join.
+    let rule = cell(1, 2);
+    let lit_rows: Vec<usize> = (0..16).filter(|y| rule[y * 8 + 3] == profile.foreground).collect();
+    assert_eq!(lit_rows.len(), 2, "═ is two lines: {lit_rows:?}");
+    assert!(lit_rows[1] - lit_rows[0] >= 2, "with a gap between them");
+    // Styles: bold glyphs carry more ink than regular ones of the same letters.
+    let ink = |col: u32, row: u32| cell(col, row).iter().filter(|p| **p != profile.background).count();
+    let regular: usize = (0..5).map(|c| ink(c, 0)).sum(); // "plain"
+    let bold: usize = (6..10).map(|c| ink(c, 0)).sum(); // "bold"
+    assert!(bold * 5 > regular * 4, "bold {bold} vs plain {regular}");
+    // Underline: the underlined word has a full-width line near the cell bottom.
+    let under = cell(18, 0);
+    assert!((10..16).any(|y| (0..8).all(|x| under[y * 8 + x] == profile.foreground)), "underline");
+    // Dim text is drawn in a colour between foreground and background.
+    let dim = (31..34).flat_map(|c| cell(c, 0)).filter(|p| *p != profile.background).count();
+    assert!(
+        dim > 0 && !(31..34).flat_map(|c| cell(c, 0)).any(|p| p == profile.foreground),
+        "dim is not full fg"
+    );
+    // CJK and emoji: drawn with ink (system fonts when installed, else hollow boxes).
+    assert!(ink(5, 3) + ink(6, 3) > 10, "漢 has ink");
+    if agent_tty_render::fallback_fonts().emoji.is_some() {
+        let emoji = [cell(10, 3), cell(11, 3)].concat();
+        let yellow = emoji.iter().any(|(r, g, b)| *r > 200 && *g > 150 && *b < 100);
+        assert!(yellow, "the emoji is drawn in its own colours");
+    }
+    // The cursor, asked for, paints its cell in the foreground colour.
+    let with_cursor = shot(&t, &id, &["--show-cursor"]);
+    assert_eq!(with_cursor["cursorVisible"], true);
+    assert_ne!(with_cursor["sha256"], result["sha256"], "the cursor changes the picture");
+}
