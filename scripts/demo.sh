@@ -33,10 +33,11 @@ at mark "$id" after-keys
 at resize "$id" --cols 120 --rows 40
 at run "$id" 'stty size'
 echo "== an interactive prompt, answered by typing"
-at type "$id" 'read -p "Your name? " name; printf "\033[1;32mHello, %s!\033[0m\n" "$name"' --append-newline
+# ($q keeps the typed command line from matching the prompt the wait looks for.)
+at type "$id" 'q="Your"; read -p "$q name? " name; printf "\033[1;32mHello, %s.\033[0m\n" "$name"' --append-newline
 at wait "$id" --text 'Your name?' --timeout 5000 > /dev/null
 at type "$id" 'agent-tty' --append-newline
-at wait "$id" --text 'Hello, agent-tty!' --timeout 5000 > /dev/null
+at wait "$id" --text 'Hello, agent-tty.' --timeout 5000 > /dev/null
 at wait "$id" --text 'typed-by-agent-tty' --timeout 5000
 echo "== snapshot (live)"
 at snapshot "$id" --format text

@@ -81,7 +81,8 @@ impl<'s> Exporter<'s> {
 
     /// Applies the next event, which happened at `ts_ms` (event time, ms).
     pub fn event(&mut self, ts_ms: u64, event: ReplayEvent<'_>) -> Result<(), VideoError> {
-        if let Some(at) = self.schedule.advance(ts_ms) {
+        let output = matches!(event, ReplayEvent::Output(_));
+        if let Some(at) = self.schedule.advance(ts_ms, output) {
             self.paint(at)?;
         }
         match event {

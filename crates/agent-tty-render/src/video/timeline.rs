@@ -1,11 +1,17 @@
 //! The frame schedule of a replay: when each picture goes on screen in the video.
 //!
 //! Event time runs through a [`TimingMode`]: `recorded` keeps the real gaps,
-//! `accelerated` clamps idle gaps to 400 ms, `max-speed` drops them. Changes closer
-//! together than the mode's minimum frame hold are merged into one frame (so a burst
-//! of output chunks becomes one picture instead of stretching the video), and in
-//! `max-speed`, where every gap is zero, each changed picture is held for the minimum
-//! before the next. The last picture is held for the mode's final hold.
+//! `accelerated` clamps idle gaps to 400 ms, `max-speed` drops them.
+//!
+//! - `recorded` stays true to the clock: changes closer together than the minimum
+//!   frame hold (16 ms) are merged into one frame, and nothing is ever pushed later.
+//! - `accelerated` and `max-speed` are for watching an agent work: every step stays on
+//!   screen for at least the mode's hold (100 / 16 ms), pushing what follows later. A
+//!   step ends at any non-output event (input, resize, marker, …); output chunks that
+//!   follow each other within the hold (a burst) are one step, so a long `cat` is one
+//!   picture, not thousands.
+//!
+//! The last picture is held for the mode's final hold.
 
 /// A `--timing` mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +89,8 @@ pub struct Schedule {
     pending: Option<u64>,
     /// Video time of the last painted frame.
     last_frame: Option<u64>,
+    /// Event time of the first change in the pending picture.
+    pending_ts: u64,
 }
 
 impl Schedule {
@@ -90,26 +98,32 @@ impl Schedule {
     /// `min_gap_ms` (the mode's minimum hold applies when it is longer).
     pub fn new(mode: TimingMode, min_gap_ms: u64) -> Schedule {
         let hold = mode.min_hold().max(min_gap_ms);
-        Schedule { mode, hold, clock: 0, last_ts: None, pending: None, last_frame: None }
+        Schedule { mode, hold, clock: 0, last_ts: None, pending: None, last_frame: None, pending_ts: 0 }
     }
 
-    /// Moves video time to the event at `ts_ms` (event time, ms). Returns the video time
-    /// of a frame to paint now — showing the screen as it is *before* this event — if
-    /// the pending change has been on screen long enough.
-    pub fn advance(&mut self, ts_ms: u64) -> Option<u64> {
+    /// Moves video time to the event at `ts_ms` (event time, ms; `output` when it is
+    /// program output). Returns the video time of a frame to paint now — showing the
+    /// screen as it is *before* this event — when the pending picture is complete.
+    pub fn advance(&mut self, ts_ms: u64, output: bool) -> Option<u64> {
         // The first event happens at video time 0, together with the opening picture.
         let Some(last) = self.last_ts else {
             self.last_ts = Some(ts_ms);
+            self.pending_ts = ts_ms;
             return None;
         };
         self.clock += self.mode.delay(ts_ms.saturating_sub(last));
         self.last_ts = Some(ts_ms.max(last));
         let at = self.pending?;
         let hold = self.hold;
-        if self.mode == TimingMode::MaxSpeed {
-            self.clock = self.clock.max(at + hold);
-        } else if self.clock < at + hold {
-            return None;
+        match self.mode {
+            TimingMode::Recorded if self.clock < at + hold => return None,
+            TimingMode::Recorded => {}
+            TimingMode::Accelerated | TimingMode::MaxSpeed => {
+                if output && ts_ms.saturating_sub(self.pending_ts) < hold {
+                    return None;
+                }
+                self.clock = self.clock.max(at + hold);
+            }
         }
         self.pending = None;
         self.last_frame = Some(at);
@@ -121,6 +135,7 @@ impl Schedule {
         if self.pending.is_none() {
             let earliest = self.last_frame.map_or(0, |f| f + self.hold);
             self.pending = Some(self.clock.max(earliest));
+            self.pending_ts = self.last_ts.unwrap_or(0);
         }
     }
 
@@ -140,13 +155,14 @@ impl Schedule {
 mod tests {
     use super::*;
 
-    /// Runs events `(ts, changes)` and returns the frame times and the end.
+    /// Runs events `(ts, output)` (output changes the picture, other events do not)
+    /// and returns the frame times and the end.
     fn run(mode: TimingMode, events: &[(u64, bool)]) -> (Vec<u64>, u64) {
         let mut schedule = Schedule::new(mode, 1);
         let mut frames = Vec::new();
-        for (ts, changes) in events {
-            frames.extend(schedule.advance(*ts));
-            if *changes {
+        for (ts, output) in events {
+            frames.extend(schedule.advance(*ts, *output));
+            if *output {
                 schedule.changed();
             }
         }
@@ -171,9 +187,30 @@ mod tests {
     #[test]
     fn accelerated_clamps_idle_gaps_to_400_ms() {
         let events = [(0, true), (10_000, true), (10_050, false), (30_000, true)];
-        // 0 → frame 0; gap 10 s → 400; the change at 400 is shown at 400 (≥ 0 + 100);
-        // 50 ms later is within the 100 ms hold; 20 s later → +400.
-        assert_eq!(run(TimingMode::Accelerated, &events), (vec![0, 400, 850], 1_850));
+        // 0 → frame 0; gap 10 s → 400; the input 50 ms later ends that step, which then
+        // holds 100 ms (to 500); 20 s later → +400.
+        assert_eq!(run(TimingMode::Accelerated, &events), (vec![0, 400, 900], 1_900));
+    }
+
+    #[test]
+    fn accelerated_shows_every_keystroke_for_the_hold() {
+        // An agent typing fast: input, echo, input, echo… 50 ms apart.
+        let events = [(0, false), (1, true), (50, false), (51, true), (100, false), (101, true)];
+        assert_eq!(run(TimingMode::Accelerated, &events), (vec![1, 102, 203], 1_203));
+        // Recorded keeps real time instead: 1 and 51 are 50 ms apart.
+        assert_eq!(run(TimingMode::Recorded, &events), (vec![1, 51, 101], 1_101));
+    }
+
+    #[test]
+    fn accelerated_merges_an_output_burst_but_not_a_long_stream() {
+        // A burst of chunks 1 ms apart is one step.
+        let burst: Vec<(u64, bool)> = (0..50).map(|t| (t, true)).collect();
+        assert_eq!(run(TimingMode::Accelerated, &burst).0, vec![0]);
+        // A progress bar redrawn every 50 ms for a second is a step every 100 ms.
+        let stream: Vec<(u64, bool)> = (0..20).map(|k| (k * 50, true)).collect();
+        let frames = run(TimingMode::Accelerated, &stream).0;
+        assert_eq!(frames.len(), 10, "{frames:?}");
+        assert!(frames.windows(2).all(|w| w[1] - w[0] >= 100), "{frames:?}");
     }
 
     #[test]
@@ -187,7 +224,7 @@ mod tests {
         for mode in [TimingMode::Recorded, TimingMode::Accelerated, TimingMode::MaxSpeed] {
             let mut schedule = Schedule::new(mode, 1);
             schedule.changed(); // the opening picture
-            assert_eq!(schedule.advance(5_000), None, "{mode:?}");
+            assert_eq!(schedule.advance(5_000, true), None, "{mode:?}");
             schedule.changed();
             assert_eq!(schedule.finish(), (Some(0), mode.final_hold()), "{mode:?}");
         }
@@ -203,7 +240,7 @@ mod tests {
         let mut schedule = Schedule::new(TimingMode::MaxSpeed, 20);
         let mut frames = Vec::new();
         for ts in [0, 1, 2] {
-            frames.extend(schedule.advance(ts));
+            frames.extend(schedule.advance(ts, false));
             schedule.changed();
         }
         let (last, end) = schedule.finish();
