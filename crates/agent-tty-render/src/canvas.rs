@@ -28,6 +28,13 @@ impl Canvas {
         Canvas { width, height, pixels }
     }
 
+    /// Fills the whole canvas with `color`.
+    pub fn clear(&mut self, color: Rgb) {
+        for pixel in self.pixels.chunks_exact_mut(3) {
+            pixel.copy_from_slice(&[color.0, color.1, color.2]);
+        }
+    }
+
     /// The colour at `(x, y)`, if inside.
     pub fn pixel(&self, x: u32, y: u32) -> Option<Rgb> {
         if x >= self.width || y >= self.height {

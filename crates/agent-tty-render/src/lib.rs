@@ -61,27 +61,37 @@ pub fn paint(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Canva
     let cols = u32::from(snapshot.cols.max(1));
     let rows = u32::from(snapshot.rows.max(1));
     let mut canvas = Canvas::new(cols * CELL_WIDTH, rows * CELL_HEIGHT, profile.background);
-    let mut painter = Painter { profile, glyphs: GlyphCache::default() };
-    for row in snapshot.cells.iter().flatten() {
-        for (col, cell) in row.cells.iter().enumerate() {
-            if !cell.spacer {
-                painter.cell(&mut canvas, cell, col as i32, i32::from(row.row), false);
-            }
-        }
-    }
-    if show_cursor {
-        let (row, col) = (snapshot.cursor_row, usize::from(snapshot.cursor_col));
-        let blank = Cell { text: String::new(), style: Default::default(), wide: false, spacer: false };
-        let cell = snapshot
-            .cells
-            .iter()
-            .flatten()
-            .find(|r| r.row == row)
-            .and_then(|r| r.cells.get(col))
-            .unwrap_or(&blank);
-        painter.cell(&mut canvas, cell, col as i32, i32::from(row), true);
-    }
+    let mut glyphs = GlyphCache::default();
+    Painter { profile, glyphs: &mut glyphs, levels: 0 }.snapshot(&mut canvas, snapshot, show_cursor);
     canvas
+}
+
+/// Paints many snapshots (video frames) with one glyph cache.
+pub struct FramePainter {
+    profile: Profile,
+    glyphs: GlyphCache,
+    levels: u8,
+}
+
+impl FramePainter {
+    /// A painter for `profile`.
+    pub fn new(profile: Profile) -> FramePainter {
+        FramePainter { profile, glyphs: GlyphCache::default(), levels: 0 }
+    }
+
+    /// Rounds glyph coverage to `levels` steps (2..=255), so each foreground/background
+    /// pair yields at most `levels` colours: a GIF palette then stays exact.
+    pub fn with_coverage_levels(mut self, levels: u8) -> FramePainter {
+        self.levels = levels.max(2);
+        self
+    }
+
+    /// Clears `canvas` to the background and paints `snapshot` at its top left.
+    pub fn paint_into(&mut self, canvas: &mut Canvas, snapshot: &Snapshot, show_cursor: bool) {
+        canvas.clear(self.profile.background);
+        let mut painter = Painter { profile: &self.profile, glyphs: &mut self.glyphs, levels: self.levels };
+        painter.snapshot(canvas, snapshot, show_cursor);
+    }
 }
 
 /// [`paint`], then PNG-encode.
@@ -92,10 +102,35 @@ pub fn render(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Resu
 
 struct Painter<'a> {
     profile: &'a Profile,
-    glyphs: GlyphCache,
+    glyphs: &'a mut GlyphCache,
+    /// Coverage steps (0: exact coverage).
+    levels: u8,
 }
 
 impl Painter<'_> {
+    /// Paints every cell of `snapshot`, then the cursor when asked.
+    fn snapshot(&mut self, canvas: &mut Canvas, snapshot: &Snapshot, show_cursor: bool) {
+        for row in snapshot.cells.iter().flatten() {
+            for (col, cell) in row.cells.iter().enumerate() {
+                if !cell.spacer {
+                    self.cell(canvas, cell, col as i32, i32::from(row.row), false);
+                }
+            }
+        }
+        if show_cursor {
+            let (row, col) = (snapshot.cursor_row, usize::from(snapshot.cursor_col));
+            let blank = Cell { text: String::new(), style: Default::default(), wide: false, spacer: false };
+            let cell = snapshot
+                .cells
+                .iter()
+                .flatten()
+                .find(|r| r.row == row)
+                .and_then(|r| r.cells.get(col))
+                .unwrap_or(&blank);
+            self.cell(canvas, cell, col as i32, i32::from(row), true);
+        }
+    }
+
     fn color(&self, color: Color, default: Rgb) -> Rgb {
         match color {
             Color::Default => default,
@@ -161,7 +196,7 @@ impl Painter<'_> {
         let Some(glyph) = self.glyphs.get(c, face) else {
             return false;
         };
-        blend_coverage(canvas, glyph, x, y, fg);
+        blend_coverage(canvas, glyph, x, y, fg, self.levels);
         true
     }
 
@@ -179,7 +214,7 @@ impl Painter<'_> {
     ) -> bool {
         match self.glyphs.fallback(key) {
             Some(fallback::Fallback::Mono(glyph)) if !colour_only => {
-                blend_coverage(canvas, glyph, x, y, fg);
+                blend_coverage(canvas, glyph, x, y, fg, self.levels);
                 true
             }
             Some(fallback::Fallback::Color(glyph)) => {
@@ -198,10 +233,19 @@ impl Painter<'_> {
 }
 
 /// Blends a coverage glyph in `fg` at the cell origin `(x, y)`.
-fn blend_coverage(canvas: &mut Canvas, glyph: &glyphs::Glyph, x: i32, y: i32, fg: Rgb) {
+/// With `levels` > 1 the coverage is rounded to that many steps.
+fn blend_coverage(canvas: &mut Canvas, glyph: &glyphs::Glyph, x: i32, y: i32, fg: Rgb, levels: u8) {
+    let steps = u32::from(levels.max(1)) - 1;
+    let quantise = |alpha: u8| {
+        if steps == 0 {
+            return alpha;
+        }
+        let step = (u32::from(alpha) * steps + 127) / 255;
+        (step * 255 / steps) as u8
+    };
     for gy in 0..glyph.height {
         for gx in 0..glyph.width {
-            let alpha = glyph.coverage[gy * glyph.width + gx];
+            let alpha = quantise(glyph.coverage[gy * glyph.width + gx]);
             canvas.blend(x + glyph.left + gx as i32, y + glyph.top + gy as i32, fg, alpha);
         }
     }

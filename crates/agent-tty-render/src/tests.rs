@@ -362,3 +362,48 @@ fn downscale_averages_with_premultiplied_alpha() {
     let grey = [0, 0, 0, 255, 90, 90, 90, 255, 180, 180, 180, 255];
     assert_eq!(fallback::downscale(&grey, (3, 1), (2, 1)), [30, 30, 30, 255, 150, 150, 150, 255]);
 }
+
+/// A busy coloured screen: 16 colours on two backgrounds, bold, a selected row.
+fn busy_screen() -> Snapshot {
+    let mut text = String::new();
+    for row in 0..24 {
+        let fg = 31 + row % 7;
+        let bg = if row % 5 == 0 { "\x1b[44m" } else { "" };
+        text.push_str(&format!(
+            "\x1b[{};1H{bg}\x1b[1;{fg}m{row:>3}\x1b[0m{bg} build \x1b[32mok\x1b[0m{bg} module_{row}::tests \x1b[33m{}%\x1b[0m",
+            row + 1,
+            row * 4
+        ));
+    }
+    text.push_str("\x1b[12;1H\x1b[7m selected item \x1b[0m");
+    screen(&text, 80, 24)
+}
+
+fn colour_count(canvas: &Canvas) -> usize {
+    canvas.pixels.chunks_exact(3).map(|p| (p[0], p[1], p[2])).collect::<std::collections::HashSet<_>>().len()
+}
+
+#[test]
+fn quantised_coverage_keeps_a_busy_screen_within_256_colours() {
+    let snapshot = busy_screen();
+    let exact = paint(&snapshot, &dark(), false);
+    assert!(colour_count(&exact) > 256, "anti-aliasing alone makes {} colours", colour_count(&exact));
+    let mut painter = FramePainter::new(dark()).with_coverage_levels(8);
+    let mut frame = Canvas::new(640, 384, (0, 0, 0));
+    painter.paint_into(&mut frame, &snapshot, true);
+    let count = colour_count(&frame);
+    assert!(count <= 256, "{count} colours with 8 coverage steps");
+    // The cell colours themselves are untouched.
+    assert!(frame.pixels.chunks_exact(3).any(|p| (p[0], p[1], p[2]) == dark().palette[4]));
+}
+
+#[test]
+fn frame_painter_matches_paint_and_clears_what_was_there() {
+    let snapshot = busy_screen();
+    let expected = paint(&snapshot, &dark(), true);
+    let mut painter = FramePainter::new(dark());
+    let mut frame = Canvas::new(640, 384, (255, 0, 255));
+    painter.paint_into(&mut frame, &screen("\x1b[41mold picture", 80, 24), false);
+    painter.paint_into(&mut frame, &snapshot, true);
+    assert!(frame.pixels == expected.pixels, "a reused painter paints exactly what paint() does");
+}

@@ -5,6 +5,7 @@ use agent_tty_vt::{Screen, Snapshot, SnapshotOptions};
 
 use super::timeline::{Schedule, TimingMode};
 use super::{FrameSink, VideoError};
+use crate::FramePainter;
 use crate::canvas::Canvas;
 use crate::profile::{CELL_HEIGHT, CELL_WIDTH, Profile};
 
@@ -41,7 +42,7 @@ pub struct ExportSummary {
 pub struct Exporter<'s> {
     screen: Screen,
     schedule: Schedule,
-    profile: Profile,
+    painter: FramePainter,
     sink: &'s mut dyn FrameSink,
     frame: Canvas,
     last: Option<Snapshot>,
@@ -68,15 +69,12 @@ impl<'s> Exporter<'s> {
         let mut schedule = Schedule::new(mode, sink.min_frame_gap_ms());
         // The opening picture (the empty terminal, or whatever the first events draw).
         schedule.changed();
-        Exporter {
-            screen: Screen::new(cols, rows),
-            schedule,
-            frame: Canvas::new(width, height, profile.background),
-            profile,
-            sink,
-            last: None,
-            frames: 0,
-        }
+        let frame = Canvas::new(width, height, profile.background);
+        let painter = match sink.coverage_levels() {
+            Some(levels) => FramePainter::new(profile).with_coverage_levels(levels),
+            None => FramePainter::new(profile),
+        };
+        Exporter { screen: Screen::new(cols, rows), schedule, frame, painter, sink, last: None, frames: 0 }
     }
 
     /// Applies the next event, which happened at `ts_ms` (event time, ms).
@@ -119,31 +117,10 @@ impl<'s> Exporter<'s> {
         if self.last.as_ref() == Some(&snapshot) {
             return Ok(());
         }
-        let terminal = crate::paint(&snapshot, &self.profile, snapshot.cursor_visible);
-        blit(&mut self.frame, &terminal, self.profile.background);
+        self.painter.paint_into(&mut self.frame, &snapshot, snapshot.cursor_visible);
         self.sink.frame(&self.frame, at)?;
         self.frames += 1;
         self.last = Some(snapshot);
         Ok(())
-    }
-}
-
-/// Copies `terminal` to the top left of `frame` and clears the rest of the frame.
-fn blit(frame: &mut Canvas, terminal: &Canvas, background: (u8, u8, u8)) {
-    let frame_stride = frame.width as usize * 3;
-    let copy_width = terminal.width.min(frame.width) as usize * 3;
-    let terminal_stride = terminal.width as usize * 3;
-    let bg = [background.0, background.1, background.2];
-    for y in 0..frame.height as usize {
-        let row = &mut frame.pixels[y * frame_stride..(y + 1) * frame_stride];
-        let copied = if y < terminal.height as usize {
-            row[..copy_width].copy_from_slice(&terminal.pixels[y * terminal_stride..][..copy_width]);
-            copy_width
-        } else {
-            0
-        };
-        for pixel in row[copied..].chunks_exact_mut(3) {
-            pixel.copy_from_slice(&bg);
-        }
     }
 }

@@ -305,6 +305,12 @@ impl<W: Write> FrameSink for GifSink<W> {
     fn min_frame_gap_ms(&self) -> u64 {
         MIN_DELAY_CS * 10
     }
+
+    /// Anti-aliasing in 8 steps keeps a typical terminal frame within 256 colours, so
+    /// its palette is exact.
+    fn coverage_levels(&self) -> Option<u8> {
+        Some(8)
+    }
 }
 
 /// `ms` rounded to the nearest centisecond.

@@ -51,6 +51,11 @@ pub trait FrameSink {
     fn min_frame_gap_ms(&self) -> u64 {
         1
     }
+    /// Glyph coverage steps the frames should be painted with (`None`: exact
+    /// anti-aliasing). GIF asks for a few, so frames fit an exact 256-colour palette.
+    fn coverage_levels(&self) -> Option<u8> {
+        None
+    }
 }
 
 /// Why this build cannot write WebM (`None` when it can): set by the build script when
