@@ -91,7 +91,7 @@ impl Canvas {
                 self.height
             )));
         }
-        Ok(encode::encode(self.width, self.height, &self.pixels))
+        encode::encode(self.width, self.height, &self.pixels)
     }
 }
 
@@ -111,7 +111,7 @@ mod tests {
         decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().expect("png header");
         let (color, depth) = (reader.info().color_type, reader.info().bit_depth);
-        let mut buf = vec![0; reader.output_buffer_size()];
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let frame = reader.next_frame(&mut buf).expect("png data");
         buf.truncate(frame.buffer_size());
         (color, depth, frame.width, frame.height, buf)

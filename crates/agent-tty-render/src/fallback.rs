@@ -510,7 +510,7 @@ fn decode_png(data: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
     if w.checked_mul(h)? > MAX_BITMAP_PIXELS {
         return None;
     }
-    let mut buf = vec![0; reader.output_buffer_size()];
+    let mut buf = vec![0; reader.output_buffer_size()?];
     let info = reader.next_frame(&mut buf).ok()?;
     let pixels = buf.get(..info.buffer_size())?;
     let rgba: Vec<u8> = match info.color_type {

@@ -28,7 +28,7 @@ fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
     // Screenshots with at most 256 colours are palette PNGs: expand them to RGB.
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
     assert_eq!(info.color_type, png::ColorType::Rgb);
     buf.truncate(info.buffer_size());
