@@ -10,7 +10,7 @@
 //! - `tui`: a full-screen program redrawing every coloured row every 250 ms.
 //!
 //! Run: `cargo bench -p agent-tty --bench export` (narrow it with `-- --workload typing
-//! --minutes 1 --format webm`).
+//! --minutes 1 --format webm`; `--keep` keeps the Home and prints where it is).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -41,7 +41,11 @@ fn main() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&tmp);
+    if std::env::args().any(|a| a == "--keep") {
+        println!("kept: {}", tmp.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
 }
 
 struct Bench {

@@ -9,6 +9,11 @@ use crate::FramePainter;
 use crate::canvas::Canvas;
 use crate::profile::{CELL_HEIGHT, CELL_WIDTH, Profile};
 
+/// Scrollback kept while replaying: frames show only the visible screen, but a resize
+/// that grows the terminal pulls lines back from history. Enough for any real
+/// terminal height, and it keeps memory flat (the live screen keeps 10 000 lines).
+const VIDEO_SCROLLBACK: usize = 256;
+
 /// One Event Log event, as the video needs it.
 #[derive(Debug, Clone, Copy)]
 pub enum ReplayEvent<'a> {
@@ -74,7 +79,15 @@ impl<'s> Exporter<'s> {
             Some(levels) => FramePainter::new(profile).with_coverage_levels(levels),
             None => FramePainter::new(profile),
         };
-        Exporter { screen: Screen::new(cols, rows), schedule, frame, painter, sink, last: None, frames: 0 }
+        Exporter {
+            screen: Screen::with_scrollback(cols, rows, VIDEO_SCROLLBACK),
+            schedule,
+            frame,
+            painter,
+            sink,
+            last: None,
+            frames: 0,
+        }
     }
 
     /// Applies the next event, which happened at `ts_ms` (event time, ms).

@@ -22,6 +22,22 @@ use crate::commands::screenshot::requested_profile;
 use crate::context::Context;
 use crate::output::Outcome;
 
+/// Events between two returns of freed memory to the system.
+const TRIM_EVERY: u64 = 1024;
+
+/// Hands freed heap pages back to the system. Every frame allocates and frees a
+/// snapshot's cells; glibc keeps such freed pages, so without this the exporter's RSS
+/// creeps up with the session's length (~0.8 MB a minute of a busy session) although
+/// its live heap stays flat.
+#[allow(unsafe_code)]
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; no pointers are involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// What the replay saw, besides the frames.
 #[derive(Debug, Default)]
 struct LogFacts {
@@ -195,6 +211,9 @@ fn encode(
             }
             StreamEvent::Other => ReplayEvent::Other,
         };
+        if facts.events.is_multiple_of(TRIM_EVERY) {
+            release_free_memory();
+        }
         exporter.event(line.ts_ms, event)
     });
     match streamed {
