@@ -3,7 +3,7 @@
 //! Two groups of checks run one after another, each on its own thread with a deadline
 //! (10 s, or 5 s for the quick ones marked ⏱). A check passes, is skipped, or fails with
 //! a message; one that panics or misses its deadline fails (`<name> timed out after
-//! <ms>ms`). The result is `{ok, checks: {environment: […9], renderer: […6]},
+//! <ms>ms`). The result is `{ok, checks: {environment: […9], renderer: […7]},
 //! capabilities: […6]}`, each check `{name, status: pass|fail|skip, message,
 //! durationMs}` with agent-tty 0.5.0's names and order. `ok` is false iff a check failed;
 //! the envelope is `ok: true` either way, but the exit code is then 1.
@@ -32,6 +32,8 @@
 //! - `screenshot_viable` (screenshot): renders a tiny PNG with `agent-tty-render`.
 //! - `libghostty_vt_available` ⏱ (libghostty-vt): the native screen model `agent-tty-vt`:
 //!   bytes in, the expected snapshot out.
+//! - `fallback_fonts_available` (fonts, added by this build): which system fonts draw CJK
+//!   and colour emoji; skipped (never failed) when they are missing, saying what to install.
 //!
 //! Scratch sessions are `<home>/sessions/doctor-<pid>-<base36 ms>-<n>` and are removed
 //! when their check ends. The per-Home socket directory is left in place (a host of the
