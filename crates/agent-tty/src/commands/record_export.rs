@@ -40,28 +40,34 @@ pub fn run(context: &Context, args: &RecordExportArgs) -> Result<Outcome> {
     }
 }
 
-/// Appends the manifest entry (`recording` or `video`); on failure a default-location file is
-/// deleted, an explicit `--out` file is kept.
-#[allow(clippy::too_many_arguments)]
+/// An export file that has been written.
+struct Written<'a> {
+    /// Its final path.
+    path: &'a Path,
+    /// Whether `--out` chose the path (the file is then the user's to keep).
+    explicit_out: bool,
+    /// The last event seq it covers.
+    last_seq: u64,
+    bytes: u64,
+    sha256: String,
+}
+
+/// Appends the manifest entry (`recording` or `video`) for `written`; on failure a
+/// default-location file is deleted, an explicit `--out` file is kept.
 fn append_entry(
     paths: &SessionPaths,
     kind: &str,
-    target: &Path,
-    explicit_out: bool,
-    filename: String,
-    last_seq: u64,
-    sha256: &str,
-    bytes: u64,
+    written: &Written<'_>,
     metadata: Map<String, Value>,
 ) -> Result<()> {
+    let filename = written.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let entry = ArtifactEntry {
-        sha256: Some(sha256.to_string()),
-        bytes: Some(bytes),
-        ..ArtifactEntry::new(kind, filename, &paths.id, last_seq, metadata)
+        sha256: Some(written.sha256.clone()),
+        bytes: Some(written.bytes),
+        ..ArtifactEntry::new(kind, filename, &paths.id, written.last_seq, metadata)
     };
-    // An explicit `--out` file is the user's: it stays even if the manifest update fails.
-    let written = (!explicit_out).then_some(target);
-    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, written)
+    let discard = (!written.explicit_out).then_some(written.path);
+    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, discard)
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable

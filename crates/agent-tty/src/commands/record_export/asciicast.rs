@@ -6,7 +6,7 @@ use agent_tty_core::paths::{SessionPaths, hex_sha256};
 use agent_tty_core::{ErrorCode, Result, event_log, fsio, time};
 use serde_json::{Map, json};
 
-use super::{append_entry, export_error, resolve_out};
+use super::{Written, append_entry, export_error, resolve_out};
 use crate::cli::RecordExportArgs;
 use crate::output::Outcome;
 
@@ -40,7 +40,6 @@ pub(super) fn export(
     fsio::write_atomic(&target, &cast.bytes)?;
     let sha256 = hex_sha256(&cast.bytes);
     let bytes = cast.bytes.len() as u64;
-    let filename = target.file_name().map_or(default_name, |name| name.to_string_lossy().into_owned());
     let artifact_path = target.display().to_string();
     let mut metadata = Map::new();
     metadata.insert("format".into(), json!("asciicast"));
@@ -52,17 +51,9 @@ pub(super) fn export(
     metadata.insert("outputEventCount".into(), json!(cast.output_event_count));
     metadata.insert("resizeEventCount".into(), json!(cast.resize_event_count));
     metadata.insert("markerCount".into(), json!(cast.marker_count));
-    append_entry(
-        &paths,
-        "recording",
-        &target,
-        args.out.is_some(),
-        filename,
-        last_seq,
-        &sha256,
-        bytes,
-        metadata,
-    )?;
+    let written =
+        Written { path: &target, explicit_out: args.out.is_some(), last_seq, bytes, sha256: sha256.clone() };
+    append_entry(&paths, "recording", &written, metadata)?;
     let result = json!({
         "sessionId": paths.id,
         "format": "asciicast",

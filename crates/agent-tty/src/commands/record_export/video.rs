@@ -16,7 +16,7 @@ use agent_tty_render::video::{
 use agent_tty_render::{Profile, RENDERER_BACKEND};
 use serde_json::{Map, json};
 
-use super::{append_entry, export_error, resolve_out};
+use super::{Written, append_entry, export_error, resolve_out};
 use crate::cli::RecordExportArgs;
 use crate::commands::screenshot::requested_profile;
 use crate::context::Context;
@@ -129,9 +129,14 @@ pub(super) fn export(
     metadata.insert("videoDurationMs".into(), json!(summary.video_ms));
     metadata.insert("pixelWidth".into(), json!(pixels.0));
     metadata.insert("pixelHeight".into(), json!(pixels.1));
-    let filename = target.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let explicit_out = args.out.is_some();
-    append_entry(paths, "video", &target, explicit_out, filename, facts.last_seq, &sha256, bytes, metadata)?;
+    let written = Written {
+        path: &target,
+        explicit_out: args.out.is_some(),
+        last_seq: facts.last_seq,
+        bytes,
+        sha256: sha256.clone(),
+    };
+    append_entry(paths, "video", &written, metadata)?;
     let result = json!({
         "sessionId": paths.id,
         "format": format,
