@@ -15,6 +15,19 @@ fn main() {
     println!("cargo::rerun-if-env-changed=AGENT_TTY_NO_VPX");
     println!("cargo::rerun-if-env-changed=AGENT_TTY_VPX_DYNAMIC");
     println!("cargo::rerun-if-env-changed=PKG_CONFIG_PATH");
+    println!("cargo::rerun-if-env-changed=PKG_CONFIG_LIBDIR");
+    // Installing or removing libvpx-dev changes one of these: probe again then.
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let pkgconfig_dirs = [
+        format!("/usr/lib/{arch}-linux-gnu/pkgconfig"),
+        "/usr/lib/pkgconfig".to_string(),
+        "/usr/lib64/pkgconfig".to_string(),
+        "/usr/share/pkgconfig".to_string(),
+        "/usr/local/lib/pkgconfig".to_string(),
+    ];
+    for dir in pkgconfig_dirs.iter().filter(|d| std::path::Path::new(d).is_dir()) {
+        println!("cargo::rerun-if-changed={dir}");
+    }
     match probe() {
         Ok(()) => {
             println!("cargo::rustc-cfg=agent_tty_vpx");
@@ -36,7 +49,8 @@ fn probe() -> Result<(), String> {
         .cargo_metadata(false)
         .probe("vpx")
         .map_err(|e| {
-            let first = e.to_string().lines().next().unwrap_or_default().to_string();
+            let text = e.to_string();
+            let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no details");
             format!("libvpx (pkg-config package `vpx`, at least 1.8) was not found when agent-tty was built ({first})")
         })?;
     cc::Build::new()
@@ -47,13 +61,19 @@ fn probe() -> Result<(), String> {
         .try_compile("agent_tty_vpx_shim")
         .map_err(|e| format!("the C compiler could not build the libvpx shim ({e})"))?;
     let dynamic = std::env::var_os("AGENT_TTY_VPX_DYNAMIC").is_some_and(|v| !v.is_empty() && v != "0");
+    // Only the directories of the libvpx whose headers the shim was built against.
     // Debian's vpx.pc names /usr/lib although the library is in the multiarch directory.
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let libdir = pkg_config::get_variable("vpx", "libdir").ok().map(PathBuf::from);
     let mut dirs = library.link_paths.clone();
-    dirs.extend(pkg_config::get_variable("vpx", "libdir").ok().map(PathBuf::from));
-    dirs.push(PathBuf::from(format!("/usr/lib/{arch}-linux-gnu")));
-    dirs.extend(["/usr/lib64", "/usr/local/lib"].map(PathBuf::from));
+    dirs.extend(libdir.clone());
+    if libdir.as_deref() == Some(std::path::Path::new("/usr/lib")) {
+        dirs.push(PathBuf::from(format!("/usr/lib/{arch}-linux-gnu")));
+    }
     let archive = dirs.iter().map(|dir| dir.join("libvpx.a")).find(|p| p.is_file());
+    if let Some(archive) = &archive {
+        println!("cargo::rerun-if-changed={}", archive.display());
+    }
     for dir in &library.link_paths {
         println!("cargo::rustc-link-search=native={}", dir.display());
     }

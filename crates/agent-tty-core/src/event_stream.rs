@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -99,20 +99,32 @@ pub fn parse_line(line: &[u8], expected_seq: u64) -> Result<StreamedLine<'_>, St
     Ok(StreamedLine { seq: line.seq, ts_ms, event })
 }
 
-/// Reads `path` line by line and hands every event to `visit`, in order. A missing
-/// file is an empty log. A final line without a newline that does not parse (a torn
-/// write) is ignored; any other bad line ends the read with [`StreamError::Corrupt`].
+/// Opens `path` limited to its first `limit` bytes (all of it when `None`). A log
+/// still being appended to is read as it was: pass the length taken when the read
+/// began. `Ok(None)` when the file does not exist.
+fn open_limited(path: &Path, limit: Option<u64>) -> std::io::Result<Option<BufReader<std::io::Take<File>>>> {
+    match File::open(path) {
+        Ok(file) => Ok(Some(BufReader::with_capacity(1 << 20, file.take(limit.unwrap_or(u64::MAX))))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads the first `limit` bytes of `path` (all of it when `None`) line by line and
+/// hands every event to `visit`, in order. A missing file is an empty log. A final line
+/// without a newline (a torn write, or one cut by `limit`) is ignored unless it is a
+/// complete event; any other bad line ends the read with [`StreamError::Corrupt`].
 /// Returns the number of events visited.
 pub fn stream<E>(
     path: &Path,
+    limit: Option<u64>,
     mut visit: impl FnMut(StreamedLine<'_>) -> Result<(), E>,
 ) -> Result<u64, StreamError<E>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+    let mut reader = match open_limited(path, limit) {
+        Ok(Some(reader)) => reader,
+        Ok(None) => return Ok(0),
         Err(e) => return Err(StreamError::Io(format!("cannot open the event log: {e}"))),
     };
-    let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::with_capacity(1 << 16);
     let (mut line_number, mut count) = (0u64, 0u64);
     loop {
@@ -136,16 +148,15 @@ pub fn stream<E>(
     }
 }
 
-/// The largest terminal size a log resizes to, starting from `(cols, rows)`. Only
-/// lines that mention a resize are parsed; unreadable ones are skipped (the real read
-/// reports them).
-pub fn max_size(path: &Path, (cols, rows): (u16, u16)) -> (u16, u16) {
-    let Ok(file) = File::open(path) else { return (cols, rows) };
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+/// The largest terminal size the first `limit` bytes of a log resize to, starting from
+/// `(cols, rows)`. Only lines that mention `"resize"` are parsed (whatever the JSON
+/// spacing); unreadable ones are skipped (the real read reports them).
+pub fn max_size(path: &Path, limit: Option<u64>, (cols, rows): (u16, u16)) -> (u16, u16) {
+    let Ok(Some(mut reader)) = open_limited(path, limit) else { return (cols, rows) };
     let (mut max_cols, mut max_rows) = (cols, rows);
     let mut buf = Vec::with_capacity(1 << 16);
     while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
-        if buf.windows(15).any(|w| w == b"\"type\":\"resize\"")
+        if buf.windows(8).any(|w| w == b"\"resize\"")
             && let Ok(Line { kind, payload, .. }) = serde_json::from_slice::<Line<'_>>(trim(&buf))
             && kind == "resize"
             && let Ok(size) = serde_json::from_str::<Size>(payload.get())
@@ -161,4 +172,44 @@ pub fn max_size(path: &Path, (cols, rows): (u16, u16)) -> (u16, u16) {
 fn trim(line: &[u8]) -> &[u8] {
     let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     &line[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(seq: u64, kind: &str, payload: &str) -> String {
+        format!(
+            "{{\"seq\":{seq},\"ts\":\"2026-11-26T10:00:0{seq}.000Z\",\"type\":\"{kind}\",\"payload\":{payload}}}\n"
+        )
+    }
+
+    #[test]
+    fn reads_only_up_to_the_limit_and_drops_a_cut_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let first = line(0, "output", r#"{"data":"a"}"#);
+        let text = first.clone() + &line(1, "output", r#"{"data":"b"}"#);
+        std::fs::write(&path, &text).unwrap();
+        let mut seen = Vec::new();
+        let count = stream(&path, Some(first.len() as u64 + 10), |l| {
+            seen.push(l.seq);
+            Ok::<(), ()>(())
+        });
+        assert_eq!((count, seen), (Ok(1), vec![0]), "the second line is cut by the limit");
+        assert_eq!(stream(&path, None, |_| Ok::<(), ()>(())), Ok(2));
+    }
+
+    #[test]
+    fn max_size_finds_resizes_whatever_the_spacing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let text = line(0, "resize", r#"{"cols":90,"rows":20}"#)
+            + "{\"seq\": 1, \"ts\": \"2026-11-26T10:00:01.000Z\", \"type\": \"resize\", \"payload\": {\"cols\": 50, \"rows\": 60}}\n"
+            + &line(2, "output", r#"{"data":"say \"resize\" 999x999"}"#);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(max_size(&path, None, (80, 24)), (90, 60));
+        let first_only = line(0, "resize", r#"{"cols":90,"rows":20}"#).len() as u64;
+        assert_eq!(max_size(&path, Some(first_only), (80, 24)), (90, 24));
+    }
 }

@@ -26,7 +26,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 /// Moves `tmp` to `path` atomically. An existing `path` is swapped out with
 /// `RENAME_EXCHANGE` and the old file unlinked: a plain rename over an existing file makes
 /// ext4 flush the new file's data first (`auto_da_alloc`), about 1 ms a write.
-fn replace(tmp: &Path, path: &Path) -> std::io::Result<()> {
+pub(crate) fn replace(tmp: &Path, path: &Path) -> std::io::Result<()> {
     let is_file = fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_file());
     if is_file && exchange(tmp, path).is_ok() {
         return fs::remove_file(tmp);
@@ -52,50 +52,7 @@ fn write_new_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)
 }
 
-/// A file written in place of `<dir>/.<name>.tmp-<uuid>` (0600) and moved to its
-/// final path by [`TempFile::persist`]; dropped unpersisted, it is removed. For
-/// outputs streamed to disk whose final name is known only at the end.
-#[derive(Debug)]
-pub struct TempFile {
-    path: std::path::PathBuf,
-    file: fs::File,
-    persisted: bool,
-}
-
-impl TempFile {
-    /// Creates the temporary file in `dir` for a final file called `name`.
-    pub fn new_in(dir: &Path, name: &str) -> Result<TempFile> {
-        let path = dir.join(format!(".{name}.tmp-{}", uuid_v4()));
-        let open = || -> std::io::Result<fs::File> {
-            let file =
-                fs::OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&path)?;
-            file.set_permissions(fs::Permissions::from_mode(0o600))?;
-            Ok(file)
-        };
-        let file = open().map_err(|e| Error::storage_write(&path, &e))?;
-        Ok(TempFile { path, file, persisted: false })
-    }
-
-    /// The open file.
-    pub fn file(&mut self) -> &mut fs::File {
-        &mut self.file
-    }
-
-    /// Moves the file to `path` (replacing any file there) atomically.
-    pub fn persist(mut self, path: &Path) -> Result<()> {
-        replace(&self.path, path).map_err(|e| Error::storage_write(path, &e))?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
+pub use crate::temp_file::TempFile;
 
 /// Writes `value` as pretty JSON (2-space indent) plus a trailing newline, atomically.
 pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {

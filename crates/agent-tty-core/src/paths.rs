@@ -85,8 +85,11 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 
 /// Lowercase hex SHA-256 of a file's contents, read in chunks.
 pub fn hex_sha256_file(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    hex_sha256_read(std::fs::File::open(path)?)
+}
+
+/// Lowercase hex SHA-256 of everything `reader` yields, read in chunks.
+pub fn hex_sha256_read(mut file: impl std::io::Read) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {

@@ -14,6 +14,13 @@ use crate::profile::{CELL_HEIGHT, CELL_WIDTH, Profile};
 /// terminal height, and it keeps memory flat (the live screen keeps 10 000 lines).
 const VIDEO_SCROLLBACK: usize = 256;
 
+/// The longest video an export writes (24 h): a `recorded` export of a log with a huge
+/// gap (a clock jump) fails instead of writing hours of a still picture.
+pub const MAX_VIDEO_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The largest frame an export paints (16 megapixels, e.g. 4096×4096 px).
+pub const MAX_FRAME_PIXELS: u64 = 1 << 24;
+
 /// One Event Log event, as the video needs it.
 #[derive(Debug, Clone, Copy)]
 pub enum ReplayEvent<'a> {
@@ -93,7 +100,15 @@ impl<'s> Exporter<'s> {
     /// Applies the next event, which happened at `ts_ms` (event time, ms).
     pub fn event(&mut self, ts_ms: u64, event: ReplayEvent<'_>) -> Result<(), VideoError> {
         let output = matches!(event, ReplayEvent::Output(_));
-        if let Some(at) = self.schedule.advance(ts_ms, output) {
+        let frame = self.schedule.advance(ts_ms, output);
+        if self.schedule.clock() > MAX_VIDEO_MS {
+            return Err(VideoError(format!(
+                "the video would run past 24 hours (the event log has a gap of hours or a clock jump); \
+                 export it with --timing accelerated, which caps idle gaps at {} ms",
+                super::timeline::IDLE_CLAMP_MS
+            )));
+        }
+        if let Some(at) = frame {
             self.paint(at)?;
         }
         match event {

@@ -16,7 +16,7 @@ pub mod webm;
 
 use crate::canvas::Canvas;
 
-pub use export::{ExportSummary, Exporter, ReplayEvent, frame_size};
+pub use export::{ExportSummary, Exporter, MAX_FRAME_PIXELS, MAX_VIDEO_MS, ReplayEvent, frame_size};
 pub use timeline::TimingMode;
 
 /// Encoding or writing a video failed.

@@ -130,6 +130,11 @@ impl Schedule {
         Some(at)
     }
 
+    /// The current video time.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
     /// Notes that the last event may have changed the picture.
     pub fn changed(&mut self) {
         if self.pending.is_none() {

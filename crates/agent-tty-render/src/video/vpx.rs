@@ -65,6 +65,12 @@ pub struct Vp9Encoder {
 impl Vp9Encoder {
     /// Starts an encoder for `width`×`height` frames (both even) with ms timestamps.
     pub fn new(width: u32, height: u32) -> Result<Vp9Encoder, VideoError> {
+        // The I420 layout below (and what libvpx reads from it) assumes even sizes.
+        if width == 0 || height == 0 || width % 2 == 1 || height % 2 == 1 {
+            return Err(VideoError(format!(
+                "VP9 frames must have even, nonzero sizes, not {width}x{height}"
+            )));
+        }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) as c_uint;
         let mut raw = std::ptr::null_mut();
         let mut err = [0 as c_char; 256];

@@ -71,7 +71,8 @@ fn append_entry(
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable
-/// directory; relative paths resolve against the working directory.
+/// directory and the path is not a directory; relative paths resolve against the
+/// working directory.
 fn resolve_out(out: &str) -> Option<PathBuf> {
     let path = Path::new(out);
     let name = path.file_name()?;
@@ -83,7 +84,9 @@ fn resolve_out(out: &str) -> Option<PathBuf> {
     if !parent.is_dir() || !is_writable(&parent) {
         return None;
     }
-    Some(parent.join(name))
+    let target = parent.join(name);
+    // An existing directory cannot be replaced by the export.
+    (!target.is_dir()).then_some(target)
 }
 
 #[allow(unsafe_code)]

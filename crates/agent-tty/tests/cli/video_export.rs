@@ -325,3 +325,52 @@ fn empty_and_corrupt_logs_fail_without_leaving_files() {
         .unwrap_or_default();
     assert!(files.iter().all(|f| f == "manifest.json"), "{files:?}");
 }
+
+#[test]
+fn huge_terminals_clock_jumps_and_directory_outputs_fail_cleanly() {
+    let t = TestHome::new();
+    let id = crafted_session(&t, 2, 100);
+    let log = t.session_dir(&id).join("events.jsonl");
+    let original = std::fs::read_to_string(&log).unwrap();
+    let artifacts = t.session_dir(&id).join("artifacts");
+    let only_manifest = || {
+        let files: Vec<_> = std::fs::read_dir(&artifacts)
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        assert!(files.iter().all(|f| f == "manifest.json"), "{files:?}");
+    };
+    // A resize to 3000x2000 cells would be a 24000x32000 px video: refused up front.
+    let resize = "{\"seq\":2,\"ts\":\"2026-11-26T10:00:02.000Z\",\"type\":\"resize\",\"payload\":{\"cols\": 3000, \"rows\": 2000}}\n";
+    std::fs::write(&log, original.clone() + resize).unwrap();
+    for format in ["gif", "webm"] {
+        if format == "webm" && !webm_built() {
+            continue;
+        }
+        let error = t.at(&["record", "export", &id, "--format", format, "--json"]).err(
+            "record export",
+            7,
+            "EXPORT_ERROR",
+        );
+        assert!(error["details"]["reason"].as_str().unwrap().contains("megapixels"), "{error}");
+    }
+    only_manifest();
+    // A gap of years (a clock jump) in recorded timing: refused, accelerated works.
+    let jump = "{\"seq\":2,\"ts\":\"2031-01-01T00:00:00.000Z\",\"type\":\"output\",\"payload\":{\"data\":\"later\"}}\n";
+    std::fs::write(&log, original + jump).unwrap();
+    let error =
+        t.at(&["record", "export", &id, "--format", "gif", "--json"]).err("record export", 7, "EXPORT_ERROR");
+    assert!(error["details"]["reason"].as_str().unwrap().contains("--timing accelerated"), "{error}");
+    only_manifest();
+    let result = t
+        .at(&["record", "export", &id, "--format", "gif", "--timing", "accelerated", "--json"])
+        .ok("record export");
+    assert_eq!(result["capturedAtSeq"], 2);
+    // --out naming an existing directory is an EXPORT_ERROR before any work.
+    let dir = t.path("clip.gif");
+    std::fs::create_dir(&dir).unwrap();
+    let error = t
+        .at(&["record", "export", &id, "--format", "gif", "--out", dir.to_str().unwrap(), "--json"])
+        .err("record export", 7, "EXPORT_ERROR");
+    assert_eq!(error["details"]["out"], dir.to_str().unwrap());
+    assert!(dir.is_dir());
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use agent_tty_core::event_stream::{self, StreamError, StreamEvent, StreamedLine};
 use agent_tty_core::manifest::SessionRecord;
-use agent_tty_core::paths::{SessionPaths, hex_sha256_file};
+use agent_tty_core::paths::{SessionPaths, hex_sha256_read};
 use agent_tty_core::{Error, ErrorCode, Result, fsio};
 use agent_tty_render::video::{
     self, ExportSummary, Exporter, FrameSink, ReplayEvent, TimingMode, VideoError,
@@ -86,16 +86,14 @@ pub(super) fn export(
     if format == "webm"
         && let Some(why) = video::webm_unavailable()
     {
-        return Err(Error::new(
-            ErrorCode::ExportError,
-            format!(
-                "WebM export is not available in this build: {why}. Install libvpx-dev and pkg-config \
-                 (Debian/Ubuntu: apt-get install libvpx-dev pkg-config) and rebuild agent-tty, or export \
-                 with --format gif or --format asciicast."
-            ),
-        )
-        .with("sessionId", paths.id.as_str())
-        .with("format", format));
+        // The contract's export error, with a message that says what to do.
+        let mut error = export_error(&paths.id, format, args.out.as_deref()).with("reason", why);
+        error.message = format!(
+            "WebM export is not available in this build: {why}. Install libvpx-dev and pkg-config \
+             (Debian/Ubuntu: apt-get install libvpx-dev pkg-config) and rebuild agent-tty, or export \
+             with --format gif or --format asciicast."
+        );
+        return Err(error);
     }
     let dir = explicit.as_deref().and_then(Path::parent).unwrap_or(&paths.artifacts).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| Error::storage_write(&dir, &e))?;
@@ -107,9 +105,14 @@ pub(super) fn export(
         })?;
     let target = explicit
         .unwrap_or_else(|| paths.artifacts.join(format!("recording-{}-{format}.{format}", facts.last_seq)));
+    // Size and hash come from the finished temporary file, so a failure here leaves no
+    // file without a manifest entry.
+    let file = temp.file();
+    let read_error = |e: std::io::Error| Error::storage_read(&target, &e);
+    file.rewind().map_err(read_error)?;
+    let bytes = file.metadata().map_err(read_error)?.len();
+    let sha256 = hex_sha256_read(&mut *file).map_err(read_error)?;
     temp.persist(&target)?;
-    let bytes = std::fs::metadata(&target).map_err(|e| Error::storage_read(&target, &e))?.len();
-    let sha256 = hex_sha256_file(&target).map_err(|e| Error::storage_read(&target, &e))?;
     let artifact_path = target.display().to_string();
     let duration_ms = facts.last_ts - facts.first_ts.unwrap_or(facts.last_ts);
     let profile_hash = profile.cached_hash();
@@ -191,8 +194,20 @@ fn encode(
     file: &mut std::fs::File,
 ) -> std::result::Result<(LogFacts, ExportSummary, (u32, u32)), Failure> {
     let start = (record.creation_cols.unwrap_or(record.cols), record.creation_rows.unwrap_or(record.rows));
-    let largest = event_stream::max_size(&paths.events, start);
+    // The log as it is now: a host may still be appending to it.
+    let limit = std::fs::metadata(&paths.events).map(|m| m.len()).ok();
+    let largest = event_stream::max_size(&paths.events, limit, start);
     let pixels = video::frame_size(largest.0.max(start.0), largest.1.max(start.1));
+    if u64::from(pixels.0) * u64::from(pixels.1) > video::MAX_FRAME_PIXELS {
+        return Err(Failure::Export(format!(
+            "the terminal grew to {}x{} cells, a {}x{} px video; videos are limited to {} megapixels",
+            largest.0,
+            largest.1,
+            pixels.0,
+            pixels.1,
+            video::MAX_FRAME_PIXELS >> 20
+        )));
+    }
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut sink: Box<dyn FrameSink + '_> = match format {
         "webm" => video::webm_sink(&mut out, pixels.0, pixels.1)?,
@@ -200,7 +215,7 @@ fn encode(
     };
     let mut facts = LogFacts::default();
     let mut exporter = Exporter::new(start, largest, profile, mode, sink.as_mut());
-    let streamed = event_stream::stream(&paths.events, |line: StreamedLine<'_>| {
+    let streamed = event_stream::stream(&paths.events, limit, |line: StreamedLine<'_>| {
         facts.events += 1;
         facts.last_seq = line.seq;
         facts.first_ts.get_or_insert(line.ts_ms);
