@@ -1,12 +1,12 @@
-//! The bundled JetBrains Mono faces, rasterised with `fontdue` and cached by
-//! `(char, face)`. Fonts are parsed lazily, once per process, only when a face is
-//! first needed. Glyphs they lack come from the system fallback fonts
+//! The bundled JetBrains Mono faces, rasterised with `ab_glyph` and cached by
+//! `(char, face)`. A face is opened once per process when first needed, and only the
+//! glyphs drawn are outlined (no up-front parsing of the whole font). Glyphs they lack come from the system fallback fonts
 //! ([`crate::fallback`]), cached alongside by [`Key`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use fontdue::{Font, FontSettings, Metrics};
+use ab_glyph::{Font, FontRef, GlyphId, PxScale, point};
 
 use crate::fallback::{Fallback, Fonts, Key};
 use crate::profile::{CELL_HEIGHT, FONT_SIZE};
@@ -57,15 +57,15 @@ pub fn face(bold: bool, italic: bool) -> usize {
     usize::from(bold) + 2 * usize::from(italic)
 }
 
-fn font(face: usize) -> Option<&'static Font> {
-    static FONTS: [OnceLock<Option<Font>>; 4] = [const { OnceLock::new() }; 4];
+fn font(face: usize) -> Option<&'static FontRef<'static>> {
+    static FONTS: [OnceLock<Option<FontRef<'static>>>; 4] = [const { OnceLock::new() }; 4];
     let file = FONT_FILES.get(face)?;
-    FONTS[face]
-        .get_or_init(|| {
-            let settings = FontSettings { scale: FONT_SIZE, ..FontSettings::default() };
-            Font::from_bytes(file.bytes, settings).ok()
-        })
-        .as_ref()
+    FONTS[face].get_or_init(|| FontRef::try_from_slice(file.bytes).ok()).as_ref()
+}
+
+/// Pixels per font unit at [`FONT_SIZE`] px to the em.
+fn per_unit(font: &FontRef<'_>) -> f32 {
+    FONT_SIZE / font.units_per_em().unwrap_or(1000.0)
 }
 
 /// A rasterised glyph: coverage bitmap plus placement relative to the cell origin.
@@ -89,8 +89,8 @@ pub fn baseline() -> i32 {
     *BASELINE.get_or_init(|| {
         let cell = CELL_HEIGHT as f32;
         font(0)
-            .and_then(|f| f.horizontal_line_metrics(FONT_SIZE))
-            .map_or(12, |m| ((cell + m.ascent + m.descent) / 2.0).round() as i32)
+            .map(|f| (f.ascent_unscaled() * per_unit(f), f.descent_unscaled() * per_unit(f)))
+            .map_or(12, |(ascent, descent)| ((cell + ascent + descent) / 2.0).round() as i32)
             .clamp(1, CELL_HEIGHT as i32 - 1)
     })
 }
@@ -127,16 +127,23 @@ impl GlyphCache {
 fn rasterise(c: char, face_index: usize) -> Option<Glyph> {
     let chosen = [face_index, 0].into_iter().find_map(|i| {
         let f = font(i)?;
-        let index = f.lookup_glyph_index(c);
-        (index != 0).then_some((f, index))
+        let id = f.glyph_id(c);
+        (id != GlyphId(0)).then_some((f, id))
     });
-    let (f, index) = chosen?;
-    let (metrics, coverage): (Metrics, Vec<u8>) = f.rasterize_indexed(index, FONT_SIZE);
-    Some(Glyph {
-        left: metrics.xmin,
-        top: baseline() - metrics.ymin - metrics.height as i32,
-        width: metrics.width,
-        height: metrics.height,
-        coverage,
-    })
+    let (f, id) = chosen?;
+    let scale = PxScale::from(per_unit(f) * f.height_unscaled());
+    let positioned = id.with_scale_and_position(scale, point(0.0, baseline() as f32));
+    // A glyph without an outline (a space) is drawn as nothing.
+    let Some(outlined) = f.outline_glyph(positioned) else {
+        return Some(Glyph { left: 0, top: 0, width: 0, height: 0, coverage: Vec::new() });
+    };
+    let bounds = outlined.px_bounds();
+    let (width, height) = (bounds.width() as usize, bounds.height() as usize);
+    let mut coverage = vec![0u8; width * height];
+    outlined.draw(|x, y, c| {
+        if let Some(slot) = coverage.get_mut(y as usize * width + x as usize) {
+            *slot = (c.clamp(0.0, 1.0) * 255.0).round() as u8;
+        }
+    });
+    Some(Glyph { left: bounds.min.x as i32, top: bounds.min.y as i32, width, height, coverage })
 }
