@@ -83,11 +83,6 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Lowercase hex SHA-256 of a file's contents, read in chunks.
-pub fn hex_sha256_file(path: &Path) -> std::io::Result<String> {
-    hex_sha256_read(std::fs::File::open(path)?)
-}
-
 /// Lowercase hex SHA-256 of everything `reader` yields, read in chunks.
 pub fn hex_sha256_read(mut file: impl std::io::Read) -> std::io::Result<String> {
     let mut hasher = Sha256::new();

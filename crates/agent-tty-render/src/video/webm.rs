@@ -8,9 +8,6 @@ use super::vpx::{Packet, Vp9Encoder};
 use super::{FrameSink, VideoError};
 use crate::canvas::Canvas;
 
-/// The codec name reported for WebM exports.
-pub const CODEC: &str = "vp9";
-
 /// Encodes frames as VP9 into a WebM file.
 pub struct WebmSink<W: Write + Seek> {
     encoder: Vp9Encoder,
@@ -26,16 +23,6 @@ impl<W: Write + Seek> WebmSink<W> {
         let app = concat!("agent-tty ", env!("CARGO_PKG_VERSION"));
         let writer = WebmWriter::new(out, "V_VP9", width, height, app)?;
         Ok(WebmSink { encoder: Vp9Encoder::new(width, height)?, writer: Some(writer), last: None, frames: 0 })
-    }
-
-    /// Frames written so far.
-    pub fn frames(&self) -> u64 {
-        self.frames
-    }
-
-    /// The linked libvpx's version.
-    pub fn libvpx_version() -> String {
-        super::vpx::version()
     }
 
     fn encode(&mut self, canvas: &Canvas, pts_ms: u64, duration_ms: u64) -> Result<(), VideoError> {

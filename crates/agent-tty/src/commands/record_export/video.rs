@@ -1,7 +1,5 @@
 //! `record export --format webm|gif`: the Event Log replayed into frames (no browser,
 //! no host) and streamed to the encoder, so memory stays flat however long the
-//! session is. The file is written under a temporary name and moved into place when
-//! complete.
 
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
@@ -251,7 +249,5 @@ fn encode(
     let summary = exporter.finish()?;
     drop(sink);
     out.flush().map_err(|e| Failure::Export(format!("cannot write the video: {e}")))?;
-    let file = out.into_inner().map_err(|e| Failure::Export(format!("cannot write the video: {e}")))?;
-    file.rewind().map_err(|e| Failure::Export(format!("cannot write the video: {e}")))?;
     Ok((facts, summary, pixels))
 }
