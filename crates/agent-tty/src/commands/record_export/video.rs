@@ -1,5 +1,7 @@
 //! `record export --format webm|gif`: the Event Log replayed into frames (no browser,
 //! no host) and streamed to the encoder, so memory stays flat however long the
+//! session is. The file is written unnamed (`TempFile`) and moved into place when
+//! complete, so a failed or killed export leaves nothing behind.
 
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
