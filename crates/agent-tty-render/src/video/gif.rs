@@ -839,7 +839,7 @@ mod tests {
         let profile = crate::Profile::resolve("reference-dark").expect("profile");
         let line = |i: u64| {
             format!(
-                "\x1b[1;3{}m{i:05}\x1b[0m \x1b[3{}mcompiling\x1b[0m crate-{i} v0.{}.0 \x1b[2m(/work/src/lib.rs:{}:{})\x1b[0m \
+                "\x1b[1;3{}m{i:05}\x1b[0m \x1b[3{}mcompiling\x1b[0m crate-{i} v0.{}.0 \x1b[2m(src/lib.rs:{}:{})\x1b[0m \
                  warning: unused variable `x{i}` \x1b[4mhelp\x1b[24m: prefix it with an underscore\r\n",
                 i % 7 + 1,
                 (i + 3) % 7 + 1,

@@ -111,7 +111,7 @@ pub(crate) mod tests {
     #[test]
     fn rows_pad_name_and_counts() {
         let now = agent_tty_core::time::parse_iso("2026-01-01T02:30:00.000Z").unwrap();
-        let text = row_text(&home("/work/homes/alpha", 2, 5), now);
+        let text = row_text(&home("/srv/homes/alpha", 2, 5), now);
         assert_eq!(text, format!("{:<22}{:<18}last seen 2h", "alpha", "2 active / 5"));
     }
 }
