@@ -135,8 +135,8 @@ impl<'s> Exporter<'s> {
             self.paint(at)?;
         }
         self.sink.finish(end)?;
-        let snapshot = self.screen.snapshot(SnapshotOptions::default());
-        Ok(ExportSummary { frames: self.frames, video_ms: end, cols: snapshot.cols, rows: snapshot.rows })
+        let (cols, rows) = self.screen.size();
+        Ok(ExportSummary { frames: self.frames, video_ms: end, cols, rows })
     }
 
     /// Paints the screen as frame `at`, unless it looks exactly like the last frame.

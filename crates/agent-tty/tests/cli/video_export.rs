@@ -34,6 +34,19 @@ fn webm_built() -> bool {
     agent_tty_render::video::webm_unavailable().is_none()
 }
 
+/// The video formats this build writes (GIF always, WebM with libvpx).
+fn video_formats() -> Vec<&'static str> {
+    if webm_built() { vec!["gif", "webm"] } else { vec!["gif"] }
+}
+
+/// Asserts the session's artifacts directory holds nothing but the manifest.
+fn assert_only_manifest(t: &TestHome, id: &str) {
+    let files: Vec<_> = std::fs::read_dir(t.session_dir(id).join("artifacts"))
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(files.iter().all(|f| f == "manifest.json"), "{files:?}");
+}
+
 fn tool(name: &str) -> bool {
     Command::new(name).arg("-version").output().is_ok_and(|o| o.status.success())
 }
@@ -181,10 +194,7 @@ fn timing_modes_follow_the_log_gaps() {
     // 400 ms, max-speed holds each screen 16 ms; the last is held 1 s (500 ms max-speed).
     let id = crafted_session(&t, 5, 2_500);
     // GIF cannot show frames closer than 20 ms, so its max-speed hold is 20 ms.
-    for format in ["gif", "webm"] {
-        if format == "webm" && !webm_built() {
-            continue;
-        }
+    for format in video_formats() {
         let min_hold = if format == "gif" { 20 } else { 16 };
         let cases = [
             ("recorded", 4 * 2_500 + 1_000),
@@ -267,10 +277,7 @@ fn gif_and_webm_out_files_are_healthy_artifacts() {
     let id = t.bash();
     t.run_cmd(&id, "echo out-token");
     let dir = tempfile::tempdir().unwrap();
-    for format in ["gif", "webm"] {
-        if format == "webm" && !webm_built() {
-            continue;
-        }
+    for format in video_formats() {
         let out = dir.path().join(format!("clip.{format}"));
         let result = t
             .at(&["record", "export", &id, "--format", format, "--out", out.to_str().unwrap(), "--json"])
@@ -299,10 +306,7 @@ fn gif_and_webm_out_files_are_healthy_artifacts() {
 fn empty_and_corrupt_logs_fail_without_leaving_files() {
     let t = TestHome::new();
     let id = crafted_session(&t, 0, 0);
-    for format in ["gif", "webm"] {
-        if format == "webm" && !webm_built() {
-            continue;
-        }
+    for format in video_formats() {
         let error = t.at(&["record", "export", &id, "--format", format, "--json"]).err(
             "record export",
             7,
@@ -319,11 +323,7 @@ fn empty_and_corrupt_logs_fail_without_leaving_files() {
     let error =
         t.at(&["record", "export", &id, "--format", "gif", "--json"]).err("record export", 7, "EXPORT_ERROR");
     assert!(error["details"]["reason"].as_str().unwrap().contains("line 2"), "{error}");
-    let artifacts = t.session_dir(&id).join("artifacts");
-    let files: Vec<_> = std::fs::read_dir(&artifacts)
-        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
-        .unwrap_or_default();
-    assert!(files.iter().all(|f| f == "manifest.json"), "{files:?}");
+    assert_only_manifest(&t, &id);
 }
 
 #[test]
@@ -332,20 +332,10 @@ fn huge_terminals_clock_jumps_and_directory_outputs_fail_cleanly() {
     let id = crafted_session(&t, 2, 100);
     let log = t.session_dir(&id).join("events.jsonl");
     let original = std::fs::read_to_string(&log).unwrap();
-    let artifacts = t.session_dir(&id).join("artifacts");
-    let only_manifest = || {
-        let files: Vec<_> = std::fs::read_dir(&artifacts)
-            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
-            .unwrap_or_default();
-        assert!(files.iter().all(|f| f == "manifest.json"), "{files:?}");
-    };
     // A resize to 3000x2000 cells would be a 24000x32000 px video: refused up front.
     let resize = "{\"seq\":2,\"ts\":\"2026-11-26T10:00:02.000Z\",\"type\":\"resize\",\"payload\":{\"cols\": 3000, \"rows\": 2000}}\n";
     std::fs::write(&log, original.clone() + resize).unwrap();
-    for format in ["gif", "webm"] {
-        if format == "webm" && !webm_built() {
-            continue;
-        }
+    for format in video_formats() {
         let error = t.at(&["record", "export", &id, "--format", format, "--json"]).err(
             "record export",
             7,
@@ -353,14 +343,14 @@ fn huge_terminals_clock_jumps_and_directory_outputs_fail_cleanly() {
         );
         assert!(error["details"]["reason"].as_str().unwrap().contains("megapixels"), "{error}");
     }
-    only_manifest();
+    assert_only_manifest(&t, &id);
     // A gap of years (a clock jump) in recorded timing: refused, accelerated works.
     let jump = "{\"seq\":2,\"ts\":\"2031-01-01T00:00:00.000Z\",\"type\":\"output\",\"payload\":{\"data\":\"later\"}}\n";
     std::fs::write(&log, original + jump).unwrap();
     let error =
         t.at(&["record", "export", &id, "--format", "gif", "--json"]).err("record export", 7, "EXPORT_ERROR");
     assert!(error["details"]["reason"].as_str().unwrap().contains("--timing accelerated"), "{error}");
-    only_manifest();
+    assert_only_manifest(&t, &id);
     let result = t
         .at(&["record", "export", &id, "--format", "gif", "--timing", "accelerated", "--json"])
         .ok("record export");
