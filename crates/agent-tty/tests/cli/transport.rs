@@ -197,7 +197,9 @@ fn idle_connections_under_a_small_fd_limit_do_not_spin_the_host() {
     let cpu_before = cpu_time(host);
     let started = Instant::now();
     let mut idle: Vec<UnixStream> = (0..200).map_while(|_| try_connect(&socket)).collect();
-    assert_eq!(idle.len(), 200, "the host's backlog holds 200 connections");
+    // The backlog is `min(1024, net.core.somaxconn)`: all 200 fit where somaxconn is
+    // at least 256 (the default since Linux 5.4); far more than 64 fit anywhere.
+    assert!(idle.len() > 150, "only {} connections fit in the host's backlog", idle.len());
     wait_until("the host has used up its descriptors", DEADLINE, || open_fds(host) >= 60);
 
     // Each idle connection, including those accepted only after descriptors freed up,
