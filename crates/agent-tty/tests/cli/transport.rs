@@ -247,3 +247,18 @@ fn connections_over_the_cap_get_a_clear_error() {
     let labels: Vec<&Value> = of_type(&events, "marker").iter().map(|e| &e["payload"]["label"]).collect();
     assert_eq!(labels, [&Value::from("after-cap")]);
 }
+
+/// The idle timeout bounds only the wait for the request line: a waited `run` and a
+/// `wait --idle-ms` that last several times the idle timeout (300 ms here) get their
+/// answers.
+#[test]
+fn long_requests_outlive_the_idle_timeout() {
+    let t = TestHome::new();
+    let (id, _host, _socket) = session_with_env(&t, &[(IDLE_ENV, Some("300"))]);
+    let started = Instant::now();
+    let result = t.run_cmd(&id, "sleep 1.5; echo slept-$((2*2))");
+    assert!(started.elapsed() >= Duration::from_millis(1500), "{result}");
+    t.wait_output(&id, "slept-4");
+    let waited = t.at(&["wait", &id, "--idle-ms", "1000", "--json"]).ok("wait");
+    assert_eq!(waited["timedOut"], false, "{waited}");
+}
