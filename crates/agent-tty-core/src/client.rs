@@ -1,6 +1,32 @@
 //! The blocking RPC client used by every CLI command: connect, write one request line,
 //! read one response line. Transport failures become `HOST_UNREACHABLE`, `HOST_TIMEOUT`
 //! or `RPC_ERROR` exactly as agent-tty 0.5.0 reports them.
+//!
+//! Every step has a deadline: `connect()` waits at most the RPC timeout for room in the
+//! host's accept backlog (the default when the caller disabled the read timeout, see
+//! [`crate::socket_connect`]), and every write and read is bounded by the inactivity
+//! timeout. The connection is owned by [`call`] and closed the moment it returns, also
+//! when it gives up: a long-lived caller such as `batch` never leaves one open.
+//!
+//! # A timed-out request never takes effect later
+//!
+//! `HOST_TIMEOUT` is retryable, so a request reported as timed out must not be executed
+//! afterwards (an agent that retries a `type` would type twice). The host guarantees it
+//! without any change to the wire: immediately before executing a request its actor
+//! checks that the client is still connected (see [`crate::host::connection`]) and drops
+//! the request of a client that has closed its socket, without any effect or event. Our
+//! client closes its socket as soon as it times out, so a host that was stopped or
+//! starved while the request waited in its queue drops it when it resumes.
+//!
+//! One window remains and cannot be closed without a second round trip (a commit message
+//! after the reply, which 0.5 peers do not speak): the host checks, executes and hands the
+//! reply to its connection task in one uninterrupted step of its single-threaded actor,
+//! but if the host is stopped (or the machine stalls) for longer than the timeout between
+//! that step and the reply reaching the socket, the effect has happened and the client
+//! still reports `HOST_TIMEOUT`. The window is the time to write one line to a local
+//! socket, so we keep the timeout retryable; the message says only that no reply came in
+//! time and never claims that nothing happened, and a careful caller can check the event
+//! log (`seq` of its last input) before retrying.
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -20,7 +46,10 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
     let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
-    let mut stream = UnixStream::connect(socket).map_err(transport)?;
+    // `connect()` is always bounded, also when the caller disabled the read timeout.
+    let connect_ms = if timeout_ms > 0 { timeout_ms } else { DEFAULT_TIMEOUT_MS };
+    let mut stream = crate::socket_connect::connect(socket, Duration::from_millis(connect_ms))
+        .map_err(|e| transport_error(socket, method, connect_ms, &e))?;
     let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms));
     stream.set_read_timeout(timeout).map_err(transport)?;
     stream.set_write_timeout(timeout).map_err(transport)?;
@@ -60,7 +89,11 @@ fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
     };
     let response: Response =
         serde_json::from_slice(line).map_err(|e| rpc_error(format!("Invalid RPC response: {e}")))?;
-    if response.id != id {
+    // A host answers `"unknown"` when it refused the connection before it could read the
+    // request's id (over its connection cap, no request line in time): its error is the
+    // useful message, not the id mismatch.
+    let refused = response.id == "unknown" && !response.ok && response.error.is_some();
+    if response.id != id && !refused {
         return Err(rpc_error(format!("RPC response id {:?} does not match request {id:?}.", response.id)));
     }
     match (response.ok, response.result, response.error) {
@@ -125,6 +158,41 @@ mod tests {
             (err.code, err.message.as_str()),
             (ErrorCode::HostTimeout, "RPC request timed out after 50ms.")
         );
+    }
+
+    #[test]
+    fn full_accept_backlog_is_host_timeout() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        // SAFETY: listen(2) on a bound socket we own; a backlog of 0 fills at once.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+        let mut queued = Vec::new();
+        while let Ok(stream) = crate::socket_connect::connect(&path, Duration::from_millis(20)) {
+            queued.push(stream);
+            assert!(queued.len() < 64, "the backlog never filled");
+        }
+        let err = call(&path, "type", Map::new(), 100).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::HostTimeout, "RPC request timed out after 100ms.")
+        );
+        assert_eq!(
+            (&err.details["method"], &err.details["timeoutMs"]),
+            (&Value::from("type"), &Value::from(100))
+        );
+        assert_eq!(err.details["socketPath"], path.display().to_string());
+    }
+
+    #[test]
+    fn refusal_before_the_id_was_read_keeps_the_hosts_message() {
+        let line =
+            b"{\"id\":\"unknown\",\"ok\":false,\"error\":{\"code\":\"RPC_ERROR\",\"message\":\"busy\"}}\n";
+        let err = decode_reply("x", "type", line).unwrap_err();
+        assert_eq!((err.code, err.message.as_str()), (ErrorCode::RpcError, "busy"));
+        let ok = b"{\"id\":\"unknown\",\"ok\":true,\"result\":{}}\n";
+        assert!(decode_reply("x", "type", ok).unwrap_err().message.contains("does not match"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod replay;
 pub mod run_filter;
 pub mod session;
 pub mod snapshot;
+pub mod socket_connect;
 pub mod temp_file;
 pub mod time;
 pub mod utf8_stream;

@@ -401,9 +401,16 @@ impl Host {
         Ok(())
     }
 
-    /// Dispatches one request.
+    /// Dispatches one request. A request whose client is already gone (it timed out and
+    /// closed its socket, e.g. while this host was stopped) is dropped without any effect
+    /// or event: the client reported a retryable `HOST_TIMEOUT`, so executing it now
+    /// would make a retry happen twice.
     pub(crate) fn on_request(&mut self, incoming: Incoming) -> Result<()> {
-        let Incoming { request, reply } = incoming;
+        let Incoming { request, reply, client } = incoming;
+        if reply.is_closed() || client.gone() {
+            return Ok(());
+        }
+        drop(client);
         let id = request.id.clone();
         let answer = crate::host::methods::dispatch(self, request, reply)?;
         if let Some((reply, result)) = answer {

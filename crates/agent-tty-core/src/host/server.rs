@@ -1,16 +1,20 @@
 //! The host's socket server: accepts connections, reads one request line each, hands the
 //! request to the actor and writes back its one response line. A client that hangs up
-//! while its request is pending cancels it (no response is written).
+//! while its request is pending cancels it (no response is written); one that hung up
+//! before the actor got to its request never has it executed. Limits on connections
+//! (cap, idle timeout, accept back-off) are in [`crate::host::connection`].
 
+use std::io::ErrorKind;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::host::connection::{self, BUSY_READ_TIMEOUT, ClientProbe, MAX_CONNECTIONS, WRITE_TIMEOUT};
 use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response, parse_request};
 
 /// A request delivered to the actor, with the channel for its response.
@@ -20,6 +24,9 @@ pub struct Incoming {
     pub request: Request,
     /// Where the response goes; closed if the client went away.
     pub reply: oneshot::Sender<Response>,
+    /// Whether the client is still connected: a request whose client gave up is dropped
+    /// unexecuted.
+    pub client: ClientProbe,
 }
 
 /// Binds the socket at `path` (removing a stale one, refusing a live one), mode 0600.
@@ -64,60 +71,127 @@ impl Drop for Open {
     }
 }
 
-/// Accepts connections until aborted, spawning one task per connection.
+/// Accepts connections until aborted, spawning one task per connection. Connections
+/// over [`MAX_CONNECTIONS`] are refused with an error line; a failing `accept()` is
+/// retried after a growing pause (see [`crate::host::connection`]).
 pub async fn serve(listener: UnixListener, actor: mpsc::Sender<Incoming>, connections: Arc<Connections>) {
+    let idle = connection::idle_timeout();
+    let mut backoff = Duration::ZERO;
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // EMFILE and friends leave the listener readable: without a pause this
+                // loop would spin until a descriptor frees up.
+                backoff = connection::next_backoff(backoff);
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
         };
+        backoff = Duration::ZERO;
+        if connections.open() >= MAX_CONNECTIONS {
+            tokio::spawn(refuse_busy(stream));
+            continue;
+        }
         connections.open.fetch_add(1, Ordering::SeqCst);
         let open = Open(Arc::clone(&connections));
         let actor = actor.clone();
         tokio::spawn(async move {
-            handle(stream, actor).await;
+            handle(Arc::new(stream), actor, idle).await;
             drop(open);
         });
     }
 }
 
-async fn handle(mut stream: UnixStream, actor: mpsc::Sender<Incoming>) {
-    let line = match read_request_line(&mut stream).await {
-        Ok(line) => line,
-        Err(message) => {
+/// Answers a connection over the cap with [`connection::busy_error`], echoing its
+/// request id when the request line arrives promptly.
+async fn refuse_busy(stream: UnixStream) {
+    let id = match tokio::time::timeout(BUSY_READ_TIMEOUT, read_request_line(&stream)).await {
+        Ok(Ok(line)) => parse_request(&line).map_or_else(|(id, _)| id, |request| request.id),
+        _ => "unknown".to_string(),
+    };
+    write_line(&stream, &Response::failure(&id, &connection::busy_error()).to_line()).await;
+}
+
+async fn handle(stream: Arc<UnixStream>, actor: mpsc::Sender<Incoming>, idle: Duration) {
+    let line = match tokio::time::timeout(idle, read_request_line(&stream)).await {
+        Ok(Ok(line)) => line,
+        Ok(Err(message)) => {
             let error = Error::new(ErrorCode::RpcError, message);
-            let _ = stream.write_all(&Response::failure("unknown", &error).to_line()).await;
+            write_line(&stream, &Response::failure("unknown", &error).to_line()).await;
+            return;
+        }
+        Err(_) => {
+            let error = connection::idle_error(idle);
+            write_line(&stream, &Response::failure("unknown", &error).to_line()).await;
             return;
         }
     };
     let request = match parse_request(&line) {
         Ok(request) => request,
         Err((id, error)) => {
-            let _ = stream.write_all(&Response::failure(&id, &error).to_line()).await;
+            write_line(&stream, &Response::failure(&id, &error).to_line()).await;
             return;
         }
     };
     let (reply, response) = oneshot::channel();
-    if actor.send(Incoming { request, reply }).await.is_err() {
+    let client = ClientProbe::new(Arc::clone(&stream));
+    if actor.send(Incoming { request, reply, client }).await.is_err() {
         return;
     }
-    let (mut read_half, mut write_half) = stream.split();
-    let mut scratch = [0u8; 256];
     let response = tokio::select! {
         response = response => response,
-        // Any further read returning 0 (or failing) means the client hung up.
-        _ = async { while let Ok(n) = read_half.read(&mut scratch).await { if n == 0 { break } } } => return,
+        () = hung_up(&stream) => return,
     };
     if let Ok(response) = response {
-        let _ = write_half.write_all(&response.to_line()).await;
-        let _ = write_half.shutdown().await;
+        write_line(&stream, &response.to_line()).await;
     }
 }
 
-async fn read_request_line(stream: &mut UnixStream) -> std::result::Result<Vec<u8>, String> {
+/// Resolves when a further read returns 0 (or fails): the client hung up.
+async fn hung_up(stream: &UnixStream) {
+    let mut scratch = [0u8; 256];
+    loop {
+        if stream.readable().await.is_err() {
+            return;
+        }
+        match stream.try_read(&mut scratch) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Writes one line, giving up after [`WRITE_TIMEOUT`] (a client that never reads must
+/// not hold its connection forever). Failures are the client's problem: ignored.
+async fn write_line(stream: &UnixStream, line: &[u8]) {
+    let write = async {
+        let mut rest = line;
+        while !rest.is_empty() {
+            stream.writable().await?;
+            match stream.try_write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, write).await;
+}
+
+async fn read_request_line(stream: &UnixStream) -> std::result::Result<Vec<u8>, String> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 8192];
     loop {
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        stream.readable().await.map_err(|e| e.to_string())?;
+        let n = match stream.try_read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e.to_string()),
+        };
         if n == 0 {
             return Err(if buf.is_empty() {
                 "RPC request ended before any data was received.".into()

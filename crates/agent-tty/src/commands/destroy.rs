@@ -9,6 +9,12 @@ use crate::context::Context;
 use crate::output::Outcome;
 
 /// Runs `destroy`.
+///
+/// A `HOST_TIMEOUT` from the host is reported as is and nothing else is attempted: the
+/// user is told the destroy did not happen, so it must not happen later either. The CLI
+/// closed its connection when it gave up, and a host that resumes drops a request whose
+/// client is gone (see `agent_tty_core::client`), so the session keeps running; retrying,
+/// or `destroy --force` for a host that stays unresponsive, is the caller's choice.
 pub fn run(context: &Context, args: &DestroyArgs) -> Result<Outcome> {
     session::destroy(&context.home.path, &args.session_id, args.force)?;
     let result = json!({ "sessionId": args.session_id, "destroyed": true });

@@ -24,5 +24,6 @@ mod scale;
 mod screenshot;
 mod snapshot;
 mod tmux;
+mod transport;
 mod tui;
 mod video_export;
