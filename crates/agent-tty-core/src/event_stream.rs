@@ -106,7 +106,7 @@ impl Damage {
     /// log's last line and had no newline (a torn write).
     pub fn skip(&mut self, line: u64, last: bool, why: String) {
         if last {
-            self.torn_tail = Some((line, why));
+            self.torn_tail = Some((line, format!("torn last line: {why}")));
         } else {
             self.skipped_lines += 1;
             self.first.get_or_insert((line, why));
@@ -313,7 +313,8 @@ struct Size {
 /// Parses one line (with or without its newline). The seq is not checked here (see
 /// [`Sequencer`]).
 pub fn parse_line(line: &[u8]) -> Result<StreamedLine<'_>, String> {
-    let line: Line<'_> = serde_json::from_slice(trim(line)).map_err(unusable)?;
+    let text = trim(line);
+    let line: Line<'_> = serde_json::from_slice(text).map_err(unusable)?;
     let ts_ms = crate::time::parse_iso(&line.ts).ok_or_else(|| format!("invalid ts {:?}", line.ts))?;
     let event = match line.kind.as_ref() {
         "output" => {
@@ -327,7 +328,12 @@ pub fn parse_line(line: &[u8]) -> Result<StreamedLine<'_>, String> {
             StreamEvent::Resize { cols: size.cols, rows: size.rows }
         }
         "input_text" | "input_paste" | "input_keys" | "input_run" | "run_complete" | "signal" | "exit"
-        | "marker" => StreamEvent::Other,
+        | "marker" => {
+            // Rare events: checked in full, so every reader skips the same lines.
+            let text = std::str::from_utf8(text).map_err(unusable)?;
+            event_log::parse_line(text).map_err(|e| format!("invalid {} payload ({e})", line.kind))?;
+            StreamEvent::Other
+        }
         other => return Err(format!("unknown event type {other:?}")),
     };
     Ok(StreamedLine { seq: line.seq, ts_ms, event })
@@ -406,8 +412,9 @@ pub fn read_records(path: &Path, max_bytes: u64) -> Result<(Vec<EventRecord>, Da
         lines.next_line(&mut damage).map_err(|e| format!("cannot read the event log: {e}"))?
     {
         let (number, last) = (raw.number, raw.last_unterminated);
-        let parsed = std::str::from_utf8(trim(raw.bytes))
-            .map_err(unusable)
+        // The streaming parse first, so its reasons (and lines skipped) are the same.
+        let parsed = parse_line(raw.bytes)
+            .and_then(|_| std::str::from_utf8(trim(raw.bytes)).map_err(unusable))
             .and_then(|text| event_log::parse_line(text).map_err(unusable))
             .and_then(|record| match crate::time::parse_iso(&record.ts) {
                 Some(ms) => Ok((record, ms)),
