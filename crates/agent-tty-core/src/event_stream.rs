@@ -394,6 +394,15 @@ pub fn stream<E>(
     Ok(out)
 }
 
+/// Parses one line into a whole record and its time in ms, with the same checks and
+/// reasons as [`parse_line`] (so every reader skips the same lines).
+pub fn parse_record(line: &[u8]) -> Result<(EventRecord, u64), String> {
+    let ts_ms = parse_line(line)?.ts_ms;
+    let text = std::str::from_utf8(trim(line)).map_err(unusable)?;
+    let record = event_log::parse_line(text).map_err(unusable)?;
+    Ok((record, ts_ms))
+}
+
 /// Every usable record of the log at `path`, in order, for consumers that need whole
 /// events (asciicast export): the same skipping, seq and time rules as [`stream`]
 /// (a record whose time goes backwards gets the previous record's `ts`). Fails when the
@@ -412,15 +421,7 @@ pub fn read_records(path: &Path, max_bytes: u64) -> Result<(Vec<EventRecord>, Da
         lines.next_line(&mut damage).map_err(|e| format!("cannot read the event log: {e}"))?
     {
         let (number, last) = (raw.number, raw.last_unterminated);
-        // The streaming parse first, so its reasons (and lines skipped) are the same.
-        let parsed = parse_line(raw.bytes)
-            .and_then(|_| std::str::from_utf8(trim(raw.bytes)).map_err(unusable))
-            .and_then(|text| event_log::parse_line(text).map_err(unusable))
-            .and_then(|record| match crate::time::parse_iso(&record.ts) {
-                Some(ms) => Ok((record, ms)),
-                None => Err(format!("invalid ts {:?}", record.ts)),
-            });
-        let (mut record, ms) = match parsed {
+        let (mut record, ms) = match parse_record(raw.bytes) {
             Ok(parsed) => parsed,
             Err(why) => {
                 damage.skip(number, last, why);
