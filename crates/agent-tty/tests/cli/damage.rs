@@ -84,6 +84,21 @@ fn snap_artifact(t: &TestHome, id: &str, seq: u64) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// One damaged line and what every reader must report about it.
+struct Case {
+    what: &'static str,
+    /// The damaged line (line 3 of the log).
+    bad: Vec<u8>,
+    /// The good lines after it.
+    after: String,
+    last_seq: u64,
+    skipped: u64,
+    /// A part of the reported reason.
+    reason: &'static str,
+    /// Text only the damaged line has, which must not show.
+    hidden: &'static str,
+}
+
 /// Each kind of damaged line in the middle of the log: skipped (or, for a seq gap and
 /// time going backwards, used and flagged), the lines after it replayed, and the damage
 /// reported identically by every reader.
@@ -94,93 +109,78 @@ fn every_kind_of_damaged_line_is_skipped_and_reported() {
     let log_path = t.session_dir(&id).join("events.jsonl");
     let after = output(2, "after-2") + &output(3, "after-3");
     let back = event(2, 0, "output", r#"{"data":"back-2\r\n"}"#);
-    // (what, bad line, lines after it, last seq, skipped lines, reason, text only the bad line has)
-    let cases: Vec<(&str, Vec<u8>, String, u64, u64, &str, &str)> = vec![
-        ("garbage", b"this is not json\n".to_vec(), after.clone(), 3, 1, "not a valid event record", "zzz"),
-        (
-            "binary",
-            b"\xff\xfe\x80{\"seq\":2\x81\xc3\n".to_vec(),
-            after.clone(),
-            3,
-            1,
-            "not a valid event record",
-            "zzz",
-        ),
-        ("NUL bytes", b"\0\0\0\0{\0}\n".to_vec(), after.clone(), 3, 1, "not a valid event record", "zzz"),
-        (
-            "duplicate seq",
-            output(1, "dup-hidden").into_bytes(),
-            after.clone(),
-            3,
-            1,
-            "duplicate seq 1",
-            "dup-hidden",
-        ),
-        (
-            "seq going backwards",
-            output(0, "backwards-hidden").into_bytes(),
-            after.clone(),
-            3,
-            1,
-            "seq 0 goes backwards after seq 1",
-            "backwards-hidden",
-        ),
-        (
-            "unknown type",
-            event(2, 3, "teleport", r#"{"data":"unknown-hidden"}"#).into_bytes(),
-            after.clone(),
-            3,
-            1,
-            "unknown event type \"teleport\"",
-            "unknown-hidden",
-        ),
-        (
+    let case = |what, bad: &[u8], skipped, reason| Case {
+        what,
+        bad: bad.to_vec(),
+        after: after.clone(),
+        last_seq: 3,
+        skipped,
+        reason,
+        hidden: "zzz",
+    };
+    let cases = [
+        case("garbage", b"this is not json\n", 1, "not a valid event record"),
+        case("binary", b"\xff\xfe\x80{\"seq\":2\x81\xc3\n", 1, "not a valid event record"),
+        case("NUL bytes", b"\0\0\0\0{\0}\n", 1, "not a valid event record"),
+        Case {
+            hidden: "dup-hidden",
+            ..case("duplicate seq", output(1, "dup-hidden").as_bytes(), 1, "duplicate seq 1")
+        },
+        Case {
+            hidden: "backwards-hidden",
+            ..case(
+                "seq going backwards",
+                output(0, "backwards-hidden").as_bytes(),
+                1,
+                "seq 0 goes backwards after seq 1",
+            )
+        },
+        Case {
+            hidden: "unknown-hidden",
+            ..case(
+                "unknown type",
+                event(2, 3, "teleport", r#"{"data":"unknown-hidden"}"#).as_bytes(),
+                1,
+                "unknown event type \"teleport\"",
+            )
+        },
+        case(
             "wrong payload type",
-            event(2, 3, "output", r#"{"data":42}"#).into_bytes(),
-            after.clone(),
-            3,
+            event(2, 3, "output", r#"{"data":42}"#).as_bytes(),
             1,
             "invalid output payload",
-            "zzz",
         ),
-        (
+        case(
             "wrong marker payload",
-            event(2, 3, "marker", r#"{"label":["x"]}"#).into_bytes(),
-            after.clone(),
-            3,
+            event(2, 3, "marker", r#"{"label":["x"]}"#).as_bytes(),
             1,
             "invalid marker payload",
-            "zzz",
         ),
-        (
-            "invalid ts",
-            output(2, "ts-hidden").replace("2026-11-26T", "later").into_bytes(),
-            after.clone(),
-            3,
-            1,
-            "invalid ts",
-            "ts-hidden",
-        ),
-        (
-            "seq gap",
-            output(5, "gap-5").into_bytes(),
-            output(6, "after-3"),
-            6,
-            0,
-            "seq gap: expected seq 2, found 5 (3 event(s) missing)",
-            "zzz",
-        ),
-        (
-            "time going backwards",
-            back.into_bytes(),
-            output(3, "after-3"),
-            3,
-            0,
-            "time goes backwards at seq 2",
-            "zzz",
-        ),
+        Case {
+            hidden: "ts-hidden",
+            ..case(
+                "invalid ts",
+                output(2, "ts-hidden").replace("2026-11-26T", "later").as_bytes(),
+                1,
+                "invalid ts",
+            )
+        },
+        Case {
+            after: output(6, "after-3"),
+            last_seq: 6,
+            ..case(
+                "seq gap",
+                output(5, "gap-5").as_bytes(),
+                0,
+                "seq gap: expected seq 2, found 5 (3 event(s) missing)",
+            )
+        },
+        Case {
+            after: output(3, "after-3"),
+            ..case("time going backwards", back.as_bytes(), 0, "time goes backwards at seq 2")
+        },
     ];
-    for (what, bad, after, last_seq, skipped, reason, hidden) in cases {
+    for Case { what, bad, after, last_seq, skipped, reason, hidden } in cases {
         std::fs::write(&log_path, log_with(&bad, &after)).unwrap();
         let damage = check_every_reader(&t, &id, last_seq, "after-3", hidden);
         assert_eq!(damage["skippedLines"], skipped, "{what}: {damage}");
