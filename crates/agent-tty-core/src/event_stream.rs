@@ -36,7 +36,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::event_log::{self, EventRecord};
+use crate::event_log::{self, Event, EventRecord};
 
 /// One decoded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,8 @@ pub struct StreamedLine<'a> {
     pub seq: u64,
     /// The event's time, ms since the epoch.
     pub ts_ms: u64,
+    /// The event's time as written.
+    pub ts: Cow<'a, str>,
     /// The event.
     pub event: StreamEvent<'a>,
 }
@@ -143,13 +145,19 @@ impl Damage {
 
     /// One human line describing the damage, `None` when clean.
     pub fn summary(&self) -> Option<String> {
-        let (line, why) = self.first_bad()?;
-        let torn = if self.torn_tail.is_some() { " (the last line is torn)" } else { "" };
-        Some(format!(
-            "Warning: the event log is damaged: {} line(s) skipped{torn}; first bad line {line}: {why}.",
-            self.total_skipped()
-        ))
+        self.to_json().as_ref().and_then(damage_summary)
     }
+}
+
+/// The human warning line of a result's `damage` object (see [`Damage::to_json`]).
+pub fn damage_summary(damage: &serde_json::Value) -> Option<String> {
+    let (line, why) = (damage.get("firstBadLine")?, damage.get("reason")?.as_str()?);
+    let torn =
+        if damage["tornLastLine"] == serde_json::Value::Bool(true) { " (the last line is torn)" } else { "" };
+    Some(format!(
+        "Warning: the event log is damaged: {} line(s) skipped{torn}; first bad line {line}: {why}.",
+        damage["skippedLines"]
+    ))
 }
 
 /// Line-by-line reader of a log that never holds more than [`MAX_LINE_BYTES`] of a line.
@@ -336,7 +344,7 @@ pub fn parse_line(line: &[u8]) -> Result<StreamedLine<'_>, String> {
         }
         other => return Err(format!("unknown event type {other:?}")),
     };
-    Ok(StreamedLine { seq: line.seq, ts_ms, event })
+    Ok(StreamedLine { seq: line.seq, ts_ms, ts: line.ts, event })
 }
 
 /// Opens `path` limited to its first `limit` bytes (all of it when `None`). A log
@@ -397,10 +405,17 @@ pub fn stream<E>(
 /// Parses one line into a whole record and its time in ms, with the same checks and
 /// reasons as [`parse_line`] (so every reader skips the same lines).
 pub fn parse_record(line: &[u8]) -> Result<(EventRecord, u64), String> {
-    let ts_ms = parse_line(line)?.ts_ms;
-    let text = std::str::from_utf8(trim(line)).map_err(unusable)?;
-    let record = event_log::parse_line(text).map_err(unusable)?;
-    Ok((record, ts_ms))
+    let parsed = parse_line(line)?;
+    let event = match parsed.event {
+        // The common events are built from the one parse; the rare ones parsed in full.
+        StreamEvent::Output(data) => Event::Output { data: data.into_owned() },
+        StreamEvent::Resize { cols, rows } => Event::Resize { cols, rows },
+        StreamEvent::Other => {
+            let text = std::str::from_utf8(trim(line)).map_err(unusable)?;
+            event_log::parse_line(text).map_err(unusable)?.event
+        }
+    };
+    Ok((EventRecord { seq: parsed.seq, ts: parsed.ts.into_owned(), event }, parsed.ts_ms))
 }
 
 /// Every usable record of the log at `path`, in order, for consumers that need whole

@@ -5,7 +5,7 @@
 use agent_tty_core::manifest::{SessionRecord, Status};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::snapshot::{Format, persist, result};
-use agent_tty_core::{ErrorCode, Result, client, replay, session};
+use agent_tty_core::{ErrorCode, Result, client, event_stream, replay, session};
 use agent_tty_vt::SnapshotOptions;
 use serde_json::{Value, json};
 
@@ -21,20 +21,8 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     let snapshot = capture(&paths, &record, format, options)?;
     persist(&paths, &snapshot, format, args.include_scrollback)?;
     let mut human = human_lines(&snapshot, format, args.include_scrollback);
-    human.extend(damage_line(&snapshot));
+    human.extend(snapshot.get("damage").and_then(event_stream::damage_summary));
     Ok(Outcome::new(snapshot, human))
-}
-
-/// The human warning line of a result's `damage` object, if it has one.
-pub(crate) fn damage_line(result: &Value) -> Option<String> {
-    let damage = result.get("damage")?;
-    let torn = if damage["tornLastLine"] == json!(true) { " (the last line is torn)" } else { "" };
-    Some(format!(
-        "Warning: the event log is damaged: {} line(s) skipped{torn}; first bad line {}: {}.",
-        damage["skippedLines"],
-        damage["firstBadLine"],
-        damage["reason"].as_str().unwrap_or("")
-    ))
 }
 
 /// Takes a snapshot from the live host, or offline when the host is gone. An offline
