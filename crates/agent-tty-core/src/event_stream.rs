@@ -1,6 +1,6 @@
 //! Streaming reads of an Event Log, one line at a time, for offline replay and exports:
 //! constant memory whatever the log's size. Only what replay needs is decoded (output
-//! data and resize sizes); other event types are checked by name.
+//! data and resize sizes); the rarer event types are checked in full.
 //!
 //! # Damage
 //!
