@@ -1,12 +1,17 @@
-//! The artifact manifest `artifacts/manifest.json` and its health as `inspect` reports it.
+//! The artifact manifest `artifacts/manifest.json` and its health as `inspect` reports it,
+//! and the capture protocol: a new artifact file is staged under a temporary name and
+//! moved into place only after its manifest entry was appended ([`stage`],
+//! [`append_then_place`]), so a failed capture never removes or replaces an earlier file.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::fsio::TempFile;
 
 /// One artifact entry (strict, in schema order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,18 +138,30 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
     Some(out)
 }
 
-/// Appends `entry`; if that fails, removes `written` (a file just written for it) first.
-pub fn append_or_discard(
+/// Stages `contents` for the file `path` under a temporary name in its directory
+/// (created if needed); nothing at `path` is touched yet.
+pub fn stage(path: &Path, contents: &[u8]) -> Result<TempFile> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::storage_write(path, &e))?;
+    let name = path.file_name().map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
+    let mut staged = TempFile::new_in(dir, &name)?;
+    staged.file().write_all(contents).map_err(|e| Error::storage_write(path, &e))?;
+    Ok(staged)
+}
+
+/// Records a capture: appends `entry` to the manifest first and only then moves `staged`
+/// (the finished file, still under a temporary name) to `path`. A failed append drops
+/// the staged file and leaves whatever was already at `path` — an earlier capture of the
+/// same name — untouched.
+pub fn append_then_place(
     artifacts_dir: &Path,
     id: &str,
     entry: ArtifactEntry,
-    written: Option<&Path>,
+    staged: TempFile,
+    path: &Path,
 ) -> Result<()> {
-    append(artifacts_dir, id, entry).inspect_err(|_| {
-        if let Some(path) = written {
-            let _ = std::fs::remove_file(path);
-        }
-    })
+    append(artifacts_dir, id, entry)?;
+    staged.persist(path)
 }
 
 /// Appends `entry` to the manifest under an exclusive lock (entries are serialised per
@@ -183,6 +200,27 @@ mod tests {
             bytes: Some(1),
             metadata,
         }
+    }
+
+    #[test]
+    fn a_failed_append_leaves_the_earlier_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = dir.path().join("artifacts");
+        let path = artifacts.join("snap.json");
+        let staged = stage(&path, b"old").unwrap();
+        append_then_place(&artifacts, "S", entry("snap.json", None), staged, &path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        std::fs::write(artifacts.join("manifest.json"), "{garbled").unwrap();
+        let staged = stage(&path, b"new").unwrap();
+        let error = append_then_place(&artifacts, "S", entry("snap.json", None), staged, &path).unwrap_err();
+        assert_eq!(error.code, ErrorCode::ManifestValidationError);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old", "the earlier capture is intact");
+        let mut names: Vec<_> = std::fs::read_dir(&artifacts)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".manifest.lock", "manifest.json", "snap.json"], "no staged file is left");
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! only **complete**, newline-terminated lines: a torn write, or a multi-byte UTF-8
 //! sequence split across two reads, stays in the tail's byte buffer until its newline
 //! arrives. Blank lines are skipped, and so is a complete line that is not a valid event
-//! record — corruption never stops the follow.
+//! record or whose seq does not move forward — corruption never stops the follow. The
+//! rules (and reasons) are offline replay's, from [`crate::event_stream`]: a seq gap is
+//! used and flagged, a duplicate or backwards seq skipped, and a line longer than
+//! [`MAX_LINE_BYTES`] is dropped as it arrives instead of being buffered whole. What
+//! was skipped is kept in [`EventLogTail::damage`] (reset when the tail restarts).
 //!
 //! The file's fate is reported as a [`FollowState`]: missing and never seen is
 //! [`Pending`](FollowState::Pending) (the host has not created it yet); missing after
@@ -24,7 +28,8 @@ use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-use crate::event_log::{EventRecord, parse_line};
+use crate::event_log::EventRecord;
+use crate::event_stream::{Damage, MAX_LINE_BYTES, Sequencer, parse_record};
 
 /// What [`EventLogTail::poll`] found at the log's path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +60,14 @@ pub struct EventLogTail {
     restarts: u64,
     /// The last I/O error other than "not found", cleared by the next successful poll.
     error: Option<String>,
+    /// Complete lines decoded from the current file so far.
+    lines: u64,
+    /// The start of an over-long line was dropped; its rest runs to the next newline.
+    discarding: bool,
+    /// Seq rules of the current file.
+    sequencer: Sequencer,
+    /// What was skipped in the current file.
+    damage: Damage,
 }
 
 impl EventLogTail {
@@ -69,7 +82,17 @@ impl EventLogTail {
             has_more: false,
             restarts: 0,
             error: None,
+            lines: 0,
+            discarding: false,
+            sequencer: Sequencer::default(),
+            damage: Damage::default(),
         }
+    }
+
+    /// The lines skipped (or distrusted) in the current file so far. A line still being
+    /// written is never counted.
+    pub fn damage(&self) -> &Damage {
+        &self.damage
     }
 
     /// Reads what was appended since the last call: only complete newline-terminated lines
@@ -169,6 +192,10 @@ impl EventLogTail {
         self.offset = 0;
         self.buf.clear();
         self.identity = None;
+        self.lines = 0;
+        self.discarding = false;
+        self.sequencer = Sequencer::default();
+        self.damage = Damage::default();
     }
 
     /// Decodes the complete lines in `buf`, keeping an incomplete last line.
@@ -178,23 +205,47 @@ impl EventLogTail {
         }
         // Only the appended bytes can hold a new newline.
         let search_from = self.buf.len() - appended;
-        let Some(last_newline) = self.buf[search_from..].iter().rposition(|&b| b == b'\n') else {
-            return Vec::new();
-        };
-        let complete = search_from + last_newline + 1;
-        let records = self.buf[..complete].split(|&b| b == b'\n').filter_map(decode_line).collect();
-        self.buf.drain(..complete);
+        let mut records = Vec::new();
+        if let Some(last_newline) = self.buf[search_from..].iter().rposition(|&b| b == b'\n') {
+            let complete = search_from + last_newline + 1;
+            let buf = std::mem::take(&mut self.buf);
+            for line in buf[..complete].split_inclusive(|&b| b == b'\n') {
+                if let Some(record) = self.decode_line(line) {
+                    records.push(record);
+                }
+            }
+            self.buf = buf;
+            self.buf.drain(..complete);
+        }
+        if self.buf.len() > MAX_LINE_BYTES {
+            // An over-long line: counted once, dropped as it arrives.
+            if !self.discarding {
+                let why = format!("the line is over the {MAX_LINE_BYTES}-byte line limit");
+                self.damage.skip(self.lines + 1, false, why);
+                self.discarding = true;
+            }
+            self.buf.clear();
+        }
         records
     }
-}
 
-/// One complete line as a record; `None` for a blank, non-UTF-8 or invalid line.
-fn decode_line(line: &[u8]) -> Option<EventRecord> {
-    let text = std::str::from_utf8(line).ok()?.trim();
-    if text.is_empty() {
-        return None;
+    /// One complete line as a record; `None` for a blank, damaged or out-of-sequence line
+    /// (recorded in `damage`) or the rest of an over-long line.
+    fn decode_line(&mut self, line: &[u8]) -> Option<EventRecord> {
+        self.lines += 1;
+        if std::mem::take(&mut self.discarding) || line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let (record, ts_ms) = match parse_record(line) {
+            Ok(parsed) => parsed,
+            Err(why) => {
+                self.damage.skip(self.lines, false, why);
+                return None;
+            }
+        };
+        self.sequencer.admit(self.lines, record.seq, ts_ms, &mut self.damage)?;
+        Some(record)
     }
-    parse_line(text).ok()
 }
 
 #[cfg(test)]
@@ -286,6 +337,44 @@ mod tests {
         append(&path, line(0, "two").as_bytes());
         let (records, state) = tail.poll(1 << 20);
         assert_eq!((data(&records), state), (vec!["two".to_string()], FollowState::Active));
+    }
+
+    #[test]
+    fn damage_is_counted_and_over_long_lines_are_never_buffered_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let mut tail = EventLogTail::new(path.clone());
+        append(&path, (line(0, "a") + &line(0, "dup") + "\0junk\n" + &line(1, "b")).as_bytes());
+        assert_eq!(data(&tail.poll(1 << 20).0), ["a", "b"], "the duplicate and the junk are skipped");
+        assert_eq!(
+            (tail.damage().skipped_lines, tail.damage().first_bad().unwrap()),
+            (2, (2, "duplicate seq 0"))
+        );
+        // A line longer than the limit, arriving in pieces: dropped as it comes.
+        let piece = vec![b'x'; MAX_LINE_BYTES / 2 + 1];
+        for _ in 0..4 {
+            append(&path, &piece);
+            loop {
+                assert!(tail.poll(1 << 20).0.is_empty());
+                assert!(tail.buf.len() <= MAX_LINE_BYTES, "{} bytes held", tail.buf.len());
+                if !tail.has_more() {
+                    break;
+                }
+            }
+        }
+        append(&path, format!("tail of the long line\n{}", line(2, "c")).as_bytes());
+        let mut seen = Vec::new();
+        loop {
+            seen.extend(data(&tail.poll(1 << 20).0));
+            if !tail.has_more() {
+                break;
+            }
+        }
+        assert_eq!(seen, ["c"], "the line after the long one is decoded");
+        assert_eq!(tail.damage().skipped_lines, 3, "the long line counts once");
+        std::fs::write(&path, line(0, "fresh")).unwrap();
+        assert_eq!(data(&tail.poll(1 << 20).0), ["fresh"]);
+        assert!(tail.damage().is_clean(), "a restart starts a clean count");
     }
 
     #[test]

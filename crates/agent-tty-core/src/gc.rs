@@ -198,6 +198,14 @@ fn skip(session_id: &str, reason: impl Into<String>) -> SkippedSession {
     SkippedSession { session_id: session_id.to_string(), reason: reason.into() }
 }
 
+/// The skip reason of a directory whose manifest names another session.
+fn id_mismatch(manifest_id: &str, name: &str) -> String {
+    format!(
+        "session manifest names session \"{manifest_id}\", not its directory \"{name}\"; \
+         fix or remove the directory by hand"
+    )
+}
+
 /// One session through the contract's step table: `Ok((id, bytes))` when it was (or
 /// would be) removed, the skip record otherwise.
 fn sweep_session(
@@ -220,6 +228,11 @@ fn sweep_session(
         Ok(None) => return Err(skip(name, "session manifest is missing")),
         Err(e) => return Err(skip(name, format!("failed to read manifest: {}", e.message))),
     };
+    // The directory is what gets removed and reported: one whose manifest names another
+    // session is left alone (never deleted, nor reported, under a name it does not have).
+    if before.session_id != name {
+        return Err(skip(name, id_mismatch(&before.session_id, name)));
+    }
     if let Err(e) = reconcile(&paths) {
         return Err(skip(&before.session_id, format!("failed to reconcile session: {}", e.message)));
     }
@@ -231,6 +244,9 @@ fn sweep_session(
             return Err(skip(&before.session_id, reason));
         }
     };
+    if after.session_id != name {
+        return Err(skip(name, id_mismatch(&after.session_id, name)));
+    }
     let id = after.session_id.as_str();
     if !after.status.is_collectable() {
         return Err(skip(id, "session host is still alive"));

@@ -143,7 +143,10 @@ pub fn persist(
     let seq = result["capturedAtSeq"].as_u64().unwrap_or(0);
     let filename = format!("snapshot-{seq}-{}.json", format.as_str());
     let path = paths.artifacts.join(&filename);
-    crate::fsio::write_json_atomic(&path, result)?;
+    let mut bytes = serde_json::to_vec_pretty(result)
+        .map_err(|e| Error::internal(format!("cannot serialise {}: {e}", path.display())))?;
+    bytes.push(b'\n');
+    let staged = artifacts::stage(&path, &bytes)?;
     let mut metadata = Map::new();
     metadata.insert("format".into(), json!(format.as_str()));
     metadata.insert("rendererBackend".into(), json!(crate::host::methods::RENDERER_BACKEND));
@@ -159,6 +162,6 @@ pub fn persist(
         metadata.insert("scrollbackLineCount".into(), json!(count));
     }
     let entry = ArtifactEntry::new("snapshot", filename, &paths.id, seq, metadata);
-    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, Some(&path))?;
+    artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, &path)?;
     Ok(path)
 }

@@ -9,6 +9,8 @@ mod video;
 use std::path::{Path, PathBuf};
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
+use agent_tty_core::event_stream::Damage;
+use agent_tty_core::fsio::TempFile;
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::{Error, ErrorCode, Result, session};
 use serde_json::{Map, Value};
@@ -52,11 +54,14 @@ struct Written<'a> {
     sha256: String,
 }
 
-/// Appends the manifest entry (`recording` or `video`) for `written`; on failure a
-/// default-location file is deleted, an explicit `--out` file is kept.
-fn append_entry(
+/// Puts the staged export in place and records its manifest entry (`recording` or
+/// `video`). A default-location file is moved into place only after the append
+/// succeeded, so a failed append leaves an earlier file of the same name untouched; an
+/// explicit `--out` file is placed first and kept whatever the append does.
+fn place(
     paths: &SessionPaths,
     kind: &str,
+    staged: TempFile,
     written: &Written<'_>,
     metadata: Map<String, Value>,
 ) -> Result<()> {
@@ -66,8 +71,20 @@ fn append_entry(
         bytes: Some(written.bytes),
         ..ArtifactEntry::new(kind, filename, &paths.id, written.last_seq, metadata)
     };
-    let discard = (!written.explicit_out).then_some(written.path);
-    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, discard)
+    if written.explicit_out {
+        staged.persist(written.path)?;
+        artifacts::append(&paths.artifacts, &paths.id, entry)
+    } else {
+        artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, written.path)
+    }
+}
+
+/// Adds a log's damage to an export's result and human lines (nothing when clean).
+fn report_damage(damage: &Damage, outcome: &mut Outcome) {
+    if let (Some(json), Value::Object(map)) = (damage.to_json(), &mut outcome.result) {
+        map.insert("damage".into(), json);
+    }
+    outcome.human.extend(damage.summary());
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable

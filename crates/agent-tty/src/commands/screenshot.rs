@@ -11,7 +11,7 @@
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
 use agent_tty_core::manifest::Status;
-use agent_tty_core::{Error, ErrorCode, Result, client, env, fsio, replay, session};
+use agent_tty_core::{Error, ErrorCode, Result, client, env, replay, session};
 use agent_tty_render::{Profile, RENDERER_BACKEND, sha256_hex};
 use agent_tty_vt::SnapshotOptions;
 use serde_json::{Map, Value, json};
@@ -64,7 +64,11 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     } else {
         None
     };
-    let replayed = replay::replay(&paths, &record, live_seq)?;
+    let mut replayed = replay::replay(&paths, &record, live_seq)?;
+    if running && live_seq.is_none() {
+        // A host that did not answer may still be writing its last line.
+        replayed.damage.forget_torn_tail();
+    }
     // The seq of what was actually replayed (a corrupt line can stop replay early).
     let seq = replayed.last_seq.unwrap_or(0);
     let snapshot = replayed.screen.snapshot(SnapshotOptions { scrollback: false, cells: true });
@@ -73,7 +77,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
 
     let filename = format!("screenshot-{seq}-{}.png", artifacts::sanitize_name(profile.name));
     let path = paths.artifacts.join(&filename);
-    fsio::write_atomic(&path, &rendered.png)?;
+    let staged = artifacts::stage(&path, &rendered.png)?;
     let sha256 = sha256_hex(&rendered.png);
     let mut result = Map::new();
     result.insert("sessionId".into(), json!(paths.id));
@@ -89,6 +93,9 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     result.insert("pixelHeight".into(), json!(rendered.height));
     result.insert("sha256".into(), json!(sha256));
     result.insert("renderProfileHash".into(), json!(profile.cached_hash()));
+    if let Some(damage) = replayed.damage.to_json() {
+        result.insert("damage".into(), damage);
+    }
 
     let mut metadata = Map::new();
     for key in [
@@ -108,9 +115,10 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
         sha256: Some(sha256),
         ..ArtifactEntry::new("screenshot", filename, &paths.id, seq, metadata)
     };
-    artifacts::append_or_discard(&paths.artifacts, &paths.id, entry, Some(&path))?;
+    artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, &path)?;
     let result = Value::Object(result);
-    let human = human_lines(&result);
+    let mut human = human_lines(&result);
+    human.extend(replayed.damage.summary());
     Ok(Outcome::new(result, human))
 }
 

@@ -5,7 +5,7 @@
 use agent_tty_core::manifest::{SessionRecord, Status};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::snapshot::{Format, persist, result};
-use agent_tty_core::{ErrorCode, Result, client, replay, session};
+use agent_tty_core::{ErrorCode, Result, client, event_stream, replay, session};
 use agent_tty_vt::SnapshotOptions;
 use serde_json::{Value, json};
 
@@ -20,11 +20,14 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
     let snapshot = capture(&paths, &record, format, options)?;
     persist(&paths, &snapshot, format, args.include_scrollback)?;
-    let human = human_lines(&snapshot, format, args.include_scrollback);
+    let mut human = human_lines(&snapshot, format, args.include_scrollback);
+    human.extend(snapshot.get("damage").and_then(event_stream::damage_summary));
     Ok(Outcome::new(snapshot, human))
 }
 
-/// Takes a snapshot from the live host, or offline when the host is gone.
+/// Takes a snapshot from the live host, or offline when the host is gone. An offline
+/// snapshot of a damaged log carries a trailing `damage` object (see
+/// `agent_tty_core::event_stream::Damage::to_json`).
 pub fn capture(
     paths: &SessionPaths,
     record: &SessionRecord,
@@ -42,10 +45,17 @@ pub fn capture(
             other => return other,
         }
     }
-    let replayed = replay::replay(paths, record, None)?;
-    let screen = replayed.screen;
-    let snap = screen.snapshot(options);
-    Ok(result(&paths.id, replayed.last_seq.unwrap_or(0), &snap, format))
+    let mut replayed = replay::replay(paths, record, None)?;
+    if record.status == Status::Running {
+        // A host that did not answer may still be writing its last line.
+        replayed.damage.forget_torn_tail();
+    }
+    let snap = replayed.screen.snapshot(options);
+    let mut out = result(&paths.id, replayed.last_seq.unwrap_or(0), &snap, format);
+    if let (Some(damage), Value::Object(map)) = (replayed.damage.to_json(), &mut out) {
+        map.insert("damage".into(), damage);
+    }
+    Ok(out)
 }
 
 fn human_lines(result: &Value, format: Format, with_scrollback: bool) -> Vec<String> {

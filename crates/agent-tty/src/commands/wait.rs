@@ -125,9 +125,12 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
     let record = reconcile::reconcile(paths)?.ok_or_else(|| {
         Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id))
     })?;
-    let replayed = replay::replay(paths, &record, None)?;
-    let screen = replayed.screen;
-    let snap = screen.snapshot(SnapshotOptions::default());
+    let mut replayed = replay::replay(paths, &record, None)?;
+    if record.status == Status::Running {
+        // A host that did not answer may still be writing its last line.
+        replayed.damage.forget_torn_tail();
+    }
+    let snap = replayed.screen.snapshot(SnapshotOptions::default());
     let text = snap.canonical_text();
     let captured = replayed.last_seq.unwrap_or(0);
     let view = ScreenView {
@@ -147,6 +150,9 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
         error.details.insert("cursorRow".into(), json!(snap.cursor_row));
         error.details.insert("cursorCol".into(), json!(snap.cursor_col));
         error.details.insert("visibleLines".into(), json!(snap.visible_lines));
+        if let Some(damage) = replayed.damage.to_json() {
+            error.details.insert("damage".into(), damage);
+        }
         return Err(error);
     };
     let mut out = Map::new();
@@ -159,7 +165,12 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
     out.insert("cursorCol".into(), json!(snap.cursor_col));
     out.insert("capturedAtSeq".into(), json!(captured));
     out.insert("screenHash".into(), json!(snap.screen_hash()));
-    Ok(render_outcome(Value::Object(out), true))
+    if let Some(damage) = replayed.damage.to_json() {
+        out.insert("damage".into(), damage);
+    }
+    let mut outcome = render_outcome(Value::Object(out), true);
+    outcome.human.extend(replayed.damage.summary());
+    Ok(outcome)
 }
 
 fn render_outcome(result: Value, offline: bool) -> Outcome {

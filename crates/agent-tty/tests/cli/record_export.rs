@@ -319,22 +319,23 @@ fn destroyed_sessions_export_and_corrupt_logs_fail() {
     assert!(text.contains("gone-token"));
     check_cast(&t, &id, &text, 100, 30);
 
-    // A torn final line is ignored.
+    // A torn final line is left out, and reported.
     let log = t.session_dir(&id).join("events.jsonl");
     let mut raw = std::fs::read_to_string(&log).unwrap();
     raw.push_str("{\"seq\":999,\"ts\":");
     std::fs::write(&log, &raw).unwrap();
     let torn = t.at(&["record", "export", &id, "--format", "asciicast", "--json"]).ok("record export");
     assert_eq!(torn["sha256"], result["sha256"]);
+    assert_eq!(torn["damage"]["tornLastLine"], true, "{torn}");
+    assert!(result.get("damage").is_none());
 
-    // Any other invalid line is an EXPORT_ERROR.
+    // Any other invalid line is skipped and reported (0.5 failed the export).
     raw.push('\n');
     std::fs::write(&log, &raw).unwrap();
-    let error = t.at(&["record", "export", &id, "--format", "asciicast", "--json"]).err(
-        "record export",
-        7,
-        "EXPORT_ERROR",
+    let skipped = t.at(&["record", "export", &id, "--format", "asciicast", "--json"]).ok("record export");
+    assert_eq!(skipped["sha256"], result["sha256"]);
+    assert_eq!(
+        (&skipped["damage"]["skippedLines"], &skipped["damage"]["tornLastLine"]),
+        (&serde_json::json!(1), &serde_json::json!(false))
     );
-    assert_eq!(error["message"], format!("Failed to export session \"{id}\" as asciicast."));
-    assert_keys(&error["details"], &["sessionId", "format"]);
 }

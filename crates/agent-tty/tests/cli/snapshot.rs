@@ -413,7 +413,8 @@ fn offline_snapshot_equals_live() {
 }
 
 /// Offline replay tolerates a torn last line (replays everything before it) and a
-/// garbage line in the middle (shows the screen as of the lines before it).
+/// garbage line in the middle (skips it and replays the lines after it), and reports
+/// both as `damage` (more kinds in `damage.rs`).
 #[test]
 fn offline_replay_of_torn_and_corrupt_logs() {
     let t = TestHome::new();
@@ -438,10 +439,12 @@ fn offline_replay_of_torn_and_corrupt_logs() {
     std::fs::write(&events_path, format!("{original}{{\"seq\":")).unwrap();
     let torn = t.snapshot(&id, &["--format", "text"]);
     same(&torn, &before, "torn last line");
+    assert_eq!(torn["damage"]["tornLastLine"], true, "{torn}");
+    assert!(before.get("damage").is_none());
     let waited = t.at(&["wait", &id, "--text", "second-part", "--json"]).ok("wait");
     assert_eq!(waited["screenHash"], before["screenHash"]);
 
-    // a garbage line in the middle: the screen as of the lines before it
+    // a garbage line in the middle: skipped, the lines after it replayed
     let lines: Vec<&str> = original.lines().collect();
     let head: String = lines[..cut].iter().map(|l| format!("{l}\n")).collect();
     let tail: String = lines[cut..].iter().map(|l| format!("{l}\n")).collect();
@@ -452,7 +455,9 @@ fn offline_replay_of_torn_and_corrupt_logs() {
     assert_eq!(truncated["capturedAtSeq"], cut as u64 - 1);
     std::fs::write(&events_path, format!("{head}not json\n{tail}")).unwrap();
     let corrupt = t.snapshot(&id, &["--format", "text"]);
-    same(&corrupt, &truncated, "garbage line in the middle");
+    same(&corrupt, &before, "garbage line in the middle");
+    assert_eq!(corrupt["damage"]["firstBadLine"], cut as u64 + 1, "{corrupt}");
+    assert_eq!(corrupt["damage"]["skippedLines"], 1, "{corrupt}");
 
     // and the intact log again
     std::fs::write(&events_path, &original).unwrap();

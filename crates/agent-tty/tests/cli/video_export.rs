@@ -320,10 +320,17 @@ fn empty_and_corrupt_logs_fail_without_leaving_files() {
         "{\"seq\":0,\"ts\":\"2026-11-26T10:00:00.000Z\",\"type\":\"output\",\"payload\":{\"data\":\"x\"}}\nnot json\n",
     )
     .unwrap();
+    // A damaged line is skipped and reported (0.5 failed the export) ...
+    let out = t.at(&["record", "export", &id, "--format", "gif", "--json"]).ok("record export");
+    assert_eq!(out["damage"]["firstBadLine"], 2, "{out}");
+    // ... and a log with nothing usable fails, saying why.
+    std::fs::write(&log, "not json\n").unwrap();
     let error =
         t.at(&["record", "export", &id, "--format", "gif", "--json"]).err("record export", 7, "EXPORT_ERROR");
-    assert!(error["details"]["reason"].as_str().unwrap().contains("line 2"), "{error}");
-    assert_only_manifest(&t, &id);
+    assert!(error["details"]["reason"].as_str().unwrap().contains("line 1"), "{error}");
+    let manifest = t.session_dir(&id).join("artifacts/manifest.json");
+    let entries: Value = serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
+    assert_eq!(entries["artifacts"].as_array().unwrap().len(), 1, "only the successful export");
 }
 
 #[test]

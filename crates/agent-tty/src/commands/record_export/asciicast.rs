@@ -3,10 +3,10 @@
 use agent_tty_core::asciicast::{self, HeaderData};
 use agent_tty_core::manifest::SessionRecord;
 use agent_tty_core::paths::{SessionPaths, hex_sha256};
-use agent_tty_core::{ErrorCode, Result, event_log, fsio, time};
+use agent_tty_core::{Result, artifacts, event_log, event_stream, time};
 use serde_json::{Map, json};
 
-use super::{Written, append_entry, export_error, resolve_out};
+use super::{Written, export_error, place, report_damage, resolve_out};
 use crate::cli::RecordExportArgs;
 use crate::output::Outcome;
 
@@ -18,10 +18,16 @@ pub(super) fn export(
 ) -> Result<Outcome> {
     let paths = paths.clone();
     let failed = || export_error(&paths.id, "asciicast", args.out.as_deref());
-    let records = event_log::read_all(&paths.events).map_err(|e| match e.code {
-        ErrorCode::ReplayError => failed(),
-        _ => e,
-    })?;
+    let (records, mut damage) = event_stream::read_records(&paths.events, event_log::MAX_EVENT_LOG_BYTES)
+        .map_err(|reason| {
+            let mut error = failed().with("reason", reason.as_str());
+            error.message = format!("Failed to export session \"{}\" as asciicast: {reason}.", paths.id);
+            error
+        })?;
+    if record.status.is_active() {
+        // A host may still be writing the last line.
+        damage.forget_torn_tail();
+    }
     let created_ms = time::parse_iso(&record.created_at).unwrap_or(0);
     let header = HeaderData {
         width: record.cols,
@@ -37,7 +43,7 @@ pub(super) fn export(
         Some(out) => resolve_out(out).ok_or_else(failed)?,
         None => paths.artifacts.join(&default_name),
     };
-    fsio::write_atomic(&target, &cast.bytes)?;
+    let staged = artifacts::stage(&target, &cast.bytes)?;
     let sha256 = hex_sha256(&cast.bytes);
     let bytes = cast.bytes.len() as u64;
     let artifact_path = target.display().to_string();
@@ -53,7 +59,7 @@ pub(super) fn export(
     metadata.insert("markerCount".into(), json!(cast.marker_count));
     let written =
         Written { path: &target, explicit_out: args.out.is_some(), last_seq, bytes, sha256: sha256.clone() };
-    append_entry(&paths, "recording", &written, metadata)?;
+    place(&paths, "recording", staged, &written, metadata)?;
     let result = json!({
         "sessionId": paths.id,
         "format": "asciicast",
@@ -81,5 +87,7 @@ pub(super) fn export(
         format!("SHA256: {sha256}"),
         format!("Duration: {} ms", cast.duration_ms),
     ];
-    Ok(Outcome::new(result, human))
+    let mut outcome = Outcome::new(result, human);
+    report_damage(&damage, &mut outcome);
+    Ok(outcome)
 }

@@ -16,7 +16,7 @@ use agent_tty_render::video::{
 use agent_tty_render::{Profile, RENDERER_BACKEND};
 use serde_json::{Map, json};
 
-use super::{Written, append_entry, export_error, resolve_out};
+use super::{Written, export_error, place, report_damage, resolve_out};
 use crate::cli::RecordExportArgs;
 use crate::commands::screenshot::requested_profile;
 use crate::context::Context;
@@ -47,6 +47,7 @@ struct LogFacts {
     last_ts: u64,
     output_events: u64,
     resize_events: u64,
+    damage: event_stream::Damage,
 }
 
 /// Writes the video and its manifest entry.
@@ -102,6 +103,12 @@ pub(super) fn export(
         .map_err(|e| match e {
             Failure::Cli(error) => error,
             Failure::Export(reason) => failed(reason),
+            Failure::Damaged(reason, damage) => {
+                let mut error = failed(reason.clone());
+                error.message = format!("Failed to export session \"{}\" as {format}: {reason}.", paths.id);
+                error.details.insert("damage".into(), damage);
+                error
+            }
         })?;
     let target = explicit
         .unwrap_or_else(|| paths.artifacts.join(format!("recording-{}-{format}.{format}", facts.last_seq)));
@@ -112,7 +119,6 @@ pub(super) fn export(
     file.rewind().map_err(read_error)?;
     let bytes = file.metadata().map_err(read_error)?.len();
     let sha256 = hex_sha256_read(&mut *file).map_err(read_error)?;
-    temp.persist(&target)?;
     let artifact_path = target.display().to_string();
     let duration_ms = facts.last_ts - facts.first_ts.unwrap_or(facts.last_ts);
     let profile_hash = profile.cached_hash();
@@ -139,7 +145,7 @@ pub(super) fn export(
         bytes,
         sha256: sha256.clone(),
     };
-    append_entry(paths, "video", &written, metadata)?;
+    place(paths, "video", temp, &written, metadata)?;
     let result = json!({
         "sessionId": paths.id,
         "format": format,
@@ -168,7 +174,9 @@ pub(super) fn export(
         format!("SHA256: {sha256}"),
         format!("Duration: {duration_ms} ms"),
     ];
-    Ok(Outcome::new(result, human))
+    let mut outcome = Outcome::new(result, human);
+    report_damage(&facts.damage, &mut outcome);
+    Ok(outcome)
 }
 
 enum Failure {
@@ -176,6 +184,8 @@ enum Failure {
     Cli(Error),
     /// Anything else: wrapped as `EXPORT_ERROR` with this reason.
     Export(String),
+    /// A log whose damage left nothing to export: the reason and the `damage` object.
+    Damaged(String, serde_json::Value),
 }
 
 impl From<VideoError> for Failure {
@@ -237,14 +247,26 @@ fn encode(
         exporter.event(line.ts_ms, event)
     });
     match streamed {
-        Ok(0) => return Err(Failure::Export("the session has no events to replay".to_string())),
-        Ok(_) => {}
+        Ok(streamed) if streamed.events == 0 => {
+            let Some((json, (line, why))) = streamed.damage.to_json().zip(streamed.damage.first_bad()) else {
+                return Err(Failure::Export("the session has no events to replay".to_string()));
+            };
+            let reason = format!(
+                "the event log has no usable events: {} damaged line(s) skipped, the first at line {line}: {why}",
+                streamed.damage.total_skipped()
+            );
+            return Err(Failure::Damaged(reason, json));
+        }
+        Ok(streamed) => {
+            facts.damage = streamed.damage;
+            if record.status.is_active() {
+                // A host may still be writing the last line.
+                facts.damage.forget_torn_tail();
+            }
+        }
         Err(StreamError::Io(why)) => {
             let error = Error::new(ErrorCode::StorageReadError, format!("{}: {why}", paths.events.display()));
             return Err(Failure::Cli(error.with("path", paths.events.display().to_string())));
-        }
-        Err(StreamError::Corrupt { line, why }) => {
-            return Err(Failure::Export(format!("event log line {line}: {why}")));
         }
         Err(StreamError::Visitor(error)) => return Err(error.into()),
     }
