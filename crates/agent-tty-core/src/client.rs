@@ -20,7 +20,15 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
     let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
-    let mut stream = UnixStream::connect(socket).map_err(transport)?;
+    // The directory is checked and held (no symlink, ours), and the server must run as us.
+    let (_dir, via_fd) = crate::socket_dir::open_existing(socket).map_err(|refused| match refused {
+        crate::socket_dir::Unreachable::Io(e) => transport(e),
+        crate::socket_dir::Unreachable::Unsafe(e) => {
+            e.with("method", method).with("socketPath", socket_str(socket))
+        }
+    })?;
+    let mut stream = UnixStream::connect(&via_fd).map_err(transport)?;
+    crate::socket_dir::check_server(&stream, socket).map_err(|e| e.with("method", method))?;
     let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms));
     stream.set_read_timeout(timeout).map_err(transport)?;
     stream.set_write_timeout(timeout).map_err(transport)?;
@@ -77,6 +85,10 @@ fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
     }
 }
 
+fn socket_str(socket: &Path) -> String {
+    socket.display().to_string()
+}
+
 fn transport_error(socket: &Path, method: &str, timeout_ms: u64, e: &std::io::Error) -> Error {
     let socket_str = socket.display().to_string();
     match e.kind() {
@@ -109,10 +121,23 @@ mod tests {
 
     #[test]
     fn missing_socket_is_host_unreachable() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = call(&dir.path().join("no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
+        assert_eq!(err.code, ErrorCode::HostUnreachable);
+        assert_eq!(err.details["errno"], "ENOENT");
+    }
+
+    #[test]
+    fn socket_in_a_shared_directory_is_refused() {
+        // /tmp is writable by everyone: whoever made a socket there is not trusted.
         let err =
             call(Path::new("/tmp/agent-tty-test-no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
         assert_eq!(err.code, ErrorCode::HostUnreachable);
-        assert_eq!(err.details["errno"], "ENOENT");
+        assert_eq!(err.details["path"], "/tmp");
+        assert_eq!(
+            (&err.details["method"], &err.details["socketPath"]),
+            (&"inspect".into(), &"/tmp/agent-tty-test-no-such-socket".into())
+        );
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub async fn serve(listener: UnixListener, actor: mpsc::Sender<Incoming>, connec
 }
 
 async fn handle(mut stream: UnixStream, actor: mpsc::Sender<Incoming>) {
+    if !client_is_ours(&mut stream).await {
+        return;
+    }
     let line = match read_request_line(&mut stream).await {
         Ok(line) => line,
         Err(message) => {
@@ -110,6 +113,19 @@ async fn handle(mut stream: UnixStream, actor: mpsc::Sender<Incoming>) {
     if let Ok(response) = response {
         let _ = write_half.write_all(&response.to_line()).await;
         let _ = write_half.shutdown().await;
+    }
+}
+
+/// Only our own uid is served: another user's connection gets an `RPC_ERROR` line and is
+/// closed before its request is read, so nothing it sends is executed.
+async fn client_is_ours(stream: &mut UnixStream) -> bool {
+    match crate::socket_dir::check_client(stream) {
+        Ok(()) => true,
+        Err(error) => {
+            let _ = stream.write_all(&Response::failure("unknown", &error).to_line()).await;
+            let _ = stream.shutdown().await;
+            false
+        }
     }
 }
 
