@@ -365,10 +365,10 @@ impl OtherUser<'_> {
     }
 }
 
-/// uid 65534 uses agent-tty while the socket root belongs to a third user (0700): it
-/// gets a private directory (`$XDG_RUNTIME_DIR/agent-tty/<H8>` or `<root>-65534/<H8>`),
+/// uid 65534 uses agent-tty while it may not use the socket root (a third user's, or
+/// root's and not writable): it gets a private directory (`$XDG_RUNTIME_DIR/agent-tty/<H8>` or `<root>-65534/<H8>`),
 /// recorded in `socket-path`, and every CLI call finds it.
-fn second_user_round_trip(test: &str, with_xdg: bool) {
+fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode: u32) {
     if !is_root(test) || !has_tool(test, "setpriv") {
         return;
     }
@@ -395,8 +395,8 @@ fn second_user_round_trip(test: &str, with_xdg: bool) {
     };
     let root = base.join("sockroot");
     std::fs::create_dir(&root).unwrap();
-    chmod(&root, 0o700);
-    chown(&root, OTHER - 1);
+    chmod(&root, root_mode);
+    chown(&root, root_owner);
     let xdg = base.join("xdg");
     std::fs::create_dir(&xdg).unwrap();
     chmod(&xdg, 0o700);
@@ -438,10 +438,37 @@ fn second_user_round_trip(test: &str, with_xdg: bool) {
 
 #[test]
 fn second_user_gets_a_private_dir_under_xdg_runtime_dir() {
-    second_user_round_trip("second_user_gets_a_private_dir_under_xdg_runtime_dir", true);
+    second_user_round_trip("second_user_gets_a_private_dir_under_xdg_runtime_dir", true, OTHER - 1, 0o700);
 }
 
 #[test]
 fn second_user_gets_a_per_user_dir_next_to_the_root() {
-    second_user_round_trip("second_user_gets_a_per_user_dir_next_to_the_root", false);
+    second_user_round_trip("second_user_gets_a_per_user_dir_next_to_the_root", false, OTHER - 1, 0o700);
+}
+
+#[test]
+fn second_user_falls_back_when_it_may_not_create_h8_in_roots_root() {
+    second_user_round_trip("second_user_falls_back_when_it_may_not_create_h8_in_roots_root", false, 0, 0o755);
+}
+
+#[test]
+fn safe_formula_path_is_kept_and_not_recorded() {
+    // The real root (whoever made it, it is safe for us on a test machine, or the
+    // session gets a recorded per-user path): the 0.5 formula is used and not recorded.
+    let t = TestHome::new();
+    let id = t.bash();
+    let formula = crate::support::socket_dir(&t.home).join(&sha256_hex(id.as_bytes())[..12]);
+    let inspect = t.at(&["inspect", &id, "--json"]).ok("inspect");
+    let reported = PathBuf::from(find_key(&inspect, "rpcSocketPath").unwrap());
+    if reported != formula {
+        eprintln!(
+            "note: /tmp/agent-tty is not usable by this user here; the per-user path {reported:?} was used"
+        );
+        assert!(t.session_dir(&id).join("socket-path").exists(), "a per-user path is recorded");
+        return;
+    }
+    assert!(!t.session_dir(&id).join("socket-path").exists(), "the 0.5 formula is not recorded");
+    assert_eq!(mode(formula.parent().unwrap()), 0o700);
+    t.at(&["type", &id, "echo formula-ok\n", "--json"]).ok("type");
+    t.wait_output(&id, "formula-ok");
 }
