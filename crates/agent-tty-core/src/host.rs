@@ -97,10 +97,11 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     record.child_pid = Some(child.pid);
     record.touch();
     record.write(&paths.manifest)?;
-    // Checked and held open: bound and unlinked through its descriptor (see socket_dir).
+    // Checked and held open; the bound socket is checked and unlinked through it (socket_dir).
     let dir = crate::socket_dir::prepare_session(&home, &mut paths)?;
     let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
-    let listener = server::bind(&dir.via_fd(&name)).await?;
+    let listener = server::bind(&paths.socket).await?;
+    dir.check_bound(&name)?;
     let result = serve_session(paths, record, log, child, listener, ready).await;
     let _ = dir.unlink(&name);
     result

@@ -4,10 +4,16 @@
 //! `/tmp` is shared by every local user, so nothing found there is trusted by name. Each
 //! directory is opened with `O_NOFOLLOW | O_DIRECTORY` (the child relative to its parent's
 //! open descriptor, with `openat`/`mkdirat`), and the checks (`fstat`: a directory, its
-//! owner, its mode) are made on the open descriptor, never by path a second time. The
-//! socket is then bound, connected and unlinked through that held descriptor
-//! (`/proc/self/fd/<fd>/<name>`, `unlinkat`), so swapping a directory after the check
-//! cannot redirect us.
+//! owner, its mode) are made on the open descriptor, never by path a second time. Clients
+//! connect and everyone unlinks through that held descriptor (`/proc/self/fd/<fd>/<name>`,
+//! `unlinkat`), so swapping a directory after the check cannot redirect them.
+//!
+//! The host binds by the plain path, so the socket keeps its real name in `ss -x`,
+//! `/proc/net/unix` and `getsockname` (a bind through `/proc/self/fd` would name it
+//! `/proc/self/fd/7/…`). That is safe because every directory accepted above can only be
+//! renamed by us or root (ours, root's and not writable by others, or sticky), and
+//! [`SocketDir::check_bound`] then proves, on the held descriptor, that the socket landed
+//! in the checked directory; if not, the host refuses to serve.
 //!
 //! Where the socket of a Home goes (the host decides, see [`prepare`]):
 //!
@@ -66,9 +72,38 @@ impl SocketDir {
     }
 
     /// `name` inside the held directory, reached through its descriptor
-    /// (`/proc/self/fd/<fd>/<name>`): bind and connect here, never by the plain path.
+    /// (`/proc/self/fd/<fd>/<name>`): connect here, never by the plain path.
     pub fn via_fd(&self, name: &OsStr) -> PathBuf {
         Path::new("/proc/self/fd").join(self.dir.as_raw_fd().to_string()).join(name)
+    }
+
+    /// After binding `name` by its plain path: the held directory must now contain a socket
+    /// of ours by that name (so the path still led to the checked directory).
+    pub fn check_bound(&self, name: &OsStr) -> Result<()> {
+        let path = self.path.join(name);
+        let found = CString::new(name.as_bytes()).ok().and_then(|c_name| {
+            // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            // SAFETY: valid descriptor, NUL-terminated name, and a `stat` to write into.
+            let rc = unsafe {
+                libc::fstatat(self.dir.as_raw_fd(), c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW)
+            };
+            (rc == 0).then_some(st)
+        });
+        match found {
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFSOCK && st.st_uid == my_uid() => Ok(()),
+            _ => Err(Error::new(
+                ErrorCode::StorageWriteError,
+                format!(
+                    "The socket directory {} changed while the socket {} was being created; \
+                     refusing to serve it. Check who else can rename directories on that path, \
+                     then create the session again.",
+                    self.path.display(),
+                    path.display()
+                ),
+            )
+            .with("path", path.display().to_string())),
+        }
     }
 
     /// Unlinks `name` from the held directory.
@@ -578,8 +613,9 @@ mod tests {
         }
         // Bind and unlink through the held descriptor.
         let name = OsStr::new("sock");
-        let listener = std::os::unix::net::UnixListener::bind(dir.via_fd(name)).unwrap();
-        assert!(root.join("abcd1234/sock").exists());
+        assert!(dir.check_bound(name).is_err(), "nothing bound yet");
+        let listener = std::os::unix::net::UnixListener::bind(dir.path().join(name)).unwrap();
+        dir.check_bound(name).unwrap();
         let (existing, via) = open_existing(&root.join("abcd1234/sock")).unwrap();
         let stream = std::os::unix::net::UnixStream::connect(via).unwrap();
         assert_eq!(peer_uid(&stream).unwrap(), my_uid());
@@ -587,6 +623,18 @@ mod tests {
         drop(listener);
         existing.unlink(name).unwrap();
         assert!(!root.join("abcd1234/sock").exists());
+    }
+
+    #[test]
+    fn a_swap_before_bind_is_detected() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = prepare_in(tmp.path(), None, "abcd1234").unwrap();
+        std::fs::rename(dir.path(), tmp.path().join("moved")).unwrap();
+        std::fs::create_dir(dir.path()).unwrap();
+        let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock")).unwrap();
+        let err = dir.check_bound(OsStr::new("sock")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StorageWriteError);
+        assert!(err.message.contains("changed"), "{}", err.message);
     }
 
     #[test]
