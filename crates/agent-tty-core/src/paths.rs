@@ -1,6 +1,8 @@
 //! Where things live: session directories inside a Home, and the host's socket under
 //! `/tmp/agent-tty/<H8>/<S12>` (a formula shared with agent-tty 0.5.0, so either tool can
-//! drive the other's sessions).
+//! drive the other's sessions). When that directory is not safe for this user, the host
+//! uses a per-user one and records the path in the session's `socket-path` file, which
+//! [`SessionPaths::new`] prefers (see [`crate::socket_dir`]).
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
