@@ -46,10 +46,18 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
     let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
+    // The directory is checked and held (no symlink, ours), and the server must run as us.
+    let (_dir, via_fd) = crate::socket_dir::open_existing(socket).map_err(|refused| match refused {
+        crate::socket_dir::Unreachable::Io(e) => transport(e),
+        crate::socket_dir::Unreachable::Unsafe(e) => {
+            e.with("method", method).with("socketPath", socket_str(socket))
+        }
+    })?;
     // `connect()` is always bounded, also when the caller disabled the read timeout.
     let connect_ms = if timeout_ms > 0 { timeout_ms } else { DEFAULT_TIMEOUT_MS };
-    let mut stream = crate::socket_connect::connect(socket, Duration::from_millis(connect_ms))
+    let mut stream = crate::socket_connect::connect(&via_fd, Duration::from_millis(connect_ms))
         .map_err(|e| transport_error(socket, method, connect_ms, &e))?;
+    crate::socket_dir::check_server(&stream, socket).map_err(|e| e.with("method", method))?;
     let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms));
     stream.set_read_timeout(timeout).map_err(transport)?;
     stream.set_write_timeout(timeout).map_err(transport)?;
@@ -110,6 +118,10 @@ fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
     }
 }
 
+fn socket_str(socket: &Path) -> String {
+    socket.display().to_string()
+}
+
 fn transport_error(socket: &Path, method: &str, timeout_ms: u64, e: &std::io::Error) -> Error {
     let socket_str = socket.display().to_string();
     match e.kind() {
@@ -142,10 +154,23 @@ mod tests {
 
     #[test]
     fn missing_socket_is_host_unreachable() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = call(&dir.path().join("no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
+        assert_eq!(err.code, ErrorCode::HostUnreachable);
+        assert_eq!(err.details["errno"], "ENOENT");
+    }
+
+    #[test]
+    fn socket_in_a_shared_directory_is_refused() {
+        // /tmp is writable by everyone: whoever made a socket there is not trusted.
         let err =
             call(Path::new("/tmp/agent-tty-test-no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
         assert_eq!(err.code, ErrorCode::HostUnreachable);
-        assert_eq!(err.details["errno"], "ENOENT");
+        assert_eq!(err.details["path"], "/tmp");
+        assert_eq!(
+            (&err.details["method"], &err.details["socketPath"]),
+            (&"inspect".into(), &"/tmp/agent-tty-test-no-such-socket".into())
+        );
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub const AGENT_TTY_RENDERER: &str = "AGENT_TTY_RENDERER";
 pub const AGENT_TTY_HOST_RENDERER: &str = "AGENT_TTY_HOST_RENDERER";
 /// Internal: the file descriptor on which a starting host reports readiness to `create`.
 pub const AGENT_TTY_READY_FD: &str = "AGENT_TTY_READY_FD";
+/// Replaces the socket root `/tmp/agent-tty` (absolute; a testing and packaging knob).
+/// The host honours it and records the socket path it used for the CLI.
+pub const AGENT_TTY_SOCKET_ROOT: &str = "AGENT_TTY_SOCKET_ROOT";
 /// Base of the Home Registry (absolute only).
 pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
 /// Default `--shell`.

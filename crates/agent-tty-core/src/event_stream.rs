@@ -602,7 +602,7 @@ mod tests {
     #[test]
     fn an_overlong_line_is_read_through_not_held() {
         let mut buf = Vec::new();
-        let long = vec![b'a'; 100];
+        let long = [b'a'; 100];
         let text = [&long[..], b"\nnext\n"].concat();
         let mut input = std::io::BufReader::with_capacity(16, &text[..]);
         assert_eq!(read_line_capped(&mut input, &mut buf, 10).unwrap(), (101, true));

@@ -24,7 +24,7 @@ use crate::env;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::EventLogWriter;
 use crate::manifest::{SessionRecord, Status};
-use crate::paths::{SessionPaths, socket_dir, validate_session_id};
+use crate::paths::{SessionPaths, validate_session_id};
 use actor::Host;
 
 /// The start-up channel back to `create` (fd named by `AGENT_TTY_READY_FD`).
@@ -85,7 +85,7 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
         .map_err(|_| Error::internal("The host needs AGENT_TTY_HOME in its environment."))?;
     validate_session_id(id)?;
     let home = PathBuf::from(home);
-    let paths = SessionPaths::new(&home, id);
+    let mut paths = SessionPaths::new(&home, id);
     let mut record = SessionRecord::read(&paths.manifest)?
         .ok_or_else(|| Error::new(ErrorCode::SessionNotFound, format!("Session \"{id}\" was not found.")))?;
     if record.session_id != id || record.status != Status::Running || record.host_pid.is_some() {
@@ -98,13 +98,13 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     record.child_pid = Some(child.pid);
     record.touch();
     record.write(&paths.manifest)?;
-    let dir = socket_dir(&home);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::storage_write(&dir, &e))?;
-    crate::fsio::chmod(&dir, 0o700).map_err(|e| Error::storage_write(&dir, &e))?;
+    // Checked and held open; the bound socket is checked and unlinked through it (socket_dir).
+    let dir = crate::socket_dir::prepare_session(&home, &mut paths)?;
+    let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
     let listener = server::bind(&paths.socket).await?;
-    let socket = paths.socket.clone();
+    dir.check_bound(&name)?;
     let result = serve_session(paths, record, log, child, listener, ready).await;
-    let _ = std::fs::remove_file(&socket);
+    let _ = dir.unlink(&name);
     result
 }
 
@@ -162,7 +162,7 @@ async fn serve_session(
     // Stop accepting (new clients find no socket and fall back to the files), then finish
     // the requests already accepted: a `wait --exit` in flight gets its answer.
     server.abort();
-    let _ = std::fs::remove_file(&host.paths.socket);
+    crate::socket_dir::remove_socket(&host.paths.socket);
     let drain_until = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
     while connections.open() > 0 {
         tokio::select! {

@@ -3,7 +3,8 @@
 //! here; the crate never prints and never names the CLI's argument parser.
 //!
 //! Module guide:
-//! - [`home`], [`paths`], [`registry`]: where things live.
+//! - [`home`], [`paths`], [`registry`]: where things live; [`socket_dir`]: the checked
+//!   socket directory and the peer checks of the socket.
 //! - [`manifest`], [`event_log`]: the on-disk formats (`session.json`, `events.jsonl`).
 //! - [`protocol`], [`client`]: the socket wire and the blocking client.
 //! - [`host`]: the per-session host (PTY, log writer, live screen, waits).
@@ -35,6 +36,7 @@ pub mod run_filter;
 pub mod session;
 pub mod snapshot;
 pub mod socket_connect;
+pub mod socket_dir;
 pub mod temp_file;
 pub mod time;
 pub mod utf8_stream;

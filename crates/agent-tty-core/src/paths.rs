@@ -1,7 +1,10 @@
 //! Where things live: session directories inside a Home, and the host's socket under
 //! `/tmp/agent-tty/<H8>/<S12>` (a formula shared with agent-tty 0.5.0, so either tool can
-//! drive the other's sessions).
+//! drive the other's sessions). When that directory is not safe for this user, the host
+//! uses a per-user one and records the path in the session's `socket-path` file, which
+//! [`SessionPaths::new`] prefers (see [`crate::socket_dir`]).
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -24,8 +27,12 @@ pub struct SessionPaths {
     pub events: PathBuf,
     /// `artifacts/`.
     pub artifacts: PathBuf,
-    /// The host's Unix socket.
+    /// The host's Unix socket: the path recorded in `socket-path` when there is one,
+    /// else the 0.5 formula.
     pub socket: PathBuf,
+    /// `socket-path`: where the host put its socket when that is not the 0.5 formula
+    /// (see [`crate::socket_dir`]); `session.json` keeps its strict 0.5 schema.
+    pub socket_record: PathBuf,
     /// The host's diagnostics log (not part of the contract).
     pub host_log: PathBuf,
 }
@@ -34,16 +41,31 @@ impl SessionPaths {
     /// Paths of session `id` in `home`. The id must already be validated.
     pub fn new(home: &Path, id: &str) -> SessionPaths {
         let dir = sessions_dir(home).join(id);
+        let socket_record = dir.join(SOCKET_RECORD);
+        let socket = read_socket_record(&socket_record).unwrap_or_else(|| socket_path(home, id));
         SessionPaths {
             id: id.to_string(),
             manifest: dir.join("session.json"),
             events: dir.join("events.jsonl"),
             artifacts: dir.join("artifacts"),
             host_log: dir.join("host.log"),
-            socket: socket_path(home, id),
+            socket,
+            socket_record,
             dir,
         }
     }
+}
+
+/// The session file recording the host's socket path when it is not the 0.5 formula.
+pub const SOCKET_RECORD: &str = "socket-path";
+
+/// The socket path recorded at `path`: one absolute path (a trailing newline allowed).
+fn read_socket_record(path: &Path) -> Option<PathBuf> {
+    let text = std::fs::read(path).ok()?;
+    let text = text.strip_suffix(b"\n").unwrap_or(&text);
+    let socket = PathBuf::from(std::ffi::OsStr::from_bytes(text));
+    let valid = socket.is_absolute() && socket.file_name().is_some() && !text.contains(&0);
+    valid.then_some(socket)
 }
 
 /// `<home>/sessions`.
@@ -108,6 +130,19 @@ mod tests {
         let s12 = &hex_sha256(b"session-01")[..12];
         assert_eq!(path, PathBuf::from(format!("/tmp/agent-tty/{h8}/{s12}")));
         assert_eq!(path.to_string_lossy().len(), 36);
+    }
+
+    #[test]
+    fn recorded_socket_path_wins_over_the_formula() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(home.path(), "s1");
+        assert_eq!(paths.socket, socket_path(home.path(), "s1"));
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        std::fs::write(&paths.socket_record, "/run/user/1000/agent-tty/abcd1234/0123456789ab\n").unwrap();
+        let paths = SessionPaths::new(home.path(), "s1");
+        assert_eq!(paths.socket, PathBuf::from("/run/user/1000/agent-tty/abcd1234/0123456789ab"));
+        std::fs::write(&paths.socket_record, "relative/path").unwrap();
+        assert_eq!(SessionPaths::new(home.path(), "s1").socket, socket_path(home.path(), "s1"));
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn reconcile_with(paths: &SessionPaths, startup_grace: bool) -> Result<Option<Se
     }
     mark_dead(&mut record);
     record.write(&paths.manifest)?;
-    let _ = std::fs::remove_file(&paths.socket);
+    crate::socket_dir::remove_socket(&paths.socket);
     Ok(Some(record))
 }
 

@@ -90,7 +90,7 @@ pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
         record.status = Status::Destroyed;
         record.touch();
         record.write(&paths.manifest)?;
-        let _ = std::fs::remove_file(&paths.socket);
+        crate::socket_dir::remove_socket(&paths.socket);
         return Ok(());
     }
     if force {
@@ -123,7 +123,7 @@ fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
         process::wait_for_exit(host, Duration::from_secs(5));
     }
     let mut updated = reconcile(paths)?.ok_or_else(|| not_found(paths))?;
-    let _ = std::fs::remove_file(&paths.socket);
+    crate::socket_dir::remove_socket(&paths.socket);
     if updated.status.is_terminal() {
         // A forced destroy ends in `destroyed`: that is what the user asked for.
         updated.status = Status::Destroyed;

@@ -114,6 +114,9 @@ async fn refuse_busy(stream: UnixStream) {
 }
 
 async fn handle(stream: Arc<UnixStream>, actor: mpsc::Sender<Incoming>, idle: Duration) {
+    if !client_is_ours(&stream).await {
+        return;
+    }
     let line = match tokio::time::timeout(idle, read_request_line(&stream)).await {
         Ok(Ok(line)) => line,
         Ok(Err(message)) => {
@@ -160,6 +163,18 @@ async fn hung_up(stream: &UnixStream) {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             Err(_) => return,
+        }
+    }
+}
+
+/// Only our own uid is served: another user's connection gets an `RPC_ERROR` line and is
+/// closed before its request is read, so nothing it sends is executed.
+async fn client_is_ours(stream: &UnixStream) -> bool {
+    match crate::socket_dir::check_client(stream) {
+        Ok(()) => true,
+        Err(error) => {
+            write_line(stream, &Response::failure("unknown", &error).to_line()).await;
+            false
         }
     }
 }

@@ -20,8 +20,9 @@
 //! - `pty-spawn` ⏱ (pty): runs `/bin/echo hello` as the leader of a new session on a fresh
 //!   PTY; expects exit 0 and `hello` in the output.
 //! - `socket-viable` ⏱ (socket): binds, connects and sends a message on the real would-be
-//!   socket `/tmp/agent-tty/<H8>/<S12>` of a scratch session, within the 104-byte
-//!   `sun_path` limit.
+//!   socket of a scratch session (`/tmp/agent-tty/<H8>/<S12>`, or the per-user directory
+//!   the host would use; the directory is checked the way the host checks it, see
+//!   `agent_tty_core::socket_dir`), within the 104-byte `sun_path` limit.
 //! - `artifact-atomicity` ⏱ (artifacts): the atomic writer (temp file + rename) in a scratch
 //!   `artifacts/`, read back, no temp file left.
 //! - `event-log-writable` ⏱ (event-log): appends two events with the host's

@@ -23,6 +23,7 @@ mod record_export;
 mod render_wait;
 mod scale;
 mod screenshot;
+mod security;
 mod snapshot;
 mod tmux;
 mod transport;

@@ -12,7 +12,8 @@ use std::time::Duration;
 use agent_tty_core::event_log::{self, Event, EventLogWriter};
 use agent_tty_core::fsio;
 use agent_tty_core::home::canonical_or_normal;
-use agent_tty_core::paths::{SessionPaths, sessions_dir, socket_dir, socket_path};
+use agent_tty_core::paths::{SessionPaths, sessions_dir, socket_path};
+use agent_tty_core::socket_dir;
 
 use super::{Check, Found, Probe, QUICK, SLOW, Verdict, scratch_name, sys};
 
@@ -108,7 +109,10 @@ fn pty_spawn(_: &Probe) -> Verdict {
 fn socket_viable(probe: &Probe) -> Verdict {
     let home = &probe.home.path;
     let scratch = Scratch::create(home)?;
-    let socket = socket_path(home, &scratch.id);
+    // The directory the host would use, checked the way the host checks it.
+    let dir = socket_dir::prepare(home).map_err(|e| e.message.clone())?;
+    let name = socket_path(home, &scratch.id).file_name().map(ToOwned::to_owned).unwrap_or_default();
+    let socket = dir.path().join(&name);
     let length = socket.as_os_str().len();
     if length > MAX_SOCKET_PATH {
         return Err(format!(
@@ -116,11 +120,8 @@ fn socket_viable(probe: &Probe) -> Verdict {
             socket.display()
         ));
     }
-    let dir = socket_dir(home);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    fsio::chmod(&dir, 0o700).map_err(|e| format!("cannot chmod {}: {e}", dir.display()))?;
-    let exchanged = exchange(&socket);
-    let _ = std::fs::remove_file(&socket);
+    let exchanged = exchange(&dir.via_fd(&name));
+    let _ = dir.unlink(&name);
     exchanged.map_err(|e| format!("socket check failed at {}: {e}", socket.display()))?;
     Ok(Found::Pass(format!("socket ok: {}", socket.display())))
 }

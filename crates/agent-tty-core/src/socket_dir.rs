@@ -1,0 +1,748 @@
+//! The host's socket directory, checked before it is trusted, and the peer checks of both
+//! ends of the socket.
+//!
+//! `/tmp` is shared by every local user, so nothing found there is trusted by name. Each
+//! directory is opened with `O_NOFOLLOW | O_DIRECTORY` (the child relative to its parent's
+//! open descriptor, with `openat`/`mkdirat`), and the checks (`fstat`: a directory, its
+//! owner, its mode) are made on the open descriptor, never by path a second time. Clients
+//! connect and everyone unlinks through that held descriptor (`/proc/self/fd/<fd>/<name>`,
+//! `unlinkat`), so swapping a directory after the check cannot redirect them.
+//!
+//! The host binds by the plain path, so the socket keeps its real name in `ss -x`,
+//! `/proc/net/unix` and `getsockname` (a bind through `/proc/self/fd` would name it
+//! `/proc/self/fd/7/…`). That is safe because every directory accepted above can only be
+//! renamed by us or root (ours, root's and not writable by others, or sticky), and
+//! [`SocketDir::check_bound`] then proves, on the held descriptor, that the socket landed
+//! in the checked directory; if not, the host refuses to serve.
+//!
+//! Where the socket of a Home goes (the host decides, see [`prepare`]):
+//!
+//! 1. The agent-tty 0.5 formula `<root>/<H8>/<S12>` with `root = /tmp/agent-tty`, whenever
+//!    that is safe, so a 0.5 client still finds our host. The root is usable when it is a
+//!    real directory owned by us, or owned by root and not writable by group/others
+//!    (unless sticky). When root creates it, it is made `01777` (like `/tmp`) so other
+//!    users can share the formula. `<H8>` is opened or created (0700) under it and must be
+//!    ours; its mode is set to 0700 through the descriptor if it differs.
+//! 2. When the root is not usable (another non-root user owns it — the normal case when
+//!    someone else ran agent-tty first —, it is a symlink, or we may not create `<H8>` in
+//!    it), a per-user directory: `$XDG_RUNTIME_DIR/agent-tty/<H8>` when `XDG_RUNTIME_DIR`
+//!    is a real directory owned by us with mode 0700, else `<root>-<uid>/<H8>`
+//!    (`/tmp/agent-tty-<uid>/<H8>`). Every level is checked the same way.
+//!
+//! A `<H8>` (or per-user directory) that exists but is a symlink, not a directory, or
+//! owned by someone else is refused with an error naming the path, its owner and what to
+//! do — never a fallback another user could predict and squat.
+//!
+//! The path used is recorded in the session directory (`socket-path`, see
+//! [`crate::paths::SessionPaths`]) when it differs from the 0.5 formula, so every CLI call
+//! finds it; `session.json` keeps its strict 0.5 schema.
+//!
+//! `AGENT_TTY_SOCKET_ROOT` replaces `/tmp/agent-tty` (a testing and packaging knob; the
+//! per-user fallback is then `<that root>-<uid>`).
+//!
+//! Peers: the CLI refuses a server of another uid (`SO_PEERCRED`, [`check_server`]), and
+//! the host answers a client of another uid with an error without reading its request
+//! ([`check_client`]).
+
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, CString, OsStr};
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::env;
+use crate::error::{Error, ErrorCode, Result};
+use crate::paths::{SOCKET_ROOT, SessionPaths, hex_sha256};
+
+/// A socket directory that passed the checks, held open.
+#[derive(Debug)]
+pub struct SocketDir {
+    dir: File,
+    path: PathBuf,
+}
+
+impl SocketDir {
+    /// The directory's path (for messages, records and 0.5 clients).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `name` inside the held directory, reached through its descriptor
+    /// (`/proc/self/fd/<fd>/<name>`): connect here, never by the plain path.
+    pub fn via_fd(&self, name: &OsStr) -> PathBuf {
+        Path::new("/proc/self/fd").join(self.dir.as_raw_fd().to_string()).join(name)
+    }
+
+    /// After binding `name` by its plain path: the held directory must now contain a socket
+    /// of ours by that name (so the path still led to the checked directory).
+    pub fn check_bound(&self, name: &OsStr) -> Result<()> {
+        let path = self.path.join(name);
+        let found = CString::new(name.as_bytes()).ok().and_then(|c_name| {
+            // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            // SAFETY: valid descriptor, NUL-terminated name, and a `stat` to write into.
+            let rc = unsafe {
+                libc::fstatat(self.dir.as_raw_fd(), c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW)
+            };
+            (rc == 0).then_some(st)
+        });
+        match found {
+            Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFSOCK && st.st_uid == my_uid() => Ok(()),
+            _ => Err(Error::new(
+                ErrorCode::StorageWriteError,
+                format!(
+                    "The socket directory {} changed while the socket {} was being created; \
+                     refusing to serve it. Check who else can rename directories on that path, \
+                     then create the session again.",
+                    self.path.display(),
+                    path.display()
+                ),
+            )
+            .with("path", path.display().to_string())),
+        }
+    }
+
+    /// Unlinks `name` from the held directory.
+    pub fn unlink(&self, name: &OsStr) -> io::Result<()> {
+        let name = CString::new(name.as_bytes())?;
+        // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
+        let rc = unsafe { libc::unlinkat(self.dir.as_raw_fd(), name.as_ptr(), 0) };
+        if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    }
+}
+
+/// The effective uid of this process.
+pub fn my_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// `uid 1000 (alice)`, or `uid 1000` when the name cannot be resolved.
+pub fn user_label(uid: u32) -> String {
+    match user_name(uid) {
+        Some(name) => format!("uid {uid} ({name})"),
+        None => format!("uid {uid}"),
+    }
+}
+
+fn user_name(uid: u32) -> Option<String> {
+    // SAFETY: `passwd` is plain old data; all-zero is a valid value to be filled in.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is its real size; the
+    // strings written into `pwd` point into `buf`, which outlives their use below.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r succeeded, so `pw_name` is a NUL-terminated string inside `buf`.
+    let name = unsafe { CStr::from_ptr(pwd.pw_name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// Why a directory was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsafe {
+    /// The refused path.
+    pub path: PathBuf,
+    /// Its owner, when known.
+    pub owner: Option<u32>,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl Unsafe {
+    fn new(path: &Path, owner: Option<u32>, problem: impl Into<String>) -> Unsafe {
+        Unsafe { path: path.to_path_buf(), owner, problem: problem.into() }
+    }
+
+    /// The error for the user: `code`, a message naming the path, its owner and the
+    /// remedy, details `path` and `ownerUid`.
+    pub fn into_error(self, code: ErrorCode) -> Error {
+        let path = self.path.display().to_string();
+        let message = format!(
+            "Refusing the socket directory {path}: {}. agent-tty only uses a socket directory \
+             it owns, never through a symbolic link. Remove it as root or as its owner \
+             (rm -rf {path}), or use another Home.",
+            self.problem
+        );
+        let mut error = Error::new(code, message).with("path", path);
+        if let Some(uid) = self.owner {
+            error = error.with("ownerUid", uid);
+        }
+        error
+    }
+}
+
+fn owned_by_other(path: &Path, uid: u32) -> Unsafe {
+    let problem = format!("it is owned by {}, not by you ({})", user_label(uid), user_label(my_uid()));
+    Unsafe::new(path, Some(uid), problem)
+}
+
+/// The socket root: `AGENT_TTY_SOCKET_ROOT` when set (absolute), else `/tmp/agent-tty`.
+pub fn socket_root() -> Result<PathBuf> {
+    match std::env::var_os(env::AGENT_TTY_SOCKET_ROOT) {
+        Some(root) if !root.is_empty() => {
+            let root = PathBuf::from(root);
+            if root.is_absolute() {
+                Ok(root)
+            } else {
+                Err(Error::invalid_input(format!(
+                    "{} must be an absolute path, not {:?}. Unset it to use {SOCKET_ROOT}.",
+                    env::AGENT_TTY_SOCKET_ROOT,
+                    root.display().to_string()
+                )))
+            }
+        }
+        _ => Ok(PathBuf::from(SOCKET_ROOT)),
+    }
+}
+
+/// `H8` of a Home: the first 8 hex chars of SHA-256 of its path.
+pub fn home_hash(home: &Path) -> String {
+    hex_sha256(home.as_os_str().as_bytes())[..8].to_string()
+}
+
+/// Host: resolves, creates and checks the socket directory of `home` (see the module doc).
+/// Errors are `STORAGE_WRITE_ERROR` (an unsafe directory names its path and owner).
+pub fn prepare(home: &Path) -> Result<SocketDir> {
+    let xdg = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    prepare_in(&socket_root()?, xdg.as_deref(), &home_hash(home))
+}
+
+/// Host: [`prepare`]s the directory of session `paths`, records the socket path when it is
+/// not the 0.5 formula, and points `paths.socket` at it. Returns the held directory.
+pub fn prepare_session(home: &Path, paths: &mut SessionPaths) -> Result<SocketDir> {
+    let dir = prepare(home)?;
+    let formula = crate::paths::socket_path(home, &paths.id);
+    let name = formula.file_name().map(OsStr::to_owned).unwrap_or_default();
+    let socket = dir.path().join(&name);
+    if socket == formula {
+        match std::fs::remove_file(&paths.socket_record) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(Error::storage_write(&paths.socket_record, &e));
+            }
+            _ => {}
+        }
+    } else {
+        let mut text = socket.as_os_str().as_bytes().to_vec();
+        text.push(b'\n');
+        crate::fsio::write_atomic(&paths.socket_record, &text)?;
+    }
+    paths.socket = socket;
+    Ok(dir)
+}
+
+/// [`prepare`] with its inputs explicit: the socket root, `XDG_RUNTIME_DIR`, `H8`.
+pub fn prepare_in(root: &Path, xdg_runtime_dir: Option<&Path>, h8: &str) -> Result<SocketDir> {
+    let refused = |u: Unsafe| u.into_error(ErrorCode::StorageWriteError);
+    if let Some(root_dir) = open_shared_root(root) {
+        match open_private_child(&root_dir, root, h8, true) {
+            Ok(Some(dir)) => return Ok(dir),
+            Ok(None) => {}
+            Err(Failure::Unsafe(u)) => return Err(refused(u)),
+            Err(Failure::Io(path, e)) => return Err(Error::storage_write(&path, &e)),
+        }
+    }
+    let result = match xdg_runtime_dir.and_then(open_runtime_dir) {
+        Some(xdg) => {
+            let base = xdg.1.join("agent-tty");
+            open_private_child(&xdg.0, &xdg.1, "agent-tty", false).and_then(|dir| match dir {
+                Some(dir) => open_private_child(&dir.dir, &base, h8, false),
+                None => Ok(None),
+            })
+        }
+        None => {
+            let mut per_user = root.as_os_str().to_owned();
+            per_user.push(format!("-{}", my_uid()));
+            let per_user = PathBuf::from(per_user);
+            open_private_root(&per_user).and_then(|dir| open_private_child(&dir, &per_user, h8, false))
+        }
+    };
+    match result {
+        Ok(Some(dir)) => Ok(dir),
+        Ok(None) => Err(Error::internal("No socket directory could be created.")),
+        Err(Failure::Unsafe(u)) => Err(refused(u)),
+        Err(Failure::Io(path, e)) => Err(Error::storage_write(&path, &e)),
+    }
+}
+
+enum Failure {
+    Unsafe(Unsafe),
+    Io(PathBuf, io::Error),
+}
+
+impl From<Unsafe> for Failure {
+    fn from(u: Unsafe) -> Failure {
+        Failure::Unsafe(u)
+    }
+}
+
+fn open_dir_nofollow(path: &Path) -> io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+fn open_dir_at(parent: &File, name: &str) -> io::Result<File> {
+    let c_name = CString::new(name)?;
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
+    let fd = unsafe { libc::openat(parent.as_raw_fd(), c_name.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+fn mkdir_at(parent: &File, name: &str, mode: u32) -> io::Result<()> {
+    let c_name = CString::new(name)?;
+    // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
+    let rc = unsafe { libc::mkdirat(parent.as_raw_fd(), c_name.as_ptr(), mode as libc::mode_t) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// The owner of `name` in `parent`, without following a symlink (for messages).
+fn owner_at(parent: &File, name: &str) -> Option<u32> {
+    let c_name = CString::new(name).ok()?;
+    // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor, NUL-terminated name, and a `stat` to write into.
+    let rc =
+        unsafe { libc::fstatat(parent.as_raw_fd(), c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    (rc == 0).then_some(st.st_uid)
+}
+
+fn not_a_dir(path: &Path, owner: Option<u32>, symlink: bool) -> Unsafe {
+    let what = if symlink { "a symbolic link" } else { "not a directory" };
+    let problem = match owner {
+        Some(uid) => format!("it is {what} (owned by {})", user_label(uid)),
+        None => format!("it is {what}"),
+    };
+    Unsafe::new(path, owner, problem)
+}
+
+/// Opens the shared root if it is safe to put our `<H8>` in; `None` means "use a per-user
+/// directory" (missing and not creatable, a symlink, another non-root user's, writable by
+/// others without the sticky bit).
+fn open_shared_root(root: &Path) -> Option<File> {
+    let mut created = false;
+    let dir = match open_dir_nofollow(root) {
+        Ok(dir) => dir,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            match std::fs::DirBuilder::new().mode(0o777).create(root) {
+                Ok(()) => created = true,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(_) => return None,
+            }
+            open_dir_nofollow(root).ok()?
+        }
+        Err(_) => return None,
+    };
+    let meta = dir.metadata().ok()?;
+    let me = my_uid();
+    if !meta.is_dir() {
+        return None;
+    }
+    if created && me == 0 && meta.uid() == 0 {
+        // Root made it: share it like /tmp, so every user can keep the 0.5 formula.
+        dir.set_permissions(std::fs::Permissions::from_mode(0o1777)).ok()?;
+        return Some(dir);
+    }
+    shared_root_ok(meta.uid(), meta.mode(), me).then_some(dir)
+}
+
+/// A shared root is usable when it is ours, or root's and not writable by group/others
+/// unless sticky (then nobody can rename or delete our `<H8>` in it).
+fn shared_root_ok(owner: u32, mode: u32, me: u32) -> bool {
+    owner == me || (owner == 0 && (mode & 0o022 == 0 || mode & 0o1000 != 0))
+}
+
+/// `XDG_RUNTIME_DIR` when it is a real directory owned by us with mode 0700.
+fn open_runtime_dir(path: &Path) -> Option<(File, PathBuf)> {
+    if !path.is_absolute() {
+        return None;
+    }
+    let dir = open_dir_nofollow(path).ok()?;
+    let meta = dir.metadata().ok()?;
+    let private = meta.is_dir() && meta.uid() == my_uid() && meta.mode() & 0o7777 == 0o700;
+    private.then(|| (dir, path.to_path_buf()))
+}
+
+/// Opens (creating with 0700) the per-user root `path`; it must be ours (mode set to 0700).
+fn open_private_root(path: &Path) -> Result<File, Failure> {
+    match std::fs::DirBuilder::new().mode(0o700).create(path) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(Failure::Io(path.to_path_buf(), e)),
+        _ => {}
+    }
+    let dir = match open_dir_nofollow(path) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let meta = std::fs::symlink_metadata(path).ok();
+            let owner = meta.as_ref().map(MetadataExt::uid);
+            return Err(match e.raw_os_error() {
+                Some(libc::ELOOP) | Some(libc::ENOTDIR) => {
+                    Failure::Unsafe(not_a_dir(path, owner, meta.is_some_and(|m| m.file_type().is_symlink())))
+                }
+                Some(libc::EACCES) => match owner {
+                    Some(uid) if uid != my_uid() => Failure::Unsafe(owned_by_other(path, uid)),
+                    _ => Failure::Io(path.to_path_buf(), e),
+                },
+                _ => Failure::Io(path.to_path_buf(), e),
+            });
+        }
+    };
+    check_private(&dir, path)?;
+    Ok(dir)
+}
+
+/// The held directory `dir` (at `path`) must be a directory owned by us; its mode is set
+/// to 0700 if it differs (it is ours).
+fn check_private(dir: &File, path: &Path) -> Result<(), Failure> {
+    let meta = dir.metadata().map_err(|e| Failure::Io(path.to_path_buf(), e))?;
+    if !meta.is_dir() {
+        return Err(not_a_dir(path, Some(meta.uid()), false).into());
+    }
+    if meta.uid() != my_uid() {
+        return Err(owned_by_other(path, meta.uid()).into());
+    }
+    if meta.mode() & 0o7777 != 0o700 {
+        dir.set_permissions(std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Failure::Io(path.to_path_buf(), e))?;
+    }
+    Ok(())
+}
+
+/// Opens (creating with 0700) `name` in the held `parent` (at `parent_path`); it must be a
+/// directory we own. With `may_skip`, "we may not create it here" gives `None`.
+fn open_private_child(
+    parent: &File,
+    parent_path: &Path,
+    name: &str,
+    may_skip: bool,
+) -> Result<Option<SocketDir>, Failure> {
+    let path = parent_path.join(name);
+    let mut tries = 0;
+    let dir = loop {
+        tries += 1;
+        match open_dir_at(parent, name) {
+            Ok(dir) => break dir,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && tries < 3 => match mkdir_at(parent, name, 0o700)
+            {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e)
+                    if may_skip
+                        && matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM | libc::EROFS)) =>
+                {
+                    return Ok(None);
+                }
+                Err(e) => return Err(Failure::Io(path, e)),
+            },
+            Err(e) => {
+                let owner = owner_at(parent, name);
+                return Err(match e.raw_os_error() {
+                    Some(libc::ELOOP) => Failure::Unsafe(not_a_dir(&path, owner, true)),
+                    Some(libc::ENOTDIR) => Failure::Unsafe(not_a_dir(&path, owner, false)),
+                    Some(libc::EACCES) => match owner {
+                        Some(uid) if uid != my_uid() => Failure::Unsafe(owned_by_other(&path, uid)),
+                        _ => Failure::Io(path, e),
+                    },
+                    _ => Failure::Io(path, e),
+                });
+            }
+        }
+    };
+    check_private(&dir, &path)?;
+    Ok(Some(SocketDir { dir, path }))
+}
+
+/// Why a socket cannot be reached safely.
+#[derive(Debug)]
+pub enum Unreachable {
+    /// The directory is missing or unreadable (the ordinary transport error).
+    Io(io::Error),
+    /// The directory is unsafe (`HOST_UNREACHABLE` naming the path and owner).
+    Unsafe(Error),
+}
+
+/// The directory of an existing `socket`, opened without following a symlink and checked:
+/// owned by us and not writable by group or others. For connecting and unlinking.
+pub fn open_existing(socket: &Path) -> std::result::Result<(SocketDir, PathBuf), Unreachable> {
+    let (Some(parent), Some(name)) = (socket.parent(), socket.file_name()) else {
+        return Err(Unreachable::Io(io::Error::from(io::ErrorKind::NotFound)));
+    };
+    let refused = |u: Unsafe| Unreachable::Unsafe(u.into_error(ErrorCode::HostUnreachable));
+    let dir = match open_dir_nofollow(parent) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let meta = std::fs::symlink_metadata(parent).ok();
+            let owner = meta.as_ref().map(MetadataExt::uid);
+            let symlink = meta.as_ref().is_some_and(|m| m.file_type().is_symlink());
+            return Err(match e.raw_os_error() {
+                Some(libc::ELOOP) | Some(libc::ENOTDIR) if meta.is_some() => {
+                    refused(not_a_dir(parent, owner, symlink))
+                }
+                Some(libc::EACCES) => match owner {
+                    Some(uid) if uid != my_uid() => refused(owned_by_other(parent, uid)),
+                    _ => Unreachable::Io(e),
+                },
+                _ => Unreachable::Io(e),
+            });
+        }
+    };
+    let meta = dir.metadata().map_err(Unreachable::Io)?;
+    if meta.uid() != my_uid() {
+        return Err(refused(owned_by_other(parent, meta.uid())));
+    }
+    if meta.mode() & 0o022 != 0 {
+        let problem = format!("it is writable by group or others (mode {:04o})", meta.mode() & 0o7777);
+        return Err(refused(Unsafe::new(parent, Some(meta.uid()), problem)));
+    }
+    let via_fd = Path::new("/proc/self/fd").join(dir.as_raw_fd().to_string()).join(name);
+    Ok((SocketDir { dir, path: parent.to_path_buf() }, via_fd))
+}
+
+/// Unlinks `socket` through its checked directory; a directory that is missing, unsafe or
+/// not ours is left alone. Used by reconciliation, `destroy` and host shutdown.
+pub fn remove_socket(socket: &Path) {
+    if let (Ok((dir, _)), Some(name)) = (open_existing(socket), socket.file_name()) {
+        let _ = dir.unlink(name);
+    }
+}
+
+/// The uid of the process at the other end of a Unix socket (`SO_PEERCRED`).
+pub fn peer_uid(socket: &impl AsRawFd) -> io::Result<u32> {
+    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes and `len` is the size of `cred`.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut cred).cast::<libc::c_void>(),
+            &mut len,
+        )
+    };
+    if rc == 0 { Ok(cred.uid) } else { Err(io::Error::last_os_error()) }
+}
+
+/// CLI: the server at the other end of `stream` must run as our uid. Otherwise
+/// `HOST_UNREACHABLE` naming its uid (details `socketPath`, `serverUid`).
+pub fn check_server(stream: &impl AsRawFd, socket: &Path) -> Result<()> {
+    let socket_str = socket.display().to_string();
+    let uid = peer_uid(stream).map_err(|e| {
+        Error::new(ErrorCode::HostUnreachable, format!("Cannot tell who serves {socket_str}: {e}"))
+            .with("socketPath", socket_str.as_str())
+    })?;
+    if uid == my_uid() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::HostUnreachable,
+        format!(
+            "Refusing the host at {socket_str}: it runs as {}, not as you ({}), so it is not \
+             your session's host and nothing was sent to it. Another user may have replaced the \
+             socket; destroy the session with --force and create a new one.",
+            user_label(uid),
+            user_label(my_uid())
+        ),
+    )
+    .with("socketPath", socket_str)
+    .with("serverUid", uid))
+}
+
+/// Host: a client must run as our uid; otherwise the `RPC_ERROR` to answer it with
+/// (its request is neither read nor executed).
+pub fn check_client(stream: &tokio::net::UnixStream) -> Result<()> {
+    let uid = stream.peer_cred().map(|cred| cred.uid()).map_err(|e| {
+        Error::new(ErrorCode::RpcError, format!("Cannot tell who is connecting: {e}. Nothing was done."))
+    })?;
+    if uid == my_uid() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::RpcError,
+        format!(
+            "This host serves only {}; the connecting process runs as {}. Nothing was done.",
+            user_label(my_uid()),
+            user_label(uid)
+        ),
+    )
+    .with("clientUid", uid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn is_root() -> bool {
+        let root = my_uid() == 0;
+        if !root {
+            eprintln!("skipped: needs root (to chown directories to another user)");
+        }
+        root
+    }
+
+    fn chown(path: &Path, uid: u32) {
+        std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+    }
+
+    #[test]
+    fn creates_root_and_private_h8() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let dir = prepare_in(&root, None, "abcd1234").unwrap();
+        assert_eq!(dir.path(), root.join("abcd1234"));
+        assert_eq!(mode(dir.path()), 0o700);
+        if my_uid() == 0 {
+            assert_eq!(mode(&root), 0o1777, "root shares a root it creates");
+        }
+        // Bind and unlink through the held descriptor.
+        let name = OsStr::new("sock");
+        assert!(dir.check_bound(name).is_err(), "nothing bound yet");
+        let listener = std::os::unix::net::UnixListener::bind(dir.path().join(name)).unwrap();
+        dir.check_bound(name).unwrap();
+        let (existing, via) = open_existing(&root.join("abcd1234/sock")).unwrap();
+        let stream = std::os::unix::net::UnixStream::connect(via).unwrap();
+        assert_eq!(peer_uid(&stream).unwrap(), my_uid());
+        check_server(&stream, Path::new("/x")).unwrap();
+        drop(listener);
+        existing.unlink(name).unwrap();
+        assert!(!root.join("abcd1234/sock").exists());
+    }
+
+    #[test]
+    fn a_swap_before_bind_is_detected() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = prepare_in(tmp.path(), None, "abcd1234").unwrap();
+        std::fs::rename(dir.path(), tmp.path().join("moved")).unwrap();
+        std::fs::create_dir(dir.path()).unwrap();
+        let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock")).unwrap();
+        let err = dir.check_bound(OsStr::new("sock")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StorageWriteError);
+        assert!(err.message.contains("changed"), "{}", err.message);
+    }
+
+    #[test]
+    fn own_h8_with_loose_mode_is_tightened() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h8 = tmp.path().join("abcd1234");
+        std::fs::create_dir(&h8).unwrap();
+        std::fs::set_permissions(&h8, std::fs::Permissions::from_mode(0o755)).unwrap();
+        prepare_in(tmp.path(), None, "abcd1234").unwrap();
+        assert_eq!(mode(&h8), 0o700);
+    }
+
+    #[test]
+    fn symlinked_h8_is_refused_and_its_target_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("elsewhere");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+        symlink(&target, tmp.path().join("abcd1234")).unwrap();
+        let err = prepare_in(tmp.path(), None, "abcd1234").unwrap_err();
+        assert_eq!(err.code, ErrorCode::StorageWriteError);
+        assert!(err.message.contains("symbolic link"), "{}", err.message);
+        assert!(err.message.contains(&tmp.path().join("abcd1234").display().to_string()));
+        assert_eq!(mode(&target), 0o755);
+        let refused = open_existing(&tmp.path().join("abcd1234/sock"));
+        assert!(matches!(refused, Err(Unreachable::Unsafe(e)) if e.code == ErrorCode::HostUnreachable));
+    }
+
+    #[test]
+    fn h8_of_another_user_is_refused_not_skipped() {
+        if !is_root() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let h8 = tmp.path().join("abcd1234");
+        std::fs::create_dir(&h8).unwrap();
+        std::fs::set_permissions(&h8, std::fs::Permissions::from_mode(0o755)).unwrap();
+        chown(&h8, 65534);
+        let err = prepare_in(tmp.path(), None, "abcd1234").unwrap_err();
+        assert_eq!(err.details["ownerUid"], 65534);
+        assert!(err.message.contains("uid 65534") && err.message.contains("rm -rf"), "{}", err.message);
+        assert_eq!(mode(&h8), 0o755, "never chmod a directory of someone else");
+        assert!(matches!(open_existing(&h8.join("s")), Err(Unreachable::Unsafe(_))));
+    }
+
+    #[test]
+    fn root_of_another_user_falls_back_to_a_private_dir() {
+        if !is_root() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
+        chown(&root, 65534);
+        // XDG_RUNTIME_DIR not 0700: ignored, so `<root>-<uid>`.
+        let loose = tmp.path().join("xdg-loose");
+        std::fs::create_dir(&loose).unwrap();
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = prepare_in(&root, Some(&loose), "abcd1234").unwrap();
+        assert_eq!(dir.path(), tmp.path().join("root-0/abcd1234"));
+        assert_eq!((mode(&tmp.path().join("root-0")), mode(dir.path())), (0o700, 0o700));
+        assert!(!root.join("abcd1234").exists());
+        // A private XDG_RUNTIME_DIR is preferred.
+        let xdg = tmp.path().join("xdg");
+        std::fs::create_dir(&xdg).unwrap();
+        std::fs::set_permissions(&xdg, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let dir = prepare_in(&root, Some(&xdg), "abcd1234").unwrap();
+        assert_eq!(dir.path(), xdg.join("agent-tty/abcd1234"));
+        // A squatted per-user root is an error, not another fallback.
+        let other = tmp.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        chown(&other, 65534);
+        std::fs::create_dir(tmp.path().join("other-0")).unwrap();
+        chown(&tmp.path().join("other-0"), 65534);
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let err = prepare_in(&other, None, "abcd1234").unwrap_err();
+        assert_eq!(err.details["ownerUid"], 65534, "{}", err.message);
+        assert!(err.message.contains("other-0"), "{}", err.message);
+    }
+
+    #[test]
+    fn shared_root_rules() {
+        assert!(shared_root_ok(1000, 0o700, 1000), "ours");
+        assert!(shared_root_ok(0, 0o755, 1000), "root's, not writable");
+        assert!(shared_root_ok(0, 0o1777, 1000), "root's, sticky");
+        assert!(!shared_root_ok(0, 0o777, 1000), "root's, writable without sticky");
+        assert!(!shared_root_ok(1001, 0o1777, 1000), "another user's");
+    }
+
+    #[test]
+    fn root_of_another_user_is_not_shared() {
+        if !is_root() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        chown(&root, 65534);
+        assert!(open_shared_root(&root).is_none());
+        chown(&root, 0);
+        assert!(open_shared_root(&root).is_some());
+    }
+
+    #[test]
+    fn names_users() {
+        assert!(user_label(0).starts_with("uid 0"));
+        assert_eq!(home_hash(Path::new("/tmp/agent-tty-home")), hex_sha256(b"/tmp/agent-tty-home")[..8]);
+    }
+}
