@@ -9,10 +9,11 @@
 //!
 //! Instead the host reserves room when it starts: a preallocated spare file
 //! ([`RESERVE_FILE`], [`RESERVE_BYTES`]) in the session directory. A manifest write
-//! that fails removes the spare, which gives the space back, and tries once more. The
-//! spare is consumed at most once; what it frees is enough for the host's failure
-//! record, its line in `host.log` and the later `destroyed` record. `gc` removes it with
-//! the session directory.
+//! that fails shrinks the spare (half of it, then the rest: see [`release`]), which gives
+//! space back, and tries once more. What one release frees is enough for a manifest
+//! rewrite and a line in `host.log`; there are three releases, so the host's failure
+//! record and a later `destroy` both find room even if the disk was filled up again in
+//! between. `gc` removes the spare with the session directory.
 //!
 //! Limits: another process may take the freed space first; on copy-on-write file
 //! systems (btrfs, ZFS) deleting a file may not free space at once; a read-only Home
@@ -48,10 +49,28 @@ pub fn create(paths: &SessionPaths) {
     }
 }
 
-/// Removes the spare file; true if there was one (so space was freed).
+/// Frees part of the spare file: halves it (truncating needs no new blocks), or removes
+/// it once it is small. True if space was freed. The reserve thus lasts for several
+/// failed writes: the host's failure record, and later a `destroy` while the disk is
+/// still (or again) full.
 pub fn release(dir: &Path) -> bool {
-    std::fs::remove_file(dir.join(RESERVE_FILE)).is_ok()
+    let path = dir.join(RESERVE_FILE);
+    let Ok(meta) = std::fs::symlink_metadata(&path) else { return false };
+    if !meta.is_file() {
+        return false;
+    }
+    let len = meta.len();
+    if len > MIN_RELEASE_BYTES {
+        let halved = std::fs::OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(len / 2));
+        if halved.is_ok() {
+            return true;
+        }
+    }
+    std::fs::remove_file(&path).is_ok()
 }
+
+/// Below this size the spare file is removed rather than halved.
+const MIN_RELEASE_BYTES: u64 = 16 * 1024;
 
 /// Writes `record` to the session's manifest; if that fails, frees the reserve and tries
 /// once more. The error is the last write's.

@@ -18,6 +18,7 @@ mod homes;
 mod host;
 mod input;
 mod lifecycle;
+mod lifecycle_faults;
 mod record_export;
 mod render_wait;
 mod scale;
