@@ -212,20 +212,20 @@ fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
 fn signal_checked(pid: u32, sig: i32, still_ours: impl Fn(u32) -> bool) {
     use std::os::fd::AsRawFd;
     match pidfd(pid) {
-        Some(fd) => {
-            if still_ours(pid) {
-                // SAFETY: a valid pidfd, a plain signal number, no siginfo, no flags.
-                unsafe {
-                    libc::syscall(
-                        libc::SYS_pidfd_send_signal,
-                        fd.as_raw_fd(),
-                        sig,
-                        std::ptr::null::<libc::siginfo_t>(),
-                        0,
-                    )
-                };
-            }
+        // Pinned: from here on the fd names this process even if the PID is reused.
+        Some(fd) if still_ours(pid) => {
+            // SAFETY: a valid pidfd, a plain signal number, no siginfo, no flags.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    fd.as_raw_fd(),
+                    sig,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            };
         }
+        Some(_) => {}
         None if still_ours(pid) => {
             let _ = signal(pid, sig);
         }

@@ -156,8 +156,11 @@ fn full_disk_fails_the_session_with_a_reason_and_destroy_still_works() {
     assert_eq!(on_disk["status"], "failed", "the failure is saved, not only reported: {on_disk}");
     let host_log = std::fs::read_to_string(t.session_dir(&id).join("host.log")).unwrap();
     assert!(host_log.contains("No space left on device"), "host.log says why:\n{host_log}");
-    // The host is gone, and so is its program.
-    assert!(pid_gone(pid_of(&on_disk, "childPid")) && pid_gone(pid_of(&on_disk, "hostPid")));
+    // The host stops after saving the failure, and its program goes with it.
+    for field in ["childPid", "hostPid"] {
+        let pid = pid_of(&on_disk, field);
+        wait_until(&format!("{field} {pid} is gone"), DEADLINE, || pid_gone(pid));
+    }
 
     // Full again (whatever the failure record freed is taken back): destroy still works.
     fill_disk(&mount.path, "filler");
