@@ -419,6 +419,25 @@ mod tests {
     }
 
     #[test]
+    fn marked_processes_are_found_and_killed_others_are_not() {
+        let marker = format!("01TESTMARKER{}", std::process::id());
+        let mut marked =
+            std::process::Command::new("sleep").arg("30").env(SESSION_MARKER, &marker).spawn().unwrap();
+        let mut other = std::process::Command::new("sleep")
+            .arg("30")
+            .env(SESSION_MARKER, format!("{marker}X"))
+            .spawn()
+            .unwrap();
+        assert_eq!(marked_processes(&marker), vec![marked.id()]);
+        kill_marked(&marker);
+        assert_eq!(liveness(marked.id()), Liveness::Dead);
+        assert_eq!(liveness(other.id()), Liveness::Alive, "another session's marker");
+        marked.wait().unwrap();
+        other.kill().unwrap();
+        other.wait().unwrap();
+    }
+
+    #[test]
     fn a_plain_process_is_not_a_host() {
         assert!(!host_is_alive(std::process::id(), "01ABC"));
     }

@@ -81,3 +81,25 @@ pub fn write_record(paths: &SessionPaths, record: &SessionRecord) -> Result<()> 
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reserve_is_released_in_halves_then_removed() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(home.path(), "01ABCDEFGHJKMNPQRSTVWXYZ00");
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        create(&paths);
+        let size = || std::fs::metadata(paths.dir.join(RESERVE_FILE)).map(|m| m.len()).ok();
+        assert_eq!(size(), Some(RESERVE_BYTES as u64));
+        assert!(release(&paths.dir));
+        assert_eq!(size(), Some(RESERVE_BYTES as u64 / 2));
+        assert!(release(&paths.dir));
+        assert_eq!(size(), Some(RESERVE_BYTES as u64 / 4));
+        assert!(release(&paths.dir));
+        assert_eq!(size(), None);
+        assert!(!release(&paths.dir), "nothing left to free");
+    }
+}
