@@ -100,6 +100,10 @@ pub struct EventLogWriter {
     next_seq: u64,
     clock: MonotonicClock,
     staged: Vec<u8>,
+    /// Length of the log and next seq after the last successful flush: a failed write is
+    /// cut back to them, so a full disk never leaves a torn line or a seq gap behind.
+    flushed_len: u64,
+    flushed_seq: u64,
 }
 
 impl EventLogWriter {
@@ -114,7 +118,15 @@ impl EventLogWriter {
             .map_err(|e| Error::storage_write(path, &e))?;
         crate::fsio::chmod(path, 0o600).map_err(|e| Error::storage_write(path, &e))?;
         let next_seq = recover_tail(&file, path)?;
-        Ok(EventLogWriter { file, next_seq, clock: MonotonicClock::default(), staged: Vec::new() })
+        let flushed_len = file.metadata().map_err(|e| Error::storage_read(path, &e))?.len();
+        Ok(EventLogWriter {
+            file,
+            next_seq,
+            clock: MonotonicClock::default(),
+            staged: Vec::new(),
+            flushed_len,
+            flushed_seq: next_seq,
+        })
     }
 
     /// The seq the next pushed event will get.
@@ -154,14 +166,28 @@ impl EventLogWriter {
         out.extend_from_slice(b"}}\n");
     }
 
-    /// Writes everything staged in one `write`.
+    /// Writes everything staged in one `write`. On failure (full disk, read-only file
+    /// system) the staged events are dropped, whatever part of them reached the file is
+    /// cut off again (truncating needs no new blocks) and their seqs are given back.
     pub fn flush(&mut self) -> std::io::Result<()> {
         if self.staged.is_empty() {
             return Ok(());
         }
         let result = self.file.write_all(&self.staged);
+        let written = self.staged.len() as u64;
         self.staged.clear();
-        result
+        match result {
+            Ok(()) => {
+                self.flushed_len += written;
+                self.flushed_seq = self.next_seq;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.file.set_len(self.flushed_len);
+                self.next_seq = self.flushed_seq;
+                Err(e)
+            }
+        }
     }
 
     /// Flushes and fsyncs (shutdown).

@@ -92,6 +92,7 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
         return Err(Error::internal(format!("Session \"{id}\" is not waiting for a host.")));
     }
     let log = EventLogWriter::open(&paths.events)?;
+    crate::reserve::create(&paths);
     crate::process::become_subreaper();
     let child = child::spawn(&record)?;
     record.host_pid = Some(std::process::id());
@@ -128,43 +129,52 @@ async fn serve_session(
     ready.ready();
     let mut buf = vec![0u8; 1 << 16];
     let mut pty_open = true;
-    while !host.finished() {
-        let deadline = host.next_deadline();
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            read = pty_read.read(&mut buf), if pty_open => match read {
-                Ok(n) if n > 0 => host.on_output(&buf[..n])?,
-                _ => pty_open = false,
-            },
-            written = pty_write.write(host.pending_input()), if !host.pending_input().is_empty() => {
-                match written {
-                    Ok(n) => host.on_written(n),
-                    Err(_) => host.on_written(usize::MAX),
+    // A failure in here is one of the session's storage (the event log or the manifest
+    // cannot be written): the host records why and stops (`Host::fail`).
+    let served: Result<()> = async {
+        while !host.finished() {
+            let deadline = host.next_deadline();
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
                 }
+            };
+            tokio::select! {
+                read = pty_read.read(&mut buf), if pty_open => match read {
+                    Ok(n) if n > 0 => host.on_output(&buf[..n])?,
+                    _ => pty_open = false,
+                },
+                written = pty_write.write(host.pending_input()), if !host.pending_input().is_empty() => {
+                    match written {
+                        Ok(n) => host.on_written(n),
+                        Err(_) => host.on_written(usize::MAX),
+                    }
+                }
+                Some(incoming) = rx.recv() => host.on_request(incoming)?,
+                status = process.wait() => {
+                    let status = status.map_err(|e| Error::internal(format!("Cannot wait for the child: {e}")))?;
+                    host.drain_pty()?;
+                    host.on_exit(status)?;
+                }
+                _ = sigterm.recv() => host.begin_shutdown()?,
+                // Orphans of the program are ours to reap (we are their subreaper).
+                _ = sigchld.recv() => crate::process::reap_children_except(pid),
+                () = sleep => host.on_deadline(),
             }
-            Some(incoming) = rx.recv() => host.on_request(incoming)?,
-            status = process.wait() => {
-                let status = status.map_err(|e| Error::internal(format!("Cannot wait for the child: {e}")))?;
-                host.drain_pty()?;
-                host.on_exit(status)?;
-            }
-            _ = sigterm.recv() => host.begin_shutdown()?,
-            // Orphans of the program are ours to reap (we are their subreaper).
-            _ = sigchld.recv() => crate::process::reap_children_except(pid),
-            () = sleep => host.on_deadline(),
         }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = &served {
+        host.fail(error);
     }
     // Stop accepting (new clients find no socket and fall back to the files), then finish
     // the requests already accepted: a `wait --exit` in flight gets its answer.
     server.abort();
     crate::socket_dir::remove_socket(&host.paths.socket);
     let drain_until = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
-    while connections.open() > 0 {
+    while connections.open() > 0 && served.is_ok() {
         tokio::select! {
             Some(incoming) = rx.recv() => host.on_request(incoming)?,
             () = connections.some_closed() => {}
@@ -173,5 +183,6 @@ async fn serve_session(
     }
     let _ = pty_write.flush().await;
     crate::process::reap_children_except(pid);
+    served?;
     host.log.sync().map_err(|e| Error::storage_write(&host.paths.events, &e))
 }

@@ -32,6 +32,7 @@ pub mod protocol;
 pub mod reconcile;
 pub mod registry;
 pub mod replay;
+pub mod reserve;
 pub mod run_filter;
 pub mod session;
 pub mod snapshot;

@@ -141,19 +141,179 @@ pub fn children(pid: u32) -> Vec<u32> {
     out
 }
 
-/// Every live descendant of `pid` whose session is `sid` (breadth first).
-pub fn descendants_in_session(pid: u32, sid: u32) -> Vec<u32> {
+/// A live descendant: its PID and the PID of the parent it was found under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Descendant {
+    /// The process.
+    pub pid: u32,
+    /// Its parent when it was found (checked again before any signal).
+    pub parent: u32,
+}
+
+/// Every live descendant of `pid`, whatever its session or process group (so `setsid`
+/// and double-forked daemons too: this process is their subreaper, see
+/// [`become_subreaper`]). Another agent-tty host started from inside the session is a
+/// session of its own: it and its subtree are left out.
+pub fn descendants(pid: u32) -> Vec<Descendant> {
     let mut found = Vec::new();
-    let mut queue = children(pid);
+    let mut queue: Vec<Descendant> =
+        children(pid).into_iter().map(|child| Descendant { pid: child, parent: pid }).collect();
     while let Some(next) = queue.pop() {
-        if let Some((state, session)) = proc_stat(next) {
-            if session == sid && !matches!(state, 'Z' | 'X') {
-                found.push(next);
-            }
-            queue.extend(children(next));
+        if found.len() > 100_000 {
+            break;
         }
+        if !matches!(proc_state(next.pid), Some(state) if !matches!(state, 'Z' | 'X'))
+            || is_any_host(next.pid)
+        {
+            continue;
+        }
+        found.push(next);
+        queue.extend(children(next.pid).into_iter().map(|child| Descendant { pid: child, parent: next.pid }));
     }
     found
+}
+
+/// Every live descendant of `pid` whose session is `sid` (breadth first).
+pub fn descendants_in_session(pid: u32, sid: u32) -> Vec<u32> {
+    descendants(pid)
+        .into_iter()
+        .filter(|d| matches!(proc_stat(d.pid), Some((_, session)) if session == sid))
+        .map(|d| d.pid)
+        .collect()
+}
+
+/// Whether `pid` runs an agent-tty host (`… _host <id>`), of any session.
+fn is_any_host(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|cmdline| cmdline.split(|&b| b == 0).nth(1) == Some(b"_host".as_slice()))
+}
+
+/// The parent PID from `/proc/<pid>/stat`.
+fn proc_ppid(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A pidfd for `pid`: it names that very process even if the PID is reused later.
+fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let pid = libc::c_int::try_from(pid).ok()?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = libc::c_int::try_from(fd).ok().filter(|&fd| fd >= 0)?;
+    // SAFETY: the fd was just returned to us and is owned by nobody else.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// Sends `sig` to `pid` only if `still_ours` holds for it once it is pinned by a pidfd,
+/// so a PID that exited and was reused by an unrelated program between the look-up and
+/// the signal is never hit. Without pidfds (old kernels) the check and the `kill` are
+/// as close together as they can be.
+fn signal_checked(pid: u32, sig: i32, still_ours: impl Fn(u32) -> bool) {
+    use std::os::fd::AsRawFd;
+    match pidfd(pid) {
+        // Pinned: from here on the fd names this process even if the PID is reused.
+        Some(fd) if still_ours(pid) => {
+            // SAFETY: a valid pidfd, a plain signal number, no siginfo, no flags.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    fd.as_raw_fd(),
+                    sig,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            };
+        }
+        Some(_) => {}
+        None if still_ours(pid) => {
+            let _ = signal(pid, sig);
+        }
+        None => {}
+    }
+}
+
+/// Sends `sig` to each of `found` that is still a child of the parent it was found
+/// under (or was reparented to `reaper` since: its parent died first).
+pub fn signal_descendants(found: &[Descendant], reaper: u32, sig: i32) {
+    for d in found {
+        signal_checked(
+            d.pid,
+            sig,
+            |pid| matches!(proc_ppid(pid), Some(ppid) if ppid == d.parent || ppid == reaper),
+        );
+    }
+}
+
+/// Ends every descendant of this process (the subreaper of the session): `SIGTERM`,
+/// then `SIGKILL` to whatever is still there after `grace`. Repeats the walk, since a
+/// dying parent hands its children to us. Returns once none is left (or after a bounded
+/// number of rounds). Only processes found by walking our own process tree are signalled.
+pub fn end_descendants(grace: Duration) {
+    let me = std::process::id();
+    let deadline = std::time::Instant::now() + grace;
+    let mut sig = libc::SIGTERM;
+    for _ in 0..16 {
+        let found = descendants(me);
+        if found.is_empty() {
+            return;
+        }
+        signal_descendants(&found, me, sig);
+        let budget = if sig == libc::SIGKILL {
+            Duration::from_secs(2)
+        } else {
+            deadline.saturating_duration_since(std::time::Instant::now())
+        };
+        if !wait_all_exit(&found, budget) {
+            sig = libc::SIGKILL;
+        }
+        if std::time::Instant::now() >= deadline {
+            sig = libc::SIGKILL;
+        }
+    }
+}
+
+/// Waits (pidfds, no polling) until every one of `found` has exited; false on timeout.
+fn wait_all_exit(found: &[Descendant], limit: Duration) -> bool {
+    let until = std::time::Instant::now() + limit;
+    found.iter().all(|d| wait_for_exit(d.pid, until.saturating_duration_since(std::time::Instant::now())))
+}
+
+/// The name of the variable the host puts in its program's environment: the session id,
+/// inherited by everything the program starts. It identifies the session's leftovers
+/// after the host died (they were reparented to init and are no longer found by a walk).
+pub const SESSION_MARKER: &str = "AGENT_TTY_SESSION_ID";
+
+/// Whether `pid`'s environment carries `AGENT_TTY_SESSION_ID=<session_id>` (and it is not
+/// an agent-tty host). Needs the environment to be readable: our own uid (or root).
+fn carries_marker(pid: u32, session_id: &str) -> bool {
+    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+    let wanted = format!("{SESSION_MARKER}={session_id}");
+    environ.split(|&b| b == 0).any(|entry| entry == wanted.as_bytes()) && !is_any_host(pid)
+}
+
+/// Every live process (other than this one) whose environment names `session_id`.
+pub fn marked_processes(session_id: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let me = std::process::id();
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me && liveness(pid) == Liveness::Alive && carries_marker(pid, session_id))
+        .collect()
+}
+
+/// SIGKILLs every process left over from `session_id` after its host died (found by
+/// [`SESSION_MARKER`]; each is checked again once pinned, so a reused PID is safe) and
+/// waits briefly for them to go. A process that cleared its environment is not found.
+pub fn kill_marked(session_id: &str) {
+    let found = marked_processes(session_id);
+    for &pid in &found {
+        signal_checked(pid, libc::SIGKILL, |pid| carries_marker(pid, session_id));
+    }
+    let until = std::time::Instant::now() + Duration::from_secs(2);
+    for pid in found {
+        wait_for_exit(pid, until.saturating_duration_since(std::time::Instant::now()));
+    }
 }
 
 /// Reaps exited children of this process other than `keep` (which its owner reaps).
@@ -256,6 +416,25 @@ mod tests {
         assert!(!is_session_program(std::process::id(), now), "not a session leader");
         child.kill().unwrap();
         child.wait().unwrap();
+    }
+
+    #[test]
+    fn marked_processes_are_found_and_killed_others_are_not() {
+        let marker = format!("01TESTMARKER{}", std::process::id());
+        let mut marked =
+            std::process::Command::new("sleep").arg("30").env(SESSION_MARKER, &marker).spawn().unwrap();
+        let mut other = std::process::Command::new("sleep")
+            .arg("30")
+            .env(SESSION_MARKER, format!("{marker}X"))
+            .spawn()
+            .unwrap();
+        assert_eq!(marked_processes(&marker), vec![marked.id()]);
+        kill_marked(&marker);
+        assert_eq!(liveness(marked.id()), Liveness::Dead);
+        assert_eq!(liveness(other.id()), Liveness::Alive, "another session's marker");
+        marked.wait().unwrap();
+        other.kill().unwrap();
+        other.wait().unwrap();
     }
 
     #[test]

@@ -2,6 +2,14 @@
 //! status. Run by `list`, `inspect` (after the host proved unreachable), `destroy` and
 //! `create`. A session still starting (`running`, no host PID yet, created moments ago)
 //! is left alone, so a concurrent `list` never fails a session being created.
+//!
+//! Reconciling also ends what is left of the session: the program's PTY session and any
+//! process still carrying the session's environment marker (daemons the program started,
+//! reparented to init when the host died; see [`process::kill_marked`]).
+//!
+//! When the new status cannot be saved (full disk even after freeing the session's space
+//! reserve, read-only Home), the record is still returned with that status, and the
+//! reason says it was not saved: the session never silently vanishes from `list`.
 
 use crate::error::Result;
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
@@ -35,10 +43,28 @@ fn reconcile_with(paths: &SessionPaths, startup_grace: bool) -> Result<Option<Se
         process::signal_session(child, libc::SIGKILL);
         let _ = process::signal(child, libc::SIGKILL);
     }
+    process::kill_marked(&record.session_id);
     mark_dead(&mut record);
-    record.write(&paths.manifest)?;
+    if let Err(error) = crate::reserve::write_record(paths, &record)
+        && record.status == Status::Failed
+    {
+        note_unsaved(&mut record, &error);
+    }
     crate::socket_dir::remove_socket(&paths.socket);
     Ok(Some(record))
+}
+
+/// Says in the record's reason that its status exists only in memory, and why.
+fn note_unsaved(record: &mut SessionRecord, error: &crate::error::Error) {
+    let note = format!(
+        "this status could not be saved ({}); free space in the Home or make it writable, then run \
+         the command again",
+        error.message
+    );
+    record.failure_reason = Some(match record.failure_reason.take() {
+        Some(reason) => format!("{reason}; {note}"),
+        None => note,
+    });
 }
 
 fn host_may_be_alive(record: &SessionRecord, startup_grace: bool) -> bool {

@@ -68,7 +68,8 @@ pub fn list(home: &std::path::Path, include_terminal: bool) -> Vec<SessionRecord
         .filter_map(|id| {
             let paths = SessionPaths::new(home, id);
             let record = SessionRecord::read(&paths.manifest).ok()??;
-            if record.status.is_active() { reconcile(&paths).ok()? } else { Some(record) }
+            // A session whose reconciliation fails is still listed, as it was read.
+            if record.status.is_active() { reconcile(&paths).unwrap_or(Some(record)) } else { Some(record) }
         })
         .filter(|r| include_terminal || r.status.is_active())
         .collect()
@@ -76,6 +77,11 @@ pub fn list(home: &std::path::Path, include_terminal: bool) -> Vec<SessionRecord
 
 /// Destroys a session: asks the host to shut down (or kills it with `force`), then waits
 /// for a terminal status. Never deletes files.
+///
+/// Success means the session has ended, whoever ended it: a concurrent `destroy` or `gc`
+/// may finish it first (the host then vanishes mid-request, or `gc` removes the whole
+/// directory once it is terminal), and that is still success. A session whose end cannot
+/// be saved (full disk, read-only Home) is ended all the same, and the error says so.
 pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
     let (paths, record) = find(home, id)?;
     if record.status == Status::Destroyed {
@@ -86,12 +92,9 @@ pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
         .with("sessionId", id));
     }
     if record.status.is_terminal() {
-        let mut record = record;
-        record.status = Status::Destroyed;
-        record.touch();
-        record.write(&paths.manifest)?;
-        crate::socket_dir::remove_socket(&paths.socket);
-        return Ok(());
+        // Leftovers of a session whose host is gone (daemons it started) end with it.
+        process::kill_marked(&record.session_id);
+        return mark_destroyed(&paths, record);
     }
     if force {
         return force_destroy(&paths, &record);
@@ -104,12 +107,59 @@ pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
             let _ = call(&paths, "wait", exit, 15_000);
             wait_terminal(&paths, record.host_pid, Duration::from_secs(10))
         }
-        Err(e) if e.code == ErrorCode::HostUnreachable => match reconcile(&paths)? {
-            Some(r) if r.status.is_terminal() => Ok(()),
-            _ => Err(e),
-        },
+        // The host went away (or stopped answering) while we asked: if the session has
+        // ended all the same, that is what destroy was for. A host that is alive but
+        // stuck leaves the session active, and the error stands.
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::HostUnreachable | ErrorCode::HostTimeout | ErrorCode::RpcError
+            ) =>
+        {
+            if ended(&paths)? {
+                return Ok(());
+            }
+            // A stuck host that nobody is destroying: the timeout stands. Otherwise the
+            // host is on its way out (another destroy, or it closed its socket): wait.
+            if e.code == ErrorCode::HostTimeout && on_disk_status(&paths) != Some(Status::Destroying) {
+                return Err(e);
+            }
+            match wait_terminal(&paths, record.host_pid, Duration::from_secs(10)) {
+                Ok(()) => Ok(()),
+                Err(other) if other.code == ErrorCode::HostTimeout => Err(e),
+                Err(other) => Err(other),
+            }
+        }
         Err(e) => Err(e),
     }
+}
+
+/// Rewrites a terminal session as `destroyed` (a session `gc` already removed counts as
+/// done; its directory is not created again).
+fn mark_destroyed(paths: &SessionPaths, mut record: SessionRecord) -> Result<()> {
+    if !paths.dir.is_dir() {
+        return Ok(());
+    }
+    record.status = Status::Destroyed;
+    record.touch();
+    let saved = crate::reserve::write_record(paths, &record);
+    crate::socket_dir::remove_socket(&paths.socket);
+    saved.map_err(|e| not_saved(paths, &e))
+}
+
+/// The session ended but its new status could not be written.
+fn not_saved(paths: &SessionPaths, error: &Error) -> Error {
+    Error::new(
+        ErrorCode::StorageWriteError,
+        format!(
+            "Session \"{}\" has ended (its processes are gone), but its status could not be saved: {} \
+             Free space in the Home or make it writable, then run destroy again to record it.",
+            paths.id, error.message
+        ),
+    )
+    .with("sessionId", paths.id.as_str())
+    .with("sessionDirectory", paths.dir.display().to_string())
+    .with("ended", true)
 }
 
 fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
@@ -119,32 +169,64 @@ fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
         let _ = process::signal(child, libc::SIGKILL);
     }
     if let Some(host) = record.host_pid.filter(|&pid| process::host_is_alive(pid, &record.session_id)) {
+        // Everything under the host (it is the subreaper: daemons too) goes first, while
+        // the tree still shows what is the session's.
+        process::signal_descendants(&process::descendants(host), host, libc::SIGKILL);
         let _ = process::signal(host, libc::SIGKILL);
         process::wait_for_exit(host, Duration::from_secs(5));
     }
-    let mut updated = reconcile(paths)?.ok_or_else(|| not_found(paths))?;
+    // Reconciling also ends what escaped the tree (see `process::kill_marked`).
+    let Some(updated) = reconcile(paths)? else {
+        // Removed by a concurrent `gc`: it only removes sessions that have ended.
+        return Ok(());
+    };
     crate::socket_dir::remove_socket(&paths.socket);
     if updated.status.is_terminal() {
         // A forced destroy ends in `destroyed`: that is what the user asked for.
-        updated.status = Status::Destroyed;
-        updated.touch();
-        updated.write(&paths.manifest)?;
-        return Ok(());
+        if updated.status == Status::Destroyed && on_disk_status(paths) == Some(Status::Destroyed) {
+            return Ok(());
+        }
+        return mark_destroyed(paths, updated);
     }
     Err(Error::new(ErrorCode::HostTimeout, format!("Timed out forcing session \"{}\" to exit.", paths.id))
         .with("sessionId", paths.id.as_str())
         .with("sessionDirectory", paths.dir.display().to_string()))
 }
 
+/// The status saved in the manifest now (`None`: no readable manifest).
+fn on_disk_status(paths: &SessionPaths) -> Option<Status> {
+    SessionRecord::read(&paths.manifest).ok().flatten().map(|record| record.status)
+}
+
+/// Whether the session has ended: terminal (`Ok(true)`), or its directory was removed
+/// by `gc` (which removes only ended sessions). A terminal status that exists only in
+/// memory (it could not be saved) is the storage error of [`not_saved`].
+fn ended(paths: &SessionPaths) -> Result<bool> {
+    match reconcile(paths)? {
+        None => Ok(true),
+        Some(record) if record.status.is_terminal() => match on_disk_status(paths) {
+            Some(status) if !status.is_terminal() => {
+                let error = Error::new(
+                    ErrorCode::StorageWriteError,
+                    record.failure_reason.unwrap_or_else(|| "the manifest could not be written".into()),
+                );
+                Err(not_saved(paths, &error))
+            }
+            _ => Ok(true),
+        },
+        Some(_) => Ok(false),
+    }
+}
+
 fn wait_terminal(paths: &SessionPaths, host_pid: Option<u32>, limit: Duration) -> Result<()> {
-    if reconcile(paths)?.is_some_and(|record| record.status.is_terminal()) {
+    if ended(paths)? {
         return Ok(());
     }
     // The host writes the terminal status, then exits: its exit is the signal to look.
     if let Some(pid) = host_pid {
         process::wait_for_exit(pid, limit);
     }
-    if reconcile(paths)?.is_some_and(|record| record.status.is_terminal()) {
+    if ended(paths)? {
         return Ok(());
     }
     Err(Error::new(

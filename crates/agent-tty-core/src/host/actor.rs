@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
 use crate::host::render_wait::{Observation, RenderWaiter, timed_out};
 use crate::host::server::Incoming;
-use crate::manifest::{SessionRecord, Status};
+use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::paths::SessionPaths;
 use crate::process;
 use crate::protocol::Response;
@@ -22,6 +22,10 @@ use crate::utf8_stream::Utf8Stream;
 
 /// How long a destroyed session's processes get after SIGHUP before SIGKILL.
 pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
+
+/// How long what is left of a destroyed session after its program exited (daemons,
+/// `setsid` jobs) gets after SIGTERM before SIGKILL.
+pub const LEFTOVER_GRACE: Duration = Duration::from_millis(1000);
 
 /// A waited `run` whose sentinel has not been seen yet.
 #[derive(Debug)]
@@ -314,26 +318,92 @@ impl Host {
             return Ok(());
         }
         self.idle_timeout = None;
-        // SIGHUP to the program and its process group; a shell passes it on to its jobs.
-        // Whatever is left of the session when the program exits is killed then.
+        // SIGHUP to the program, its process group and every other descendant (daemons
+        // in sessions of their own included); a shell passes it on to its jobs. What is
+        // left when the program exits gets SIGTERM, then SIGKILL (see `on_exit`).
         let _ = process::signal(self.child_pid, libc::SIGHUP);
         process::signal_group(self.child_pid, libc::SIGHUP);
+        let host = std::process::id();
+        process::signal_descendants(&process::descendants(host), host, libc::SIGHUP);
         self.kill_deadline = Some(Instant::now() + DESTROY_GRACE);
         self.record.status = Status::Destroying;
         self.record.touch();
-        self.record.write(&self.paths.manifest)
+        // Not being able to save `destroying` must not stop the destroy: the final status
+        // is written (with the reserve's help) when the program has exited.
+        if let Err(error) = self.save_record() {
+            eprintln!(
+                "agent-tty host {}: cannot save the destroying status: {}",
+                self.paths.id, error.message
+            );
+        }
+        Ok(())
     }
 
-    /// SIGKILL to every process the program started in its session. The host is their
-    /// subreaper, so they are all its descendants: a tree walk, not a scan of `/proc`.
+    /// Writes the manifest, freeing the session's space reserve if the first try fails
+    /// (see [`crate::reserve`]).
+    pub(crate) fn save_record(&self) -> Result<()> {
+        crate::reserve::write_record(&self.paths, &self.record)
+    }
+
+    /// SIGKILL to every process the program started, whatever its session. The host is
+    /// their subreaper, so they are all its descendants: a tree walk, not a scan of `/proc`.
     pub(crate) fn kill_session(&self) {
         let host = std::process::id();
-        for pid in process::descendants_in_session(host, self.child_pid) {
-            let _ = process::signal(pid, libc::SIGKILL);
-        }
+        process::signal_descendants(&process::descendants(host), host, libc::SIGKILL);
         // Once the program is reaped its PID (and so its group id) may be reused.
         if !self.exited {
             process::signal_group(self.child_pid, libc::SIGKILL);
+        }
+    }
+
+    /// The host cannot go on (its storage failed: full disk, read-only Home, I/O error):
+    /// frees the space reserve, says why in `host.log` (stderr), ends every process of the
+    /// session and records `failed` with the reason. Each step is best effort; nothing
+    /// here can make things worse than the failure itself.
+    pub(crate) fn fail(&mut self, error: &Error) {
+        crate::reserve::release(&self.paths.dir);
+        let (reason, origin) = if error.code == ErrorCode::StorageWriteError {
+            let reason = format!(
+                "the host stopped because it could not write the session's files: {} \
+                 (free space in the Home or make it writable, then destroy or gc the session)",
+                error.message
+            );
+            (reason, FailureOrigin::StorageCorruption)
+        } else {
+            (format!("the host stopped after an internal error: {}", error.message), FailureOrigin::Unknown)
+        };
+        eprintln!("agent-tty host {}: {reason}", self.paths.id);
+        let host = std::process::id();
+        if !self.exited {
+            let _ = process::signal(self.child_pid, libc::SIGHUP);
+            process::signal_group(self.child_pid, libc::SIGHUP);
+        }
+        process::signal_descendants(&process::descendants(host), host, libc::SIGHUP);
+        process::end_descendants(LEFTOVER_GRACE);
+        self.exited = true;
+        if !self.record.status.is_terminal() {
+            self.record.status = Status::Failed;
+            self.record.failure_reason = Some(reason);
+            self.record.failure_origin = Some(origin);
+            self.record.touch();
+        }
+        if let Err(e) = self.save_record() {
+            eprintln!(
+                "agent-tty host {}: cannot save the failed status either: {}",
+                self.paths.id, e.message
+            );
+        }
+        let not_running = Error::new(ErrorCode::SessionNotRunning, error.message.clone());
+        for waiter in std::mem::take(&mut self.waiters) {
+            let _ = waiter.reply.send(Response::failure(&waiter.id, &not_running));
+        }
+        for waiter in std::mem::take(&mut self.render_waiters) {
+            let _ = waiter.reply.send(Response::failure(&waiter.id, &not_running));
+        }
+        for mut run in std::mem::take(&mut self.runs) {
+            if let Some((id, reply)) = run.reply.take() {
+                let _ = reply.send(Response::failure(&id, &not_running));
+            }
         }
     }
 
@@ -362,10 +432,10 @@ impl Host {
         self.apply_pieces(pieces)?;
         let exit_code = Some(status.code().unwrap_or(0));
         let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
-        // Whatever else still runs in the PTY session goes with its leader.
+        // Whatever else still runs goes with its leader on destroy: SIGTERM, then SIGKILL.
         self.exited = true;
         if self.record.status == Status::Destroying {
-            self.kill_session();
+            process::end_descendants(LEFTOVER_GRACE);
         }
         self.record.status =
             if self.record.status == Status::Destroying { Status::Destroyed } else { Status::Exited };
@@ -373,9 +443,10 @@ impl Host {
         self.record.exit_signal = exit_signal.clone();
         self.record.touch();
         self.log.push(&Event::Exit { exit_code, exit_signal });
-        self.flush_log()?;
+        let logged = self.flush_log();
         // The manifest is final before anyone waiting on the exit hears of it.
-        self.record.write(&self.paths.manifest)?;
+        self.save_record()?;
+        logged?;
         let now = Instant::now();
         for mut run in std::mem::take(&mut self.runs) {
             if let Some((id, reply)) = run.reply.take() {

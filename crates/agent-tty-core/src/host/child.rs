@@ -38,6 +38,9 @@ pub fn spawn(record: &SessionRecord) -> Result<Child> {
         command = command.env(env::PROMPT_EOL_MARK, "");
     }
     command = command.envs(user_env);
+    // Marks everything the program starts as this session's, for the clean-up after a
+    // host death (see `process::kill_marked`).
+    command = command.env(crate::process::SESSION_MARKER, &record.session_id);
     if let Some(term) = &record.term {
         command = command.env(env::TERM, term);
     }

@@ -19,6 +19,7 @@ mod homes;
 mod host;
 mod input;
 mod lifecycle;
+mod lifecycle_faults;
 mod record_export;
 mod render_wait;
 mod scale;
