@@ -257,18 +257,21 @@ pub fn read_all(path: &Path) -> Result<Vec<EventRecord>> {
         Ok(bytes) if bytes.len() as u64 > MAX_EVENT_LOG_BYTES => {
             return Err(replay_error(path, format!("the log is over {MAX_EVENT_LOG_BYTES} bytes")));
         }
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::storage_read(path, &e)),
     };
-    let torn_from = text.rfind('\n').map_or(0, |i| i + 1);
+    let torn_from = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut records = Vec::new();
-    for (number, line) in text.split('\n').enumerate() {
-        if line.trim().is_empty() {
+    for (number, bytes) in text.split(|&b| b == b'\n').enumerate() {
+        // Like the streaming reader: a line that is not UTF-8 is invalid (not patched up).
+        let line = std::str::from_utf8(bytes).map(str::trim);
+        if line.is_ok_and(str::is_empty) {
             continue;
         }
-        let is_torn_tail = line.as_ptr() as usize - text.as_ptr() as usize >= torn_from;
-        match parse_line(line.trim()) {
+        let is_torn_tail = bytes.as_ptr() as usize - text.as_ptr() as usize >= torn_from;
+        let parsed = line.map_err(|_| "the line is not valid UTF-8".to_string()).and_then(parse_line);
+        match parsed {
             Ok(record) => records.push(record),
             Err(_) if is_torn_tail => break,
             Err(message) => {
@@ -288,6 +291,10 @@ pub fn read_all(path: &Path) -> Result<Vec<EventRecord>> {
 /// Parses one log line.
 pub fn parse_line(line: &str) -> std::result::Result<EventRecord, String> {
     let raw: LineIn = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    // The same check as the streaming reader's, so every reader accepts the same lines.
+    if crate::time::parse_iso(&raw.ts).is_none() {
+        return Err(format!("invalid ts {:?}", raw.ts));
+    }
     let tagged = serde_json::json!({ "type": raw.kind, "payload": raw.payload });
     let event: Event = serde_json::from_value(tagged).map_err(|e| e.to_string())?;
     Ok(EventRecord { seq: raw.seq, ts: raw.ts, event })

@@ -6,6 +6,11 @@ mod encode;
 use crate::RenderError;
 use crate::profile::Rgb;
 
+/// The largest canvas any renderer allocates: 16 megapixels (e.g. 4096×4096 px, a
+/// 512×256-cell screen), 48 MB of RGB. A screenshot or video frame above it fails
+/// with a [`RenderError`] instead of asking the allocator for gigabytes.
+pub const MAX_CANVAS_PIXELS: u64 = 1 << 24;
+
 /// An RGB8 image.
 #[derive(Debug, Clone)]
 pub struct Canvas {
@@ -18,7 +23,29 @@ pub struct Canvas {
 }
 
 impl Canvas {
-    /// A canvas filled with `color`.
+    /// A canvas filled with `color`, or an error when it would have more than
+    /// [`MAX_CANVAS_PIXELS`] pixels or its memory cannot be had.
+    pub fn try_new(width: u32, height: u32, color: Rgb) -> Result<Canvas, RenderError> {
+        let count = u64::from(width) * u64::from(height);
+        if count > MAX_CANVAS_PIXELS {
+            return Err(RenderError(format!(
+                "a {width}x{height} px image is too large: images are limited to {} megapixels",
+                MAX_CANVAS_PIXELS >> 20
+            )));
+        }
+        let mut pixels = Vec::new();
+        // At most 48 MB after the check above; still, report rather than abort.
+        pixels
+            .try_reserve_exact(count as usize * 3)
+            .map_err(|e| RenderError(format!("cannot allocate a {width}x{height} px image: {e}")))?;
+        for _ in 0..count {
+            pixels.extend_from_slice(&[color.0, color.1, color.2]);
+        }
+        Ok(Canvas { width, height, pixels })
+    }
+
+    /// A canvas filled with `color`, for sizes known to be small (tests, glyph
+    /// tiles); anything sized from outside input goes through [`Canvas::try_new`].
     pub fn new(width: u32, height: u32, color: Rgb) -> Canvas {
         let count = width as usize * height as usize;
         let mut pixels = Vec::with_capacity(count * 3);
@@ -234,6 +261,7 @@ mod tests {
         screen.feed(text.as_bytes(), 0);
         let snapshot = screen.snapshot(agent_tty_vt::SnapshotOptions { scrollback: false, cells: true });
         crate::paint(&snapshot, &crate::Profile::resolve("reference-dark").expect("profile"), true)
+            .expect("paint")
     }
 
     #[test]

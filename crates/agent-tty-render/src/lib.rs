@@ -20,7 +20,7 @@ pub mod video;
 
 use agent_tty_vt::{Cell, Color, Snapshot, indexed_rgb};
 
-pub use canvas::Canvas;
+pub use canvas::{Canvas, MAX_CANVAS_PIXELS};
 pub use fallback::{FALLBACK_FONTS_ENV, FallbackFonts, fallback_fonts};
 pub use profile::{
     CELL_HEIGHT, CELL_WIDTH, FONT_FAMILY, FONT_SIZE, PROFILE_NAMES, Profile, Rgb, hex, reference_hash_recipe,
@@ -32,7 +32,7 @@ use glyphs::GlyphCache;
 /// The `rendererBackend` this crate reports.
 pub const RENDERER_BACKEND: &str = "agent-tty-render";
 
-/// Rendering failed (only PNG encoding can fail).
+/// Rendering failed: the image would exceed [`MAX_CANVAS_PIXELS`], or PNG encoding failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError(pub String);
 
@@ -56,14 +56,27 @@ pub struct Rendered {
 }
 
 /// Paints `snapshot` with `profile` (drawing the cursor when `show_cursor`) and
-/// returns the pixels.
-pub fn paint(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Canvas {
-    let cols = u32::from(snapshot.cols.max(1));
-    let rows = u32::from(snapshot.rows.max(1));
-    let mut canvas = Canvas::new(cols * CELL_WIDTH, rows * CELL_HEIGHT, profile.background);
+/// returns the pixels; fails when the image would exceed [`MAX_CANVAS_PIXELS`].
+pub fn paint(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Result<Canvas, RenderError> {
+    let (width, height) = canvas_size(snapshot.cols, snapshot.rows)?;
+    let mut canvas = Canvas::try_new(width, height, profile.background)?;
     let mut glyphs = GlyphCache::default();
     Painter { profile, glyphs: &mut glyphs, levels: 0 }.snapshot(&mut canvas, snapshot, show_cursor);
-    canvas
+    Ok(canvas)
+}
+
+/// The pixel size of a `cols`×`rows` screen's image, or why it cannot be painted
+/// (more than [`MAX_CANVAS_PIXELS`]: at most 512×256 cells, or an equal area).
+pub fn canvas_size(cols: u16, rows: u16) -> Result<(u32, u32), RenderError> {
+    let (width, height) = video::frame_size(cols, rows);
+    if u64::from(width) * u64::from(height) > MAX_CANVAS_PIXELS {
+        return Err(RenderError(format!(
+            "the screen is {cols}x{rows} cells, a {width}x{height} px image; images are limited to {} \
+             megapixels (e.g. 512x256 cells): resize the session smaller and try again",
+            MAX_CANVAS_PIXELS >> 20
+        )));
+    }
+    Ok((width, height))
 }
 
 /// Paints many snapshots (video frames) with one glyph cache.
@@ -96,7 +109,7 @@ impl FramePainter {
 
 /// [`paint`], then PNG-encode.
 pub fn render(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Result<Rendered, RenderError> {
-    let canvas = paint(snapshot, profile, show_cursor);
+    let canvas = paint(snapshot, profile, show_cursor)?;
     Ok(Rendered { png: canvas.to_png()?, width: canvas.width, height: canvas.height })
 }
 

@@ -14,6 +14,11 @@ fn screen(bytes: &str, cols: u16, rows: u16) -> Snapshot {
     screen.snapshot(SnapshotOptions { scrollback: false, cells: true })
 }
 
+/// [`crate::paint`] for screens known to fit.
+fn paint(snapshot: &Snapshot, profile: &Profile, show_cursor: bool) -> Canvas {
+    crate::paint(snapshot, profile, show_cursor).expect("paint")
+}
+
 fn dark() -> Profile {
     Profile::resolve("reference-dark").expect("profile")
 }
@@ -406,4 +411,18 @@ fn frame_painter_matches_paint_and_clears_what_was_there() {
     painter.paint_into(&mut frame, &screen("\x1b[41mold picture", 80, 24), false);
     painter.paint_into(&mut frame, &snapshot, true);
     assert!(frame.pixels == expected.pixels, "a reused painter paints exactly what paint() does");
+}
+
+#[test]
+fn over_large_canvases_are_refused_not_allocated() {
+    assert_eq!(canvas_size(512, 256), Ok((4096, 4096)));
+    assert!(canvas_size(513, 256).is_err());
+    assert!(canvas_size(u16::MAX, u16::MAX).is_err());
+    let too_big = Snapshot { cols: 1000, rows: 500, ..screen("x", 10, 2) };
+    let error = crate::paint(&too_big, &dark(), true).expect_err("too large");
+    assert!(error.0.contains("1000x500 cells") && error.0.contains("16 megapixels"), "{error}");
+    assert!(render(&too_big, &dark(), false).is_err());
+    assert!(Canvas::try_new(u32::MAX, u32::MAX, (0, 0, 0)).is_err());
+    let canvas = Canvas::try_new(4096, 4096, (1, 2, 3)).expect("at the limit");
+    assert_eq!(canvas.pixels.len(), 4096 * 4096 * 3);
 }

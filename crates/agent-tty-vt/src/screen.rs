@@ -26,6 +26,21 @@ use crate::snapshot::{self, Snapshot, SnapshotOptions};
 /// Default number of scrollback lines kept above the visible area.
 pub const SCROLLBACK_LINES: usize = 10_000;
 
+/// Widest supported terminal; wider sizes are clamped down to this.
+///
+/// Four times a full-screen terminal on a 4K display with a small font (about 250
+/// columns), so no real use hits it, while a screen's cells (24 bytes each in the
+/// emulator) stay at 12 MB even at [`MAX_COLS`] × [`MAX_ROWS`]: a size from a typo or
+/// a crafted event log cannot make a process allocate gigabytes.
+pub const MAX_COLS: u16 = 1000;
+/// Tallest supported terminal; taller sizes are clamped down to this (see [`MAX_COLS`]).
+pub const MAX_ROWS: u16 = 500;
+
+/// Scrollback budget in cells: [`SCROLLBACK_LINES`] full lines of a 200-column
+/// terminal (about 48 MB in the emulator). Wider screens keep proportionally fewer
+/// lines (2 000 at [`MAX_COLS`]), so history memory stays bounded whatever the width.
+pub const SCROLLBACK_CELLS: usize = SCROLLBACK_LINES * 200;
+
 /// Smallest supported width; narrower sizes are clamped up to this.
 const MIN_COLS: u16 = 2;
 /// Smallest supported height; shorter sizes are clamped up to this.
@@ -39,8 +54,14 @@ struct Size {
 
 impl Size {
     fn clamped(cols: u16, rows: u16) -> Self {
-        Self { cols: cols.max(MIN_COLS), rows: rows.max(MIN_ROWS) }
+        Self { cols: cols.clamp(MIN_COLS, MAX_COLS), rows: rows.clamp(MIN_ROWS, MAX_ROWS) }
     }
+}
+
+/// Scrollback lines kept at `cols` columns: at most `requested`, and within
+/// [`SCROLLBACK_CELLS`].
+fn history_lines(requested: usize, cols: u16) -> usize {
+    requested.min(SCROLLBACK_CELLS / usize::from(cols.max(1)))
 }
 
 impl Dimensions for Size {
@@ -101,23 +122,27 @@ pub struct Screen {
     title: Option<String>,
     /// The emulator's configuration, re-applied to make it report its title.
     config: Config,
+    /// Scrollback lines asked for; the emulator keeps fewer on wide screens.
+    requested_history: usize,
 }
 
 impl Screen {
     /// A blank `cols` × `rows` screen with [`SCROLLBACK_LINES`] of scrollback.
     ///
-    /// Sizes are clamped to at least 2 columns and 1 row.
+    /// Sizes are clamped to 2..=[`MAX_COLS`] columns and 1..=[`MAX_ROWS`] rows.
     pub fn new(cols: u16, rows: u16) -> Screen {
         Screen::with_scrollback(cols, rows, SCROLLBACK_LINES)
     }
 
-    /// A blank `cols` × `rows` screen keeping `scrollback` lines of history.
+    /// A blank `cols` × `rows` screen keeping `scrollback` lines of history
+    /// (fewer on screens wider than 200 columns: see [`SCROLLBACK_CELLS`]).
     ///
-    /// Sizes are clamped to at least 2 columns and 1 row.
+    /// Sizes are clamped to 2..=[`MAX_COLS`] columns and 1..=[`MAX_ROWS`] rows.
     pub fn with_scrollback(cols: u16, rows: u16, scrollback: usize) -> Screen {
         let queue = ReplyQueue::default();
-        let config = Config { scrolling_history: scrollback, ..Config::default() };
-        let term = Term::new(config.clone(), &Size::clamped(cols, rows), Listener::new(queue.clone()));
+        let size = Size::clamped(cols, rows);
+        let config = Config { scrolling_history: history_lines(scrollback, size.cols), ..Config::default() };
+        let term = Term::new(config.clone(), &size, Listener::new(queue.clone()));
         Screen {
             term,
             parser: Processor::new(),
@@ -127,6 +152,7 @@ impl Screen {
             seen_arms: 0,
             title: None,
             config,
+            requested_history: scrollback,
         }
     }
 
@@ -148,13 +174,33 @@ impl Screen {
         std::mem::take(&mut self.replies)
     }
 
-    /// Resize to `cols` × `rows` (clamped to at least 2 × 1).
+    /// Resize to `cols` × `rows` (clamped to 2..=[`MAX_COLS`] × 1..=[`MAX_ROWS`]).
     ///
     /// Content reflows: rows that were soft-wrapped are re-joined when the
     /// screen gets wider and re-wrapped when it gets narrower (hard line breaks
-    /// are kept); rows pushed off the top go to the scrollback.
+    /// are kept); rows pushed off the top go to the scrollback. A wider screen
+    /// keeps fewer scrollback lines (see [`SCROLLBACK_CELLS`]); the oldest go.
     pub fn resize(&mut self, cols: u16, rows: u16) {
-        self.term.resize(Size::clamped(cols, rows));
+        let size = Size::clamped(cols, rows);
+        let history = history_lines(self.requested_history, size.cols);
+        // Trim the history before widening (widening grows every kept line).
+        if history < self.config.scrolling_history {
+            self.set_history(history);
+        }
+        self.term.resize(size);
+        if history > self.config.scrolling_history {
+            self.set_history(history);
+        }
+    }
+
+    /// Keeps at most `lines` of scrollback.
+    fn set_history(&mut self, lines: usize) {
+        self.config.scrolling_history = lines;
+        self.term.set_options(self.config.clone());
+        // Re-applying the configuration re-reports the (unchanged) title.
+        if let Some(title) = self.queue.take_title() {
+            self.title = title;
+        }
     }
 
     /// Current size as `(cols, rows)`.

@@ -159,6 +159,17 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     if p.cols == 0 || p.rows == 0 {
         return Err(Error::new(ErrorCode::InvalidDimensions, "Resize dimensions must be positive integers."));
     }
+    // A client (a 0.5 one too) may ask for more than the screen can hold.
+    let (max_cols, max_rows) = (agent_tty_vt::MAX_COLS, agent_tty_vt::MAX_ROWS);
+    if p.cols > max_cols || p.rows > max_rows {
+        return Err(Error::new(
+            ErrorCode::InvalidDimensions,
+            format!(
+                "Resize dimensions must be at most {max_cols} columns and {max_rows} rows, got: {}x{}.",
+                p.cols, p.rows
+            ),
+        ));
+    }
     require_commandable(host)?;
     // The event goes to the log before the program can see SIGWINCH and redraw.
     host.log.push(&Event::Resize { cols: p.cols, rows: p.rows });

@@ -19,7 +19,7 @@ const VIDEO_SCROLLBACK: usize = 256;
 pub const MAX_VIDEO_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The largest frame an export paints (16 megapixels, e.g. 4096×4096 px).
-pub const MAX_FRAME_PIXELS: u64 = 1 << 24;
+pub const MAX_FRAME_PIXELS: u64 = crate::canvas::MAX_CANVAS_PIXELS;
 
 /// One Event Log event, as the video needs it.
 #[derive(Debug, Clone, Copy)]
@@ -69,24 +69,25 @@ pub fn frame_size(cols: u16, rows: u16) -> (u32, u32) {
 impl<'s> Exporter<'s> {
     /// Starts a replay of a session created at `cols`×`rows`, into frames of
     /// [`frame_size`]`(max_cols, max_rows)` (the largest size the session reaches; a
-    /// smaller terminal sits at the top left on the profile's background).
+    /// smaller terminal sits at the top left on the profile's background). Fails when
+    /// that frame would exceed [`MAX_FRAME_PIXELS`].
     pub fn new(
         (cols, rows): (u16, u16),
         (max_cols, max_rows): (u16, u16),
         profile: Profile,
         mode: TimingMode,
         sink: &'s mut dyn FrameSink,
-    ) -> Exporter<'s> {
+    ) -> Result<Exporter<'s>, VideoError> {
         let (width, height) = frame_size(max_cols.max(cols), max_rows.max(rows));
         let mut schedule = Schedule::new(mode, sink.min_frame_gap_ms());
         // The opening picture (the empty terminal, or whatever the first events draw).
         schedule.changed();
-        let frame = Canvas::new(width, height, profile.background);
+        let frame = Canvas::try_new(width, height, profile.background).map_err(|e| VideoError(e.0))?;
         let painter = match sink.coverage_levels() {
             Some(levels) => FramePainter::new(profile).with_coverage_levels(levels),
             None => FramePainter::new(profile),
         };
-        Exporter {
+        Ok(Exporter {
             screen: Screen::with_scrollback(cols, rows, VIDEO_SCROLLBACK),
             schedule,
             frame,
@@ -94,7 +95,7 @@ impl<'s> Exporter<'s> {
             sink,
             last: None,
             frames: 0,
-        }
+        })
     }
 
     /// Applies the next event, which happened at `ts_ms` (event time, ms).

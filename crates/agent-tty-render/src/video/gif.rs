@@ -860,7 +860,7 @@ mod tests {
                 }
                 screen
             };
-            let first = crate::paint(&snapshot(&filled()), &profile, true);
+            let first = crate::paint(&snapshot(&filled()), &profile, true).expect("paint");
             let typed = b"cargo build --release --workspace && ./target/release/agent-tty --help | less ";
             let mut screen = filled();
             let typing = sink_ms_per_frame(width, height, 200, |i| {
@@ -868,7 +868,7 @@ mod tests {
                     screen = filled();
                 }
                 screen.feed(&[typed[i as usize % typed.len()]], 0);
-                crate::paint(&snapshot(&screen), &profile, true)
+                crate::paint(&snapshot(&screen), &profile, true).expect("paint")
             });
 
             let mut screen = filled();
@@ -877,7 +877,7 @@ mod tests {
                     screen = filled();
                 }
                 screen.feed(line(i).as_bytes(), 0);
-                crate::paint(&snapshot(&screen), &profile, true)
+                crate::paint(&snapshot(&screen), &profile, true).expect("paint")
             });
 
             let alphas: Vec<u8> = (0..=255).collect();

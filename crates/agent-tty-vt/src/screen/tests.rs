@@ -245,3 +245,43 @@ fn scrollback_option_is_accepted() {
     screen.feed(b"1\r\n2\r\n3", 0);
     assert_eq!(screen.visible_lines(), vec!["2", "3"]);
 }
+
+#[test]
+fn sizes_are_clamped_to_the_maximum() {
+    let mut screen = Screen::new(u16::MAX, u16::MAX);
+    assert_eq!(screen.size(), (MAX_COLS, MAX_ROWS));
+    screen.resize(60_000, 60_000);
+    assert_eq!(screen.size(), (MAX_COLS, MAX_ROWS));
+    screen.resize(0, 0);
+    assert_eq!(screen.size(), (MIN_COLS, MIN_ROWS));
+    screen.resize(MAX_COLS, MAX_ROWS);
+    assert_eq!(screen.size(), (MAX_COLS, MAX_ROWS));
+}
+
+fn scrollback_len(screen: &Screen) -> usize {
+    let options = SnapshotOptions { scrollback: true, cells: false };
+    screen.snapshot(options).scrollback_lines.map_or(0, |lines| lines.len())
+}
+
+#[test]
+fn wide_screens_keep_fewer_scrollback_lines() {
+    assert_eq!(history_lines(SCROLLBACK_LINES, 80), SCROLLBACK_LINES);
+    assert_eq!(history_lines(SCROLLBACK_LINES, 200), SCROLLBACK_LINES);
+    assert_eq!(history_lines(SCROLLBACK_LINES, MAX_COLS), SCROLLBACK_CELLS / usize::from(MAX_COLS));
+    assert_eq!(history_lines(5, MAX_COLS), 5);
+
+    let mut screen = Screen::new(80, 2);
+    let lines: String = (0..3_000).map(|i| format!("{i}\r\n")).collect();
+    screen.feed(lines.as_bytes(), 0);
+    assert_eq!(scrollback_len(&screen), 2_999);
+    // Widening to the maximum trims the history to its cell budget, oldest first.
+    screen.resize(MAX_COLS, 2);
+    let kept = SCROLLBACK_CELLS / usize::from(MAX_COLS);
+    assert_eq!(scrollback_len(&screen), kept);
+    let first = screen.snapshot(SnapshotOptions { scrollback: true, cells: false }).scrollback_lines;
+    assert_eq!(first.and_then(|l| l.first().cloned()), Some((2_999 - kept).to_string()));
+    // Narrowing again allows the full history for new lines.
+    screen.resize(80, 2);
+    screen.feed(lines.as_bytes(), 0);
+    assert_eq!(scrollback_len(&screen), kept + 3_000);
+}

@@ -4,6 +4,8 @@
 //! records so far (the in-flight step `interrupted`) and exit 128+signal.
 
 mod plan;
+#[cfg(test)]
+mod prop_tests;
 mod signals;
 
 use std::sync::{Arc, Mutex};

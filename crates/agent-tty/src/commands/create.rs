@@ -14,9 +14,6 @@ use crate::context::Context;
 use crate::numbers::{js_display, js_json, parse_int};
 use crate::output::Outcome;
 
-/// The largest accepted terminal dimension.
-const MAX_DIMENSION: i64 = 10_000;
-
 /// Runs `create`.
 pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
     let env = parse_env(&args.env)?;
@@ -31,8 +28,8 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
     if args.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(Error::invalid_input("--name must not be blank.").with("name", args.name.clone()));
     }
-    let cols = dimension("cols", args.cols.as_deref(), 80)?;
-    let rows = dimension("rows", args.rows.as_deref(), 24)?;
+    let cols = dimension("cols", args.cols.as_deref(), 80, agent_tty_vt::MAX_COLS)?;
+    let rows = dimension("rows", args.rows.as_deref(), 24, agent_tty_vt::MAX_ROWS)?;
     if args.argv.iter().any(String::is_empty) {
         return Err(Error::invalid_input("Command arguments after `--` must not be empty strings.")
             .with("command", args.argv.clone()));
@@ -123,16 +120,19 @@ fn idle_timeout(context: &Context, flag: Option<&str>) -> Result<u64> {
     }
 }
 
-fn dimension(name: &str, raw: Option<&str>, default: u16) -> Result<u16> {
+/// `--cols`/`--rows`: a positive integer up to `max` (the emulator's limit,
+/// [`agent_tty_vt::MAX_COLS`] × [`agent_tty_vt::MAX_ROWS`]).
+fn dimension(name: &str, raw: Option<&str>, default: u16, max: u16) -> Result<u16> {
     let Some(raw) = raw else { return Ok(default) };
     let value = parse_int(raw);
-    match value {
-        Some(v) if (1..=MAX_DIMENSION).contains(&v) => Ok(v as u16),
-        Some(v) if v > MAX_DIMENSION => Err(Error::new(
+    match value.map(u16::try_from) {
+        Some(Ok(v @ 1..)) if v <= max => Ok(v),
+        Some(_) if value.is_some_and(|v| v > 0) => Err(Error::new(
             ErrorCode::InvalidDimensions,
-            format!("{name} must be a positive integer no larger than {MAX_DIMENSION}, got: {v}"),
+            format!("{name} must be a positive integer no larger than {max}, got: {}", js_display(value)),
         )
-        .with(name, v)),
+        .with(name, js_json(value))
+        .with("max", max)),
         _ => Err(Error::new(
             ErrorCode::InvalidDimensions,
             format!("{name} must be a positive integer, got: {}", js_display(value)),

@@ -72,6 +72,12 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     // The seq of what was actually replayed (a corrupt line can stop replay early).
     let seq = replayed.last_seq.unwrap_or(0);
     let snapshot = replayed.screen.snapshot(SnapshotOptions { scrollback: false, cells: true });
+    if let Err(e) = agent_tty_render::canvas_size(snapshot.cols, snapshot.rows) {
+        return Err(Error::new(ErrorCode::ExportError, format!("Cannot take a screenshot: {}.", e.0))
+            .with("cols", snapshot.cols)
+            .with("rows", snapshot.rows)
+            .with("maxPixels", agent_tty_render::MAX_CANVAS_PIXELS));
+    }
     let rendered = agent_tty_render::render(&snapshot, &profile, args.show_cursor)
         .map_err(|e| Error::internal(format!("Screenshot render failed: {e}")))?;
 

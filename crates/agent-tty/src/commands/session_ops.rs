@@ -22,12 +22,25 @@ pub fn mark(context: &Context, args: MarkArgs) -> Result<Outcome> {
 pub fn resize(context: &Context, args: &ResizeArgs) -> Result<Outcome> {
     let paths = command_target(&context.home.path, &args.session_id)?;
     let (cols, rows) = (parse_int(&args.cols), parse_int(&args.rows));
-    let valid = |v: Option<i64>| v.filter(|&v| (1..=10_000).contains(&v));
-    let (Some(c), Some(r)) = (valid(cols), valid(rows)) else {
+    let positive = |v: Option<i64>| v.filter(|&v| v > 0);
+    let (Some(c), Some(r)) = (positive(cols), positive(rows)) else {
         return Err(Error::new(ErrorCode::InvalidDimensions, "Resize dimensions must be positive integers.")
             .with("cols", js_json(cols))
             .with("rows", js_json(rows)));
     };
+    let (max_cols, max_rows) = (i64::from(agent_tty_vt::MAX_COLS), i64::from(agent_tty_vt::MAX_ROWS));
+    if c > max_cols || r > max_rows {
+        return Err(Error::new(
+            ErrorCode::InvalidDimensions,
+            format!(
+                "Resize dimensions must be at most {max_cols} columns and {max_rows} rows, got: {c}x{r}."
+            ),
+        )
+        .with("cols", c)
+        .with("rows", r)
+        .with("maxCols", max_cols)
+        .with("maxRows", max_rows));
+    }
     let reply = call(&paths, "resize", json!({ "cols": c, "rows": r }), client::DEFAULT_TIMEOUT_MS)?;
     if reply["cols"].as_i64() != Some(c) || reply["rows"].as_i64() != Some(r) {
         return Err(protocol_error(&reply));

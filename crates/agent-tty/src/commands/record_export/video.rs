@@ -207,6 +207,8 @@ fn encode(
     // The log as it is now: a host may still be appending to it.
     let limit = std::fs::metadata(&paths.events).map(|m| m.len()).ok();
     let largest = event_stream::max_size(&paths.events, limit, start);
+    // The replayed screen never exceeds the emulator's limit, whatever the log says.
+    let largest = (largest.0.min(agent_tty_vt::MAX_COLS), largest.1.min(agent_tty_vt::MAX_ROWS));
     let pixels = video::frame_size(largest.0.max(start.0), largest.1.max(start.1));
     if u64::from(pixels.0) * u64::from(pixels.1) > video::MAX_FRAME_PIXELS {
         return Err(Failure::Export(format!(
@@ -224,7 +226,7 @@ fn encode(
         _ => Box::new(video::gif::GifSink::new(&mut out, pixels.0, pixels.1)?),
     };
     let mut facts = LogFacts::default();
-    let mut exporter = Exporter::new(start, largest, profile, mode, sink.as_mut());
+    let mut exporter = Exporter::new(start, largest, profile, mode, sink.as_mut())?;
     let streamed = event_stream::stream(&paths.events, limit, |line: StreamedLine<'_>| {
         facts.events += 1;
         facts.last_seq = line.seq;
