@@ -27,6 +27,12 @@
 //! socket, so we keep the timeout retryable; the message says only that no reply came in
 //! time and never claims that nothing happened, and a careful caller can check the event
 //! log (`seq` of its last input) before retrying.
+//!
+//! A waited `run` is the exception: the host types the command at once and answers only
+//! when it has finished, so a reply that never came says nothing about whether the command
+//! ran. Its time-out after the request was sent is therefore reported as not retryable,
+//! with `details.effectUnknown: true` and a message that says to look before running the
+//! command again.
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -44,6 +50,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 /// Sends `method(params)` to the host at `socket` and returns its `result`.
 /// `timeout_ms` is an inactivity timeout; 0 disables it.
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
+    let waited_run = method == "run" && params.get("noWait").and_then(Value::as_bool) != Some(true);
     let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
     // The directory is checked and held (no symlink, ours), and the server must run as us.
@@ -64,7 +71,17 @@ pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms:
     let mut line = serde_json::to_vec(&request).map_err(|e| Error::internal(e.to_string()))?;
     line.push(b'\n');
     stream.write_all(&line).map_err(transport)?;
-    let reply = read_line(&mut stream).map_err(transport)?;
+    let reply = read_line(&mut stream).map_err(|e| {
+        let mut error = transport(e);
+        if waited_run && error.code == ErrorCode::HostTimeout {
+            error.message.push_str(
+                " The command was already sent to the session and may have run: check the \
+                 screen (agent-tty snapshot) or the event log before running it again.",
+            );
+            error = error.with_effect_unknown();
+        }
+        error
+    })?;
     decode_reply(&request.id, method, &reply)
 }
 

@@ -169,6 +169,9 @@ pub struct ErrorInner {
     pub message: String,
     /// Structured context for scripts (`{}` when none).
     pub details: Map<String, Value>,
+    /// The request may already have taken effect, so retrying it is not safe even though
+    /// the code is a transport one (a waited `run` whose reply never came).
+    pub effect_unknown: bool,
 }
 
 /// Result alias used across the crate.
@@ -177,7 +180,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a message and no details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error(Box::new(ErrorInner { code, foreign_code: None, message: message.into(), details: Map::new() }))
+        Error(Box::new(ErrorInner {
+            code,
+            foreign_code: None,
+            message: message.into(),
+            details: Map::new(),
+            effect_unknown: false,
+        }))
     }
 
     /// Adds one `details` entry.
@@ -199,7 +208,15 @@ impl Error {
 
     /// Whether the call may be retried.
     pub fn retryable(&self) -> bool {
-        self.foreign_code.is_none() && self.code.is_retryable()
+        self.foreign_code.is_none() && self.code.is_retryable() && !self.effect_unknown
+    }
+
+    /// Marks the error as one after which the request may have taken effect: not
+    /// retryable, and `details.effectUnknown: true`.
+    #[must_use]
+    pub fn with_effect_unknown(mut self) -> Error {
+        self.0.effect_unknown = true;
+        self.with("effectUnknown", true)
     }
 
     /// Shorthand for `INVALID_INPUT`.

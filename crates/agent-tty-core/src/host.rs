@@ -93,17 +93,28 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     }
     let log = EventLogWriter::open(&paths.events)?;
     crate::reserve::create(&paths);
-    crate::process::become_subreaper();
-    let child = child::spawn(&record)?;
-    record.host_pid = Some(std::process::id());
-    record.child_pid = Some(child.pid);
-    record.touch();
-    record.write(&paths.manifest)?;
-    // Checked and held open; the bound socket is checked and unlinked through it (socket_dir).
+    // The socket comes first: a refused socket directory must fail `create` before the
+    // program has run at all. Checked and held open; the bound socket is checked and
+    // unlinked through it (socket_dir).
     let dir = crate::socket_dir::prepare_session(&home, &mut paths)?;
     let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
     let listener = server::bind(&paths.socket).await?;
     dir.check_bound(&name)?;
+    crate::process::become_subreaper();
+    let child = match child::spawn(&record) {
+        Ok(child) => child,
+        Err(error) => {
+            let _ = dir.unlink(&name);
+            return Err(error);
+        }
+    };
+    record.host_pid = Some(std::process::id());
+    record.child_pid = Some(child.pid);
+    record.touch();
+    if let Err(error) = record.write(&paths.manifest) {
+        let _ = dir.unlink(&name);
+        return Err(error);
+    }
     let result = serve_session(paths, record, log, child, listener, ready).await;
     let _ = dir.unlink(&name);
     result

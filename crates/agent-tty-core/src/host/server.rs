@@ -151,15 +151,21 @@ async fn handle(stream: Arc<UnixStream>, actor: mpsc::Sender<Incoming>, idle: Du
     }
 }
 
-/// Resolves when a further read returns 0 (or fails): the client hung up.
-async fn hung_up(stream: &UnixStream) {
+/// Resolves when the client closed its socket. A half-close (`shutdown(SHUT_WR)` after
+/// the request, as `nc -N` or `socat` do) is not a hang-up: the client still waits for
+/// its answer, so from then on only the actor's [`ClientProbe`] check (full close) and
+/// the reply's write can tell that it left.
+async fn hung_up(stream: &Arc<UnixStream>) {
     let mut scratch = [0u8; 256];
     loop {
         if stream.readable().await.is_err() {
             return;
         }
         match stream.try_read(&mut scratch) {
-            Ok(0) => return,
+            Ok(0) if ClientProbe::new(Arc::clone(stream)).gone() => return,
+            // End of input but still connected: stop reading (the socket would stay
+            // readable forever) and wait for the response alone.
+            Ok(0) => return std::future::pending().await,
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             Err(_) => return,

@@ -262,3 +262,70 @@ fn long_requests_outlive_the_idle_timeout() {
     let waited = t.at(&["wait", &id, "--idle-ms", "1000", "--json"]).ok("wait");
     assert_eq!(waited["timedOut"], false, "{waited}");
 }
+
+/// A client that half-closes its socket after the request (`shutdown(SHUT_WR)`, as
+/// `nc -N` and `socat` do) still gets its answer, and the request takes effect; one that
+/// closes its socket entirely before the host reads the request gets neither.
+#[test]
+fn a_half_closed_client_still_gets_its_answer() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let socket = socket_of(&t, &id);
+    let request = |label: &str| {
+        format!("{{\"id\":\"{label}-id\",\"method\":\"mark\",\"params\":{{\"label\":\"{label}\"}}}}\n")
+    };
+
+    let mut half = UnixStream::connect(&socket).unwrap();
+    std::io::Write::write_all(&mut half, request("half-closed").as_bytes()).unwrap();
+    half.shutdown(std::net::Shutdown::Write).unwrap();
+    let reply: Value = serde_json::from_str(read_to_close(&mut half).trim()).expect("a JSON reply");
+    assert_eq!((&reply["id"], &reply["ok"]), (&Value::from("half-closed-id"), &Value::Bool(true)), "{reply}");
+    let seq = reply["result"]["seq"].as_u64().expect("seq");
+    assert_eq!(at_seq(&t.checked_events(&id), seq)["payload"]["label"], "half-closed");
+
+    // Stopped host: the request waits in the socket while its client goes away for good.
+    let host = pid_of(&t.manifest(&id), "hostPid");
+    kill(host, libc::SIGSTOP);
+    wait_until("the host is stopped", DEADLINE, || stat_field(host, 3) == "T");
+    let mut gone = UnixStream::connect(&socket).unwrap();
+    std::io::Write::write_all(&mut gone, request("closed").as_bytes()).unwrap();
+    drop(gone);
+    kill(host, libc::SIGCONT);
+    let after = t.at(&["mark", &id, "after", "--json"]).ok("mark")["seq"].as_u64().unwrap();
+    let events = t.checked_events(&id);
+    let labels: Vec<&Value> = of_type(&events, "marker").iter().map(|e| &e["payload"]["label"]).collect();
+    assert_eq!(labels, [&Value::from("half-closed"), &Value::from("after")], "{events:?}");
+    assert_eq!(at_seq(&events, after)["payload"]["label"], "after");
+}
+
+/// A waited `run` has already typed its command when the host stops answering, so its
+/// time-out cannot say the command did not run: it is not retryable and says to look first.
+#[test]
+fn a_waited_run_that_times_out_is_not_retryable() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let host = pid_of(&t.manifest(&id), "hostPid");
+    let marker = t.path("ran");
+    let command = format!("echo ran >> '{}'; sleep 0.3; kill -STOP {host}", marker.display());
+    // The shell stops the host once the command has run, before it can answer.
+    let out = t.at(&["run", &id, &command, "--timeout", "500", "--json"]);
+    kill(host, libc::SIGCONT);
+    // (Not `out.err`: it expects the code's usual retryability.)
+    assert_eq!(out.code, 5, "{out:?}");
+    let error = out.json()["error"].clone();
+    assert_eq!(error["code"], "HOST_TIMEOUT", "{error}");
+    assert_eq!(error["retryable"], false, "{error}");
+    assert_eq!(error["details"]["effectUnknown"], true, "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.starts_with("RPC request timed out after 10500ms."), "{message}");
+    assert!(message.contains("may have run"), "{message}");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n", "the command did run");
+
+    // Calls that carry no such risk stay retryable.
+    kill(host, libc::SIGSTOP);
+    wait_until("the host is stopped", DEADLINE, || stat_field(host, 3) == "T");
+    let error = t.at(&["mark", &id, "x", "--json"]).err("mark", 5, "HOST_TIMEOUT");
+    kill(host, libc::SIGCONT);
+    assert_eq!(error["retryable"], true, "{error}");
+    assert!(error["details"].get("effectUnknown").is_none(), "{error}");
+}
