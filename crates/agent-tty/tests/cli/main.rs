@@ -10,6 +10,7 @@ mod batch;
 mod damage;
 mod dashboard;
 mod doctor_skills;
+mod durations;
 mod envelopes;
 mod environment;
 mod errors;
