@@ -114,7 +114,7 @@ pub fn parse_duration_ms(raw: &str) -> Result<u64, DurationError> {
             let scale = 10u128.pow(significant.len() as u32);
             let frac: u128 = significant.parse().map_err(|_| DurationError::Malformed)?;
             let scaled = frac * unit_ms;
-            if scaled % scale != 0 {
+            if !scaled.is_multiple_of(scale) {
                 return Err(DurationError::SubMillisecond);
             }
             total += scaled / scale;
