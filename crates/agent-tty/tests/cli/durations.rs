@@ -303,3 +303,38 @@ fn human_wait_output_quotes_the_match() {
     let human = t.at(&["wait", &id, "--text", "second-b", "--timeout", "20s"]).human_ok().to_string();
     assert!(human.starts_with("Matched: \"second-b\"\n"), "{human}");
 }
+
+/// `batch` steps take the duration forms as strings (numbers stay milliseconds): a run
+/// that takes 300 ms completes within `"1m"`, a wait for a missing text times out no
+/// sooner than `"1s"`, `"0.5s"` of stability is at least 500 ms; a bad string is
+/// rejected before anything is sent.
+#[test]
+fn batch_steps_take_duration_strings() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let plan = r#"[{"run":"sleep 0.3; echo ran-$((5*5))","timeout":"1m"},{"wait":{"text":"ran-25","timeout":"2s"}},
+                   {"wait":{"screenStableMs":"0.5s","timeout":"1m"}},{"wait":{"text":"ran-25","timeout":5000}}]"#;
+    let result = t.at(&["batch", &id, plan, "--json"]).ok("batch");
+    assert_eq!(result["completedCount"], 4, "{result}");
+    assert_eq!(result["steps"][0]["completed"], true, "{result}");
+    assert!(result["steps"][2]["durationMs"].as_u64().unwrap() >= 500, "{result}");
+
+    let (out, elapsed) =
+        timed(|| t.at(&["batch", &id, r#"[{"wait":{"text":"never-shown","timeout":"1s"}}]"#, "--json"]));
+    let result = out.ok_with_exit("batch", 11);
+    assert_eq!(result["steps"][0]["timedOut"], true, "{result}");
+    assert!(elapsed >= Duration::from_secs(1), "a 1s wait step ended after {elapsed:?}");
+
+    let before = t.last_seq(&id);
+    let error = t.at(&["batch", &id, r#"[{"type":"x"},{"run":"echo x","timeout":"2sec"}]"#, "--json"]).err(
+        "batch",
+        2,
+        "INVALID_INPUT",
+    );
+    assert_eq!(
+        error["message"],
+        "Batch step 1 is invalid: `timeout` must be milliseconds (500) or a duration string such as \"500ms\", \
+         \"2s\", \"1.5s\", \"2m\", \"1h\"; got \"2sec\""
+    );
+    assert_eq!(t.last_seq(&id), before, "nothing was sent");
+}
