@@ -429,8 +429,9 @@ pub struct GcArgs {
     /// Only collect sessions whose host this run found dead.
     #[arg(long)]
     pub stale_only: bool,
-    /// Only collect sessions created at least this long ago (e.g. 30m, 24h, 7d).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Only collect sessions created at least this long ago: a duration with a unit such as 30m,
+    /// 24h, 7d, 90s, 1.5h or 1h30m.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub older_than: Option<String>,
     #[arg(long)]
     pub json: bool,

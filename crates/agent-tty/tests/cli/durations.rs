@@ -1,8 +1,10 @@
 //! Durations on every duration flag (`wait --timeout/--idle-ms/--screen-stable-ms`,
 //! `run --timeout`, `create --idle-timeout-ms`, the global `--timeout-ms`): bare numbers
 //! stay milliseconds, `500ms`, `2s`, `1.5s`, `2m`, `1h` (and `1m30s`) are read with their
-//! unit, anything else is rejected with a message naming the accepted forms. Also `wait`
-//! without a condition, and the quoting of a multi-line match in human `wait` output.
+//! unit, anything else is rejected with a message naming the accepted forms; `batch`
+//! steps take the same forms as strings (`gc --older-than`, which needs a unit, is
+//! tested in `homes/gc.rs`). Also `wait` without a condition, and the quoting of a
+//! multi-line match in human `wait` output.
 //!
 //! Timing is only asserted as lower bounds a host cannot undercut (a timeout or an idle
 //! window of N ms cannot end before N ms), or as upper bounds hundreds of times larger
@@ -250,6 +252,8 @@ fn help_names_the_duration_forms() {
             );
         }
     }
+    let gc = t.raw(&["gc", "--help"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(gc.contains("--older-than <DURATION> Only collect sessions created at least this long ago: a duration with a unit such as 30m, 24h, 7d, 90s, 1.5h or 1h30m"), "{gc}");
 }
 
 /// `wait` without a condition is `INVALID_INPUT` naming every condition, with an example.
