@@ -29,7 +29,7 @@ pub struct Cli {
     /// Default render profile for screenshots and video.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Accepted and validated for compatibility (milliseconds (500) or a duration such as 2s); unused.
+    /// Accepted for compatibility and unused; validated as milliseconds (500) or a duration such as 2s.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub timeout_ms: Option<String>,
     #[command(subcommand)]
