@@ -16,34 +16,35 @@ use crate::reconcile::reconcile;
 use crate::registry;
 
 /// `details.expectedFormat` of an `INVALID_DURATION` for `--older-than`.
-pub const EXPECTED_DURATION_FORMAT: &str = "positive integer followed by m, h, or d";
+pub const EXPECTED_DURATION_FORMAT: &str =
+    "positive duration with a unit (ms, s, m, h or d), e.g. 30m, 24h, 7d, 90s, 1.5h, 1h30m";
 
 /// Deeper than this, byte measuring gives up (a symlink loop) and counts 0.
 const MAX_MEASURE_DEPTH: u32 = 128;
 
-/// Parses an `--older-than` value (`^[1-9][0-9]*[mhd]$` after trimming) to milliseconds.
+/// Parses an `--older-than` value to milliseconds: a positive [`duration`] with a unit
+/// (`30m`, `24h`, `7d` as in 0.5, and now also `90s`, `1.5h`, `1h30m`). A bare number is
+/// refused, as in 0.5: read as milliseconds it would make every session old enough.
+///
+/// [`duration`]: crate::duration
 pub fn parse_duration(value: &str) -> Result<u64> {
-    let invalid = || {
-        Error::new(ErrorCode::InvalidDuration, format!("Invalid duration value: {value}"))
-            .with("value", value)
-            .with("expectedFormat", EXPECTED_DURATION_FORMAT)
-    };
     let trimmed = value.trim();
-    let split = trimmed.len().saturating_sub(1);
-    let (digits, unit) = (trimmed.get(..split).unwrap_or(""), trimmed.get(split..).unwrap_or(""));
-    let unit_ms: u64 = match unit {
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(invalid()),
+    let bare = trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let problem = match crate::duration::parse_duration_ms(value) {
+        Ok(ms) if ms > 0 && !bare => return Ok(ms),
+        Ok(0) if !bare => "it must be more than 0; ",
+        _ if bare && !trimmed.is_empty() => "a unit is required; ",
+        Err(crate::duration::DurationError::TooLarge) => "it is too large; ",
+        _ => "",
     };
-    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
-    }
-    // JavaScript numbers stay exact up to 2^53 - 1; larger thresholds are rejected alike.
-    const MAX_SAFE: u64 = (1 << 53) - 1;
-    let magnitude: u64 = digits.parse().map_err(|_| invalid())?;
-    magnitude.checked_mul(unit_ms).filter(|&ms| ms <= MAX_SAFE).ok_or_else(invalid)
+    Err(Error::new(
+        ErrorCode::InvalidDuration,
+        format!(
+            "Invalid --older-than \"{value}\": {problem}use a duration such as 30m, 24h, 7d, 90s or 1h30m."
+        ),
+    )
+    .with("value", value)
+    .with("expectedFormat", EXPECTED_DURATION_FORMAT))
 }
 
 /// What a `gc` run may collect.
@@ -342,10 +343,28 @@ mod tests {
         assert_eq!(parse_duration("30m").unwrap(), 1_800_000);
         assert_eq!(parse_duration(" 2h ").unwrap(), 7_200_000);
         assert_eq!(parse_duration("7d").unwrap(), 604_800_000);
-        for bad in ["", "0m", "01h", "5", "m", "5s", "-5m", "1.5h", "5 m", "99999999999999999999d"] {
+        assert_eq!(parse_duration("01h").unwrap(), 3_600_000);
+        assert_eq!(parse_duration("90s").unwrap(), 90_000);
+        assert_eq!(parse_duration("1.5h").unwrap(), 5_400_000);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5_400_000);
+        assert_eq!(parse_duration("1d12h").unwrap(), 129_600_000);
+        let forms = "use a duration such as 30m, 24h, 7d, 90s or 1h30m.";
+        for (bad, problem) in [
+            ("", ""),
+            ("m", ""),
+            ("-5m", ""),
+            ("5 m", ""),
+            ("7x", ""),
+            ("0m", "it must be more than 0; "),
+            ("0s", "it must be more than 0; "),
+            ("5", "a unit is required; "),
+            ("1.5", "a unit is required; "),
+            ("0", "a unit is required; "),
+            ("99999999999999999999d", "it is too large; "),
+        ] {
             let err = parse_duration(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidDuration, "{bad:?}");
-            assert_eq!(err.message, format!("Invalid duration value: {bad}"));
+            assert_eq!(err.message, format!("Invalid --older-than \"{bad}\": {problem}{forms}"));
             assert_eq!(err.details["value"], bad);
             assert_eq!(err.details["expectedFormat"], EXPECTED_DURATION_FORMAT);
         }

@@ -14,6 +14,7 @@ pub mod artifacts;
 pub mod asciicast;
 pub mod client;
 pub mod create;
+pub mod duration;
 pub mod env;
 pub mod error;
 pub mod event_log;

@@ -29,8 +29,8 @@ pub struct Cli {
     /// Default render profile for screenshots and video.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Accepted and validated for compatibility; unused.
-    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    /// Accepted for compatibility and unused; validated as milliseconds (500) or a duration such as 2s.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub timeout_ms: Option<String>,
     #[command(subcommand)]
     pub command: Command,
@@ -135,8 +135,9 @@ pub struct CreateArgs {
     /// A name for the session.
     #[arg(long)]
     pub name: Option<String>,
-    /// End the session after this long without activity (0 = never).
-    #[arg(long, allow_hyphen_values = true)]
+    /// End the session after this long without activity: milliseconds (500) or a duration such as
+    /// 30s, 10m, 1h (0 = never).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub idle_timeout_ms: Option<String>,
     /// Print a JSON envelope.
     #[arg(long)]
@@ -177,8 +178,9 @@ pub struct RunArgs {
     /// Read the command from a file.
     #[arg(long)]
     pub file: Option<String>,
-    /// How long to wait for completion, in ms (default 30000).
-    #[arg(long, allow_hyphen_values = true)]
+    /// How long to wait for completion: milliseconds (500) or a duration such as 500ms, 2s, 1.5s,
+    /// 2m, 1h (default 30s).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub timeout: Option<String>,
     /// Do not wait for the command to finish.
     #[arg(long)]
@@ -262,8 +264,9 @@ pub struct WaitArgs {
     /// Wait until the program exits.
     #[arg(long)]
     pub exit: bool,
-    /// Wait until there has been no output for this many ms.
-    #[arg(long, allow_hyphen_values = true)]
+    /// Wait until there has been no output for this long: milliseconds (500) or a duration such as
+    /// 500ms, 2s, 1.5s, 2m, 1h.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub idle_ms: Option<String>,
     /// Wait until the screen contains this text.
     #[arg(long)]
@@ -271,8 +274,9 @@ pub struct WaitArgs {
     /// Wait until the screen matches this regular expression.
     #[arg(long)]
     pub regex: Option<String>,
-    /// Wait until the screen has not changed for this many ms.
-    #[arg(long, allow_hyphen_values = true)]
+    /// Wait until the screen has not changed for this long: milliseconds (500) or a duration such as
+    /// 500ms, 2s, 1.5s, 2m, 1h.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub screen_stable_ms: Option<String>,
     /// Wait until the cursor is on this row (0-based).
     #[arg(long, allow_hyphen_values = true)]
@@ -283,8 +287,9 @@ pub struct WaitArgs {
     /// Only match screens captured after this event seq (the Wait Baseline).
     #[arg(long, allow_hyphen_values = true)]
     pub after_seq: Option<String>,
-    /// Give up after this many ms (default 600000; 0 = never).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Give up after this long: milliseconds (500) or a duration such as 500ms, 2s, 1.5s, 2m, 1h
+    /// (default 10m; 0 = never).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub timeout: Option<String>,
     #[arg(long)]
     pub json: bool,
@@ -424,8 +429,9 @@ pub struct GcArgs {
     /// Only collect sessions whose host this run found dead.
     #[arg(long)]
     pub stale_only: bool,
-    /// Only collect sessions created at least this long ago (e.g. 30m, 24h, 7d).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Only collect sessions created at least this long ago: a duration with a unit such as 30m,
+    /// 24h, 7d, 90s, 1.5h or 1h30m.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub older_than: Option<String>,
     #[arg(long)]
     pub json: bool,

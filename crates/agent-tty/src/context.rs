@@ -30,16 +30,10 @@ pub struct Context {
 impl Context {
     /// Resolves the context from the parsed global options and the environment.
     pub fn resolve(cli: &Cli) -> Result<Context> {
-        if let Some(value) = &cli.timeout_ms
-            && (value.is_empty()
-                || !value.bytes().all(|b| b.is_ascii_digit())
-                || value.parse::<u64>().is_err())
-        {
-            return Err(Error::new(
-                ErrorCode::InvalidDuration,
-                "--timeout-ms must be a non-negative integer.",
-            )
-            .with("timeoutMs", value.as_str()));
+        if let Some(value) = &cli.timeout_ms {
+            crate::numbers::duration_flag("--timeout-ms", value, crate::numbers::Zero::Allowed).map_err(
+                |message| Error::new(ErrorCode::InvalidDuration, message).with("timeoutMs", value.as_str()),
+            )?;
         }
         let user_home = user_home();
         let env_home = std::env::var(env::AGENT_TTY_HOME).ok();

@@ -1,6 +1,8 @@
-//! Lenient number parsing with JavaScript `parseInt(value, 10)` semantics, which the
-//! contract inherits: leading whitespace and sign, then digits up to the first other
-//! character (`10.5` → 10, `12px` → 12, `abc` → NaN).
+//! Number parsing. Counts and sizes keep JavaScript `parseInt(value, 10)` semantics,
+//! which the contract inherits: leading whitespace and sign, then digits up to the first
+//! other character (`10.5` → 10, `12px` → 12, `abc` → NaN). Durations do not: a bare
+//! number is milliseconds, and units (`500ms`, `2s`, `1.5s`, `2m`, `1h`) are read as
+//! such instead of being cut off at the first letter.
 
 /// `parseInt(s, 10)`; `None` is NaN.
 pub fn parse_int(s: &str) -> Option<i64> {
@@ -28,6 +30,37 @@ pub fn js_json(value: Option<i64>) -> serde_json::Value {
     value.map_or(serde_json::Value::Null, serde_json::Value::from)
 }
 
+pub use agent_tty_core::duration::{DURATION_FORMS, DurationError, parse_duration_ms};
+
+/// What a zero means for a flag.
+#[derive(Debug, Clone, Copy)]
+pub enum Zero {
+    /// Zero is rejected: the flag needs a positive duration.
+    Rejected,
+    /// Zero is accepted, with nothing to say about it.
+    Allowed,
+    /// Zero is accepted and means what the text says (e.g. "0 waits forever").
+    Means(&'static str),
+}
+
+/// Validates the value of a duration flag; on failure, a message naming the flag, the
+/// value and the accepted forms.
+pub fn duration_flag(flag: &str, raw: &str, zero: Zero) -> Result<u64, String> {
+    let zero_note = match zero {
+        Zero::Rejected | Zero::Allowed => String::new(),
+        Zero::Means(meaning) => format!(" ({meaning})"),
+    };
+    let problem = match parse_duration_ms(raw) {
+        Ok(0) if matches!(zero, Zero::Rejected) => "it must be more than 0; ",
+        Ok(ms) => return Ok(ms),
+        Err(DurationError::Malformed) => "",
+        Err(DurationError::BareFraction) => "a bare number is whole milliseconds; ",
+        Err(DurationError::SubMillisecond) => "it is not a whole number of milliseconds; ",
+        Err(DurationError::TooLarge) => "it is too large; ",
+    };
+    Err(format!("Invalid {flag} \"{raw}\": {problem}use {DURATION_FORMS}{zero_note}."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +73,31 @@ mod tests {
         assert_eq!(parse_int("abc"), None);
         assert_eq!(parse_int(""), None);
         assert_eq!(js_display(None), "NaN");
+    }
+
+    #[test]
+    fn duration_flag_messages_name_the_accepted_forms() {
+        assert_eq!(duration_flag("--timeout", "2s", Zero::Rejected), Ok(2_000));
+        assert_eq!(duration_flag("--timeout", "0", Zero::Means("0 waits forever")), Ok(0));
+        assert_eq!(
+            duration_flag("--timeout", "2sec", Zero::Rejected).unwrap_err(),
+            "Invalid --timeout \"2sec\": use milliseconds (500) or a duration such as 500ms, 2s, 1.5s, 2m, 1h."
+        );
+        assert_eq!(
+            duration_flag("--timeout", "fast", Zero::Means("0 waits forever")).unwrap_err(),
+            "Invalid --timeout \"fast\": use milliseconds (500) or a duration such as 500ms, 2s, 1.5s, 2m, 1h \
+             (0 waits forever)."
+        );
+        assert_eq!(
+            duration_flag("--idle-ms", "0s", Zero::Rejected).unwrap_err(),
+            "Invalid --idle-ms \"0s\": it must be more than 0; use milliseconds (500) or a duration such as 500ms, \
+             2s, 1.5s, 2m, 1h."
+        );
+        let fraction = duration_flag("--idle-ms", "1.5", Zero::Rejected).unwrap_err();
+        assert!(fraction.contains("a bare number is whole milliseconds"), "{fraction}");
+        let large = duration_flag("--idle-ms", "1e99", Zero::Rejected).unwrap_err();
+        assert!(large.starts_with("Invalid --idle-ms \"1e99\": use"), "{large}");
+        let large = duration_flag("--idle-ms", "99999999999999999999", Zero::Rejected).unwrap_err();
+        assert!(large.contains("too large"), "{large}");
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::CreateArgs;
 use crate::context::Context;
-use crate::numbers::{js_display, js_json, parse_int};
+use crate::numbers::{Zero, duration_flag, js_display, js_json, parse_int};
 use crate::output::Outcome;
 
 /// Runs `create`.
@@ -112,12 +112,9 @@ fn idle_timeout(context: &Context, flag: Option<&str>) -> Result<u64> {
     let Some(raw) = flag else {
         return Ok(context.config.idle_timeout_ms.unwrap_or(0));
     };
-    let digits = raw.trim();
-    match digits.parse::<u64>() {
-        Ok(ms) if !digits.starts_with('+') => Ok(ms),
-        _ => Err(Error::invalid_input("--idle-timeout-ms must be a non-negative integer.")
-            .with("idleTimeoutMs", parse_int(raw).map_or(Value::Null, Value::from))),
-    }
+    duration_flag("--idle-timeout-ms", raw, Zero::Means("0 never ends the session")).map_err(|message| {
+        Error::invalid_input(message).with("idleTimeoutMs", parse_int(raw).map_or(Value::Null, Value::from))
+    })
 }
 
 /// `--cols`/`--rows`: a positive integer up to `max` (the emulator's limit,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{RunArgs, TextArgs, TypeArgs};
 use crate::context::Context;
-use crate::numbers::parse_int;
+use crate::numbers::{Zero, duration_flag};
 use crate::output::Outcome;
 
 /// Largest `--file` input.
@@ -54,13 +54,8 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
     let command = input_text("run", args.command.as_deref(), args.file.as_deref())?;
     let timeout = match args.timeout.as_deref() {
         None => 30_000,
-        Some(raw) => match parse_int(raw) {
-            Some(ms) if ms > 0 => ms as u64,
-            _ => {
-                return Err(Error::invalid_input("Timeout must be a positive integer in milliseconds")
-                    .with("timeout", raw));
-            }
-        },
+        Some(raw) => duration_flag("--timeout", raw, Zero::Rejected)
+            .map_err(|message| Error::invalid_input(message).with("timeout", raw))?,
     };
     let paths = command_target(&context.home.path, &args.session_id)?;
     if args.no_wait {

@@ -13,11 +13,16 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::WaitArgs;
 use crate::context::Context;
-use crate::numbers::parse_int;
+use crate::numbers::{Zero, duration_flag, parse_int};
 use crate::output::Outcome;
 
 /// The default `--timeout`.
 const DEFAULT_TIMEOUT_MS: u64 = 600_000;
+
+/// The answer to a `wait` without a condition.
+const NO_CONDITION: &str = "Wait needs a condition: --text <text>, --regex <pattern>, --screen-stable-ms <duration>, \
+                            --cursor-row/--cursor-col <n>, --exit, or --idle-ms <duration>. \
+                            Example: agent-tty wait <session-id> --text \"$ \" --timeout 10s";
 
 /// Runs `wait`.
 pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
@@ -29,6 +34,9 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
         || args.cursor_col.is_some()
         || args.after_seq.is_some();
     let legacy = args.exit || args.idle_ms.is_some();
+    if !render && !legacy {
+        return Err(Error::invalid_input(NO_CONDITION));
+    }
     if render && legacy {
         return Err(Error::invalid_input(
             "Cannot mix legacy wait flags (--exit, --idle-ms) with render wait flags (--text, --regex, \
@@ -39,6 +47,17 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
         // Flag checks, then the timeout, then the shared matcher preparation (spec order).
         let spec = render_spec(args)?;
         let timeout = timeout(args.timeout.as_deref())?;
+        if spec.text.is_none()
+            && spec.regex.is_none()
+            && spec.screen_stable_ms.is_none()
+            && spec.cursor_row.is_none()
+            && spec.cursor_col.is_none()
+        {
+            // Only --after-seq: it narrows a condition but is none.
+            return Err(Error::invalid_input(format!(
+                "--after-seq only restricts a condition. {NO_CONDITION}"
+            )));
+        }
         let condition = WaitCondition::prepare(&spec)?;
         return render_wait(&paths, record.status, &condition, timeout);
     }
@@ -51,16 +70,9 @@ fn render_spec(args: &WaitArgs) -> Result<WaitSpec> {
     }
     let screen_stable_ms = match args.screen_stable_ms.as_deref() {
         None => None,
-        Some(raw) => match parse_int(raw) {
-            Some(ms) if ms > 0 => Some(ms as u64),
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::InvalidDuration,
-                    "--screen-stable-ms must be a positive integer.",
-                )
-                .with("screenStableMs", raw));
-            }
-        },
+        Some(raw) => Some(duration_flag("--screen-stable-ms", raw, Zero::Rejected).map_err(|message| {
+            Error::new(ErrorCode::InvalidDuration, message).with("screenStableMs", raw)
+        })?),
     };
     let spec = WaitSpec {
         text: args.text.clone(),
@@ -89,14 +101,8 @@ fn non_negative(flag: &str, raw: Option<&str>, strict: bool) -> Result<Option<u6
 
 fn timeout(raw: Option<&str>) -> Result<u64> {
     let Some(raw) = raw else { return Ok(DEFAULT_TIMEOUT_MS) };
-    match parse_int(raw) {
-        Some(ms) if ms >= 0 => Ok(ms as u64),
-        _ => Err(Error::new(
-            ErrorCode::InvalidDuration,
-            "--timeout must be a non-negative integer (0 for infinite).",
-        )
-        .with("timeout", raw)),
-    }
+    duration_flag("--timeout", raw, Zero::Means("0 waits forever"))
+        .map_err(|message| Error::new(ErrorCode::InvalidDuration, message).with("timeout", raw))
 }
 
 fn render_wait(
@@ -187,7 +193,8 @@ fn render_outcome(result: Value, offline: bool) -> Outcome {
                     .into(),
             );
         } else if let Some(text) = result["matchedText"].as_str() {
-            human.push(format!("Matched: {text}"));
+            // Quoted and escaped, so a match spanning lines stays one readable line.
+            human.push(format!("Matched: {}", Value::from(text)));
         } else {
             human.push("Wait condition met.".into());
         }
@@ -206,16 +213,16 @@ fn legacy_wait(
 ) -> Result<Outcome> {
     let idle_ms = match args.idle_ms.as_deref() {
         None => None,
-        Some(raw) => match parse_int(raw) {
-            Some(ms) if ms > 0 => Some(ms as u64),
-            _ => {
-                return Err(Error::new(ErrorCode::InvalidDuration, "--idle-ms must be a positive integer.")
-                    .with("idleMs", raw));
-            }
-        },
+        Some(raw) => Some(
+            duration_flag("--idle-ms", raw, Zero::Rejected)
+                .map_err(|message| Error::new(ErrorCode::InvalidDuration, message).with("idleMs", raw))?,
+        ),
     };
-    if args.exit == idle_ms.is_some() {
-        return Err(Error::new(ErrorCode::InvalidDuration, "Specify exactly one of --exit or --idle-ms."));
+    if args.exit && idle_ms.is_some() {
+        return Err(Error::invalid_input(
+            "--exit and --idle-ms cannot be combined: wait for the program to exit (--exit) or for its output \
+             to go quiet (--idle-ms <duration>), one per wait.",
+        ));
     }
     let timeout = timeout(args.timeout.as_deref())?;
     if args.exit && status.is_terminal() {

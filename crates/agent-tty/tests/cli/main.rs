@@ -11,6 +11,7 @@ mod bounds;
 mod damage;
 mod dashboard;
 mod doctor_skills;
+mod durations;
 mod envelopes;
 mod environment;
 mod errors;

@@ -83,7 +83,7 @@ fn live_text_regex_and_cursor_waits() {
     // human output
     let human = t.at(&["wait", &id, "--text", "Ready"]).human_ok().to_string();
     let seq = &snap["capturedAtSeq"];
-    assert_eq!(human, format!("Matched: Ready\nCursor: row {row}, col {col}\ncapturedAtSeq: {seq}\n"));
+    assert_eq!(human, format!("Matched: \"Ready\"\nCursor: row {row}, col {col}\ncapturedAtSeq: {seq}\n"));
     let human = t.at(&["wait", &id, "--cursor-row", &row]).human_ok().to_string();
     assert_eq!(human, format!("Wait condition met.\nCursor: row {row}, col {col}\ncapturedAtSeq: {seq}\n"));
     let out = t.at(&["wait", &id, "--text", "nope", "--timeout", "200"]);
@@ -319,20 +319,28 @@ fn validation() {
         (vec!["--regex", "((a+))+"], "INVALID_INPUT", "nested quantifiers"),
         (vec!["--regex", "["], "INVALID_INPUT", "Invalid regex pattern"),
         (vec!["--regex", ""], "INVALID_INPUT", "regex"),
-        (vec!["--screen-stable-ms", "0"], "INVALID_DURATION", "screen-stable-ms"),
-        (vec!["--screen-stable-ms", "abc"], "INVALID_DURATION", "screen-stable-ms"),
+        (
+            vec!["--screen-stable-ms", "0"],
+            "INVALID_DURATION",
+            "Invalid --screen-stable-ms \"0\": it must be more than 0",
+        ),
+        (vec!["--screen-stable-ms", "abc"], "INVALID_DURATION", "Invalid --screen-stable-ms \"abc\": use"),
         (vec!["--screen-stable-ms", "-5"], "INVALID_DURATION", "screen-stable-ms"),
         (vec!["--cursor-row", "-1"], "INVALID_INPUT", "--cursor-row must be a non-negative integer"),
         (vec!["--cursor-row", "1.5"], "INVALID_INPUT", "--cursor-row must be a non-negative integer"),
         (vec!["--cursor-col", "-1"], "INVALID_INPUT", "--cursor-col must be a non-negative integer"),
         (vec!["--cursor-col", "x"], "INVALID_INPUT", "--cursor-col must be a non-negative integer"),
         (vec!["--text", "a", "--after-seq", "-1"], "INVALID_INPUT", "--after-seq"),
-        (vec!["--after-seq", "3"], "INVALID_INPUT", "requires at least one of"),
-        (vec!["--text", "a", "--timeout", "-1"], "INVALID_DURATION", "0 for infinite"),
-        (vec!["--text", "a", "--timeout", "abc"], "INVALID_DURATION", "0 for infinite"),
+        (
+            vec!["--after-seq", "3"],
+            "INVALID_INPUT",
+            "--after-seq only restricts a condition. Wait needs a condition",
+        ),
+        (vec!["--text", "a", "--timeout", "-1"], "INVALID_DURATION", "(0 waits forever)"),
+        (vec!["--text", "a", "--timeout", "abc"], "INVALID_DURATION", "(0 waits forever)"),
         // the timeout is checked before the matcher is prepared (01 §1.1)
-        (vec!["--after-seq", "3", "--timeout", "abc"], "INVALID_DURATION", "0 for infinite"),
-        (vec!["--regex", "(a+)+", "--timeout", "-1"], "INVALID_DURATION", "0 for infinite"),
+        (vec!["--after-seq", "3", "--timeout", "abc"], "INVALID_DURATION", "(0 waits forever)"),
+        (vec!["--regex", "(a+)+", "--timeout", "-1"], "INVALID_DURATION", "(0 waits forever)"),
         (
             vec!["--exit", "--text", "a"],
             "INVALID_INPUT",

@@ -3,8 +3,10 @@
 
 use agent_tty_core::wait_condition::{WaitCondition, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
+
+use crate::numbers::parse_duration_ms;
 
 /// One validated step.
 #[derive(Debug, Clone)]
@@ -41,6 +43,7 @@ const VERBS: [&str; 5] = ["type", "paste", "sendKeys", "run", "wait"];
 struct RunStep {
     run: String,
     no_wait: Option<bool>,
+    #[serde(default, deserialize_with = "timeout_field")]
     timeout: Option<u64>,
 }
 
@@ -49,10 +52,44 @@ struct RunStep {
 struct WaitBody {
     text: Option<String>,
     regex: Option<String>,
+    #[serde(default, deserialize_with = "screen_stable_field")]
     screen_stable_ms: Option<u64>,
     cursor_row: Option<u64>,
     cursor_col: Option<u64>,
+    #[serde(default, deserialize_with = "timeout_field")]
     timeout: Option<u64>,
+}
+
+fn timeout_field<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<u64>, D::Error> {
+    duration_field("timeout", deserializer)
+}
+
+fn screen_stable_field<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    duration_field("screenStableMs", deserializer)
+}
+
+/// A duration key: a whole number of milliseconds, as in 0.5, or a string in the forms
+/// the duration flags take (`"500ms"`, `"2s"`, `"1.5s"`, `"2m"`, `"1h"`, `"1m30s"`).
+fn duration_field<'de, D: Deserializer<'de>>(
+    key: &str,
+    deserializer: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    let value = Option::<Value>::deserialize(deserializer)?;
+    let ms = match &value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => parse_duration_ms(s).ok(),
+        Some(_) => None,
+    };
+    ms.map(Some).ok_or_else(|| {
+        let got = value.map_or_else(String::new, |v| v.to_string());
+        serde::de::Error::custom(format!(
+            "`{key}` must be milliseconds (500) or a duration string such as \"500ms\", \"2s\", \"1.5s\", \
+             \"2m\", \"1h\"; got {got}"
+        ))
+    })
 }
 
 /// Parses and validates a whole plan.
@@ -177,6 +214,50 @@ mod tests {
         .unwrap();
         let kinds: Vec<_> = plan.iter().map(Step::kind).collect();
         assert_eq!(kinds, ["run", "wait", "sendKeys", "type", "paste", "run"]);
+    }
+
+    #[test]
+    fn durations_are_numbers_of_ms_or_duration_strings() {
+        let plan = parse(
+            r#"[{"run":"a","timeout":"1m30s"},{"run":"b","timeout":2500},{"run":"c","timeout":null},
+               {"wait":{"text":"x","timeout":"2s","screenStableMs":"0.5s"}},{"wait":{"text":"y","timeout":"0s"}},
+               {"wait":{"screenStableMs":300}}]"#,
+        )
+        .unwrap();
+        let runs: Vec<_> = plan
+            .iter()
+            .filter_map(|s| match s {
+                Step::Run { timeout_ms, .. } => Some(*timeout_ms),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(runs, [Some(90_000), Some(2_500), None]);
+        let waits: Vec<_> = plan
+            .iter()
+            .filter_map(|s| match s {
+                Step::Wait { condition, timeout_ms } => Some((*timeout_ms, condition.screen_stable_ms())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(waits, [(2_000, Some(500)), (0, None), (600_000, Some(300))]);
+        for bad in [r#""2sec""#, "-5", "1.5", r#""1.5""#, "true", "[]"] {
+            for plan in [
+                format!(r#"[{{"run":"a","timeout":{bad}}}]"#),
+                format!(r#"[{{"wait":{{"text":"a","timeout":{bad}}}}}]"#),
+                format!(r#"[{{"wait":{{"screenStableMs":{bad}}}}}]"#),
+            ] {
+                let error = parse(&plan).unwrap_err();
+                assert_eq!(error.code, ErrorCode::InvalidInput, "{plan}");
+                assert!(error.message.starts_with("Batch step 0 is invalid: `"), "{plan}: {}", error.message);
+                assert!(
+                    error.message.contains(&format!(
+                        "or a duration string such as \"500ms\", \"2s\", \"1.5s\", \"2m\", \"1h\"; got {bad}"
+                    )),
+                    "{plan}: {}",
+                    error.message
+                );
+            }
+        }
     }
 
     #[test]

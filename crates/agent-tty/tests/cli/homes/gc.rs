@@ -181,16 +181,29 @@ fn gc_never_touches_live_sessions_or_homes() {
 fn gc_older_than() {
     let h = Homes::new();
     let a = h.home("a");
-    for bad in ["0m", "5", "5s", "1.5h", "-1h", "01h", "", "abc", "1 h"] {
+    let forms = "use a duration such as 30m, 24h, 7d, 90s or 1h30m.";
+    for (bad, problem) in [
+        ("0m", "it must be more than 0; "),
+        ("5", "a unit is required; "),
+        ("1.5", "a unit is required; "),
+        ("-1h", ""),
+        ("", ""),
+        ("abc", ""),
+        ("1 h", ""),
+        ("5sec", ""),
+    ] {
         let error = h.at(&a, &["gc", "--older-than", bad, "--json"]).err("gc", 2, "INVALID_DURATION");
-        assert_eq!(error["message"], format!("Invalid duration value: {bad}"));
+        assert_eq!(error["message"], format!("Invalid --older-than \"{bad}\": {problem}{forms}"));
         assert_eq!(
             error["details"],
-            serde_json::json!({ "value": bad, "expectedFormat": "positive integer followed by m, h, or d" })
+            serde_json::json!({
+                "value": bad,
+                "expectedFormat": "positive duration with a unit (ms, s, m, h or d), e.g. 30m, 24h, 7d, 90s, 1.5h, 1h30m"
+            })
         );
     }
     let message = h.at(&a, &["gc", "--older-than", "7x"]).human_err(2, "INVALID_DURATION");
-    assert_eq!(message, "Invalid duration value: 7x");
+    assert_eq!(message, format!("Invalid --older-than \"7x\": {forms}"));
 
     let id = h.destroyed(&a);
     let result = h.at(&a, &["gc", "--older-than", " 1m ", "--json"]).ok("gc");
@@ -210,9 +223,12 @@ fn gc_older_than() {
     manifest["createdAt"] = two_hours_ago.into();
     let text = format!("{}\n", serde_json::to_string_pretty(&manifest).unwrap());
     std::fs::write(h.session_dir(&a, &id).join("session.json"), text).unwrap();
-    let result = h.at(&a, &["gc", "--older-than", "3h", "--json"]).ok("gc");
-    assert_eq!(result["homes"][0]["skippedSessions"][0]["reason"], reason);
-    let result = h.at(&a, &["gc", "--older-than", "1h", "--json"]).ok("gc");
+    // 0.5's forms and the other durations with a unit
+    for older in ["3h", "1d", "2.5h", "2h30m", "9000s"] {
+        let result = h.at(&a, &["gc", "--older-than", older, "--json"]).ok("gc");
+        assert_eq!(result["homes"][0]["skippedSessions"][0]["reason"], reason, "{older}");
+    }
+    let result = h.at(&a, &["gc", "--older-than", "1h30m", "--json"]).ok("gc");
     assert_eq!(result["homes"][0]["removedSessions"], serde_json::json!([id]));
     assert!(!h.session_dir(&a, &id).exists());
 }
