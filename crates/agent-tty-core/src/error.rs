@@ -169,6 +169,9 @@ pub struct ErrorInner {
     pub message: String,
     /// Structured context for scripts (`{}` when none).
     pub details: Map<String, Value>,
+    /// What human mode prints instead of `message`, when it says more than the JSON
+    /// `message` may (whose text the 0.5 contract fixes).
+    pub human: Option<String>,
 }
 
 /// Result alias used across the crate.
@@ -177,7 +180,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a message and no details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error(Box::new(ErrorInner { code, foreign_code: None, message: message.into(), details: Map::new() }))
+        Error(Box::new(ErrorInner {
+            code,
+            foreign_code: None,
+            message: message.into(),
+            details: Map::new(),
+            human: None,
+        }))
+    }
+
+    /// Sets the text human mode prints instead of `message` (JSON keeps `message`).
+    #[must_use]
+    pub fn with_human(mut self, text: impl Into<String>) -> Error {
+        self.human = Some(text.into());
+        self
+    }
+
+    /// The message for people: the human text when there is one, else `message`.
+    pub fn human_message(&self) -> &str {
+        self.human.as_deref().unwrap_or(&self.message)
     }
 
     /// Adds one `details` entry.
