@@ -1,11 +1,16 @@
 //! `home list`'s read-only view of the registered Homes: session counts per Home, taken
 //! straight from the manifests. Nothing is reconciled and no process is signalled, so a
 //! session whose host died still counts as active until something reconciles it. Homes
-//! without any (non-destroyed) session are hidden (prune-on-read) but stay registered.
+//! without any session are hidden (prune-on-read) but stay registered.
+//!
+//! Every session with a readable manifest counts, `destroyed` ones included (0.5 left
+//! those out): they are what `gc` collects, so a Home whose sessions were all destroyed
+//! is listed (`--all`) with the sessions `gc --dry-run` would remove, `total - active`,
+//! instead of vanishing while `gc` still finds them there.
 
 use std::path::Path;
 
-use crate::manifest::{SessionRecord, Status};
+use crate::manifest::SessionRecord;
 use crate::paths::sessions_dir;
 use crate::registry;
 
@@ -14,8 +19,16 @@ use crate::registry;
 pub struct SessionCounts {
     /// Sessions with an Active status (`running`, `exiting`, `destroying`).
     pub active: usize,
-    /// Sessions with a readable manifest that are not `destroyed`.
+    /// Sessions with a readable manifest (whatever their status).
     pub total: usize,
+}
+
+impl SessionCounts {
+    /// Sessions that have ended (`exited`, `failed`, `destroyed`): what `gc` would
+    /// collect, give or take sessions whose dead host it reconciles first.
+    pub fn ended(&self) -> usize {
+        self.total.saturating_sub(self.active)
+    }
 }
 
 /// One row of `home list`.
@@ -29,8 +42,8 @@ pub struct HomeSummary {
     pub last_seen_at: String,
 }
 
-/// Counts the sessions of `home` without reconciling. Missing or corrupt manifests and
-/// `destroyed` sessions are not counted; a missing or unreadable `sessions/` counts 0/0.
+/// Counts the sessions of `home` without reconciling. Missing or corrupt manifests are
+/// not counted (`gc` skips those too); a missing or unreadable `sessions/` counts 0/0.
 pub fn count_sessions(home: &Path) -> SessionCounts {
     let mut counts = SessionCounts::default();
     let Ok(entries) = std::fs::read_dir(sessions_dir(home)) else {
@@ -41,9 +54,6 @@ pub fn count_sessions(home: &Path) -> SessionCounts {
         let Ok(Some(record)) = SessionRecord::read(&manifest) else {
             continue;
         };
-        if record.status == Status::Destroyed {
-            continue;
-        }
         counts.total += 1;
         if record.status.is_active() {
             counts.active += 1;
@@ -86,7 +96,7 @@ mod tests {
     }
 
     #[test]
-    fn counts_skip_destroyed_corrupt_and_missing_manifests() {
+    fn counts_include_destroyed_and_skip_corrupt_and_missing_manifests() {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path();
         assert_eq!(count_sessions(home), SessionCounts::default());
@@ -98,7 +108,8 @@ mod tests {
         std::fs::write(home.join("sessions/E/session.json"), "{").unwrap();
         std::fs::create_dir_all(home.join("sessions/doctor-x")).unwrap();
         std::fs::write(home.join("sessions/.DS_Store"), "").unwrap();
-        assert_eq!(count_sessions(home), SessionCounts { active: 2, total: 3 });
+        assert_eq!(count_sessions(home), SessionCounts { active: 2, total: 4 });
+        assert_eq!(count_sessions(home).ended(), 2);
         let manifest = std::fs::read_to_string(home.join("sessions/A/session.json")).unwrap();
         assert!(manifest.contains("\"running\""), "never reconciled");
     }
@@ -108,17 +119,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let registry_file = dir.path().join("state/homes.json");
         let (busy, idle, empty) = (dir.path().join("busy"), dir.path().join("idle"), dir.path().join("e"));
+        let destroyed = dir.path().join("destroyed");
         write_session(&busy, "A", "running");
         write_session(&idle, "B", "failed");
+        write_session(&destroyed, "C", "destroyed");
         std::fs::create_dir_all(&empty).unwrap();
-        for home in [&busy, &idle, &empty] {
+        for home in [&destroyed, &busy, &idle, &empty] {
             registry::upsert(&registry_file, home).unwrap();
         }
         let paths =
             |all| -> Vec<String> { list_homes(&registry_file, all).into_iter().map(|h| h.path).collect() };
         let name = |p: &Path| p.canonicalize().unwrap().display().to_string();
         assert_eq!(paths(false), [name(&busy)]);
-        assert_eq!(paths(true), [name(&idle), name(&busy)]);
-        assert_eq!(registry::read(&registry_file).len(), 3, "listing never rewrites the registry");
+        assert_eq!(paths(true), [name(&idle), name(&busy), name(&destroyed)]);
+        assert_eq!(registry::read(&registry_file).len(), 4, "listing never rewrites the registry");
     }
 }
