@@ -256,3 +256,26 @@ fn home_list_agrees_with_gc_after_destroying_everything() {
     assert_eq!(cross(&["home", "list", "--all", "--json"]).ok("home list")["homes"], serde_json::json!([]));
     assert!(Path::new(&home).is_dir(), "gc never deletes a Home");
 }
+
+/// `dashboard --session <name>` preselects the named session (not the newest one, the
+/// default); a lower-case id prefix works too.
+#[test]
+fn dashboard_preselects_by_name_and_prefix() {
+    let t = TestHome::new();
+    let first = t.create(&["--name", "first"], &SLEEP)["sessionId"].as_str().unwrap().to_string();
+    let newest = t.create(&["--name", "newest"], &SLEEP)["sessionId"].as_str().unwrap().to_string();
+    let prefix = unique_prefix(&first, &[&newest]).to_lowercase();
+    for who in ["first", prefix.as_str()] {
+        let command = format!(
+            "env AGENT_TTY_HOME='{}' '{BIN}' dashboard --session '{who}'; echo DASHBOARD-EXIT=$?; sleep 600",
+            t.home_str()
+        );
+        let tmux = crate::tmux::Tmux::start(&t, &t.work, 120, 40, &command);
+        let (selected, other) = (format!("▸ ● {first} first"), format!("  ● {newest} "));
+        tmux.wait_for(&selected);
+        let screen = tmux.lines().join("\n");
+        assert!(screen.contains(&other), "{screen}");
+        tmux.key("q");
+        tmux.wait_for("DASHBOARD-EXIT=0");
+    }
+}
