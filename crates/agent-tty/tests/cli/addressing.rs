@@ -210,10 +210,10 @@ fn human_list_shows_names() {
     assert!(listed["sessions"][1].get("name").is_none());
 }
 
-/// After every session of a Home is destroyed, `home list --all` still lists the Home
-/// with as many ended sessions as `gc --dry-run` would remove there (0.5 said "No
-/// registered Homes"); default-scope `home list` says where they are. After `gc`, both
-/// agree that nothing is left.
+/// After every session of a Home is destroyed (or lost its host), `home list --all`
+/// still lists the Home with as many ended sessions as `gc --dry-run` would remove there
+/// (0.5 said "No registered Homes"); default-scope `home list` says where they are.
+/// After `gc`, both agree that nothing is left.
 #[test]
 fn home_list_agrees_with_gc_after_destroying_everything() {
     let t = TestHome::new();
@@ -225,6 +225,13 @@ fn home_list_agrees_with_gc_after_destroying_everything() {
     }
     let exited = t.create(&[], &["sh", "-c", "exit 0"])["sessionId"].as_str().unwrap().to_string();
     wait_until("the short session has exited", DEADLINE, || t.manifest(&exited)["status"] == "exited");
+    // A session whose host died: still `running` on disk, but gc reconciles and removes it.
+    let orphaned = t.create(&[], &SLEEP)["sessionId"].as_str().unwrap().to_string();
+    let manifest = t.manifest(&orphaned);
+    t.track_pid(pid_of(&manifest, "childPid"));
+    let host = pid_of(&manifest, "hostPid");
+    kill(host, libc::SIGKILL);
+    wait_until("the killed host is gone", DEADLINE, || pid_gone(host));
 
     let listed = cross(&["home", "list", "--all", "--json"]).ok("home list");
     let rows = listed["homes"].as_array().unwrap();
@@ -240,7 +247,8 @@ fn home_list_agrees_with_gc_after_destroying_everything() {
         dry["homes"].as_array().unwrap().iter().filter(|h| h["home"] == home.as_str()).collect();
     assert_eq!(swept.len(), 1, "{dry}");
     assert_eq!(swept[0]["removedSessions"].as_array().unwrap().len() as u64, total, "{dry}");
-    assert_eq!(total, 4);
+    assert_eq!(total, 5);
+    assert_eq!(t.manifest(&orphaned)["status"], "failed", "gc --dry-run reconciled the dead host");
 
     assert_eq!(
         cross(&["home", "list"]).human_ok(),
@@ -248,10 +256,10 @@ fn home_list_agrees_with_gc_after_destroying_everything() {
          (agent-tty home list --all lists it, agent-tty gc removes them).\n"
     );
     let human = cross(&["home", "list", "--all"]).human_ok().to_string();
-    assert!(human.starts_with(&format!("{home}  0/4 active  last seen ")), "{human}");
+    assert!(human.starts_with(&format!("{home}  0/5 active  last seen ")), "{human}");
 
     let collected = cross(&["gc", "--json"]).ok("gc");
-    assert_eq!(collected["removedSessionCount"], 4, "{collected}");
+    assert_eq!(collected["removedSessionCount"], 5, "{collected}");
     assert_eq!(collected["deregisteredHomes"], serde_json::json!([home]));
     assert_eq!(cross(&["home", "list", "--all", "--json"]).ok("home list")["homes"], serde_json::json!([]));
     assert!(Path::new(&home).is_dir(), "gc never deletes a Home");

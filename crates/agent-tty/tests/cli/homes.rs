@@ -313,16 +313,18 @@ fn home_list_counts_scopes_and_prunes() {
     assert_iso(lines[1].rsplit(' ').next().unwrap());
 }
 
-/// `home list` reads without reconciling: a session whose host was SIGKILLed still
-/// counts as active and its manifest is untouched.
+/// `home list` reads without reconciling: a session whose host was SIGKILLed counts as
+/// ended (as `gc`, which reconciles first, would find it), yet its manifest is untouched.
 #[test]
 fn home_list_never_reconciles() {
     let h = Homes::new();
     let a = h.home("a");
     let id = h.create(&a);
+    assert_eq!(h.listed(false), [(s(&a), 1, 1)]);
     h.kill_host(&a, &id);
     let manifest = h.manifest_text(&a, &id);
-    assert_eq!(h.listed(false), [(s(&a), 1, 1)]);
+    assert_eq!(h.listed(false), []);
+    assert_eq!(h.listed(true), [(s(&a), 0, 1)]);
     assert_eq!(h.manifest_text(&a, &id), manifest, "session.json is unchanged");
     assert_eq!(h.manifest(&a, &id)["status"], "running");
 }
