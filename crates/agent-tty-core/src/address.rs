@@ -169,14 +169,15 @@ fn ambiguous(home: &Path, input: &str, rule: &str, several: &[Candidate]) -> Err
         .iter()
         .take(NAMED_IN_MESSAGE)
         .map(|c| match &c.name {
-            Some(name) => format!("{} \"{name}\" {}", c.id, c.status.as_str()),
+            // Quoted and escaped: a name may hold any character, the message is one line.
+            Some(name) => format!("{} {name:?} {}", c.id, c.status.as_str()),
             None => format!("{} {}", c.id, c.status.as_str()),
         })
         .collect();
     let more = several.len().saturating_sub(NAMED_IN_MESSAGE);
     let more = if more > 0 { format!(" and {more} more") } else { String::new() };
     let (what, fix) = if rule == "name" {
-        (format!("are named \"{input}\""), "Pass the session id instead")
+        (format!("are named {input:?}"), "Pass the session id instead")
     } else {
         (format!("have ids starting with \"{input}\""), "Pass more characters of the id, or the full id")
     };

@@ -288,6 +288,14 @@ mod tests {
     }
 
     #[test]
+    fn the_human_message_defaults_to_the_message() {
+        let err = Error::new(C::SessionNotFound, "json text");
+        assert_eq!(err.human_message(), "json text");
+        let err = err.with_human("human text");
+        assert_eq!((err.message.as_str(), err.human_message()), ("json text", "human text"));
+    }
+
+    #[test]
     fn foreign_codes_exit_1_and_are_not_retryable() {
         let mut err = Error::new(C::RpcError, "x");
         err.foreign_code = Some("WEIRD".into());
