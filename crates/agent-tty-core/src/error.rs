@@ -172,6 +172,9 @@ pub struct ErrorInner {
     /// The request may already have taken effect, so retrying it is not safe even though
     /// the code is a transport one (a waited `run` whose reply never came).
     pub effect_unknown: bool,
+    /// What human mode prints instead of `message`, when it says more than the JSON
+    /// `message` may (whose text the 0.5 contract fixes).
+    pub human: Option<String>,
 }
 
 /// Result alias used across the crate.
@@ -186,7 +189,20 @@ impl Error {
             message: message.into(),
             details: Map::new(),
             effect_unknown: false,
+            human: None,
         }))
+    }
+
+    /// Sets the text human mode prints instead of `message` (JSON keeps `message`).
+    #[must_use]
+    pub fn with_human(mut self, text: impl Into<String>) -> Error {
+        self.human = Some(text.into());
+        self
+    }
+
+    /// The message for people: the human text when there is one, else `message`.
+    pub fn human_message(&self) -> &str {
+        self.human.as_deref().unwrap_or(&self.message)
     }
 
     /// Adds one `details` entry.
@@ -281,6 +297,14 @@ mod tests {
     fn retryable_codes_are_the_transport_ones() {
         let retryable: Vec<_> = ALL.into_iter().filter(|c| c.is_retryable()).collect();
         assert_eq!(retryable, [C::HostUnreachable, C::HostTimeout, C::RpcError]);
+    }
+
+    #[test]
+    fn the_human_message_defaults_to_the_message() {
+        let err = Error::new(C::SessionNotFound, "json text");
+        assert_eq!(err.human_message(), "json text");
+        let err = err.with_human("human text");
+        assert_eq!((err.message.as_str(), err.human_message()), ("json text", "human text"));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! - [`manifest`], [`event_log`]: the on-disk formats (`session.json`, `events.jsonl`).
 //! - [`protocol`], [`client`]: the socket wire and the blocking client.
 //! - [`host`]: the per-session host (PTY, log writer, live screen, waits).
-//! - [`create`], [`session`], [`reconcile`]: what commands do with sessions.
+//! - [`create`], [`session`], [`reconcile`]: what commands do with sessions; [`address`]:
+//!   which session an id, name or id prefix given by the user means.
 
+pub mod address;
 pub mod artifacts;
 pub mod asciicast;
 pub mod client;

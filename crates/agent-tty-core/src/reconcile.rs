@@ -67,6 +67,12 @@ fn note_unsaved(record: &mut SessionRecord, error: &crate::error::Error) {
     });
 }
 
+/// Whether reconciling `record` now would end it (an active session whose host is gone),
+/// decided without changing or signalling anything: for read-only views (`home list`).
+pub fn would_end(record: &SessionRecord) -> bool {
+    record.status.is_active() && !host_may_be_alive(record, true)
+}
+
 fn host_may_be_alive(record: &SessionRecord, startup_grace: bool) -> bool {
     match record.host_pid {
         Some(pid) => process::host_is_alive(pid, &record.session_id),

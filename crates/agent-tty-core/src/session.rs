@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::address;
 use crate::client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::manifest::{SessionRecord, Status};
@@ -13,25 +14,22 @@ use crate::paths::{SessionPaths, sessions_dir, validate_session_id};
 use crate::process;
 use crate::reconcile::reconcile;
 
-/// Reads a session's manifest, or `SESSION_NOT_FOUND`.
-pub fn find(home: &std::path::Path, id: &str) -> Result<(SessionPaths, SessionRecord)> {
-    validate_session_id(id)?;
-    let paths = SessionPaths::new(home, id);
+/// Reads the manifest of the session `input` addresses (a full id, a name or a unique id
+/// prefix: see [`crate::address`]), or `SESSION_NOT_FOUND`. The returned paths carry the
+/// full id.
+pub fn find(home: &std::path::Path, input: &str) -> Result<(SessionPaths, SessionRecord)> {
+    let id = address::resolve(home, input)?;
+    let paths = SessionPaths::new(home, &id);
     match SessionRecord::read(&paths.manifest)? {
         Some(record) => Ok((paths, record)),
-        None => Err(not_found(&paths)),
+        None => Err(address::not_found(home, &id)),
     }
 }
 
-fn not_found(paths: &SessionPaths) -> Error {
-    Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id))
-        .with("sessionId", paths.id.as_str())
-        .with("manifestPath", paths.manifest.display().to_string())
-}
-
 /// Resolves a Command Target: the session exists and accepts input.
-pub fn command_target(home: &std::path::Path, id: &str) -> Result<SessionPaths> {
-    let (paths, record) = find(home, id)?;
+pub fn command_target(home: &std::path::Path, input: &str) -> Result<SessionPaths> {
+    let (paths, record) = find(home, input)?;
+    let id = paths.id.as_str();
     match record.status {
         Status::Running => Ok(paths),
         Status::Destroyed => Err(Error::new(
@@ -82,8 +80,9 @@ pub fn list(home: &std::path::Path, include_terminal: bool) -> Vec<SessionRecord
 /// may finish it first (the host then vanishes mid-request, or `gc` removes the whole
 /// directory once it is terminal), and that is still success. A session whose end cannot
 /// be saved (full disk, read-only Home) is ended all the same, and the error says so.
-pub fn destroy(home: &std::path::Path, id: &str, force: bool) -> Result<()> {
-    let (paths, record) = find(home, id)?;
+pub fn destroy(home: &std::path::Path, input: &str, force: bool) -> Result<()> {
+    let (paths, record) = find(home, input)?;
+    let id = paths.id.as_str();
     if record.status == Status::Destroyed {
         return Err(Error::new(
             ErrorCode::SessionAlreadyDestroyed,

@@ -101,7 +101,7 @@ pub struct JsonArgs {
 /// A session id and `--json`.
 #[derive(Debug, Args)]
 pub struct IdArgs {
-    /// Session id.
+    /// The session: its id, a unique id prefix, or its name (create --name).
     pub session_id: String,
     /// Print a JSON envelope.
     #[arg(long)]
@@ -470,7 +470,7 @@ pub struct DashboardArgs {
     /// Start showing all sessions (active and terminal), not just active ones.
     #[arg(long)]
     pub all: bool,
-    /// Preselect a session to watch on launch (an id, or a prefix of one).
+    /// Preselect a session to watch on launch (an id, a prefix of one, or a name).
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
 }

@@ -62,7 +62,11 @@ pub fn run(context: &Context, args: &DashboardArgs) -> Result<Outcome> {
         home: context.home.path.clone(),
         registry: context.registry_path(),
         scope: if args.all { Scope::All } else { Scope::Active },
-        session: args.session.clone(),
+        // A name or an id prefix the Home resolves becomes the full id; anything else is
+        // matched as a prefix of the displayed ids, as before.
+        session: args.session.as_deref().map(|input| {
+            agent_tty_core::address::resolve(&context.home.path, input).unwrap_or_else(|_| input.to_string())
+        }),
         size: (0, 0),
     };
     terminal::with_terminal(|terminal| {

@@ -80,7 +80,7 @@ pub fn print_error(command: &str, json: bool, error: &Error) -> i32 {
         });
         print_json(&envelope);
     } else {
-        let _ = writeln!(std::io::stderr(), "{}: {}", error.code_str(), error.message);
+        let _ = writeln!(std::io::stderr(), "{}: {}", error.code_str(), error.human_message());
     }
     error.exit_code()
 }

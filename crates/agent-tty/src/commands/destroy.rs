@@ -1,7 +1,7 @@
 //! `agent-tty destroy`: ends a session (graceful, or `--force`). Files stay for `gc`.
 
 use agent_tty_core::Result;
-use agent_tty_core::session;
+use agent_tty_core::{address, session};
 use serde_json::json;
 
 use crate::cli::DestroyArgs;
@@ -15,8 +15,11 @@ use crate::output::Outcome;
 /// closed its connection when it gave up, and a host that resumes drops a request whose
 /// client is gone (see `agent_tty_core::client`), so the session keeps running; retrying,
 /// or `destroy --force` for a host that stays unresponsive, is the caller's choice.
+///
+/// The session may be addressed by name or id prefix; the result names its full id.
 pub fn run(context: &Context, args: &DestroyArgs) -> Result<Outcome> {
-    session::destroy(&context.home.path, &args.session_id, args.force)?;
-    let result = json!({ "sessionId": args.session_id, "destroyed": true });
-    Ok(Outcome::new(result, vec![format!("Session destroyed: {}", args.session_id)]))
+    let id = address::resolve(&context.home.path, &args.session_id)?;
+    session::destroy(&context.home.path, &id, args.force)?;
+    let result = json!({ "sessionId": id, "destroyed": true });
+    Ok(Outcome::new(result, vec![format!("Session destroyed: {id}")]))
 }

@@ -1,6 +1,8 @@
 //! `agent-tty home list` and `home forget`: the Home Registry as users see it. `home list`
 //! reads every registered Home without reconciling anything and hides Homes that hold no
-//! session; `home forget` drops one registry entry and never touches the disk Home.
+//! session; its counts include destroyed sessions, so what it lists agrees with what `gc`
+//! finds to collect. `home forget` drops one registry entry and never touches the disk
+//! Home.
 
 use std::path::Path;
 
@@ -23,9 +25,25 @@ pub fn list(context: &Context, args: &HomeListArgs) -> Result<Outcome> {
         })
         .collect();
     if human.is_empty() {
-        human.push("No registered Homes.".to_string());
+        human.push(nothing_listed(context, args.all));
     }
     Ok(Outcome::new(json!({ "homes": rows }), human))
+}
+
+/// The human line when no Home is listed: without `--all`, says how many Homes hold
+/// only ended sessions (which `--all` lists and `gc` collects).
+fn nothing_listed(context: &Context, all: bool) -> String {
+    let ended = if all { 0 } else { home_scan::list_homes(&context.registry_path(), true).len() };
+    match ended {
+        0 => "No registered Homes.".to_string(),
+        1 => "No Homes with active sessions; 1 registered Home holds ended sessions \
+              (agent-tty home list --all lists it, agent-tty gc removes them)."
+            .to_string(),
+        n => format!(
+            "No Homes with active sessions; {n} registered Homes hold ended sessions \
+             (agent-tty home list --all lists them, agent-tty gc removes them)."
+        ),
+    }
 }
 
 fn row(home: &HomeSummary) -> Value {

@@ -47,7 +47,7 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
         result.insert("lastEventSeq".into(), json!(event_count - 1));
     }
     result.insert("terminationCategory".into(), json!(termination_category(&record)));
-    if let Some(health) = artifacts::health(&paths.artifacts, id) {
+    if let Some(health) = artifacts::health(&paths.artifacts, &paths.id) {
         result.insert("artifacts".into(), health);
     }
     result.insert("usedOfflineReplay".into(), json!(offline));

@@ -46,10 +46,19 @@ fn human_mode_outputs() {
         "Resized session to 120x40.\n"
     );
     assert_eq!(t.at(&["signal", &id, "SIGINT"]).human_ok(), "Signal SIGINT delivered to session.\n");
-    assert_eq!(t.at(&["list"]).human_ok(), format!("{id}  running  bash --norc --noprofile\n"));
+    let header = "ID                          NAME  STATUS     COMMAND";
+    assert_eq!(
+        t.at(&["list"]).human_ok(),
+        format!(
+            "ID                          NAME  STATUS   COMMAND\n{id}  -     running  bash --norc --noprofile\n"
+        )
+    );
     assert_eq!(t.at(&["destroy", &id]).human_ok(), format!("Session destroyed: {id}\n"));
     assert_eq!(t.at(&["list"]).human_ok(), "\n", "an empty list prints one empty line");
-    assert_eq!(t.at(&["list", "--all"]).human_ok(), format!("{id}  destroyed  bash --norc --noprofile\n"));
+    assert_eq!(
+        t.at(&["list", "--all"]).human_ok(),
+        format!("{header}\n{id}  -     destroyed  bash --norc --noprofile\n")
+    );
     let message = t.at(&["destroy", &id]).human_err(4, "SESSION_ALREADY_DESTROYED");
     assert_eq!(message, format!("Session \"{id}\" is already destroyed."));
 }
@@ -181,7 +190,7 @@ fn no_color_strips_ansi() {
     let colored = t.raw(&["--home", &home, "list"]).human_ok().to_string();
     assert!(colored.contains("\u{1b}[31m"), "without --no-color the argv is printed as is: {colored:?}");
     let plain = t.raw(&["--home", &home, "--no-color", "list"]).human_ok().to_string();
-    assert_eq!(plain, format!("{id}  running  sh -c exec cat red\n"));
+    assert_eq!(plain.lines().nth(1), Some(format!("{id}  -     running  sh -c exec cat red").as_str()));
     let inspect = t.raw(&["--home", &home, "--no-color", "inspect", &id]).human_ok().to_string();
     assert!(!inspect.contains('\u{1b}') && inspect.contains("\nCommand: sh -c exec cat red\n"), "{inspect}");
     // JSON output is never altered
@@ -198,7 +207,14 @@ fn error_output_modes() {
     out.err("inspect", 3, "SESSION_NOT_FOUND");
     assert_eq!(out.stderr, "");
     let message = t.at(&["inspect", "01NOPE"]).human_err(3, "SESSION_NOT_FOUND");
-    assert_eq!(message, "Session \"01NOPE\" was not found.");
+    assert_eq!(
+        message,
+        format!(
+            "Session \"01NOPE\" was not found in Home {} (looked for an id, an id prefix or a name). \
+             Run `agent-tty list --all` to see its sessions, or pass --home <dir> for another Home.",
+            t.home_str()
+        )
+    );
     // the token may come anywhere after the subcommand
     t.at(&["inspect", "--json", "01NOPE"]).err("inspect", 3, "SESSION_NOT_FOUND");
     let message = t.at(&["create", "--cols", "abc"]).human_err(2, "INVALID_DIMENSIONS");

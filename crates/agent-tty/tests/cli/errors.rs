@@ -25,7 +25,8 @@ fn id_args<'a>(command: &'a str, id: &'a str, rest: &'a [&'a str]) -> Vec<&'a st
     args
 }
 
-/// Unknown session → exit 3 `SESSION_NOT_FOUND` with `{sessionId, manifestPath}`.
+/// Unknown session → exit 3 `SESSION_NOT_FOUND` with `{sessionId, manifestPath, home}`
+/// and the 0.5 JSON message; the human message names the Home.
 #[test]
 fn unknown_session() {
     let t = TestHome::new();
@@ -33,7 +34,8 @@ fn unknown_session() {
     for (command, rest) in ID_COMMANDS {
         let error = t.at(&id_args(command, id, rest)).err(command, 3, "SESSION_NOT_FOUND");
         assert_eq!(error["message"], format!("Session \"{id}\" was not found."), "{command}");
-        assert_keys(&error["details"], &["sessionId", "manifestPath"]);
+        assert_keys(&error["details"], &["sessionId", "manifestPath", "home"]);
+        assert_eq!(error["details"]["home"], t.home_str());
         assert_eq!(error["details"]["sessionId"], id);
         assert_eq!(
             error["details"]["manifestPath"],
@@ -42,7 +44,10 @@ fn unknown_session() {
         );
     }
     let message = t.at(&["inspect", id]).human_err(3, "SESSION_NOT_FOUND");
-    assert_eq!(message, format!("Session \"{id}\" was not found."));
+    assert!(
+        message.starts_with(&format!("Session \"{id}\" was not found in Home {}", t.home_str())),
+        "{message}"
+    );
     assert!(!t.home.exists(), "a lookup must not create the Home");
 }
 

@@ -279,9 +279,9 @@ fn garbage_and_partly_invalid_registry() {
     assert_eq!(value["version"], 1);
 }
 
-/// `home list`: counts skip destroyed sessions, the default scope needs an active
-/// session, Homes without sessions (gone, `sessions/` gone, only destroyed) are hidden,
-/// newest `lastSeenAt` first; the registry is never rewritten.
+/// `home list`: counts include destroyed sessions (what `gc` collects), the default
+/// scope needs an active session, Homes without sessions (gone, `sessions/` gone) are
+/// hidden, newest `lastSeenAt` first; the registry is never rewritten.
 #[test]
 fn home_list_counts_scopes_and_prunes() {
     let h = Homes::new();
@@ -300,28 +300,31 @@ fn home_list_counts_scopes_and_prunes() {
 
     let before = h.registry_bytes();
     assert_eq!(h.listed(false), [(s(&a), 1, 2)]);
-    assert_eq!(h.listed(true), [(s(&a), 1, 2), (s(&b), 0, 1)]);
+    assert_eq!(h.listed(true), [(s(&a), 1, 2), (s(&b), 0, 2), (s(&destroyed_only), 0, 1)]);
     assert_eq!(h.registry_bytes(), before, "listing never rewrites the registry");
     assert_eq!(h.registered().len(), 5);
 
     let human = h.cross(&["home", "list", "--all"]).human_ok().to_string();
     let lines: Vec<&str> = human.lines().collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
     assert!(lines[0].starts_with(&format!("{}  1/2 active  last seen ", s(&a))), "{human}");
-    assert!(lines[1].starts_with(&format!("{}  0/1 active  last seen ", s(&b))), "{human}");
+    assert!(lines[1].starts_with(&format!("{}  0/2 active  last seen ", s(&b))), "{human}");
+    assert!(lines[2].starts_with(&format!("{}  0/1 active  last seen ", s(&destroyed_only))), "{human}");
     assert_iso(lines[1].rsplit(' ').next().unwrap());
 }
 
-/// `home list` reads without reconciling: a session whose host was SIGKILLed still
-/// counts as active and its manifest is untouched.
+/// `home list` reads without reconciling: a session whose host was SIGKILLed counts as
+/// ended (as `gc`, which reconciles first, would find it), yet its manifest is untouched.
 #[test]
 fn home_list_never_reconciles() {
     let h = Homes::new();
     let a = h.home("a");
     let id = h.create(&a);
+    assert_eq!(h.listed(false), [(s(&a), 1, 1)]);
     h.kill_host(&a, &id);
     let manifest = h.manifest_text(&a, &id);
-    assert_eq!(h.listed(false), [(s(&a), 1, 1)]);
+    assert_eq!(h.listed(false), []);
+    assert_eq!(h.listed(true), [(s(&a), 0, 1)]);
     assert_eq!(h.manifest_text(&a, &id), manifest, "session.json is unchanged");
     assert_eq!(h.manifest(&a, &id)["status"], "running");
 }

@@ -165,7 +165,11 @@ fn list_filters_and_alias() {
     let human = t.at(&["ls"]).human_ok().to_string();
     assert_eq!(
         human,
-        format!("{a}  running  bash --norc --noprofile\n{c}  running  bash --norc --noprofile\n")
+        format!(
+            "ID                          NAME   STATUS   COMMAND\n\
+             {a}  build  running  bash --norc --noprofile\n\
+             {c}  -      running  bash --norc --noprofile\n"
+        )
     );
 }
 

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod addressing;
 mod background;
 mod batch;
 mod bounds;
