@@ -428,6 +428,14 @@ mod tests {
             .env(SESSION_MARKER, format!("{marker}X"))
             .spawn()
             .unwrap();
+        // Until both have exec'd, /proc shows the test's own environment (no marker).
+        let exec_done =
+            |pid: u32| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep"));
+        let start = std::time::Instant::now();
+        while !(exec_done(marked.id()) && exec_done(other.id())) {
+            assert!(start.elapsed() < Duration::from_secs(20), "sleep never started");
+            std::thread::yield_now();
+        }
         assert_eq!(marked_processes(&marker), vec![marked.id()]);
         kill_marked(&marker);
         assert_eq!(liveness(marked.id()), Liveness::Dead);
