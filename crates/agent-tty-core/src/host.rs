@@ -102,7 +102,7 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     // Checked and held open; the bound socket is checked and unlinked through it (socket_dir).
     let dir = crate::socket_dir::prepare_session(&home, &mut paths)?;
     let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
-    let listener = server::bind(&paths.socket).await?;
+    let listener = server::bind(&dir, &name).await?;
     dir.check_bound(&name)?;
     let result = serve_session(paths, record, log, child, listener, ready).await;
     let _ = dir.unlink(&name);
