@@ -98,7 +98,7 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     // unlinked through it (socket_dir).
     let dir = crate::socket_dir::prepare_session(&home, &mut paths)?;
     let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
-    let listener = server::bind(&paths.socket).await?;
+    let listener = server::bind(&dir, &name).await?;
     dir.check_bound(&name)?;
     crate::process::become_subreaper();
     let child = match child::spawn(&record) {

@@ -89,10 +89,23 @@ pub fn validate_session_id(id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The per-Home socket directory `/tmp/agent-tty/<H8>`.
+/// The per-Home socket directory of the 0.5 formula, `<root>/<H8>`: the root is
+/// `/tmp/agent-tty`, or `AGENT_TTY_SOCKET_ROOT` when that is set to an absolute path (the
+/// host refuses any other value, see [`crate::socket_dir::socket_root`]).
 pub fn socket_dir(home: &Path) -> PathBuf {
-    let home_hash = hex_sha256(home.to_string_lossy().as_bytes());
-    Path::new(SOCKET_ROOT).join(&home_hash[..8])
+    let root = std::env::var_os(crate::env::AGENT_TTY_SOCKET_ROOT)
+        .map(PathBuf::from)
+        .filter(|root| root.is_absolute())
+        .unwrap_or_else(|| PathBuf::from(SOCKET_ROOT));
+    root.join(home_hash(home))
+}
+
+/// `H8` of a Home: the first 8 hex chars of SHA-256 of its path's raw bytes (a path that
+/// is not UTF-8 is hashed as it is, never through a lossy conversion).
+pub fn home_hash(home: &Path) -> String {
+    let mut hash = hex_sha256(home.as_os_str().as_bytes());
+    hash.truncate(8);
+    hash
 }
 
 /// The host socket of session `id` in `home`.
@@ -143,6 +156,15 @@ mod tests {
         assert_eq!(paths.socket, PathBuf::from("/run/user/1000/agent-tty/abcd1234/0123456789ab"));
         std::fs::write(&paths.socket_record, "relative/path").unwrap();
         assert_eq!(SessionPaths::new(home.path(), "s1").socket, socket_path(home.path(), "s1"));
+    }
+
+    #[test]
+    fn home_hash_uses_the_raw_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let home = Path::new(std::ffi::OsStr::from_bytes(b"/tmp/h\xffome"));
+        assert_eq!(home_hash(home), hex_sha256(b"/tmp/h\xffome")[..8]);
+        assert_eq!(crate::socket_dir::home_hash(home), home_hash(home));
+        assert_eq!(socket_dir(home).file_name(), Some(std::ffi::OsStr::new(&home_hash(home))));
     }
 
     #[test]

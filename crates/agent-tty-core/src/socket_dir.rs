@@ -10,35 +10,50 @@
 //!
 //! The host binds by the plain path, so the socket keeps its real name in `ss -x`,
 //! `/proc/net/unix` and `getsockname` (a bind through `/proc/self/fd` would name it
-//! `/proc/self/fd/7/…`). That is safe because every directory accepted above can only be
-//! renamed by us or root (ours, root's and not writable by others, or sticky), and
-//! [`SocketDir::check_bound`] then proves, on the held descriptor, that the socket landed
-//! in the checked directory; if not, the host refuses to serve.
+//! `/proc/self/fd/7/…`). That is safe because every directory accepted below can only be
+//! renamed by us or root (ours and private, ours or root's and not writable by others, or
+//! sticky), and [`SocketDir::bind`] then proves, on the held descriptor, that the socket
+//! landed in the checked directory; if not, it unlinks the misplaced socket and the host
+//! refuses to serve. The stale-socket probe, its removal and the chmod of the socket also
+//! go through the held descriptor.
 //!
 //! Where the socket of a Home goes (the host decides, see [`prepare`]):
 //!
 //! 1. The agent-tty 0.5 formula `<root>/<H8>/<S12>` with `root = /tmp/agent-tty`, whenever
 //!    that is safe, so a 0.5 client still finds our host. The root is usable when it is a
 //!    real directory owned by us, or owned by root and not writable by group/others
-//!    (unless sticky). When root creates it, it is made `01777` (like `/tmp`) so other
-//!    users can share the formula. `<H8>` is opened or created (0700) under it and must be
-//!    ours; its mode is set to 0700 through the descriptor if it differs.
+//!    (unless sticky). A root of ours is made safe through its descriptor before use: when
+//!    root creates it, it is made `01777` (like `/tmp`) so other users can share the
+//!    formula; when another user creates it, `0755`; an existing one of ours that is
+//!    writable by group/others without the sticky bit (e.g. made under umask 0) gets the
+//!    sticky bit when we are root and loses group/other write otherwise. `<H8>` is opened
+//!    or created (0700) under it and must be ours; its mode is set to 0700 through the
+//!    descriptor if it differs.
 //! 2. When the root is not usable (another non-root user owns it — the normal case when
 //!    someone else ran agent-tty first —, it is a symlink, or we may not create `<H8>` in
-//!    it), a per-user directory: `$XDG_RUNTIME_DIR/agent-tty/<H8>` when `XDG_RUNTIME_DIR`
-//!    is a real directory owned by us with mode 0700, else `<root>-<uid>/<H8>`
-//!    (`/tmp/agent-tty-<uid>/<H8>`). Every level is checked the same way.
+//!    it), the per-user directory `<root>-<uid>/<H8>` (`/tmp/agent-tty-<uid>/<H8>`, as tmux
+//!    uses `/tmp/tmux-<uid>`). It outlives the login session, unlike `XDG_RUNTIME_DIR`,
+//!    which systemd removes at the user's last logout while detached hosts keep running.
+//! 3. Only when `<root>-<uid>` is refused (squatted by another user, a symlink, …) and
+//!    `XDG_RUNTIME_DIR` is a real directory owned by us with mode 0700 (nobody else can
+//!    create anything in it): `$XDG_RUNTIME_DIR/agent-tty/<H8>`. Otherwise the refusal.
+//!    Every level is checked the same way.
 //!
 //! A `<H8>` (or per-user directory) that exists but is a symlink, not a directory, or
 //! owned by someone else is refused with an error naming the path, its owner and what to
-//! do — never a fallback another user could predict and squat.
+//! do — never a fallback another user could predict and squat. The advice fits the case:
+//! another user's directory may be an attempt to intercept sessions (remove it as root or
+//! its owner; for `<root>-<uid>`, or set `XDG_RUNTIME_DIR`, since another Home maps to the
+//! same per-user root); root refused the directory of the owner of the Home it was given
+//! is told to run as that user; the CLI finding our own directory writable by others is
+//! told to `chmod 700` it (removing it would cut off a live host).
 //!
 //! The path used is recorded in the session directory (`socket-path`, see
 //! [`crate::paths::SessionPaths`]) when it differs from the 0.5 formula, so every CLI call
 //! finds it; `session.json` keeps its strict 0.5 schema.
 //!
 //! `AGENT_TTY_SOCKET_ROOT` replaces `/tmp/agent-tty` (a testing and packaging knob; the
-//! per-user fallback is then `<that root>-<uid>`).
+//! formula is then `<that root>/<H8>/<S12>` and the per-user fallback `<that root>-<uid>`).
 //!
 //! Peers: the CLI refuses a server of another uid (`SO_PEERCRED`, [`check_server`]), and
 //! the host answers a client of another uid with an error without reading its request
@@ -56,7 +71,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env;
 use crate::error::{Error, ErrorCode, Result};
-use crate::paths::{SOCKET_ROOT, SessionPaths, hex_sha256};
+use crate::paths::{SOCKET_ROOT, SessionPaths};
 
 /// A socket directory that passed the checks, held open.
 #[derive(Debug)]
@@ -77,20 +92,21 @@ impl SocketDir {
         Path::new("/proc/self/fd").join(self.dir.as_raw_fd().to_string()).join(name)
     }
 
+    /// `name` in the held directory, without following a symlink.
+    fn stat_at(&self, name: &OsStr) -> Option<libc::stat> {
+        stat_at(&self.dir, name)
+    }
+
+    /// Whether the held directory has a socket called `name` (a symlink is not one).
+    pub fn has_socket(&self, name: &OsStr) -> bool {
+        self.stat_at(name).is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK)
+    }
+
     /// After binding `name` by its plain path: the held directory must now contain a socket
     /// of ours by that name (so the path still led to the checked directory).
     pub fn check_bound(&self, name: &OsStr) -> Result<()> {
         let path = self.path.join(name);
-        let found = CString::new(name.as_bytes()).ok().and_then(|c_name| {
-            // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
-            let mut st: libc::stat = unsafe { std::mem::zeroed() };
-            // SAFETY: valid descriptor, NUL-terminated name, and a `stat` to write into.
-            let rc = unsafe {
-                libc::fstatat(self.dir.as_raw_fd(), c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW)
-            };
-            (rc == 0).then_some(st)
-        });
-        match found {
+        match self.stat_at(name) {
             Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFSOCK && st.st_uid == my_uid() => Ok(()),
             _ => Err(Error::new(
                 ErrorCode::StorageWriteError,
@@ -106,12 +122,68 @@ impl SocketDir {
         }
     }
 
+    /// Host: binds the socket `name` in the held directory, mode 0600. A leftover entry of
+    /// that name is unlinked through the descriptor first (the caller has made sure no
+    /// host listens on it). The bind itself goes by the plain path, so the socket keeps its
+    /// real name; [`SocketDir::check_bound`] then proves it landed in the held directory
+    /// (if not, the socket bound elsewhere is unlinked when it is ours, and the bind
+    /// fails), and the mode is set relative to the descriptor on the checked socket.
+    pub fn bind(&self, name: &OsStr) -> Result<std::os::unix::net::UnixListener> {
+        let path = self.path.join(name);
+        if self.stat_at(name).is_some_and(|st| st.st_mode & libc::S_IFMT != libc::S_IFDIR) {
+            self.unlink(name).map_err(|e| Error::storage_write(&path, &e))?;
+        }
+        let listener =
+            std::os::unix::net::UnixListener::bind(&path).map_err(|e| Error::storage_write(&path, &e))?;
+        if let Err(e) = self.check_bound(name) {
+            remove_misplaced(&self.path, name);
+            return Err(e);
+        }
+        let c_name = CString::new(name.as_bytes()).map_err(|e| Error::storage_write(&path, &e.into()))?;
+        // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
+        // The entry was just checked to be our socket in our private directory, so nobody
+        // else can have made it a symlink since.
+        let rc = unsafe { libc::fchmodat(self.dir.as_raw_fd(), c_name.as_ptr(), 0o600, 0) };
+        if rc != 0 {
+            return Err(Error::storage_write(&path, &io::Error::last_os_error()));
+        }
+        Ok(listener)
+    }
+
     /// Unlinks `name` from the held directory.
     pub fn unlink(&self, name: &OsStr) -> io::Result<()> {
         let name = CString::new(name.as_bytes())?;
         // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
         let rc = unsafe { libc::unlinkat(self.dir.as_raw_fd(), name.as_ptr(), 0) };
         if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    }
+}
+
+/// `name` in the open directory `dir`, without following a symlink.
+fn stat_at(dir: &File, name: &OsStr) -> Option<libc::stat> {
+    let c_name = CString::new(name.as_bytes()).ok()?;
+    // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor, NUL-terminated name, and a `stat` to write into.
+    let rc = unsafe { libc::fstatat(dir.as_raw_fd(), c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    (rc == 0).then_some(st)
+}
+
+/// After a bind that did not land in the checked directory: unlinks `name` from wherever
+/// `dir_path` leads now, only if it is a socket of ours (the one just bound there).
+fn remove_misplaced(dir_path: &Path, name: &OsStr) {
+    let Ok(dir) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir_path)
+    else {
+        return;
+    };
+    let ours = stat_at(&dir, name)
+        .is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK && st.st_uid == my_uid());
+    if let (true, Ok(c_name)) = (ours, CString::new(name.as_bytes())) {
+        // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
+        unsafe { libc::unlinkat(dir.as_raw_fd(), c_name.as_ptr(), 0) };
     }
 }
 
@@ -154,23 +226,95 @@ pub struct Unsafe {
     pub owner: Option<u32>,
     /// What is wrong with it.
     pub problem: String,
+    kind: Kind,
+    per_user_root: bool,
+    home_owner: Option<u32>,
+}
+
+/// What kind of refusal (it decides the advice).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// A directory of another uid.
+    OwnedByOther,
+    /// A symlink or not a directory.
+    NotADirectory,
+    /// Our own directory, writable by group or others.
+    LooseMode,
 }
 
 impl Unsafe {
-    fn new(path: &Path, owner: Option<u32>, problem: impl Into<String>) -> Unsafe {
-        Unsafe { path: path.to_path_buf(), owner, problem: problem.into() }
+    fn new(path: &Path, owner: Option<u32>, kind: Kind, problem: impl Into<String>) -> Unsafe {
+        Unsafe {
+            path: path.to_path_buf(),
+            owner,
+            problem: problem.into(),
+            kind,
+            per_user_root: false,
+            home_owner: None,
+        }
+    }
+
+    /// Marks the refused path as the per-user root `<root>-<uid>` (another Home maps to
+    /// the same one, so "use another Home" is no remedy).
+    fn at_per_user_root(mut self) -> Unsafe {
+        self.per_user_root = true;
+        self
+    }
+
+    /// The owner of the Home being served, when known (root serving another user's Home).
+    fn for_home_owner(mut self, home_owner: Option<u32>) -> Unsafe {
+        self.home_owner = home_owner;
+        self
     }
 
     /// The error for the user: `code`, a message naming the path, its owner and the
-    /// remedy, details `path` and `ownerUid`.
+    /// remedy that fits the case, details `path` and `ownerUid`.
     pub fn into_error(self, code: ErrorCode) -> Error {
         let path = self.path.display().to_string();
-        let message = format!(
-            "Refusing the socket directory {path}: {}. agent-tty only uses a socket directory \
-             it owns, never through a symbolic link. Remove it as root or as its owner \
-             (rm -rf {path}), or use another Home.",
-            self.problem
-        );
+        let me = my_uid();
+        let problem = &self.problem;
+        let not_another_home = if self.per_user_root {
+            "or set XDG_RUNTIME_DIR to a private directory of yours (mode 0700), then create the session again"
+        } else {
+            "or use another Home"
+        };
+        let message = match (self.kind, self.owner) {
+            (Kind::LooseMode, _) => format!(
+                "Refusing the socket directory {path}: {problem}. It is yours, but others could \
+                 replace the socket in it: make it private with `chmod 700 {path}` and try again \
+                 (do not remove it: a running host's socket is in it)."
+            ),
+            (Kind::OwnedByOther, Some(owner)) if me == 0 && self.home_owner == Some(owner) => {
+                format!(
+                    "Refusing the socket directory {path}: {problem}. It belongs to the owner of \
+                     this Home: run agent-tty as {} ({}), not as root.",
+                    user_label(owner),
+                    sudo_hint(owner)
+                )
+            }
+            (Kind::OwnedByOther, Some(owner)) => {
+                let run_as = if me == 0 && self.home_owner.is_none() && owner != 0 {
+                    format!(
+                        " If this is the Home of {}, run agent-tty as that user ({}) instead.",
+                        user_label(owner),
+                        sudo_hint(owner)
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "Refusing the socket directory {path}: {problem}. It may be an attempt to \
+                     intercept your sessions; agent-tty only uses a socket directory it owns. \
+                     Remove it as root or as {} (rm -rf {path}), {not_another_home}.{run_as}",
+                    user_label(owner)
+                )
+            }
+            _ => format!(
+                "Refusing the socket directory {path}: {problem}. agent-tty only uses a socket \
+                 directory it owns, never through a symbolic link. Remove it as root or as its \
+                 owner (rm -rf {path}), {not_another_home}."
+            ),
+        };
         let mut error = Error::new(code, message).with("path", path);
         if let Some(uid) = self.owner {
             error = error.with("ownerUid", uid);
@@ -179,9 +323,17 @@ impl Unsafe {
     }
 }
 
+/// `sudo -u alice agent-tty …`, or `sudo -u '#1000' agent-tty …` without a name.
+fn sudo_hint(uid: u32) -> String {
+    match user_name(uid) {
+        Some(name) => format!("sudo -u {name} agent-tty …"),
+        None => format!("sudo -u '#{uid}' agent-tty …"),
+    }
+}
+
 fn owned_by_other(path: &Path, uid: u32) -> Unsafe {
     let problem = format!("it is owned by {}, not by you ({})", user_label(uid), user_label(my_uid()));
-    Unsafe::new(path, Some(uid), problem)
+    Unsafe::new(path, Some(uid), Kind::OwnedByOther, problem)
 }
 
 /// The socket root: `AGENT_TTY_SOCKET_ROOT` when set (absolute), else `/tmp/agent-tty`.
@@ -203,16 +355,17 @@ pub fn socket_root() -> Result<PathBuf> {
     }
 }
 
-/// `H8` of a Home: the first 8 hex chars of SHA-256 of its path.
+/// `H8` of a Home: the first 8 hex chars of SHA-256 of its path's bytes.
 pub fn home_hash(home: &Path) -> String {
-    hex_sha256(home.as_os_str().as_bytes())[..8].to_string()
+    crate::paths::home_hash(home)
 }
 
 /// Host: resolves, creates and checks the socket directory of `home` (see the module doc).
 /// Errors are `STORAGE_WRITE_ERROR` (an unsafe directory names its path and owner).
 pub fn prepare(home: &Path) -> Result<SocketDir> {
     let xdg = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
-    prepare_in(&socket_root()?, xdg.as_deref(), &home_hash(home))
+    let home_owner = std::fs::metadata(home).ok().map(|m| m.uid());
+    prepare_in(&socket_root()?, xdg.as_deref(), &home_hash(home), home_owner)
 }
 
 /// Host: [`prepare`]s the directory of session `paths`, records the socket path when it is
@@ -238,37 +391,52 @@ pub fn prepare_session(home: &Path, paths: &mut SessionPaths) -> Result<SocketDi
     Ok(dir)
 }
 
-/// [`prepare`] with its inputs explicit: the socket root, `XDG_RUNTIME_DIR`, `H8`.
-pub fn prepare_in(root: &Path, xdg_runtime_dir: Option<&Path>, h8: &str) -> Result<SocketDir> {
-    let refused = |u: Unsafe| u.into_error(ErrorCode::StorageWriteError);
-    if let Some(root_dir) = open_shared_root(root) {
-        match open_private_child(&root_dir, root, h8, true) {
-            Ok(Some(dir)) => return Ok(dir),
-            Ok(None) => {}
-            Err(Failure::Unsafe(u)) => return Err(refused(u)),
-            Err(Failure::Io(path, e)) => return Err(Error::storage_write(&path, &e)),
-        }
-    }
-    let result = match xdg_runtime_dir.and_then(open_runtime_dir) {
-        Some(xdg) => {
-            let base = xdg.1.join("agent-tty");
-            open_private_child(&xdg.0, &xdg.1, "agent-tty", false).and_then(|dir| match dir {
-                Some(dir) => open_private_child(&dir.dir, &base, h8, false),
-                None => Ok(None),
-            })
-        }
-        None => {
-            let mut per_user = root.as_os_str().to_owned();
-            per_user.push(format!("-{}", my_uid()));
-            let per_user = PathBuf::from(per_user);
-            open_private_root(&per_user).and_then(|dir| open_private_child(&dir, &per_user, h8, false))
-        }
-    };
-    match result {
+/// [`prepare`] with its inputs explicit: the socket root, `XDG_RUNTIME_DIR`, `H8` and the
+/// owner of the Home (for the advice when root is refused another user's directory).
+pub fn prepare_in(
+    root: &Path,
+    xdg_runtime_dir: Option<&Path>,
+    h8: &str,
+    home_owner: Option<u32>,
+) -> Result<SocketDir> {
+    let refused = |u: Unsafe| u.for_home_owner(home_owner).into_error(ErrorCode::StorageWriteError);
+    let finish = |result: Result<Option<SocketDir>, Failure>| match result {
         Ok(Some(dir)) => Ok(dir),
         Ok(None) => Err(Error::internal("No socket directory could be created.")),
         Err(Failure::Unsafe(u)) => Err(refused(u)),
         Err(Failure::Io(path, e)) => Err(Error::storage_write(&path, &e)),
+    };
+    if let Some(root_dir) = open_shared_root(root) {
+        match open_private_child(&root_dir, root, h8, true) {
+            Ok(None) => {}
+            done => return finish(done),
+        }
+    }
+    // `<root>-<uid>` first: it outlives the login session (systemd removes
+    // XDG_RUNTIME_DIR at the last logout, while detached hosts keep running).
+    let mut per_user = root.as_os_str().to_owned();
+    per_user.push(format!("-{}", my_uid()));
+    let per_user = PathBuf::from(per_user);
+    let result = open_private_root(&per_user)
+        .map_err(|failure| match failure {
+            Failure::Unsafe(u) => Failure::Unsafe(u.at_per_user_root()),
+            io => io,
+        })
+        .and_then(|dir| open_private_child(&dir, &per_user, h8, false));
+    // Only a refused (squatted or unsafe) per-user root falls back to XDG_RUNTIME_DIR, and
+    // only when that is private: nobody else can create anything there.
+    let Err(Failure::Unsafe(_)) = &result else {
+        return finish(result);
+    };
+    match xdg_runtime_dir.and_then(open_runtime_dir) {
+        Some((xdg, xdg_path)) => {
+            let base = xdg_path.join("agent-tty");
+            finish(open_private_child(&xdg, &xdg_path, "agent-tty", false).and_then(|dir| match dir {
+                Some(dir) => open_private_child(&dir.dir, &base, h8, false),
+                None => Ok(None),
+            }))
+        }
+        None => finish(result),
     }
 }
 
@@ -326,18 +494,23 @@ fn not_a_dir(path: &Path, owner: Option<u32>, symlink: bool) -> Unsafe {
         Some(uid) => format!("it is {what} (owned by {})", user_label(uid)),
         None => format!("it is {what}"),
     };
-    Unsafe::new(path, owner, problem)
+    Unsafe::new(path, owner, Kind::NotADirectory, problem)
 }
 
 /// Opens the shared root if it is safe to put our `<H8>` in; `None` means "use a per-user
-/// directory" (missing and not creatable, a symlink, another non-root user's, writable by
-/// others without the sticky bit).
+/// directory" (missing and not creatable, a symlink, another non-root user's, root's and
+/// writable by others without the sticky bit).
+///
+/// A root of ours is made safe through the held descriptor before it is used: created by
+/// root it is `01777` (shared like `/tmp`), created by another user `0755`; an existing
+/// one that is writable by group or others without the sticky bit (say, created under
+/// umask 0) gets the sticky bit when we are root, else loses group/other write.
 fn open_shared_root(root: &Path) -> Option<File> {
     let mut created = false;
     let dir = match open_dir_nofollow(root) {
         Ok(dir) => dir,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            match std::fs::DirBuilder::new().mode(0o777).create(root) {
+            match std::fs::DirBuilder::new().mode(0o700).create(root) {
                 Ok(()) => created = true,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(_) => return None,
@@ -351,16 +524,27 @@ fn open_shared_root(root: &Path) -> Option<File> {
     if !meta.is_dir() {
         return None;
     }
-    if created && me == 0 && meta.uid() == 0 {
-        // Root made it: share it like /tmp, so every user can keep the 0.5 formula.
-        dir.set_permissions(std::fs::Permissions::from_mode(0o1777)).ok()?;
+    if meta.uid() == me {
+        let mode = meta.mode() & 0o7777;
+        let safe = match (created, me == 0) {
+            // Root made it: share it like /tmp, so every user can keep the 0.5 formula.
+            (true, true) => 0o1777,
+            (true, false) => 0o755,
+            (false, _) if mode & 0o022 == 0 || mode & 0o1000 != 0 => mode,
+            (false, true) => mode | 0o1000,
+            (false, false) => mode & !0o022,
+        };
+        if safe != mode {
+            dir.set_permissions(std::fs::Permissions::from_mode(safe)).ok()?;
+        }
         return Some(dir);
     }
     shared_root_ok(meta.uid(), meta.mode(), me).then_some(dir)
 }
 
-/// A shared root is usable when it is ours, or root's and not writable by group/others
-/// unless sticky (then nobody can rename or delete our `<H8>` in it).
+/// A shared root is usable when it is ours (made safe by [`open_shared_root`]), or root's
+/// and not writable by group/others unless sticky (then nobody can rename or delete our
+/// `<H8>` in it).
 fn shared_root_ok(owner: u32, mode: u32, me: u32) -> bool {
     owner == me || (owner == 0 && (mode & 0o022 == 0 || mode & 0o1000 != 0))
 }
@@ -504,7 +688,7 @@ pub fn open_existing(socket: &Path) -> std::result::Result<(SocketDir, PathBuf),
     }
     if meta.mode() & 0o022 != 0 {
         let problem = format!("it is writable by group or others (mode {:04o})", meta.mode() & 0o7777);
-        return Err(refused(Unsafe::new(parent, Some(meta.uid()), problem)));
+        return Err(refused(Unsafe::new(parent, Some(meta.uid()), Kind::LooseMode, problem)));
     }
     let via_fd = Path::new("/proc/self/fd").join(dir.as_raw_fd().to_string()).join(name);
     Ok((SocketDir { dir, path: parent.to_path_buf() }, via_fd))
@@ -605,7 +789,7 @@ mod tests {
     fn creates_root_and_private_h8() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("root");
-        let dir = prepare_in(&root, None, "abcd1234").unwrap();
+        let dir = prepare_in(&root, None, "abcd1234", None).unwrap();
         assert_eq!(dir.path(), root.join("abcd1234"));
         assert_eq!(mode(dir.path()), 0o700);
         if my_uid() == 0 {
@@ -628,7 +812,7 @@ mod tests {
     #[test]
     fn a_swap_before_bind_is_detected() {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = prepare_in(tmp.path(), None, "abcd1234").unwrap();
+        let dir = prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
         std::fs::rename(dir.path(), tmp.path().join("moved")).unwrap();
         std::fs::create_dir(dir.path()).unwrap();
         let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock")).unwrap();
@@ -643,7 +827,7 @@ mod tests {
         let h8 = tmp.path().join("abcd1234");
         std::fs::create_dir(&h8).unwrap();
         std::fs::set_permissions(&h8, std::fs::Permissions::from_mode(0o755)).unwrap();
-        prepare_in(tmp.path(), None, "abcd1234").unwrap();
+        prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
         assert_eq!(mode(&h8), 0o700);
     }
 
@@ -654,7 +838,7 @@ mod tests {
         std::fs::create_dir(&target).unwrap();
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
         symlink(&target, tmp.path().join("abcd1234")).unwrap();
-        let err = prepare_in(tmp.path(), None, "abcd1234").unwrap_err();
+        let err = prepare_in(tmp.path(), None, "abcd1234", None).unwrap_err();
         assert_eq!(err.code, ErrorCode::StorageWriteError);
         assert!(err.message.contains("symbolic link"), "{}", err.message);
         assert!(err.message.contains(&tmp.path().join("abcd1234").display().to_string()));
@@ -673,7 +857,7 @@ mod tests {
         std::fs::create_dir(&h8).unwrap();
         std::fs::set_permissions(&h8, std::fs::Permissions::from_mode(0o755)).unwrap();
         chown(&h8, 65534);
-        let err = prepare_in(tmp.path(), None, "abcd1234").unwrap_err();
+        let err = prepare_in(tmp.path(), None, "abcd1234", None).unwrap_err();
         assert_eq!(err.details["ownerUid"], 65534);
         assert!(err.message.contains("uid 65534") && err.message.contains("rm -rf"), "{}", err.message);
         assert_eq!(mode(&h8), 0o755, "never chmod a directory of someone else");
@@ -681,7 +865,7 @@ mod tests {
     }
 
     #[test]
-    fn root_of_another_user_falls_back_to_a_private_dir() {
+    fn root_of_another_user_falls_back_to_the_per_user_root_then_xdg() {
         if !is_root() {
             return;
         }
@@ -690,30 +874,175 @@ mod tests {
         std::fs::create_dir(&root).unwrap();
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
         chown(&root, 65534);
-        // XDG_RUNTIME_DIR not 0700: ignored, so `<root>-<uid>`.
-        let loose = tmp.path().join("xdg-loose");
-        std::fs::create_dir(&loose).unwrap();
-        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let dir = prepare_in(&root, Some(&loose), "abcd1234").unwrap();
-        assert_eq!(dir.path(), tmp.path().join("root-0/abcd1234"));
-        assert_eq!((mode(&tmp.path().join("root-0")), mode(dir.path())), (0o700, 0o700));
-        assert!(!root.join("abcd1234").exists());
-        // A private XDG_RUNTIME_DIR is preferred.
         let xdg = tmp.path().join("xdg");
         std::fs::create_dir(&xdg).unwrap();
         std::fs::set_permissions(&xdg, std::fs::Permissions::from_mode(0o700)).unwrap();
-        let dir = prepare_in(&root, Some(&xdg), "abcd1234").unwrap();
-        assert_eq!(dir.path(), xdg.join("agent-tty/abcd1234"));
-        // A squatted per-user root is an error, not another fallback.
+        // `<root>-<uid>` is preferred, also with a private XDG_RUNTIME_DIR (which systemd
+        // removes at the last logout while hosts keep running).
+        let dir = prepare_in(&root, Some(&xdg), "abcd1234", None).unwrap();
+        assert_eq!(dir.path(), tmp.path().join("root-0/abcd1234"));
+        assert_eq!((mode(&tmp.path().join("root-0")), mode(dir.path())), (0o700, 0o700));
+        assert!(!root.join("abcd1234").exists());
+        assert!(!xdg.join("agent-tty").exists());
+        // A squatted per-user root: a private XDG_RUNTIME_DIR is used instead.
         let other = tmp.path().join("other");
         std::fs::create_dir(&other).unwrap();
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o700)).unwrap();
         chown(&other, 65534);
         std::fs::create_dir(tmp.path().join("other-0")).unwrap();
         chown(&tmp.path().join("other-0"), 65534);
-        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o700)).unwrap();
-        let err = prepare_in(&other, None, "abcd1234").unwrap_err();
-        assert_eq!(err.details["ownerUid"], 65534, "{}", err.message);
-        assert!(err.message.contains("other-0"), "{}", err.message);
+        let dir = prepare_in(&other, Some(&xdg), "abcd1234", None).unwrap();
+        assert_eq!(dir.path(), xdg.join("agent-tty/abcd1234"));
+        assert_eq!((mode(&xdg.join("agent-tty")), mode(dir.path())), (0o700, 0o700));
+        // … but not one that is not private: then the per-user root's error.
+        let loose = tmp.path().join("xdg-loose");
+        std::fs::create_dir(&loose).unwrap();
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for xdg in [None, Some(loose.as_path())] {
+            let err = prepare_in(&other, xdg, "abcd1234", None).unwrap_err();
+            assert_eq!(err.code, ErrorCode::StorageWriteError);
+            assert_eq!(err.details["ownerUid"], 65534, "{}", err.message);
+            assert!(err.message.contains("other-0"), "{}", err.message);
+            assert!(err.message.contains("XDG_RUNTIME_DIR"), "{}", err.message);
+            assert!(!err.message.contains("another Home"), "{}", err.message);
+        }
+        assert!(!loose.join("agent-tty").exists());
+    }
+
+    #[test]
+    fn refusal_advice_fits_the_case() {
+        let path = Path::new("/x/root/abcd1234");
+        let shown = path.display().to_string();
+        // Another user's directory.
+        let err = owned_by_other(path, 65534).into_error(ErrorCode::StorageWriteError);
+        let m = &err.message;
+        assert!(m.contains(&shown) && m.contains("uid 65534") && m.contains("intercept"), "{m}");
+        assert!(m.contains(&format!("rm -rf {shown}")) && m.contains("another Home"), "{m}");
+        assert_eq!(
+            (err.details["path"].as_str(), err.details["ownerUid"].as_u64()),
+            (Some(&*shown), Some(65534))
+        );
+        // The per-user root: another Home maps to the same one.
+        let err = owned_by_other(Path::new("/x/root-0"), 65534)
+            .at_per_user_root()
+            .into_error(ErrorCode::StorageWriteError);
+        assert!(
+            err.message.contains("XDG_RUNTIME_DIR") && err.message.contains("rm -rf /x/root-0"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("another Home"), "{}", err.message);
+        // Our own directory with a loose mode: chmod, never rm.
+        let err = Unsafe::new(
+            path,
+            Some(my_uid()),
+            Kind::LooseMode,
+            "it is writable by group or others (mode 0777)",
+        )
+        .into_error(ErrorCode::HostUnreachable);
+        assert!(err.message.contains(&format!("chmod 700 {shown}")), "{}", err.message);
+        assert!(!err.message.contains("rm -rf"), "{}", err.message);
+        assert_eq!(err.code, ErrorCode::HostUnreachable);
+        // Root against the Home of the directory's owner: run as that uid.
+        if my_uid() == 0 {
+            let err = owned_by_other(path, 65534)
+                .for_home_owner(Some(65534))
+                .into_error(ErrorCode::StorageWriteError);
+            assert!(
+                err.message.contains("run agent-tty as uid 65534") && err.message.contains("sudo -u"),
+                "{}",
+                err.message
+            );
+            assert!(!err.message.contains("rm -rf"), "{}", err.message);
+            assert_eq!(err.details["ownerUid"], 65534);
+        }
+    }
+
+    #[test]
+    fn root_is_told_to_run_as_the_owner_of_the_home() {
+        if !is_root() {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let h8 = tmp.path().join("abcd1234");
+        std::fs::create_dir(&h8).unwrap();
+        chown(&h8, 65534);
+        let err = prepare_in(tmp.path(), None, "abcd1234", Some(65534)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StorageWriteError);
+        assert!(err.message.contains("run agent-tty as uid 65534"), "{}", err.message);
+        // The CLI side does not know the Home: both readings are offered.
+        let Err(Unreachable::Unsafe(err)) = open_existing(&h8.join("sock")) else { panic!("not refused") };
+        assert_eq!(err.code, ErrorCode::HostUnreachable);
+        assert!(
+            err.message.contains("intercept") && err.message.contains("run agent-tty as that user"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn own_loose_dir_is_refused_by_the_cli_with_chmod_advice() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h8 = tmp.path().join("abcd1234");
+        std::fs::create_dir(&h8).unwrap();
+        std::fs::set_permissions(&h8, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let Err(Unreachable::Unsafe(err)) = open_existing(&h8.join("sock")) else { panic!("not refused") };
+        assert_eq!(err.code, ErrorCode::HostUnreachable);
+        assert!(err.message.contains(&format!("chmod 700 {}", h8.display())), "{}", err.message);
+        assert!(!err.message.contains("rm -rf"), "{}", err.message);
+        assert_eq!(err.details["ownerUid"], my_uid());
+        assert_eq!(mode(&h8), 0o777, "the CLI changes nothing");
+    }
+
+    #[test]
+    fn own_loose_shared_root_is_tightened() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (loose, tight_root, tight_user) in
+            [(0o777, 0o1777, 0o755), (0o775, 0o1775, 0o755), (0o1777, 0o1777, 0o1777), (0o755, 0o755, 0o755)]
+        {
+            let root = tmp.path().join(format!("root-{loose:o}"));
+            std::fs::create_dir(&root).unwrap();
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(loose)).unwrap();
+            assert!(open_shared_root(&root).is_some());
+            let expected = if my_uid() == 0 { tight_root } else { tight_user };
+            assert_eq!(mode(&root), expected, "from {loose:o}");
+        }
+        let created = tmp.path().join("created");
+        assert!(open_shared_root(&created).is_some());
+        assert_eq!(mode(&created), if my_uid() == 0 { 0o1777 } else { 0o755 });
+    }
+
+    #[test]
+    fn bind_replaces_a_symlink_without_touching_its_target() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
+        let target = tmp.path().join("target");
+        std::fs::write(&target, "x").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let name = OsStr::new("sock");
+        symlink(&target, dir.path().join(name)).unwrap();
+        assert!(!dir.has_socket(name), "a symlink is not a socket");
+        let _listener = dir.bind(name).unwrap();
+        assert!(dir.has_socket(name));
+        assert_eq!(mode(&dir.path().join(name)), 0o600);
+        assert_eq!((mode(&target), std::fs::read_to_string(&target).unwrap().as_str()), (0o644, "x"));
+        // A stale socket (nobody listening) is replaced too.
+        drop(_listener);
+        let _listener = dir.bind(name).unwrap();
+        assert_eq!(mode(&dir.path().join(name)), 0o600);
+    }
+
+    #[test]
+    fn a_bind_in_a_swapped_dir_fails_and_leaves_no_socket_there() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
+        std::fs::rename(dir.path(), tmp.path().join("moved")).unwrap();
+        std::fs::create_dir(dir.path()).unwrap();
+        let err = dir.bind(OsStr::new("sock")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::StorageWriteError);
+        assert!(err.message.contains("changed"), "{}", err.message);
+        assert!(!dir.path().join("sock").exists(), "the misplaced socket was unlinked");
+        assert!(!tmp.path().join("moved/sock").exists());
     }
 
     #[test]
@@ -743,6 +1072,9 @@ mod tests {
     #[test]
     fn names_users() {
         assert!(user_label(0).starts_with("uid 0"));
-        assert_eq!(home_hash(Path::new("/tmp/agent-tty-home")), hex_sha256(b"/tmp/agent-tty-home")[..8]);
+        assert_eq!(
+            home_hash(Path::new("/tmp/agent-tty-home")),
+            crate::paths::hex_sha256(b"/tmp/agent-tty-home")[..8]
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! before the actor got to its request never has it executed. Limits on connections
 //! (cap, idle timeout, accept back-off) are in [`crate::host::connection`].
 
+use std::ffi::OsStr;
 use std::io::ErrorKind;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,6 +16,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::error::{Error, ErrorCode, Result};
 use crate::host::connection::{self, BUSY_READ_TIMEOUT, ClientProbe, MAX_CONNECTIONS, WRITE_TIMEOUT};
 use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response, parse_request};
+use crate::socket_dir::SocketDir;
 
 /// A request delivered to the actor, with the channel for its response.
 #[derive(Debug)]
@@ -29,18 +30,20 @@ pub struct Incoming {
     pub client: ClientProbe,
 }
 
-/// Binds the socket at `path` (removing a stale one, refusing a live one), mode 0600.
-pub async fn bind(path: &Path) -> Result<UnixListener> {
-    if path.exists() {
-        let probe = tokio::time::timeout(std::time::Duration::from_secs(1), UnixStream::connect(path)).await;
+/// Binds the socket `name` in the checked directory `dir` (refusing a live one, removing a
+/// stale one), mode 0600. The probe, the removal and the chmod go through the held
+/// directory, never by a path that could have been swapped (see [`SocketDir::bind`]).
+pub async fn bind(dir: &SocketDir, name: &OsStr) -> Result<UnixListener> {
+    let path = dir.path().join(name);
+    if dir.has_socket(name) {
+        let probe = tokio::time::timeout(Duration::from_secs(1), UnixStream::connect(dir.via_fd(name))).await;
         if matches!(probe, Ok(Ok(_))) {
             return Err(Error::internal(format!("Another host is already listening on {}.", path.display())));
         }
-        let _ = std::fs::remove_file(path);
     }
-    let listener = UnixListener::bind(path).map_err(|e| Error::storage_write(path, &e))?;
-    crate::fsio::chmod(path, 0o600).map_err(|e| Error::storage_write(path, &e))?;
-    Ok(listener)
+    let listener = dir.bind(name)?;
+    listener.set_nonblocking(true).map_err(|e| Error::storage_write(&path, &e))?;
+    UnixListener::from_std(listener).map_err(|e| Error::storage_write(&path, &e))
 }
 
 /// Counts open connections, so shutdown can finish the requests already accepted.

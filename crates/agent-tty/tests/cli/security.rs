@@ -1,6 +1,8 @@
 //! The socket directory and the socket's peers against another local user: a squatted or
-//! symlinked `<H8>`, a swap after `create`, a fake server and a foreign client, and a
-//! second user who gets a private socket directory of their own.
+//! symlinked `<H8>`, a swap after `create`, a fake server and a foreign client, a second
+//! user who gets a private socket directory of their own (`<root>-<uid>`, or a private
+//! `XDG_RUNTIME_DIR` when that is squatted), the advice of each refusal, a loose root of
+//! ours made safe, and the 0.5 formula kept where it is safe.
 //!
 //! The socket root is replaced with a private one (`AGENT_TTY_SOCKET_ROOT`), so the real
 //! `/tmp/agent-tty` is never changed under parallel tests. Tests that need root (chown,
@@ -67,10 +69,19 @@ fn h8(t: &TestHome) -> String {
 
 /// `agent-tty --home <home> <args…>` with the socket root `root`.
 fn at_root(t: &TestHome, root: &Path, args: &[&str]) -> Out {
+    at_root_xdg(t, root, None, args)
+}
+
+/// [`at_root`] with `XDG_RUNTIME_DIR` set to `xdg` (removed when `None`).
+fn at_root_xdg(t: &TestHome, root: &Path, xdg: Option<&Path>, args: &[&str]) -> Out {
     let home = t.home_str();
     let mut full = vec!["--home", home.as_str()];
     full.extend_from_slice(args);
-    t.run_with(&full, &[("AGENT_TTY_SOCKET_ROOT", Some(root.to_str().unwrap()))], None)
+    let env = [
+        ("AGENT_TTY_SOCKET_ROOT", Some(root.to_str().unwrap())),
+        ("XDG_RUNTIME_DIR", xdg.map(|x| x.to_str().unwrap())),
+    ];
+    t.run_with(&full, &env, None)
 }
 
 fn create_bash(t: &TestHome, root: &Path) -> String {
@@ -366,9 +377,10 @@ impl OtherUser<'_> {
 }
 
 /// uid 65534 uses agent-tty while it may not use the socket root (a third user's, or
-/// root's and not writable): it gets a private directory (`$XDG_RUNTIME_DIR/agent-tty/<H8>` or `<root>-65534/<H8>`),
-/// recorded in `socket-path`, and every CLI call finds it.
-fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode: u32) {
+/// root's and not writable): it gets a private directory, `<root>-65534/<H8>` (also with
+/// a private `XDG_RUNTIME_DIR`), or `$XDG_RUNTIME_DIR/agent-tty/<H8>` when a third user
+/// squatted `<root>-65534`; recorded in `socket-path`, and every CLI call finds it.
+fn second_user_round_trip(test: &str, with_xdg: bool, squat_per_user: bool, root_owner: u32, root_mode: u32) {
     if !is_root(test) || !has_tool(test, "setpriv") {
         return;
     }
@@ -402,6 +414,12 @@ fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode
     chmod(&xdg, 0o700);
     chown(&xdg, OTHER);
     let xdg_value = with_xdg.then(|| xdg.to_str().unwrap().to_string());
+    let per_user_root = base.join(format!("sockroot-{OTHER}"));
+    if squat_per_user {
+        std::fs::create_dir(&per_user_root).unwrap();
+        chmod(&per_user_root, 0o755);
+        chown(&per_user_root, OTHER - 1);
+    }
     let user = OtherUser {
         t: &t,
         bin,
@@ -413,11 +431,8 @@ fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode
     let mut create = vec!["create", "--json", "--"];
     create.extend_from_slice(&BASH);
     let id = user.run(&create).ok("create")["sessionId"].as_str().unwrap().to_string();
-    let expected_dir = if with_xdg {
-        xdg.join("agent-tty").join(h8(&t))
-    } else {
-        base.join(format!("sockroot-{OTHER}")).join(h8(&t))
-    };
+    let expected_dir =
+        if squat_per_user { xdg.join("agent-tty").join(h8(&t)) } else { per_user_root.join(h8(&t)) };
     let recorded = std::fs::read_to_string(t.session_dir(&id).join("socket-path")).unwrap();
     let socket = PathBuf::from(recorded.trim_end());
     assert_eq!(socket.parent(), Some(expected_dir.as_path()), "recorded {recorded:?}");
@@ -425,6 +440,11 @@ fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode
     assert_eq!((mode(&expected_dir), owner(&expected_dir)), (0o700, OTHER));
     assert!(socket.exists(), "the socket is at the recorded path");
     assert!(!root.join(h8(&t)).exists(), "nothing in the other user's root");
+    if squat_per_user {
+        assert_eq!(std::fs::read_dir(&per_user_root).unwrap().count(), 0, "nothing in the squatted root");
+    } else {
+        assert!(!xdg.join("agent-tty").exists(), "XDG_RUNTIME_DIR is not used while <root>-<uid> is safe");
+    }
 
     user.run(&["type", &id, "echo second-$((6*7))\n", "--json"]).ok("type");
     t.wait_output(&id, "second-42");
@@ -438,37 +458,148 @@ fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode
 
 #[test]
 fn second_user_gets_a_private_dir_under_xdg_runtime_dir() {
-    second_user_round_trip("second_user_gets_a_private_dir_under_xdg_runtime_dir", true, OTHER - 1, 0o700);
+    // Only because a third user squatted `<root>-65534`.
+    second_user_round_trip(
+        "second_user_gets_a_private_dir_under_xdg_runtime_dir",
+        true,
+        true,
+        OTHER - 1,
+        0o700,
+    );
 }
 
 #[test]
 fn second_user_gets_a_per_user_dir_next_to_the_root() {
-    second_user_round_trip("second_user_gets_a_per_user_dir_next_to_the_root", false, OTHER - 1, 0o700);
+    // Also with a private XDG_RUNTIME_DIR: systemd removes that at the last logout.
+    second_user_round_trip("second_user_gets_a_per_user_dir_next_to_the_root", true, false, OTHER - 1, 0o700);
 }
 
 #[test]
 fn second_user_falls_back_when_it_may_not_create_h8_in_roots_root() {
-    second_user_round_trip("second_user_falls_back_when_it_may_not_create_h8_in_roots_root", false, 0, 0o755);
+    second_user_round_trip(
+        "second_user_falls_back_when_it_may_not_create_h8_in_roots_root",
+        false,
+        false,
+        0,
+        0o755,
+    );
+}
+
+#[test]
+fn squatted_per_user_root_without_xdg_is_refused_with_advice() {
+    if !is_root("squatted_per_user_root_without_xdg_is_refused_with_advice") {
+        return;
+    }
+    let t = TestHome::new();
+    // The shared root belongs to another user; `<root>-0` is squatted by a third.
+    let root = t.path("sockroot");
+    std::fs::create_dir(&root).unwrap();
+    chmod(&root, 0o700);
+    chown(&root, OTHER - 1);
+    let per_user = t.path("sockroot-0");
+    std::fs::create_dir(&per_user).unwrap();
+    chmod(&per_user, 0o755);
+    chown(&per_user, OTHER);
+    // A loose XDG_RUNTIME_DIR is no way out either.
+    let xdg = t.path("xdg");
+    std::fs::create_dir(&xdg).unwrap();
+    chmod(&xdg, 0o755);
+    for xdg in [None, Some(xdg.as_path())] {
+        let mut args = vec!["create", "--json", "--"];
+        args.extend_from_slice(&BASH);
+        let error = at_root_xdg(&t, &root, xdg, &args).err("create", 8, "STORAGE_WRITE_ERROR");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(&per_user.display().to_string()) && message.contains("uid 65534"),
+            "{message}"
+        );
+        assert!(message.contains("intercept") && message.contains("rm -rf"), "{message}");
+        assert!(message.contains("XDG_RUNTIME_DIR"), "the remedy for the per-user root: {message}");
+        assert!(!message.contains("another Home"), "another Home maps to the same root: {message}");
+        assert_eq!(error["details"]["ownerUid"], OTHER);
+        assert_eq!(error["details"]["path"], per_user.to_str().unwrap());
+    }
+    assert_eq!(std::fs::read_dir(&per_user).unwrap().count(), 0, "nothing in the squatted root");
+}
+
+#[test]
+fn root_on_another_users_home_is_told_to_run_as_that_user() {
+    if !is_root("root_on_another_users_home_is_told_to_run_as_that_user") {
+        return;
+    }
+    // The Home and its <H8> (made by its owner's hosts) belong to uid 65534.
+    let t = TestHome::new();
+    let root = private_root(&t);
+    std::fs::create_dir(&t.home).unwrap();
+    chown(&t.home, OTHER);
+    let h8_dir = root.join(h8(&t));
+    std::fs::create_dir(&h8_dir).unwrap();
+    chmod(&h8_dir, 0o700);
+    chown(&h8_dir, OTHER);
+    let mut args = vec!["create", "--json", "--"];
+    args.extend_from_slice(&BASH);
+    let error = at_root(&t, &root, &args).err("create", 8, "STORAGE_WRITE_ERROR");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains(&h8_dir.display().to_string()), "{message}");
+    assert!(message.contains("run agent-tty as uid 65534"), "{message}");
+    assert!(!message.contains("rm -rf"), "no removal of the owner's live directory: {message}");
+    assert_eq!(error["details"]["ownerUid"], OTHER);
+    assert_eq!((mode(&h8_dir), owner(&h8_dir)), (0o700, OTHER), "untouched");
+}
+
+#[test]
+fn own_socket_dir_made_loose_is_refused_with_chmod_advice() {
+    let t = TestHome::new();
+    let root = private_root(&t);
+    let id = create_bash(&t, &root);
+    let socket = rpc_socket(&t, &root, &id);
+    let dir = socket.parent().unwrap().to_path_buf();
+    chmod(&dir, 0o777);
+    let error = at_root(&t, &root, &["type", &id, "loose-dir", "--json"]).err("type", 6, "HOST_UNREACHABLE");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains(&format!("chmod 700 {}", dir.display())), "{message}");
+    assert!(!message.contains("rm -rf"), "removing it would cut off the live host: {message}");
+    assert!(socket.exists(), "the live host's socket is still there");
+    assert!(!input_contains(&t, &id, "loose-dir"));
+    // Following the advice brings the session back.
+    chmod(&dir, 0o700);
+    at_root(&t, &root, &["type", &id, "tight-again", "--json"]).ok("type");
+    wait_until("the type after chmod is logged", DEADLINE, || input_contains(&t, &id, "tight-again"));
+}
+
+#[test]
+fn own_loose_socket_root_is_tightened() {
+    // A root of ours that others may write to without the sticky bit (umask 0).
+    let t = TestHome::new();
+    let root = t.path("sockroot");
+    std::fs::create_dir(&root).unwrap();
+    chmod(&root, 0o777);
+    let id = create_bash(&t, &root);
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    // Root keeps sharing it, like /tmp (sticky); anyone else closes it to others.
+    assert_eq!(mode(&root), if me == 0 { 0o1777 } else { 0o755 });
+    assert_eq!(rpc_socket(&t, &root, &id).parent(), Some(root.join(h8(&t)).as_path()));
 }
 
 #[test]
 fn safe_formula_path_is_kept_and_not_recorded() {
-    // The real root (whoever made it, it is safe for us on a test machine, or the
-    // session gets a recorded per-user path): the 0.5 formula is used and not recorded.
+    // A private root shaped like a root-made /tmp/agent-tty (01777): the 0.5 formula
+    // under it is used, and not recorded.
     let t = TestHome::new();
-    let id = t.bash();
-    let formula = crate::support::socket_dir(&t.home).join(&sha256_hex(id.as_bytes())[..12]);
-    let inspect = t.at(&["inspect", &id, "--json"]).ok("inspect");
-    let reported = PathBuf::from(find_key(&inspect, "rpcSocketPath").unwrap());
-    if reported != formula {
-        eprintln!(
-            "note: /tmp/agent-tty is not usable by this user here; the per-user path {reported:?} was used"
-        );
-        assert!(t.session_dir(&id).join("socket-path").exists(), "a per-user path is recorded");
-        return;
+    let root = t.path("sockroot");
+    std::fs::create_dir(&root).unwrap();
+    chmod(&root, 0o1777);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        chown(&root, 0);
     }
+    let id = create_bash(&t, &root);
+    let formula = root.join(h8(&t)).join(&sha256_hex(id.as_bytes())[..12]);
+    assert_eq!(rpc_socket(&t, &root, &id), formula);
     assert!(!t.session_dir(&id).join("socket-path").exists(), "the 0.5 formula is not recorded");
     assert_eq!(mode(formula.parent().unwrap()), 0o700);
-    t.at(&["type", &id, "echo formula-ok\n", "--json"]).ok("type");
+    assert_eq!(mode(&formula), 0o600);
+    at_root(&t, &root, &["type", &id, "echo formula-ok\n", "--json"]).ok("type");
     t.wait_output(&id, "formula-ok");
 }
