@@ -112,9 +112,12 @@ fn input_contains(t: &TestHome, id: &str, needle: &str) -> bool {
 }
 
 fn assert_create_refused(t: &TestHome, root: &Path, refused: &Path, owner_uid: u32, problem: &str) {
-    let mut args = vec!["create", "--json", "--"];
-    args.extend_from_slice(&BASH);
+    // The program would leave a trace if it ever started: it must not.
+    let trace = t.path("program-ran");
+    let program = format!("echo ran > '{}'; exec sleep 30", trace.display());
+    let args = ["create", "--json", "--", "sh", "-c", &program];
     let error = at_root(t, root, &args).err("create", 8, "STORAGE_WRITE_ERROR");
+    assert!(!trace.exists(), "the program started although its socket directory was refused");
     let message = error["message"].as_str().unwrap();
     let shown = refused.display().to_string();
     assert!(message.contains(&shown), "message names the path {shown}: {message}");
