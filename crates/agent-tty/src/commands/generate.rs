@@ -12,7 +12,12 @@ const BIN: &str = "agent-tty";
 
 /// Runs `completions`: the script for the chosen shell.
 pub fn completions(args: &CompletionsArgs) -> Result<Outcome> {
-    let mut command = Cli::command();
+    // clap_complete would offer hidden subcommands too: leave out the internal `_host`.
+    let full = Cli::command();
+    let mut command = clap::Command::new(BIN)
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, BIN, &mut script);
     raw(script, "completion script")

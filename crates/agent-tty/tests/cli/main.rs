@@ -7,6 +7,7 @@ mod support;
 
 mod background;
 mod batch;
+mod cli_polish;
 mod damage;
 mod dashboard;
 mod doctor_skills;
