@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 const BANNER: &str = "MANDATORY FOR CODING AGENTS: read the agent-tty skill before using this tool: \
                       `agent-tty skills get agent-tty`.";
-const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command takes --json for a machine-readable envelope.";
+const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command but dashboard, completions and \
+                     man takes --json for a machine-readable envelope.";
 
 /// A real, long-lived terminal an agent can drive, with reviewable evidence.
 #[derive(Debug, Parser)]
@@ -220,7 +221,9 @@ pub struct TypeArgs {
 #[allow(missing_docs)]
 pub struct SendKeysArgs {
     pub session_id: String,
-    /// Key names, e.g. Enter ctrl+c shift+Tab.
+    /// Key names, one key each: Enter, Tab, Escape, Backspace, Space, Up, Down, Left, Right,
+    /// Home, End, Insert, Delete, PageUp, PageDown, F1-F12 or one printable character, with
+    /// ctrl+, alt+ or shift+ (e.g. ctrl+c, shift+Tab). Send text with `type`.
     #[arg(required = true)]
     pub keys: Vec<String>,
     #[arg(long)]
