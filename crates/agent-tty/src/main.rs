@@ -68,7 +68,11 @@ fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
             // The first paragraph of clap's message, on one line (it may list what is missing).
             let text = error.render().to_string();
             let first: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-            let message = first.join(" ").trim_start_matches("error: ").to_string();
+            let mut message = first.join(" ").trim_start_matches("error: ").to_string();
+            // clap's tip (e.g. the similar subcommand), in parentheses.
+            if let Some(tip) = text.lines().map(str::trim).find_map(|l| l.strip_prefix("tip:")) {
+                message.push_str(&format!(" ({})", tip.trim()));
+            }
             let hint = " Run `agent-tty --help` (or `agent-tty <command> --help`) for usage.";
             let error = Error::invalid_input(format!("{message}.{hint}").replace("..", "."));
             output::print_error(&commands::name_from_args(args), true, &error)

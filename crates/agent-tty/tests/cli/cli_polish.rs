@@ -102,7 +102,12 @@ fn misspelt_commands_do_not_suggest_the_one_letter_alias() {
         }
         assert!(!out.stderr.contains("\n\n\n"), "{word}: no empty tip:\n{:?}", out.stderr);
         let json = t.raw(&[word, "--json"]).err("agent-tty", 2, "INVALID_INPUT");
-        assert!(json["message"].as_str().unwrap().contains(word), "{json}");
+        let message = json["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("unrecognized subcommand '{word}'")), "{message}");
+        assert!(!message.contains("'d'"), "{word}: the tip offers `d`: {message}");
+        if let Some(tip) = tip {
+            assert!(message.contains("similar subcommand") && message.contains(tip), "{message}");
+        }
     }
     let help = t.raw(&["d", "--help"]);
     help.exit(0);
