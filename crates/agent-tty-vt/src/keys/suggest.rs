@@ -91,6 +91,9 @@ pub(super) fn hint(name: &str, unknown_modifier: bool) -> Option<String> {
     if lower.len() > 1 && lower.starts_with('f') && lower[1..].bytes().all(|b| b.is_ascii_digit()) {
         return Some("function keys go from F1 to F12".to_owned());
     }
+    if pieces.len() > 1 && base.contains(char::is_whitespace) {
+        return Some("one key per argument, as in `send-keys <id> ctrl+c Enter`".to_owned());
+    }
     if pieces.len() == 1 {
         return Some(if base.chars().count() == 1 {
             "only printable ASCII characters are keys: send other text with `type`".to_owned()

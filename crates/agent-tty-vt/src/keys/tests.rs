@@ -288,6 +288,10 @@ fn other_unknown_names_get_a_hint() {
     assert!(err("ctrl+日").starts_with("Unknown base key: 日 (named keys are Enter, Tab, Escape"));
     assert_eq!(err("ctrl+Esc"), "Unknown base key: Esc (the key is named Escape)");
     assert_eq!(
+        err("ctrl+c Enter"),
+        "Unknown base key: c Enter (one key per argument, as in `send-keys <id> ctrl+c Enter`)"
+    );
+    assert_eq!(
         err("cmd+c"),
         "Unknown modifier: cmd (the modifiers are ctrl, alt and shift, as in ctrl+c or ctrl+shift+Up)"
     );
