@@ -24,6 +24,12 @@
 //! - `Unsupported modifier combination for <key>: <mods>` — `<key>` is the
 //!   lower-cased name of a named key or the printable character itself, `<mods>`
 //!   is ordered `ctrl+alt+shift`.
+//!
+//! The two "unknown" errors of a non-empty name carry a hint in parentheses after that
+//! text (see `suggest`): the name that was probably meant (`Unknown base key: Esc (did
+//! you mean Escape?)`, `Unknown base key: C-c (did you mean ctrl+c?)`), or what to do
+//! instead (`Unknown base key: :wq (text is not a key name: send it with `type`)`).
+//! The grammar itself accepts exactly what agent-tty 0.5.0 accepted.
 
 use std::fmt;
 
@@ -163,6 +169,23 @@ fn is_modifier(piece: &str) -> bool {
 
 /// Encode one key name (e.g. `ctrl+c`, `shift+Up`, `F5`, `A`) into bytes.
 pub fn encode_key(name: &str) -> Result<Vec<u8>, KeyError> {
+    encode_strict(name).map_err(|error| {
+        let unknown_modifier = error.message.starts_with(UNKNOWN_MODIFIER);
+        if !(unknown_modifier || error.message.starts_with(UNKNOWN_BASE)) {
+            return error;
+        }
+        match suggest::hint(name, unknown_modifier) {
+            Some(hint) => KeyError::new(format!("{} ({hint})", error.message)),
+            None => error,
+        }
+    })
+}
+
+const UNKNOWN_BASE: &str = "Unknown base key: ";
+const UNKNOWN_MODIFIER: &str = "Unknown modifier: ";
+
+/// [`encode_key`] without hints: the messages of agent-tty 0.5.0.
+fn encode_strict(name: &str) -> Result<Vec<u8>, KeyError> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
         return Err(KeyError::new("Unknown base key: ".to_owned()));
@@ -185,7 +208,7 @@ pub fn encode_key(name: &str) -> Result<Vec<u8>, KeyError> {
                 }
                 *flag = true;
             }
-            None => return Err(KeyError::new(format!("Unknown modifier: {piece}"))),
+            None => return Err(KeyError::new(format!("{UNKNOWN_MODIFIER}{piece}"))),
         }
     }
     if base.is_empty() || is_modifier(base) {
@@ -201,7 +224,7 @@ pub fn encode_key(name: &str) -> Result<Vec<u8>, KeyError> {
             let display = c.to_string();
             encode_printable(&display, c as u8, mods)
         }
-        _ => Err(KeyError::new(format!("Unknown base key: {base}"))),
+        _ => Err(KeyError::new(format!("{UNKNOWN_BASE}{base}"))),
     }
 }
 
@@ -272,6 +295,8 @@ fn encode_printable(display: &str, c: u8, mods: Mods) -> Result<Vec<u8>, KeyErro
     };
     Ok(if mods.alt { vec![ESC, key] } else { vec![key] })
 }
+
+mod suggest;
 
 #[cfg(test)]
 mod tests;

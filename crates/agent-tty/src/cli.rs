@@ -7,12 +7,13 @@ use clap::{Args, Parser, Subcommand};
 
 const BANNER: &str = "MANDATORY FOR CODING AGENTS: read the agent-tty skill before using this tool: \
                       `agent-tty skills get agent-tty`.";
-const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command takes --json for a machine-readable envelope.";
+const AFTER: &str = "Run `agent-tty skills list` for the bundled guides. Every command but dashboard, completions and \
+                     man takes --json for a machine-readable envelope.";
 
 /// A real, long-lived terminal an agent can drive, with reviewable evidence.
 #[derive(Debug, Parser)]
 #[command(name = "agent-tty", before_help = BANNER, after_help = AFTER, max_term_width = 100)]
-#[command(disable_version_flag = true, subcommand_required = true, arg_required_else_help = true)]
+#[command(version, subcommand_required = true, arg_required_else_help = true)]
 pub struct Cli {
     /// State root (default: $AGENT_TTY_HOME, else ~/.agent-tty).
     #[arg(long, value_name = "PATH")]
@@ -48,7 +49,7 @@ pub enum Command {
     Inspect(IdArgs),
     /// End a session (its files stay; see gc).
     Destroy(DestroyArgs),
-    /// Print version information.
+    /// Print version information and (with --json) what this build can do.
     Version(JsonArgs),
     /// Type a shell command and (by default) wait until it finished.
     Run(RunArgs),
@@ -74,7 +75,7 @@ pub enum Command {
     Batch(BatchArgs),
     /// The Home Registry: every Home that hosted a session on this machine.
     Home(HomeArgs),
-    /// Export a session's recording (asciicast v2) from its event log.
+    /// Export a session's recording from its event log: asciicast v2, WebM video or animated GIF.
     Record(RecordArgs),
     /// Delete the files of ended sessions (every registered Home, unless a Home is given).
     Gc(GcArgs),
@@ -82,9 +83,15 @@ pub enum Command {
     Doctor(JsonArgs),
     /// Manage built-in skills: guides that teach an agent this CLI.
     Skills(SkillsArgs),
-    /// Watch what your agents are doing in their shells: a read-only, live dashboard of your sessions
+    /// Watch what your agents are doing in their shells: a read-only, live dashboard of your sessions.
     #[command(visible_alias = "d")]
     Dashboard(DashboardArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    #[command(after_help = COMPLETIONS_AFTER)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), of agent-tty or of one of its commands.
+    #[command(after_help = MAN_AFTER)]
+    Man(ManArgs),
     /// Internal: the session host.
     #[command(name = "_host", hide = true)]
     Host(HostArgs),
@@ -216,7 +223,9 @@ pub struct TypeArgs {
 #[allow(missing_docs)]
 pub struct SendKeysArgs {
     pub session_id: String,
-    /// Key names, e.g. Enter ctrl+c shift+Tab.
+    /// Key names, one key each: Enter, Tab, Escape, Backspace, Space, Up, Down, Left, Right,
+    /// Home, End, Insert, Delete, PageUp, PageDown, F1-F12 or one printable character, with
+    /// ctrl+, alt+ or shift+ (e.g. ctrl+c, shift+Tab). Send text with `type`.
     #[arg(required = true)]
     pub keys: Vec<String>,
     #[arg(long)]
@@ -361,7 +370,7 @@ pub struct RecordArgs {
 /// `record` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RecordCommand {
-    /// Export the session's event log as a recording (asciicast; webm and gif later).
+    /// Export the session's event log as a recording: asciicast v2, WebM (VP9) or animated GIF.
     Export(RecordExportArgs),
 }
 
@@ -369,13 +378,14 @@ pub enum RecordCommand {
 #[allow(missing_docs)]
 pub struct RecordExportArgs {
     pub session_id: String,
-    /// `asciicast` (webm and gif are not in this build yet).
+    /// `asciicast` (asciicast v2), `webm` (VP9; needs a build with libvpx, see `version --json`)
+    /// or `gif`.
     #[arg(long, required = true)]
     pub format: Option<String>,
     /// Output file (its directory must exist); default: the session's artifacts directory.
     #[arg(long)]
     pub out: Option<String>,
-    /// Render profile for video formats (ignored for asciicast).
+    /// Render profile for webm and gif: reference-dark or reference-light (ignored for asciicast).
     #[arg(long)]
     pub profile: Option<String>,
     /// Video timing: recorded, accelerated or max-speed (validated for every format).
@@ -473,4 +483,28 @@ pub struct DashboardArgs {
     /// Preselect a session to watch on launch (an id, a prefix of one, or a name).
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+}
+
+const COMPLETIONS_AFTER: &str = "Load it for this shell, or install it:\n  \
+     bash: source <(agent-tty completions bash)   or   agent-tty completions bash > ~/.local/share/bash-completion/completions/agent-tty\n  \
+     zsh:  agent-tty completions zsh > \"${fpath[1]}/_agent-tty\"\n  \
+     fish: agent-tty completions fish > ~/.config/fish/completions/agent-tty.fish";
+
+const MAN_AFTER: &str = "Read it with `agent-tty man | man -l -`, or install it: \
+     `agent-tty man > /usr/local/share/man/man1/agent-tty.1`.";
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct ManArgs {
+    /// A command (e.g. `send-keys`, `record export`): print its own page instead.
+    #[arg(num_args = 0..)]
+    pub command: Vec<String>,
 }

@@ -5,6 +5,7 @@ mod create;
 mod destroy;
 mod doctor;
 mod gc;
+mod generate;
 mod home;
 mod input;
 mod inspect;
@@ -60,11 +61,13 @@ pub fn name(command: &Command) -> &'static str {
             SkillsCommand::Path(_) => "skills path",
         },
         Command::Dashboard(_) => "dashboard",
+        Command::Completions(_) => "completions",
+        Command::Man(_) => "man",
         Command::Host(_) => "_host",
     }
 }
 
-const NAMES: [&str; 25] = [
+const NAMES: [&str; 27] = [
     "create",
     "list",
     "ls",
@@ -90,6 +93,8 @@ const NAMES: [&str; 25] = [
     "skills",
     "dashboard",
     "d",
+    "completions",
+    "man",
 ];
 
 /// The envelope's `command` for a command line that did not parse: the first word that
@@ -141,7 +146,22 @@ pub fn wants_json(command: &Command) -> bool {
             SkillsCommand::List(a) => a.json,
             SkillsCommand::Get(a) | SkillsCommand::Path(a) => a.json,
         },
-        Command::Dashboard(_) | Command::Host(_) => false,
+        Command::Dashboard(_) | Command::Completions(_) | Command::Man(_) | Command::Host(_) => false,
+    }
+}
+
+/// The outcome of `version` (also printed for `agent-tty --version --json`).
+pub fn version_outcome(json: bool) -> Outcome {
+    version::run(json)
+}
+
+/// Runs a command that needs no [`Context`] (no Home, no configuration): the generated
+/// completion scripts and manual pages. `None` for every other command.
+pub fn run_without_context(command: &Command) -> Option<Result<Outcome>> {
+    match command {
+        Command::Completions(args) => Some(generate::completions(args)),
+        Command::Man(args) => Some(generate::man(args)),
+        _ => None,
     }
 }
 
@@ -179,6 +199,8 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
             SkillsCommand::Path(args) => skills::path(&args.name),
         },
         Command::Dashboard(args) => crate::dashboard::run(context, &args),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
         Command::Host(_) => unreachable!("the host is started before dispatch"),
     }
 }

@@ -12,7 +12,7 @@ mod output;
 use std::ffi::OsString;
 
 use clap::Parser;
-use clap::error::ErrorKind;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use agent_tty_core::Error;
 use cli::{Cli, Command};
@@ -22,13 +22,16 @@ fn main() {
     let json = args.iter().skip(1).any(|a| a == "--json");
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(error) => std::process::exit(usage_error(&error, json, &args)),
+        Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args)),
     };
     if let Command::Host(host) = &cli.command {
         std::process::exit(agent_tty_core::host::run(&host.session_id));
     }
     let command = commands::name(&cli.command);
     let style = output::Style { json: commands::wants_json(&cli.command), no_color: cli.no_color };
+    if let Some(result) = commands::run_without_context(&cli.command) {
+        std::process::exit(output::finish(command, style, result));
+    }
     let context = match context::Context::resolve(&cli) {
         Ok(context) => context,
         Err(error) => std::process::exit(output::print_error("agent-tty", json, &error)),
@@ -43,11 +46,16 @@ fn main() {
     std::process::exit(code);
 }
 
-/// Reports a command-line parse error: help and version go to stdout with exit 0; a bare
-/// `agent-tty` prints help to stderr; anything else exits 2, as a JSON envelope when
-/// `--json` was on the command line.
+/// Reports a command-line parse error: help and version go to stdout with exit 0
+/// (`--version --json` prints the `version --json` envelope); a bare `agent-tty` prints
+/// help to stderr; anything else exits 2, as a JSON envelope when `--json` was on the
+/// command line.
 fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
     match error.kind() {
+        ErrorKind::DisplayVersion if json => {
+            let style = output::Style { json: true, no_color: false };
+            output::finish("version", style, Ok(commands::version_outcome(true)))
+        }
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             output::write_stdout(error.render().to_string().as_bytes());
             0
@@ -60,7 +68,11 @@ fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
             // The first paragraph of clap's message, on one line (it may list what is missing).
             let text = error.render().to_string();
             let first: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
-            let message = first.join(" ").trim_start_matches("error: ").to_string();
+            let mut message = first.join(" ").trim_start_matches("error: ").to_string();
+            // clap's tip (e.g. the similar subcommand), in parentheses.
+            if let Some(tip) = text.lines().map(str::trim).find_map(|l| l.strip_prefix("tip:")) {
+                message.push_str(&format!(" ({})", tip.trim()));
+            }
             let hint = " Run `agent-tty --help` (or `agent-tty <command> --help`) for usage.";
             let error = Error::invalid_input(format!("{message}.{hint}").replace("..", "."));
             output::print_error(&commands::name_from_args(args), true, &error)
@@ -70,4 +82,23 @@ fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
             2
         }
     }
+}
+
+/// Drops one-letter aliases (`d` for `dashboard`) from clap's "similar subcommands" tip:
+/// they are shortcuts for people who know them, not a useful answer to a misspelling.
+fn without_short_aliases(mut error: clap::Error) -> clap::Error {
+    if let Some(ContextValue::Strings(suggested)) = error.get(ContextKind::SuggestedSubcommand) {
+        let kept: Vec<String> = suggested.iter().filter(|s| s.chars().count() > 1).cloned().collect();
+        if kept.is_empty() {
+            // Without a tip, clap's layout would keep an empty line where the tip was.
+            if let Some(ContextValue::String(word)) = error.get(ContextKind::InvalidSubcommand) {
+                let message = format!("unrecognized subcommand '{word}'");
+                return <Cli as clap::CommandFactory>::command().error(ErrorKind::InvalidSubcommand, message);
+            }
+            error.remove(ContextKind::SuggestedSubcommand);
+        } else {
+            error.insert(ContextKind::SuggestedSubcommand, ContextValue::Strings(kept));
+        }
+    }
+    error
 }

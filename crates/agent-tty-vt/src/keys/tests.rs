@@ -177,23 +177,131 @@ fn printable_shift() {
     assert_eq!(err("shift+1"), "Unsupported modifier combination for 1: shift");
 }
 
+/// The message without its hint: exactly agent-tty 0.5.0's.
+fn strict(name: &str) -> String {
+    let message = err(name);
+    match message.find(" (") {
+        Some(at) if message.ends_with(')') => message[..at].to_string(),
+        _ => message,
+    }
+}
+
 #[test]
 fn unknown_base_key() {
-    assert_eq!(err("BOGUS"), "Unknown base key: BOGUS");
-    assert_eq!(err("F13"), "Unknown base key: F13");
-    assert_eq!(err("é"), "Unknown base key: é");
-    assert_eq!(err("ctrl+日"), "Unknown base key: 日");
+    assert_eq!(strict("BOGUS"), "Unknown base key: BOGUS");
+    assert_eq!(strict("F13"), "Unknown base key: F13");
+    assert_eq!(strict("é"), "Unknown base key: é");
+    assert_eq!(strict("ctrl+日"), "Unknown base key: 日");
     for alias in ["esc", "return", "pgup", "bs", "del"] {
-        assert_eq!(err(alias), format!("Unknown base key: {alias}"));
+        assert_eq!(strict(alias), format!("Unknown base key: {alias}"));
     }
 }
 
 #[test]
 fn unknown_modifier() {
-    assert_eq!(err("meta+a"), "Unknown modifier: meta");
+    assert_eq!(strict("meta+a"), "Unknown modifier: meta");
     for alias in ["control", "cmd", "super", "option", "Meta"] {
-        assert_eq!(err(&format!("{alias}+a")), format!("Unknown modifier: {alias}"));
+        assert_eq!(strict(&format!("{alias}+a")), format!("Unknown modifier: {alias}"));
     }
+}
+
+/// Common other spellings are rejected (as by 0.5.0) with the name that was meant; every
+/// suggestion is itself a valid key name.
+#[test]
+fn aliases_suggest_the_key_name() {
+    let cases = [
+        ("Esc", "Escape"),
+        ("esc", "Escape"),
+        ("ESC", "Escape"),
+        ("<Esc>", "Escape"),
+        ("Return", "Enter"),
+        ("<CR>", "Enter"),
+        ("Del", "Delete"),
+        ("bs", "Backspace"),
+        ("PgUp", "PageUp"),
+        ("PgDn", "PageDown"),
+        ("page-down", "PageDown"),
+        ("Page Up", "PageUp"),
+        ("Ins", "Insert"),
+        ("ArrowUp", "Up"),
+        ("Ctrl-C", "ctrl+c"),
+        ("ctrl-c", "ctrl+c"),
+        ("CTRL-X", "ctrl+x"),
+        ("C-c", "ctrl+c"),
+        ("C-x", "ctrl+x"),
+        ("c-C", "ctrl+c"),
+        ("^C", "ctrl+c"),
+        ("^[", "ctrl+["),
+        ("<C-w>", "ctrl+w"),
+        ("M-x", "alt+x"),
+        ("Meta-x", "alt+x"),
+        ("C-M-x", "ctrl+alt+x"),
+        ("S-Tab", "shift+Tab"),
+        ("Shift-Tab", "shift+Tab"),
+        ("BackTab", "shift+Tab"),
+        ("ctrl-shift-up", "ctrl+shift+Up"),
+        ("Ctrl+Shift-Up", "ctrl+shift+Up"),
+        ("ctrl+Del", "ctrl+Delete"),
+        ("control+c", "ctrl+c"),
+        ("meta+a", "alt+a"),
+        ("Option+Left", "alt+Left"),
+        ("alt-F4", "alt+F4"),
+        ("f-5", "F5"),
+        ("Entr", "Enter"),
+        ("Escpae", "Escape"),
+        ("Backspcae", "Backspace"),
+    ];
+    for (name, meant) in cases {
+        let message = err(name);
+        assert!(message.ends_with(&format!(" (did you mean {meant}?)")), "{name:?}: {message}");
+        assert!(encode_key(meant).is_ok(), "{name:?}: the suggestion {meant:?} must encode");
+    }
+    assert_eq!(err("Esc"), "Unknown base key: Esc (did you mean Escape?)");
+    assert_eq!(err("Ctrl-C"), "Unknown base key: Ctrl-C (did you mean ctrl+c?)");
+    assert_eq!(err("meta+a"), "Unknown modifier: meta (did you mean alt+a?)");
+}
+
+/// Names valid in 0.5.0 stay valid and unchanged.
+#[test]
+fn valid_names_are_not_rewritten() {
+    assert_eq!(ok("Escape"), b"\x1b");
+    assert_eq!(ok("ESCAPE"), b"\x1b");
+    assert_eq!(ok("Ctrl+C"), b"\x03");
+    assert_eq!(ok("-"), b"-");
+    assert_eq!(ok("^"), b"^");
+    assert_eq!(ok("<"), b"<");
+}
+
+/// Text, out-of-range and unknown names get a hint about what to do instead.
+#[test]
+fn other_unknown_names_get_a_hint() {
+    let text = "text is not a key name: send it with `type`";
+    assert_eq!(err(":wq"), format!("Unknown base key: :wq ({text})"));
+    assert_eq!(err("BOGUS"), format!("Unknown base key: BOGUS ({text})"));
+    assert_eq!(err("hello world"), format!("Unknown base key: hello world ({text})"));
+    assert_eq!(err("ls -la"), format!("Unknown base key: ls -la ({text})"));
+    assert_eq!(
+        err("é"),
+        "Unknown base key: é (only printable ASCII characters are keys: send other text with `type`)"
+    );
+    assert_eq!(err("F13"), "Unknown base key: F13 (function keys go from F1 to F12)");
+    assert!(err("ctrl+日").starts_with("Unknown base key: 日 (named keys are Enter, Tab, Escape"));
+    assert_eq!(err("ctrl+Esc"), "Unknown base key: Esc (the key is named Escape)");
+    assert_eq!(
+        err("ctrl+c Enter"),
+        "Unknown base key: c Enter (one key per argument, as in `send-keys <id> ctrl+c Enter`)"
+    );
+    assert_eq!(
+        err("cmd+c"),
+        "Unknown modifier: cmd (the modifiers are ctrl, alt and shift, as in ctrl+c or ctrl+shift+Up)"
+    );
+    // short words get no guess
+    assert!(!err("and").contains("did you mean"), "{}", err("and"));
+    assert!(!err("tabs2").contains("did you mean"), "{}", err("tabs2"));
+    // the other errors are unchanged
+    assert_eq!(err("ctrl+ctrl+a"), "Duplicate modifier: ctrl");
+    assert_eq!(err("ctrl+Enter"), "Unsupported modifier combination for enter: ctrl");
+    assert_eq!(err(""), "Unknown base key: ");
 }
 
 #[test]
@@ -225,7 +333,7 @@ fn encode_keys_concatenates_and_first_error_wins() {
     let empty: [&str; 0] = [];
     assert_eq!(encode_keys(&empty), Ok(Vec::new()));
     let e = encode_keys(&["a".to_owned(), "meta+x".to_owned(), "BOGUS".to_owned()]);
-    assert_eq!(e.map_err(|e| e.to_string()), Err("Unknown modifier: meta".to_owned()));
+    assert_eq!(e.map_err(|e| e.to_string()), Err("Unknown modifier: meta (did you mean alt+x?)".to_owned()));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! (10 s, or 5 s for the quick ones marked ⏱). A check passes, is skipped, or fails with
 //! a message; one that panics or misses its deadline fails (`<name> timed out after
 //! <ms>ms`). The result is `{ok, checks: {environment: […9], renderer: […7]},
-//! capabilities: […6]}`, each check `{name, status: pass|fail|skip, message,
+//! capabilities: […7]}`, each check `{name, status: pass|fail|skip, message,
 //! durationMs}` with agent-tty 0.5.0's names and order. `ok` is false iff a check failed;
 //! the envelope is `ok: true` either way, but the exit code is then 1.
 //!

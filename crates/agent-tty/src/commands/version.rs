@@ -43,8 +43,9 @@ pub fn run(json_mode: bool) -> Outcome {
 const SEMANTIC_REASON: &str = "native semantic renderer available";
 
 /// What this build can do, in the canonical order `snapshot, wait, screenshot,
-/// record-export-asciicast, record-export-webm, dashboard` (shared by `version --json`
-/// and `doctor`). `semantic` is doctor's check of the native screen model: `Ok(message)`
+/// record-export-asciicast, record-export-webm, dashboard` of agent-tty 0.5.0, followed by
+/// this build's additions (`record-export-gif`), so 0.5 positions stay valid (shared by
+/// `version --json` and `doctor`). `semantic` is doctor's check of the native screen model: `Ok(message)`
 /// when it works, `Err(message)` when it does not. `version` passes `None` (its quick
 /// mode): available entries are then bare `{name, status}`, as in agent-tty 0.5.0.
 pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value {
@@ -125,5 +126,16 @@ pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value 
             Some(("native dashboard available", "terminal UI drawn with ratatui; needs a TTY".into())),
         ),
     };
-    json!([snapshot, wait, screenshot, asciicast, webm, dashboard])
+    let gif = match semantic {
+        None => entry("record-export-gif", "available", None),
+        Some(_) => entry(
+            "record-export-gif",
+            "available",
+            Some((
+                "native GIF exporter available",
+                "animated GIF, frames rendered by agent-tty-render (no browser, no libvpx)".into(),
+            )),
+        ),
+    };
+    json!([snapshot, wait, screenshot, asciicast, webm, dashboard, gif])
 }

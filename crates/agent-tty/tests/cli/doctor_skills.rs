@@ -32,8 +32,15 @@ const RENDERER: [&str; 7] = [
 ];
 const RENDERER_LABELS: [&str; 7] =
     ["playwright", "browser-cache", "browser", "ghostty-web", "screenshot", "libghostty-vt", "fonts"];
-const CAPABILITIES: [&str; 6] =
-    ["snapshot", "wait", "screenshot", "record-export-asciicast", "record-export-webm", "dashboard"];
+const CAPABILITIES: [&str; 7] = [
+    "snapshot",
+    "wait",
+    "screenshot",
+    "record-export-asciicast",
+    "record-export-webm",
+    "dashboard",
+    "record-export-gif",
+];
 
 /// `<repo>/skills/<dir>`.
 fn skill_dir(dir: &str) -> PathBuf {

@@ -284,23 +284,27 @@ fn send_keys_bytes_reach_the_program() {
     assert_eq!(e["payload"], json!({"keys": names}));
 }
 
-/// Invalid key names: exit 2 `INVALID_KEYS` with the encoder's message, and nothing is
-/// written or logged (not even the valid keys before the bad one).
+/// Invalid key names: exit 2 `INVALID_KEYS` with the encoder's message (0.5.0's, plus a
+/// hint in parentheses for unknown names), and nothing is written or logged (not even the
+/// valid keys before the bad one).
 #[test]
 fn send_keys_invalid_writes_nothing() {
     let t = TestHome::new();
     let id = t.bash();
     let cases: &[(&[&str], &str)] = &[
-        (&["BOGUS"], "Unknown base key: BOGUS"),
-        (&["Enter", "BOGUS"], "Unknown base key: BOGUS"),
+        (&["BOGUS"], "Unknown base key: BOGUS (text is not a key name: send it with `type`)"),
+        (&["Enter", "BOGUS"], "Unknown base key: BOGUS (text is not a key name: send it with `type`)"),
         (&["ctrl+Enter"], "Unsupported modifier combination for enter: ctrl"),
-        (&["meta+a"], "Unknown modifier: meta"),
+        (&["meta+a"], "Unknown modifier: meta (did you mean alt+a?)"),
         (&["ctrl+ctrl+a"], "Duplicate modifier: ctrl"),
         (&["ctrl+shift"], "Missing base key in ctrl+shift"),
         (&["shift+1"], "Unsupported modifier combination for 1: shift"),
-        (&["F13"], "Unknown base key: F13"),
-        (&["esc"], "Unknown base key: esc"),
-        (&["é"], "Unknown base key: é"),
+        (&["F13"], "Unknown base key: F13 (function keys go from F1 to F12)"),
+        (&["esc"], "Unknown base key: esc (did you mean Escape?)"),
+        (
+            &["é"],
+            "Unknown base key: é (only printable ASCII characters are keys: send other text with `type`)",
+        ),
     ];
     for (keys, message) in cases {
         let mut args = vec!["send-keys", id.as_str()];
@@ -310,7 +314,7 @@ fn send_keys_invalid_writes_nothing() {
         assert_eq!(error["message"], *message, "keys {keys:?}");
     }
     let message = t.at(&["send-keys", &id, "BOGUS"]).human_err(2, "INVALID_KEYS");
-    assert_eq!(message, "Unknown base key: BOGUS");
+    assert_eq!(message, "Unknown base key: BOGUS (text is not a key name: send it with `type`)");
     // an empty key name fails RPC parameter validation
     t.at(&["send-keys", &id, "", "--json"]).err("send-keys", 9, "RPC_ERROR");
     let mark = t.at(&["mark", &id, "after", "--json"]).ok("mark");

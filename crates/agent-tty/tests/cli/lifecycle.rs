@@ -541,7 +541,15 @@ fn version() {
         result["capabilities"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["snapshot", "wait", "screenshot", "record-export-asciicast", "record-export-webm", "dashboard"]
+        [
+            "snapshot",
+            "wait",
+            "screenshot",
+            "record-export-asciicast",
+            "record-export-webm",
+            "dashboard",
+            "record-export-gif"
+        ]
     );
     for cap in result["capabilities"].as_array().unwrap() {
         match cap["status"].as_str().unwrap() {
