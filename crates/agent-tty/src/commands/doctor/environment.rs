@@ -122,6 +122,7 @@ fn socket_viable(probe: &Probe) -> Verdict {
     }
     let exchanged = exchange(&dir.via_fd(&name));
     let _ = dir.unlink(&name);
+    dir.remove_if_empty();
     exchanged.map_err(|e| format!("socket check failed at {}: {e}", socket.display()))?;
     Ok(Found::Pass(format!("socket ok: {}", socket.display())))
 }
