@@ -30,3 +30,4 @@ mod tmux;
 mod transport;
 mod tui;
 mod video_export;
+mod view_polish;
