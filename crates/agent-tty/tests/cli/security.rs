@@ -4,7 +4,8 @@
 //!
 //! The socket root is replaced with a private one (`AGENT_TTY_SOCKET_ROOT`), so the real
 //! `/tmp/agent-tty` is never changed under parallel tests. Tests that need root (chown,
-//! setuid) or `setpriv`/`python3` skip with a message when those are missing.
+//! setuid) skip with a message without it; those that also drive `setpriv` or `python3`
+//! fail naming the package when it is missing.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{BASH, BIN, DEADLINE, Out, TestHome, mode, sha256_hex, wait_until};
+use crate::support::{BASH, BIN, DEADLINE, Out, TestHome, mode, require, sha256_hex, wait_until};
 
 /// The other user of these tests (`nobody`).
 const OTHER: u32 = 65534;
@@ -24,19 +25,6 @@ fn is_root(test: &str) -> bool {
         eprintln!("skipped {test}: needs root (to chown directories and act as uid {OTHER})");
     }
     root
-}
-
-fn has_tool(test: &str, tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("skipped {test}: needs {tool} on PATH");
-    }
-    found
 }
 
 fn chown(path: &Path, uid: u32) {
@@ -244,9 +232,10 @@ while True:
 #[test]
 fn fake_server_of_another_uid_is_refused() {
     let test = "fake_server_of_another_uid_is_refused";
-    if !is_root(test) || !has_tool(test, "python3") {
+    if !is_root(test) {
         return;
     }
+    require("python3", "python3");
     let t = TestHome::new();
     let root = private_root(&t);
     let id = create_bash(&t, &root);
@@ -297,9 +286,10 @@ print("reply %r" % data)
 #[test]
 fn host_refuses_a_client_of_another_uid() {
     let test = "host_refuses_a_client_of_another_uid";
-    if !is_root(test) || !has_tool(test, "python3") {
+    if !is_root(test) {
         return;
     }
+    require("python3", "python3");
     let t = TestHome::new();
     let root = private_root(&t);
     let id = create_bash(&t, &root);
@@ -369,9 +359,10 @@ impl OtherUser<'_> {
 /// root's and not writable): it gets a private directory (`$XDG_RUNTIME_DIR/agent-tty/<H8>` or `<root>-65534/<H8>`),
 /// recorded in `socket-path`, and every CLI call finds it.
 fn second_user_round_trip(test: &str, with_xdg: bool, root_owner: u32, root_mode: u32) {
-    if !is_root(test) || !has_tool(test, "setpriv") {
+    if !is_root(test) {
         return;
     }
+    require("setpriv", "util-linux");
     let t = TestHome::new();
     let base = t.home.parent().unwrap().to_path_buf();
     for dir in [&base, &t.state, &t.user_home, &t.work] {
