@@ -495,8 +495,8 @@ impl Drop for TestHome {
                 unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             }
         }
-        // The per-Home socket directory lives outside the Home and is never removed by
-        // agent-tty; remove ours if it is empty (all hosts gone).
+        // The per-Home socket directory lives outside the Home; agent-tty removes it with
+        // the last session's socket, so this only tidies up after a test that left one.
         let socket_dir =
             format!("/tmp/agent-tty/{}", &sha256_hex(self.home.to_str().unwrap().as_bytes())[..8]);
         let _ = std::fs::remove_dir(socket_dir);
