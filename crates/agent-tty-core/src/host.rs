@@ -94,30 +94,50 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
     let log = EventLogWriter::open(&paths.events)?;
     crate::reserve::create(&paths);
     // The socket comes first: a refused socket directory must fail `create` before the
-    // program has run at all. Checked and held open; the bound socket is checked and
-    // unlinked through it (socket_dir).
-    let dir = crate::socket_dir::prepare_session(&home, &mut paths)?;
+    // program has run at all.
+    let (dir, listener) = bind_socket(&home, &mut paths).await?;
     let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
-    let listener = server::bind(&dir, &name).await?;
-    dir.check_bound(&name)?;
-    crate::process::become_subreaper();
-    let child = match child::spawn(&record) {
-        Ok(child) => child,
-        Err(error) => {
-            let _ = dir.unlink(&name);
-            return Err(error);
-        }
+    let unbind = |error: Error| {
+        let _ = dir.unlink(&name);
+        dir.remove_if_empty();
+        error
     };
+    crate::process::become_subreaper();
+    let child = child::spawn(&record).map_err(unbind)?;
     record.host_pid = Some(std::process::id());
     record.child_pid = Some(child.pid);
     record.touch();
-    if let Err(error) = record.write(&paths.manifest) {
-        let _ = dir.unlink(&name);
-        return Err(error);
-    }
+    record.write(&paths.manifest).map_err(unbind)?;
     let result = serve_session(paths, record, log, child, listener, ready).await;
     let _ = dir.unlink(&name);
+    dir.remove_if_empty();
     result
+}
+
+/// Prepares the socket directory (checked and held open; the bound socket is checked and
+/// unlinked through it, see `socket_dir`) and binds the session's socket in it. Another
+/// host of the Home that ends at this moment may remove the directory while it is still
+/// empty, between the two steps: then the held directory is gone and both steps are
+/// done again.
+async fn bind_socket(
+    home: &std::path::Path,
+    paths: &mut SessionPaths,
+) -> Result<(crate::socket_dir::SocketDir, tokio::net::UnixListener)> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let dir = crate::socket_dir::prepare_session(home, paths)?;
+        let name = paths.socket.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
+        let bound = match server::bind(&dir, &name).await {
+            Ok(listener) => dir.check_bound(&name).map(|()| listener),
+            Err(e) => Err(e),
+        };
+        match bound {
+            Ok(listener) => return Ok((dir, listener)),
+            Err(_) if attempts < 3 && dir.was_removed() => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 async fn serve_session(

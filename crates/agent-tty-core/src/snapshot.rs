@@ -45,7 +45,8 @@ impl Format {
     }
 }
 
-/// Builds the snapshot result object in the contract's key order.
+/// Builds the snapshot result object in the contract's key order, then `cursorVisible`
+/// (DECTCEM: whether the program shows the cursor; not part of the Screen Hash).
 pub fn result(session_id: &str, captured_at_seq: u64, snapshot: &Snapshot, format: Format) -> Value {
     let mut out = Map::new();
     out.insert("format".into(), json!(format.as_str()));
@@ -79,6 +80,8 @@ pub fn result(session_id: &str, captured_at_seq: u64, snapshot: &Snapshot, forma
         }
     }
     out.insert("screenHash".into(), json!(snapshot.screen_hash()));
+    // An addition to the 0.5 shape, after its keys: whether the program shows the cursor.
+    out.insert("cursorVisible".into(), json!(snapshot.cursor_visible));
     Value::Object(out)
 }
 

@@ -52,6 +52,15 @@
 //! [`crate::paths::SessionPaths`]) when it differs from the 0.5 formula, so every CLI call
 //! finds it; `session.json` keeps its strict 0.5 schema.
 //!
+//! An empty `<H8>` is removed when a session's socket is removed (its host ends, or
+//! reconciliation or `destroy` cleans up after a host that died), and `gc` sweeps those
+//! left over ([`sweep_empty_dirs`]), so they do not pile up (0.5 never removed them).
+//! Removal is `unlinkat(AT_REMOVEDIR)` through the held parent, of a directory that is
+//! ours and still the one held, so it fails on a directory where a host has bound its
+//! socket. A host that prepared the directory but has not bound yet may see it removed
+//! under it: it notices (the held directory's link count is 0, [`SocketDir::was_removed`])
+//! and prepares and binds again. The roots themselves are never removed.
+//!
 //! `AGENT_TTY_SOCKET_ROOT` replaces `/tmp/agent-tty` (a testing and packaging knob; the
 //! formula is then `<that root>/<H8>/<S12>` and the per-user fallback `<that root>-<uid>`).
 //!
@@ -78,6 +87,8 @@ use crate::paths::{SOCKET_ROOT, SessionPaths};
 pub struct SocketDir {
     dir: File,
     path: PathBuf,
+    /// The directory it was opened in, when [`prepare`]d (for [`SocketDir::remove_if_empty`]).
+    parent: Option<File>,
 }
 
 impl SocketDir {
@@ -157,6 +168,58 @@ impl SocketDir {
         let rc = unsafe { libc::unlinkat(self.dir.as_raw_fd(), name.as_ptr(), 0) };
         if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
     }
+
+    /// Whether the held directory has been removed since it was opened (its link count
+    /// is 0): another host of the Home removed it while it was still empty. The host then
+    /// prepares it again (see [`remove_if_empty`](Self::remove_if_empty)).
+    pub fn was_removed(&self) -> bool {
+        self.dir.metadata().is_ok_and(|meta| meta.nlink() == 0)
+    }
+
+    /// Removes the held directory when it is empty and still at its path; `true` when it
+    /// was removed. Only a `<H8>` directory (8 lowercase hex digits) is removed, and only
+    /// the one held (same device and inode, so ours: it passed the checks): `rmdir`
+    /// fails on a directory that is not empty, so a host that has bound its socket in it
+    /// keeps it. A host that opened it but has not bound yet finds it removed
+    /// ([`was_removed`](Self::was_removed)) and prepares it again.
+    pub fn remove_if_empty(&self) -> bool {
+        let Some(name) = self.path.file_name().and_then(OsStr::to_str).filter(|n| is_h8(n)) else {
+            return false;
+        };
+        let parent = match &self.parent {
+            Some(parent) => parent.try_clone(),
+            None => self.path.parent().map_or_else(|| Err(io::ErrorKind::NotFound.into()), open_dir_nofollow),
+        };
+        match (parent, self.dir.metadata()) {
+            (Ok(parent), Ok(held)) => rmdir_if_same(&parent, name, held.dev(), held.ino()),
+            _ => false,
+        }
+    }
+}
+
+/// `<H8>`: 8 lowercase hex digits, the only directory names agent-tty removes.
+fn is_h8(name: &str) -> bool {
+    name.len() == 8 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Removes the empty directory `name` in the held `parent` when it is the directory
+/// `(dev, ino)`; `true` when it was removed. `ENOTEMPTY` and every other failure leave it.
+fn rmdir_if_same(parent: &File, name: &str, dev: u64, ino: u64) -> bool {
+    let Ok(c_name) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid descriptor, NUL-terminated name, and a `stat` to write into.
+    let rc =
+        unsafe { libc::fstatat(parent.as_raw_fd(), c_name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+    let same = rc == 0
+        && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+        && st.st_dev as u64 == dev
+        && st.st_ino as u64 == ino
+        && st.st_uid == my_uid();
+    // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
+    same && unsafe { libc::unlinkat(parent.as_raw_fd(), c_name.as_ptr(), libc::AT_REMOVEDIR) } == 0
 }
 
 /// `name` in the open directory `dir`, without following a symlink.
@@ -645,7 +708,8 @@ fn open_private_child(
         }
     };
     check_private(&dir, &path)?;
-    Ok(Some(SocketDir { dir, path }))
+    let parent = parent.try_clone().map_err(|e| Failure::Io(parent_path.to_path_buf(), e))?;
+    Ok(Some(SocketDir { dir, path, parent: Some(parent) }))
 }
 
 /// Why a socket cannot be reached safely.
@@ -691,15 +755,58 @@ pub fn open_existing(socket: &Path) -> std::result::Result<(SocketDir, PathBuf),
         return Err(refused(Unsafe::new(parent, Some(meta.uid()), Kind::LooseMode, problem)));
     }
     let via_fd = Path::new("/proc/self/fd").join(dir.as_raw_fd().to_string()).join(name);
-    Ok((SocketDir { dir, path: parent.to_path_buf() }, via_fd))
+    Ok((SocketDir { dir, path: parent.to_path_buf(), parent: None }, via_fd))
 }
 
-/// Unlinks `socket` through its checked directory; a directory that is missing, unsafe or
-/// not ours is left alone. Used by reconciliation, `destroy` and host shutdown.
+/// Unlinks `socket` through its checked directory, then removes that `<H8>` directory if
+/// it is now empty ([`SocketDir::remove_if_empty`]); a directory that is missing, unsafe
+/// or not ours is left alone. Used by reconciliation, `destroy` and host shutdown.
 pub fn remove_socket(socket: &Path) {
     if let (Ok((dir, _)), Some(name)) = (open_existing(socket), socket.file_name()) {
         let _ = dir.unlink(name);
+        dir.remove_if_empty();
     }
+}
+
+/// `gc`: removes the empty `<H8>` directories of ours left under the socket roots (the
+/// socket root, `<root>-<uid>` and `$XDG_RUNTIME_DIR/agent-tty`), for instance by a host
+/// that was killed. A root itself, a directory that is not empty, not ours or not named
+/// like a `<H8>` is left alone. Returns how many were removed.
+pub fn sweep_empty_dirs() -> usize {
+    let Ok(root) = socket_root() else {
+        return 0;
+    };
+    let mut per_user = root.as_os_str().to_owned();
+    per_user.push(format!("-{}", my_uid()));
+    let mut roots = vec![root, PathBuf::from(per_user)];
+    if let Some(xdg) = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
+        roots.push(PathBuf::from(xdg).join("agent-tty"));
+    }
+    roots.iter().map(|root| sweep_root(root)).sum()
+}
+
+/// [`sweep_empty_dirs`] in one root.
+pub fn sweep_root(root: &Path) -> usize {
+    let (Ok(parent), Ok(entries)) = (open_dir_nofollow(root), std::fs::read_dir(root)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str().filter(|n| is_h8(n)) else {
+            continue;
+        };
+        let Ok(dir) = open_dir_at(&parent, name) else {
+            continue;
+        };
+        let Ok(meta) = dir.metadata() else {
+            continue;
+        };
+        if meta.is_dir() && meta.uid() == my_uid() && rmdir_if_same(&parent, name, meta.dev(), meta.ino()) {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// The uid of the process at the other end of a Unix socket (`SO_PEERCRED`).
@@ -807,6 +914,58 @@ mod tests {
         drop(listener);
         existing.unlink(name).unwrap();
         assert!(!root.join("abcd1234/sock").exists());
+    }
+
+    #[test]
+    fn an_empty_h8_is_removed_and_a_host_that_held_it_notices() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ending = prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
+        let starting = prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
+        // A bound socket keeps the directory.
+        let name = OsStr::new("sock");
+        let listener = std::os::unix::net::UnixListener::bind(starting.path().join(name)).unwrap();
+        assert!(!ending.remove_if_empty(), "not empty");
+        drop(listener);
+        starting.unlink(name).unwrap();
+        assert!(!starting.was_removed());
+        // Empty: removed, and the other holder sees it is gone, then prepares again.
+        assert!(ending.remove_if_empty());
+        assert!(!tmp.path().join("abcd1234").exists());
+        assert!(starting.was_removed() && ending.was_removed());
+        assert!(!starting.remove_if_empty(), "already gone");
+        let again = prepare_in(tmp.path(), None, "abcd1234", None).unwrap();
+        assert!(!again.was_removed());
+        // A new directory at the path is not the one held: left alone.
+        assert!(!ending.remove_if_empty());
+        assert!(tmp.path().join("abcd1234").is_dir());
+        // Through the path of a socket (reconciliation, destroy).
+        remove_socket(&tmp.path().join("abcd1234/gone"));
+        assert!(!tmp.path().join("abcd1234").exists());
+        assert!(tmp.path().is_dir(), "the root stays");
+    }
+
+    #[test]
+    fn sweep_removes_only_empty_h8_dirs_of_ours() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for name in ["00000001", "00000002", "not-h8", "ABCDEF12"] {
+            std::fs::create_dir(root.join(name)).unwrap();
+        }
+        std::fs::write(root.join("00000002/keep"), b"").unwrap();
+        std::fs::write(root.join("0000000f"), b"a file").unwrap();
+        symlink(root.join("not-h8"), root.join("0000000e")).unwrap();
+        assert_eq!(sweep_root(root), 1);
+        assert!(!root.join("00000001").exists());
+        for kept in ["00000002", "not-h8", "ABCDEF12", "0000000f", "0000000e"] {
+            assert!(std::fs::symlink_metadata(root.join(kept)).is_ok(), "{kept} kept");
+        }
+        assert_eq!(sweep_root(&root.join("missing")), 0);
+        if my_uid() == 0 {
+            std::fs::create_dir(root.join("0000000a")).unwrap();
+            chown(&root.join("0000000a"), 65534);
+            assert_eq!(sweep_root(root), 0, "another user's directory is not ours");
+            assert!(root.join("0000000a").is_dir());
+        }
     }
 
     #[test]

@@ -148,9 +148,28 @@ fn no_fonts() -> Arc<FontSet> {
     Arc::new(FontSet::from_list("".as_ref()))
 }
 
+/// The message of a test that needs a fallback font this machine lacks.
+const NEEDS_CJK: &str = "needs a CJK font (Noto Sans CJK): apt-get install fonts-noto-cjk";
+const NEEDS_EMOJI: &str =
+    "needs a colour emoji font (Noto Color Emoji): apt-get install fonts-noto-color-emoji";
+
 /// The discovered CJK regular face, or a failure naming the package to install.
 fn cjk_path() -> PathBuf {
-    system_fonts().summary().cjk.expect("no CJK font found: install fonts-noto-cjk")
+    system_fonts().summary().cjk.expect(NEEDS_CJK)
+}
+
+/// [`system_fonts`] for a test that draws CJK: fails naming the package when none is found.
+fn cjk_fonts() -> Arc<FontSet> {
+    let fonts = system_fonts();
+    assert!(fonts.summary().cjk.is_some(), "{NEEDS_CJK}");
+    fonts
+}
+
+/// [`system_fonts`] for a test that draws emoji: fails naming the package when none is found.
+fn emoji_fonts() -> Arc<FontSet> {
+    let fonts = system_fonts();
+    assert!(fonts.summary().emoji.is_some(), "{NEEDS_EMOJI}");
+    fonts
 }
 
 /// Paints `bytes` on a 10×2 dark screen with `fonts` as the fallback fonts.
@@ -189,8 +208,8 @@ fn system_fallback_fonts_are_discovered() {
     let name = |p: &Option<PathBuf>| {
         p.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     };
-    assert!(name(&found.cjk).contains("CJK"), "install fonts-noto-cjk: {found:?}");
-    assert!(name(&found.emoji).contains("Emoji"), "install fonts-noto-color-emoji: {found:?}");
+    assert!(name(&found.cjk).contains("CJK"), "{NEEDS_CJK}: {found:?}");
+    assert!(name(&found.emoji).contains("Emoji"), "{NEEDS_EMOJI}: {found:?}");
     assert!(!found.overridden);
     // Debian's fonts-noto-cjk (what CI installs): both faces at their well-known paths.
     let debian = PathBuf::from("/usr/share/fonts/opentype/noto");
@@ -212,7 +231,7 @@ fn fallback_font_list_splits_on_colons_and_ignores_empty_entries() {
 #[test]
 fn cjk_is_drawn_in_the_foreground_with_the_system_font() {
     let red = (255, 0, 0);
-    let c = paint_with(system_fonts(), "\x1b[38;2;255;0;0m\u{6f22}\u{5b57}");
+    let c = paint_with(cjk_fonts(), "\x1b[38;2;255;0;0m\u{6f22}\u{5b57}");
     let boxed = paint_with(no_fonts(), "\x1b[38;2;255;0;0m\u{6f22}\u{5b57}");
     for x in [0, 16] {
         assert!(is_hollow_box(&boxed, x, 16, red), "no fallback fonts: a hollow box at x={x}");
@@ -250,7 +269,7 @@ fn cjk_is_drawn_in_the_foreground_with_the_system_font() {
 #[test]
 fn bold_cjk_uses_the_bold_face() {
     let ink = |bytes: &str| {
-        let c = paint_with(system_fonts(), bytes);
+        let c = paint_with(cjk_fonts(), bytes);
         box_pixels(&c, 0, 16).iter().filter(|p| **p != dark().background).count()
     };
     let (regular, bold) = (ink("\u{6f22}"), ink("\x1b[1m\u{6f22}"));
@@ -260,7 +279,7 @@ fn bold_cjk_uses_the_bold_face() {
 #[test]
 fn emoji_is_drawn_in_its_own_colours() {
     // A blue foreground must not tint the emoji.
-    let c = paint_with(system_fonts(), "\x1b[38;2;0;0;255m\u{1F600}");
+    let c = paint_with(emoji_fonts(), "\x1b[38;2;0;0;255m\u{1F600}");
     let pixels = box_pixels(&c, 0, 16);
     let yellow = pixels.iter().filter(|p| p.0 > 200 && p.1 > 150 && p.2 < 100).count();
     assert!(yellow >= 30, "saturated yellow pixels: {yellow}");
@@ -268,7 +287,7 @@ fn emoji_is_drawn_in_its_own_colours() {
     assert_eq!(c.pixel(0, 0), Some(dark().background), "transparent corner keeps the background");
     assert!(box_pixels(&c, 16, 64).iter().all(|p| *p == dark().background), "stays in its two cells");
     // Over a coloured background: composited, not pasted.
-    let on_red = paint_with(system_fonts(), "\x1b[48;2;200;0;0m\u{1F600}");
+    let on_red = paint_with(emoji_fonts(), "\x1b[48;2;200;0;0m\u{1F600}");
     assert_eq!(on_red.pixel(0, 0), Some((200, 0, 0)));
     let boxed = paint_with(no_fonts(), "\x1b[38;2;0;0;255m\u{1F600}");
     assert!(is_hollow_box(&boxed, 0, 16, (0, 0, 255)), "no fallback fonts: a hollow box");
@@ -277,12 +296,12 @@ fn emoji_is_drawn_in_its_own_colours() {
 #[test]
 fn emoji_presentation_selector_and_zwj_sequences() {
     // U+2764 U+FE0F: the colour heart even if a bundled face had a text heart.
-    let c = paint_with(system_fonts(), "\u{2764}\u{FE0F}");
+    let c = paint_with(emoji_fonts(), "\u{2764}\u{FE0F}");
     let width = if box_pixels(&c, 8, 8).iter().any(|p| *p != dark().background) { 16 } else { 8 };
     let red = box_pixels(&c, 0, width).iter().filter(|p| p.0 > 180 && p.1 < 90 && p.2 < 90).count();
     assert!(red >= 10, "a red heart: {red} red pixels");
     // A ZWJ family is drawn as its first emoji, the joined ones ignored; nothing panics.
-    let family = paint_with(system_fonts(), "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}x");
+    let family = paint_with(emoji_fonts(), "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}x");
     assert!(box_pixels(&family, 0, 16).iter().any(|p| *p != dark().background));
 }
 

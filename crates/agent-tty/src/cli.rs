@@ -317,7 +317,7 @@ pub struct ScreenshotArgs {
     /// Render profile: reference-dark or reference-light.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Draw the terminal cursor.
+    /// Draw the terminal cursor (only while the program shows it; see cursorVisible).
     #[arg(long)]
     pub show_cursor: bool,
     /// Hide the terminal cursor (the default).

@@ -1,7 +1,9 @@
 //! `agent-tty gc`: removes finished sessions. With an explicit Home (`--home` or
 //! `AGENT_TTY_HOME`) only that Home is swept and the registry is left alone; otherwise the
 //! default Home and every registered Home are swept and emptied or vanished registered
-//! Homes are deregistered. The result always has the per-Home `homes[]` shape.
+//! Homes are deregistered. The result always has the per-Home `homes[]` shape. Empty
+//! socket directories of ours left under the socket roots are removed too (not on a dry
+//! run; see `agent_tty_core::socket_dir::sweep_empty_dirs`).
 
 use agent_tty_core::Result;
 use agent_tty_core::gc::{self, GcOptions, GcReport, HomeOutcome, Targets};
@@ -22,6 +24,10 @@ pub fn run(context: &Context, args: &GcArgs) -> Result<Outcome> {
         Targets::CrossHome { default_home: &context.home.path, registry: &registry }
     };
     let report = gc::collect(targets, &options)?;
+    if !options.dry_run {
+        // Empty per-Home socket directories left behind (by hosts that were killed).
+        agent_tty_core::socket_dir::sweep_empty_dirs();
+    }
     Ok(Outcome::new(result(&report), human(&report)))
 }
 

@@ -7,7 +7,8 @@
 //! method flushes the event log before it answers — and then replays the log up to
 //! exactly that seq. Other sessions (or an unreachable host) replay the whole log.
 //! Either way the renderer gets a full-fidelity `agent_tty_vt::Snapshot` (dim, inverse,
-//! hidden, wide cells), which the JSON cell grid does not carry.
+//! hidden, wide cells), which the JSON cell grid does not carry. `--show-cursor` draws the
+//! cursor only while the program shows it (DECTCEM), as a live terminal would.
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
 use agent_tty_core::manifest::Status;
@@ -78,7 +79,10 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
             .with("rows", snapshot.rows)
             .with("maxPixels", agent_tty_render::MAX_CANVAS_PIXELS));
     }
-    let rendered = agent_tty_render::render(&snapshot, &profile, args.show_cursor)
+    // The cursor is drawn when asked for and the program shows it (a TUI such as `top`
+    // hides it with `ESC[?25l`); `cursorVisible` says whether it was drawn.
+    let draw_cursor = args.show_cursor && snapshot.cursor_visible;
+    let rendered = agent_tty_render::render(&snapshot, &profile, draw_cursor)
         .map_err(|e| Error::internal(format!("Screenshot render failed: {e}")))?;
 
     let filename = format!("screenshot-{seq}-{}.png", artifacts::sanitize_name(profile.name));
@@ -93,7 +97,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     result.insert("rows".into(), json!(snapshot.rows));
     result.insert("artifactPath".into(), json!(path.display().to_string()));
     result.insert("pngSizeBytes".into(), json!(rendered.png.len()));
-    result.insert("cursorVisible".into(), json!(args.show_cursor));
+    result.insert("cursorVisible".into(), json!(draw_cursor));
     result.insert("rendererBackend".into(), json!(RENDERER_BACKEND));
     result.insert("pixelWidth".into(), json!(rendered.width));
     result.insert("pixelHeight".into(), json!(rendered.height));
@@ -124,6 +128,9 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, &path)?;
     let result = Value::Object(result);
     let mut human = human_lines(&result);
+    if args.show_cursor && !draw_cursor {
+        human.push("Cursor: not drawn (the program hides it)".into());
+    }
     human.extend(replayed.damage.summary());
     Ok(Outcome::new(result, human))
 }

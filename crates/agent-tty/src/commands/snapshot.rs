@@ -59,17 +59,19 @@ pub fn capture(
 }
 
 fn human_lines(result: &Value, format: Format, with_scrollback: bool) -> Vec<String> {
+    let hidden = if result["cursorVisible"] == json!(false) { " (hidden)" } else { "" };
     let mut lines = vec![
         format!("Session ID: {}", result["sessionId"].as_str().unwrap_or("")),
         format!("Captured At Seq: {}", result["capturedAtSeq"]),
         format!("Format: {}", format.as_str()),
         format!("Size: {}x{}", result["cols"], result["rows"]),
-        format!("Cursor: row {}, col {}", result["cursorRow"], result["cursorCol"]),
+        format!("Cursor: row {}, col {}{hidden}", result["cursorRow"], result["cursorCol"]),
     ];
     match format {
         Format::Text => {
             lines.push("Text:".into());
-            let text = result["text"].as_str().unwrap_or("");
+            // Blank rows below the last text are left out here (the JSON keeps every row).
+            let text = result["text"].as_str().unwrap_or("").trim_end_matches('\n');
             lines.push(if text.is_empty() { "(empty)".into() } else { text.to_string() });
         }
         Format::Structured => {

@@ -35,7 +35,7 @@ impl TmpfsMount {
             .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "tmpfs"])
             .arg(&path)
             .status()
-            .map_err(|e| format!("the mount command ({e})"))?;
+            .map_err(|e| format!("the mount command ({e}; apt-get install mount)"))?;
         if !status.success() {
             return Err(format!("permission to mount a tmpfs (mount exited with {status})"));
         }

@@ -34,3 +34,4 @@ mod tmux;
 mod transport;
 mod tui;
 mod video_export;
+mod view_polish;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{TestHome, assert_iso, assert_keys, assert_ulid, sha256_hex};
+use crate::support::{TestHome, assert_iso, assert_keys, assert_ulid, optional, sha256_hex};
 
 const RESULT_KEYS: [&str; 13] = [
     "sessionId",
@@ -135,8 +135,7 @@ fn profiles_cursor_flags_and_offline() {
 /// With `tesseract` installed, OCR of the PNG recovers the echoed text.
 #[test]
 fn ocr_recovers_the_text() {
-    if std::process::Command::new("tesseract").arg("--version").output().is_err() {
-        eprintln!("tesseract not installed; skipping OCR check");
+    if !optional("tesseract", "tesseract-ocr", "the OCR check") {
         return;
     }
     let t = TestHome::new();

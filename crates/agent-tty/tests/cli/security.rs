@@ -6,7 +6,8 @@
 //!
 //! The socket root is replaced with a private one (`AGENT_TTY_SOCKET_ROOT`), so the real
 //! `/tmp/agent-tty` is never changed under parallel tests. Tests that need root (chown,
-//! setuid) or `setpriv`/`python3` skip with a message when those are missing.
+//! setuid) skip with a message without it; those that also drive `setpriv` or `python3`
+//! fail naming the package when it is missing.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{BASH, BIN, DEADLINE, Out, TestHome, mode, sha256_hex, wait_until};
+use crate::support::{BASH, BIN, DEADLINE, Out, TestHome, mode, require, sha256_hex, wait_until};
 
 /// The other user of these tests (`nobody`).
 const OTHER: u32 = 65534;
@@ -26,19 +27,6 @@ fn is_root(test: &str) -> bool {
         eprintln!("skipped {test}: needs root (to chown directories and act as uid {OTHER})");
     }
     root
-}
-
-fn has_tool(test: &str, tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("skipped {test}: needs {tool} on PATH");
-    }
-    found
 }
 
 fn chown(path: &Path, uid: u32) {
@@ -258,9 +246,10 @@ while True:
 #[test]
 fn fake_server_of_another_uid_is_refused() {
     let test = "fake_server_of_another_uid_is_refused";
-    if !is_root(test) || !has_tool(test, "python3") {
+    if !is_root(test) {
         return;
     }
+    require("python3", "python3");
     let t = TestHome::new();
     let root = private_root(&t);
     let id = create_bash(&t, &root);
@@ -311,9 +300,10 @@ print("reply %r" % data)
 #[test]
 fn host_refuses_a_client_of_another_uid() {
     let test = "host_refuses_a_client_of_another_uid";
-    if !is_root(test) || !has_tool(test, "python3") {
+    if !is_root(test) {
         return;
     }
+    require("python3", "python3");
     let t = TestHome::new();
     let root = private_root(&t);
     let id = create_bash(&t, &root);
@@ -384,9 +374,10 @@ impl OtherUser<'_> {
 /// a private `XDG_RUNTIME_DIR`), or `$XDG_RUNTIME_DIR/agent-tty/<H8>` when a third user
 /// squatted `<root>-65534`; recorded in `socket-path`, and every CLI call finds it.
 fn second_user_round_trip(test: &str, with_xdg: bool, squat_per_user: bool, root_owner: u32, root_mode: u32) {
-    if !is_root(test) || !has_tool(test, "setpriv") {
+    if !is_root(test) {
         return;
     }
+    require("setpriv", "util-linux");
     let t = TestHome::new();
     let base = t.home.parent().unwrap().to_path_buf();
     for dir in [&base, &t.state, &t.user_home, &t.work] {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const STRUCTURED_KEYS: [&str; 10] = [
+const STRUCTURED_KEYS: [&str; 11] = [
     "format",
     "sessionId",
     "capturedAtSeq",
@@ -18,16 +18,27 @@ const STRUCTURED_KEYS: [&str; 10] = [
     "isAltScreen",
     "visibleLines",
     "screenHash",
+    "cursorVisible",
 ];
 
-const TEXT_KEYS: [&str; 9] =
-    ["format", "sessionId", "capturedAtSeq", "cols", "rows", "cursorRow", "cursorCol", "text", "screenHash"];
+const TEXT_KEYS: [&str; 10] = [
+    "format",
+    "sessionId",
+    "capturedAtSeq",
+    "cols",
+    "rows",
+    "cursorRow",
+    "cursorCol",
+    "text",
+    "screenHash",
+    "cursorVisible",
+];
 
 /// The structured keys with `extra` inserted after `visibleLines`.
 fn structured_keys_with(extra: &[&'static str]) -> Vec<&'static str> {
     let mut keys = STRUCTURED_KEYS[..9].to_vec();
     keys.extend_from_slice(extra);
-    keys.push("screenHash");
+    keys.extend_from_slice(&["screenHash", "cursorVisible"]);
     keys
 }
 
@@ -376,7 +387,10 @@ fn human_output() {
     );
 
     let human = t.at(&["snapshot", &id, "--format", "text"]).human_ok().to_string();
-    assert_eq!(human, format!("{}Text:\n{}\n", head(&s, "text"), canonical_text(&s)));
+    // Human text leaves out the blank rows below the last text (the JSON keeps them).
+    let text = canonical_text(&s);
+    assert!(text.ends_with('\n'), "the screen has blank rows at the bottom: {text:?}");
+    assert_eq!(human, format!("{}Text:\n{}\n", head(&s, "text"), text.trim_end_matches('\n')));
 
     // after output scrolled off
     t.run_settled(&id, "seq 1 6", "6");

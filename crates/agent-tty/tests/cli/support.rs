@@ -55,6 +55,37 @@ pub fn wait_until(description: &str, timeout: Duration, mut condition: impl FnMu
     }
 }
 
+/// Whether `program` is an executable file in a directory of `PATH`.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
+/// For a test that drives `program` (from the Debian package `package`): fails at once
+/// with `needs <program>: apt-get install <package>` when it is not on `PATH`, rather
+/// than with a wait timing out later. `scripts/test.sh` installs every such package, so
+/// a missing one is a real failure. Returns `true` (for use in conditions).
+pub fn require(program: &str, package: &str) -> bool {
+    assert!(on_path(program), "needs {program}: apt-get install {package}");
+    true
+}
+
+/// For an optional check inside a test (reading an artifact back with another tool):
+/// `false`, after saying on stderr that `check` is skipped and which package to
+/// install, when `program` is not on `PATH`.
+pub fn optional(program: &str, package: &str, check: &str) -> bool {
+    let found = on_path(program);
+    if !found {
+        eprintln!("skipped {check}: needs {program}: apt-get install {package}");
+    }
+    found
+}
+
 /// The outcome of one CLI invocation.
 #[derive(Debug, Clone)]
 pub struct Out {
@@ -464,8 +495,8 @@ impl Drop for TestHome {
                 unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             }
         }
-        // The per-Home socket directory lives outside the Home and is never removed by
-        // agent-tty; remove ours if it is empty (all hosts gone).
+        // The per-Home socket directory lives outside the Home; agent-tty removes it with
+        // the last session's socket, so this only tidies up after a test that left one.
         let socket_dir =
             format!("/tmp/agent-tty/{}", &sha256_hex(self.home.to_str().unwrap().as_bytes())[..8]);
         let _ = std::fs::remove_dir(socket_dir);

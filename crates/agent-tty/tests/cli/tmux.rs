@@ -32,6 +32,7 @@ impl Tmux {
     /// Starts `command` (a shell command line) in a detached `cols`×`rows` tmux session
     /// with `TERM=xterm-256color`, the test's HOME, in `cwd`.
     pub fn start(t: &TestHome, cwd: &Path, cols: u16, rows: u16, command: &str) -> Tmux {
+        require("tmux", "tmux");
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let tmpdir = t.path(&format!("tmux-{n}"));
         std::fs::create_dir_all(&tmpdir).unwrap();

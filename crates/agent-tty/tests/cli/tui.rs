@@ -84,6 +84,7 @@ impl<'a> Pair<'a> {
 /// every screen equal tmux's; alternate screen on in vim, off after it.
 #[test]
 fn vim_edit_and_write() {
+    require("vim", "vim");
     let t = TestHome::new();
     let p = Pair::bash(&t, 80, 24, &[]);
     p.line("vim -u NONE -N notes.txt");
@@ -111,6 +112,7 @@ fn vim_edit_and_write() {
 /// (main screen back).
 #[test]
 fn less_pages_and_quits() {
+    require("less", "less");
     let t = TestHome::new();
     let content: String = (1..=200).map(|i| format!("line {i:03} of the big file\n")).collect();
     let p = Pair::bash(&t, 80, 24, &[("big.txt", &content)]);
@@ -132,6 +134,7 @@ fn less_pages_and_quits() {
 /// redraws; its column header and key bar equal tmux's (the numbers are volatile).
 #[test]
 fn htop_settles_and_quits() {
+    require("htop", "htop");
     let t = TestHome::new();
     let p = Pair::bash(&t, 80, 24, &[]);
     p.line("htop -d 10");

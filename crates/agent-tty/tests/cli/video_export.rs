@@ -47,8 +47,9 @@ fn assert_only_manifest(t: &TestHome, id: &str) {
     assert!(files.iter().all(|f| f == "manifest.json"), "{files:?}");
 }
 
-fn tool(name: &str) -> bool {
-    Command::new(name).arg("-version").output().is_ok_and(|o| o.status.success())
+/// ffprobe (and ffmpeg, from the same package) for the optional playback checks.
+fn ffprobe_available(check: &str) -> bool {
+    optional("ffprobe", "ffmpeg", check) && optional("ffmpeg", "ffmpeg", check)
 }
 
 fn ffprobe(path: &Path, args: &[&str]) -> Value {
@@ -137,8 +138,7 @@ fn webm_of_a_real_session_plays_in_ffprobe_and_shows_the_text() {
     assert_eq!((meta["pixelWidth"].as_u64(), meta["pixelHeight"].as_u64()), (Some(800), Some(480)));
     assert!(meta["frameCount"].as_u64().unwrap() >= 2, "{meta}");
 
-    if !tool("ffprobe") {
-        eprintln!("ffprobe not installed; skipping the playback checks");
+    if !ffprobe_available("the playback checks") {
         return;
     }
     let probe = ffprobe(
@@ -167,8 +167,7 @@ fn webm_of_a_real_session_plays_in_ffprobe_and_shows_the_text() {
 
 /// With tesseract installed, OCR of the video's last frame recovers `tokens`.
 fn ocr_last_frame(t: &TestHome, video: &Path, tokens: &[&str]) {
-    if Command::new("tesseract").arg("--version").output().is_err() {
-        eprintln!("tesseract not installed; skipping OCR of the video");
+    if !optional("tesseract", "tesseract-ocr", "OCR of the video") || !ffprobe_available("OCR of the video") {
         return;
     }
     let frame = t.path("last.png");
@@ -226,7 +225,7 @@ fn timing_modes_follow_the_log_gaps() {
             assert_eq!(meta["frameCount"], 5, "{format} {mode}: one frame per screen");
             if format == "gif" {
                 check_gif(&out_path, 5, video_ms);
-            } else if tool("ffprobe") {
+            } else if ffprobe_available("the duration check") {
                 let probe = ffprobe(&out_path, &["-show_entries", "format=duration"]);
                 let duration: f64 = probe["format"]["duration"].as_str().unwrap().parse().unwrap();
                 let expected = video_ms as f64 / 1000.0;

@@ -120,8 +120,15 @@ fn socket_viable(probe: &Probe) -> Verdict {
             socket.display()
         ));
     }
-    let exchanged = exchange(&dir.via_fd(&name));
+    let mut exchanged = exchange(&dir.via_fd(&name));
+    let mut dir = dir;
+    if exchanged.is_err() && dir.was_removed() {
+        // A host of this Home that ended at that moment removed the empty directory.
+        dir = socket_dir::prepare(home).map_err(|e| e.message.clone())?;
+        exchanged = exchange(&dir.via_fd(&name));
+    }
     let _ = dir.unlink(&name);
+    dir.remove_if_empty();
     exchanged.map_err(|e| format!("socket check failed at {}: {e}", socket.display()))?;
     Ok(Found::Pass(format!("socket ok: {}", socket.display())))
 }
