@@ -92,7 +92,6 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
         return Err(Error::internal(format!("Session \"{id}\" is not waiting for a host.")));
     }
     let log = EventLogWriter::open(&paths.events)?;
-    crate::reserve::create(&paths);
     // The socket comes first: a refused socket directory must fail `create` before the
     // program has run at all.
     let (dir, listener) = bind_socket(&home, &mut paths).await?;
@@ -158,6 +157,8 @@ async fn serve_session(
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
     let mut sigchld = signal(SignalKind::child()).map_err(|e| Error::internal(e.to_string()))?;
     ready.ready();
+    // Room to record a storage failure later; made after `create` has its answer.
+    crate::reserve::create(&host.paths);
     let mut buf = vec![0u8; 1 << 16];
     let mut pty_open = true;
     // A failure in here is one of the session's storage (the event log or the manifest
