@@ -54,7 +54,7 @@ at record export "$id" --format webm --timing accelerated | grep "Artifact Path"
   || echo "   (no WebM: see the error above)"
 at record export "$id" --format gif --timing accelerated | grep "Artifact Path"
 echo "== snapshot after destroy (replayed from the event log)"
-at snapshot "$id" --format text | tail -n +6 | head -8
+at snapshot "$id" --format text | tail -n +6
 echo "== list --all"
 at list --all
 echo
