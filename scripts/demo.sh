@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # WebM export links libvpx (found with pkg-config at build time). Install it when we can;
-# without it the build still works and says WebM is unavailable (GIF is pure Rust).
+# without it the demo builds without the `webm` feature and says WebM is unavailable
+# (GIF is pure Rust).
+features=()
 if ! pkg-config --exists vpx 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libvpx-dev and pkg-config (for WebM export)"
@@ -17,7 +19,8 @@ if ! pkg-config --exists vpx 2>/dev/null; then
     echo "      sudo apt-get install libvpx-dev pkg-config, and rerun for WebM."
   fi
 fi
-cargo build --release --locked -q
+pkg-config --exists vpx 2>/dev/null || features=(--no-default-features)
+cargo build --release --locked -q "${features[@]}"
 bin=$PWD/target/release/agent-tty
 demo=$(mktemp -d "${TMPDIR:-/tmp}/agent-tty-demo.XXXXXX")
 export XDG_STATE_HOME=$demo/state

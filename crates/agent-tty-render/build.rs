@@ -1,11 +1,13 @@
-//! Finds libvpx for WebM export. When pkg-config finds `vpx` and the C compiler builds
-//! `csrc/vpx_shim.c` against its headers, the crate is compiled with
-//! `cfg(agent_tty_vpx)`; otherwise the build goes on without WebM and
-//! `AGENT_TTY_VPX_MISSING` carries the reason, which the CLI reports.
+//! Finds libvpx for WebM export (the `webm` feature, on by default). When pkg-config
+//! finds `vpx` and the C compiler builds `csrc/vpx_shim.c` against its headers, the crate
+//! is compiled with `cfg(agent_tty_vpx)`. When it cannot, the build fails and says what
+//! to install, or how to build without WebM: a binary must not quietly lack a format.
+//! Without the feature (`--no-default-features`), or with `AGENT_TTY_NO_VPX=1`, the
+//! crate is built without WebM on purpose and `AGENT_TTY_VPX_MISSING` carries the
+//! reason, which `record export`, `version` and `doctor` report.
 //!
 //! `libvpx.a` is linked statically when present (the binary stays self-contained);
-//! `AGENT_TTY_VPX_DYNAMIC=1` links `libvpx.so` instead, `AGENT_TTY_NO_VPX=1` builds
-//! without WebM.
+//! `AGENT_TTY_VPX_DYNAMIC=1` links `libvpx.so` instead.
 
 use std::path::PathBuf;
 
@@ -28,30 +30,39 @@ fn main() {
     for dir in pkgconfig_dirs.iter().filter(|d| std::path::Path::new(d).is_dir()) {
         println!("cargo::rerun-if-changed={dir}");
     }
+    let opted_out = if std::env::var_os("CARGO_FEATURE_WEBM").is_none() {
+        Some("agent-tty was built without its `webm` feature")
+    } else if std::env::var_os("AGENT_TTY_NO_VPX").is_some_and(|v| !v.is_empty() && v != "0") {
+        Some("the build was made with AGENT_TTY_NO_VPX set")
+    } else {
+        None
+    };
+    if let Some(reason) = opted_out {
+        println!("cargo::warning=WebM export left out: {reason}");
+        println!("cargo::rustc-env=AGENT_TTY_VPX_MISSING={reason}");
+        return;
+    }
     match probe() {
         Ok(()) => {
             println!("cargo::rustc-cfg=agent_tty_vpx");
             println!("cargo::rustc-env=AGENT_TTY_VPX_MISSING=");
         }
         Err(reason) => {
-            println!("cargo::warning=WebM export disabled: {reason}");
-            println!("cargo::rustc-env=AGENT_TTY_VPX_MISSING={reason}");
+            println!(
+                "cargo::error=WebM export needs libvpx, but {reason}. Install it \
+                 (Debian: apt-get install libvpx-dev pkg-config) or build without WebM: \
+                 cargo build --no-default-features (or AGENT_TTY_NO_VPX=1)."
+            );
         }
     }
 }
 
 fn probe() -> Result<(), String> {
-    if std::env::var_os("AGENT_TTY_NO_VPX").is_some_and(|v| !v.is_empty() && v != "0") {
-        return Err("the build was made with AGENT_TTY_NO_VPX set".to_string());
-    }
-    let library = pkg_config::Config::new()
-        .atleast_version("1.8")
-        .cargo_metadata(false)
-        .probe("vpx")
-        .map_err(|e| {
+    let library =
+        pkg_config::Config::new().atleast_version("1.8").cargo_metadata(false).probe("vpx").map_err(|e| {
             let text = e.to_string();
             let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no details");
-            format!("libvpx (pkg-config package `vpx`, at least 1.8) was not found when agent-tty was built ({first})")
+            format!("libvpx (pkg-config package `vpx`, at least 1.8) was not found ({first})")
         })?;
     cc::Build::new()
         .file("csrc/vpx_shim.c")
