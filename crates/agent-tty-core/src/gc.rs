@@ -264,7 +264,7 @@ fn sweep_session(
     let bytes = measure_bytes(&paths.dir, 0).unwrap_or(0);
     if !options.dry_run {
         // What the session started and left running (daemons, `setsid` jobs) ends with it.
-        crate::process::kill_marked(id);
+        crate::process::kill_marked(&paths);
         remove_if_still_collectable(&paths).map_err(|reason| skip(id, reason))?;
     }
     Ok((after.session_id, bytes))

@@ -56,7 +56,7 @@ pub fn count_sessions(home: &Path) -> SessionCounts {
             continue;
         };
         counts.total += 1;
-        if record.status.is_active() && !reconcile::would_end(&record) {
+        if record.status.is_active() && !reconcile::would_end(&record, home) {
             counts.active += 1;
         }
     }

@@ -38,6 +38,11 @@ pub struct SessionPaths {
 }
 
 impl SessionPaths {
+    /// The Home these paths are in (`<home>/sessions/<id>` → `<home>`).
+    pub fn home(&self) -> &Path {
+        self.dir.parent().and_then(Path::parent).unwrap_or(&self.dir)
+    }
+
     /// Paths of session `id` in `home`. The id must already be validated.
     pub fn new(home: &Path, id: &str) -> SessionPaths {
         let dir = sessions_dir(home).join(id);

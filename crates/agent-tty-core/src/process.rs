@@ -4,6 +4,7 @@
 
 #![allow(unsafe_code)]
 
+use std::path::Path;
 use std::time::Duration;
 
 /// Outcome of a liveness probe.
@@ -35,9 +36,12 @@ pub fn liveness(pid: u32) -> Liveness {
     }
 }
 
-/// Whether `pid` is a live agent-tty host of `session_id`. On Linux the command line must
-/// name `_host` and the session, so a recycled PID does not keep a dead session "running".
-pub fn host_is_alive(pid: u32, session_id: &str) -> bool {
+/// Whether `pid` is a live agent-tty host of `session_id` in `home`. On Linux the command
+/// line must name `_host` and the session, so a recycled PID does not keep a dead session
+/// "running"; and when its environment is readable, its `AGENT_TTY_HOME` must be this very
+/// Home (same directory, whatever the path's spelling), so a copied Home or session folder
+/// never takes the original's host for its own.
+pub fn host_is_alive(pid: u32, session_id: &str, home: &Path) -> bool {
     if liveness(pid) == Liveness::Dead {
         return false;
     }
@@ -45,11 +49,29 @@ pub fn host_is_alive(pid: u32, session_id: &str) -> bool {
         Ok(cmdline) => {
             let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
             let has = |needle: &[u8]| args.contains(&needle);
-            has(b"_host") && has(session_id.as_bytes())
+            has(b"_host") && has(session_id.as_bytes()) && in_home(pid, home) != Some(false)
         }
         // No /proc (not Linux) or no permission: trust the signal probe.
         Err(_) => true,
     }
+}
+
+/// Whether `pid`'s `AGENT_TTY_HOME` names the directory `home` (compared by device and
+/// inode); `None` when its environment cannot be read or has no such variable.
+fn in_home(pid: u32, home: &Path) -> Option<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let value = environ.split(|&b| b == 0).find_map(|entry| entry.strip_prefix(b"AGENT_TTY_HOME="))?;
+    let theirs = std::fs::metadata(std::ffi::OsStr::from_bytes(value)).ok();
+    let ours = std::fs::metadata(home).ok()?;
+    Some(theirs.is_some_and(|theirs| (theirs.dev(), theirs.ino()) == (ours.dev(), ours.ino())))
+}
+
+/// The owner of `/proc/<pid>` (the process's real uid).
+fn proc_uid(pid: u32) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}")).ok().map(|m| m.uid())
 }
 
 /// The one-letter state and the session id (`sid`) from `/proc/<pid>/stat`.
@@ -94,8 +116,12 @@ pub fn session_members(sid: u32) -> Vec<u32> {
 /// session leader (`sid == pid`) that started within a minute of the session. Guards the
 /// SIGKILLs of reconciliation against a PID reused by an unrelated program. Without
 /// `/proc` the liveness probe is all there is.
-pub fn is_session_program(pid: u32, created_ms: u64) -> bool {
-    if liveness(pid) == Liveness::Dead {
+///
+/// The program inherits the host's `AGENT_TTY_HOME`: when its environment is readable it
+/// must name `home`, so the same manifest in a copied Home never reaches the original's
+/// program.
+pub fn is_session_program(pid: u32, created_ms: u64, home: &Path) -> bool {
+    if liveness(pid) == Liveness::Dead || in_home(pid, home) == Some(false) {
         return false;
     }
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return true };
@@ -284,31 +310,60 @@ fn wait_all_exit(found: &[Descendant], limit: Duration) -> bool {
 /// after the host died (they were reparented to init and are no longer found by a walk).
 pub const SESSION_MARKER: &str = "AGENT_TTY_SESSION_ID";
 
-/// Whether `pid`'s environment carries `AGENT_TTY_SESSION_ID=<session_id>` (and it is not
-/// an agent-tty host). Needs the environment to be readable: our own uid (or root).
-fn carries_marker(pid: u32, session_id: &str) -> bool {
-    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
-    let wanted = format!("{SESSION_MARKER}={session_id}");
-    environ.split(|&b| b == 0).any(|entry| entry == wanted.as_bytes()) && !is_any_host(pid)
+/// The session a leftover process must belong to: its id, its Home, and the uid that owns
+/// the session's folder (only that user's processes are considered, so root never reads,
+/// let alone signals, a third party's processes on the word of a file someone else wrote).
+#[derive(Debug, Clone)]
+pub struct Marked<'a> {
+    /// The session id (`AGENT_TTY_SESSION_ID`).
+    pub session_id: &'a str,
+    /// The Home the program inherited (`AGENT_TTY_HOME`, compared as a directory).
+    pub home: &'a Path,
+    /// The owner of the session folder.
+    pub owner: u32,
 }
 
-/// Every live process (other than this one) whose environment names `session_id`.
-pub fn marked_processes(session_id: &str) -> Vec<u32> {
+impl Marked<'_> {
+    /// The session of `paths`, owned by whoever owns its folder (`None` if it is gone).
+    pub fn of(paths: &crate::paths::SessionPaths) -> Option<Marked<'_>> {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(&paths.dir).ok()?.uid();
+        Some(Marked { session_id: &paths.id, home: paths.home(), owner })
+    }
+
+    /// Whether `pid` is one of the session's leftovers: owned by [`Marked::owner`], not an
+    /// agent-tty host, with `AGENT_TTY_SESSION_ID=<id>` and `AGENT_TTY_HOME` = this Home.
+    fn matches(&self, pid: u32) -> bool {
+        if proc_uid(pid) != Some(self.owner) {
+            return false;
+        }
+        let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+        let wanted = format!("{SESSION_MARKER}={}", self.session_id);
+        environ.split(|&b| b == 0).any(|entry| entry == wanted.as_bytes())
+            && in_home(pid, self.home) == Some(true)
+            && !is_any_host(pid)
+    }
+}
+
+/// Every live process (other than this one) that is a leftover of `session`.
+pub fn marked_processes(session: &Marked<'_>) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     let me = std::process::id();
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| pid != me && liveness(pid) == Liveness::Alive && carries_marker(pid, session_id))
+        .filter(|&pid| pid != me && liveness(pid) == Liveness::Alive && session.matches(pid))
         .collect()
 }
 
-/// SIGKILLs every process left over from `session_id` after its host died (found by
-/// [`SESSION_MARKER`]; each is checked again once pinned, so a reused PID is safe) and
-/// waits briefly for them to go. A process that cleared its environment is not found.
-pub fn kill_marked(session_id: &str) {
-    let found = marked_processes(session_id);
+/// SIGKILLs every process left over from the session of `paths` after its host died
+/// (found by [`SESSION_MARKER`] and the Home; each is checked again once pinned, so a
+/// reused PID is safe) and waits briefly for them to go. A process that cleared its
+/// environment, or changed its `AGENT_TTY_HOME`, is not found.
+pub fn kill_marked(paths: &crate::paths::SessionPaths) {
+    let Some(session) = Marked::of(paths) else { return };
+    let found = marked_processes(&session);
     for &pid in &found {
-        signal_checked(pid, libc::SIGKILL, |pid| carries_marker(pid, session_id));
+        signal_checked(pid, libc::SIGKILL, |pid| session.matches(pid));
     }
     let until = std::time::Instant::now() + Duration::from_secs(2);
     for pid in found {
@@ -398,7 +453,11 @@ mod tests {
 
     #[test]
     fn session_program_check_rejects_reused_pids() {
-        let mut child = std::process::Command::new("setsid").args(["sleep", "5"]).spawn().unwrap();
+        let mut child = std::process::Command::new("setsid")
+            .args(["sleep", "5"])
+            .env_remove("AGENT_TTY_HOME")
+            .spawn()
+            .unwrap();
         let pid = child.id();
         let now = crate::time::now_ms();
         let leader = || {
@@ -411,43 +470,63 @@ mod tests {
         while !leader() {
             std::thread::yield_now();
         }
-        assert!(is_session_program(pid, now), "a session leader started just now");
-        assert!(!is_session_program(pid, now + 120_000), "started long before the session: a reused PID");
-        assert!(!is_session_program(std::process::id(), now), "not a session leader");
+        assert!(is_session_program(pid, now, Path::new("/")), "a session leader started just now");
+        assert!(
+            !is_session_program(pid, now + 120_000, Path::new("/")),
+            "started long before the session: a reused PID"
+        );
+        assert!(!is_session_program(std::process::id(), now, Path::new("/")), "not a session leader");
         child.kill().unwrap();
         child.wait().unwrap();
     }
 
     #[test]
     fn marked_processes_are_found_and_killed_others_are_not() {
-        let marker = format!("01TESTMARKER{}", std::process::id());
-        let mut marked =
-            std::process::Command::new("sleep").arg("30").env(SESSION_MARKER, &marker).spawn().unwrap();
-        let mut other = std::process::Command::new("sleep")
-            .arg("30")
-            .env(SESSION_MARKER, format!("{marker}X"))
-            .spawn()
-            .unwrap();
-        // Until both have exec'd, /proc shows the test's own environment (no marker).
+        let home = tempfile::tempdir().unwrap();
+        let copy = tempfile::tempdir().unwrap();
+        let id = format!("01TESTMARKER{}", std::process::id());
+        let paths = crate::paths::SessionPaths::new(home.path(), &id);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let spawn = |marker: &str, home: &std::path::Path| {
+            std::process::Command::new("sleep")
+                .arg("30")
+                .env(SESSION_MARKER, marker)
+                .env("AGENT_TTY_HOME", home)
+                .spawn()
+                .unwrap()
+        };
+        let mut marked = spawn(&id, home.path());
+        let other_session = spawn(&format!("{id}X"), home.path());
+        // The same id in another Home (a copied Home): not this session's.
+        let other_home = spawn(&id, copy.path());
+        let all = [marked.id(), other_session.id(), other_home.id()];
+        // Until they have exec'd, /proc shows the test's own environment (no marker).
         let exec_done =
             |pid: u32| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep"));
         let start = std::time::Instant::now();
-        while !(exec_done(marked.id()) && exec_done(other.id())) {
+        while !all.iter().all(|&pid| exec_done(pid)) {
             assert!(start.elapsed() < Duration::from_secs(20), "sleep never started");
             std::thread::yield_now();
         }
-        assert_eq!(marked_processes(&marker), vec![marked.id()]);
-        kill_marked(&marker);
+        let session = Marked::of(&paths).unwrap();
+        assert_eq!(marked_processes(&session), vec![marked.id()]);
+        // Another owner's processes are never considered.
+        let foreign = Marked { owner: session.owner + 1, ..session.clone() };
+        assert_eq!(marked_processes(&foreign), Vec::<u32>::new());
+        kill_marked(&paths);
         assert_eq!(liveness(marked.id()), Liveness::Dead);
-        assert_eq!(liveness(other.id()), Liveness::Alive, "another session's marker");
+        assert_eq!(liveness(other_session.id()), Liveness::Alive, "another session's marker");
+        assert_eq!(liveness(other_home.id()), Liveness::Alive, "the same id in another Home");
         marked.wait().unwrap();
-        other.kill().unwrap();
-        other.wait().unwrap();
+        for mut child in [other_session, other_home] {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
     }
 
     #[test]
     fn a_plain_process_is_not_a_host() {
-        assert!(!host_is_alive(std::process::id(), "01ABC"));
+        assert!(!host_is_alive(std::process::id(), "01ABC", Path::new("/")));
     }
 
     #[test]

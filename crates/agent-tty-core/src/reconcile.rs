@@ -33,17 +33,18 @@ fn reconcile_with(paths: &SessionPaths, startup_grace: bool) -> Result<Option<Se
     let Some(mut record) = SessionRecord::read(&paths.manifest)? else {
         return Ok(None);
     };
-    if record.status.is_terminal() || host_may_be_alive(&record, startup_grace) {
+    crate::session::check_folder(paths, &record)?;
+    if record.status.is_terminal() || host_may_be_alive(&record, paths.home(), startup_grace) {
         return Ok(Some(record));
     }
     let created_ms = crate::time::parse_iso(&record.created_at).unwrap_or(0);
     if let Some(child) = record.child_pid
-        && process::is_session_program(child, created_ms)
+        && process::is_session_program(child, created_ms, paths.home())
     {
         process::signal_session(child, libc::SIGKILL);
         let _ = process::signal(child, libc::SIGKILL);
     }
-    process::kill_marked(&record.session_id);
+    process::kill_marked(paths);
     mark_dead(&mut record);
     if let Err(error) = crate::reserve::write_record(paths, &record)
         && record.status == Status::Failed
@@ -69,13 +70,13 @@ fn note_unsaved(record: &mut SessionRecord, error: &crate::error::Error) {
 
 /// Whether reconciling `record` now would end it (an active session whose host is gone),
 /// decided without changing or signalling anything: for read-only views (`home list`).
-pub fn would_end(record: &SessionRecord) -> bool {
-    record.status.is_active() && !host_may_be_alive(record, true)
+pub fn would_end(record: &SessionRecord, home: &std::path::Path) -> bool {
+    record.status.is_active() && !host_may_be_alive(record, home, true)
 }
 
-fn host_may_be_alive(record: &SessionRecord, startup_grace: bool) -> bool {
+fn host_may_be_alive(record: &SessionRecord, home: &std::path::Path, startup_grace: bool) -> bool {
     match record.host_pid {
-        Some(pid) => process::host_is_alive(pid, &record.session_id),
+        Some(pid) => process::host_is_alive(pid, &record.session_id, home),
         None if !startup_grace => false,
         None => {
             let created = crate::time::parse_iso(&record.created_at).unwrap_or(0);

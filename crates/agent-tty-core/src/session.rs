@@ -21,9 +21,34 @@ pub fn find(home: &std::path::Path, input: &str) -> Result<(SessionPaths, Sessio
     let id = address::resolve(home, input)?;
     let paths = SessionPaths::new(home, &id);
     match SessionRecord::read(&paths.manifest)? {
-        Some(record) => Ok((paths, record)),
+        Some(record) => {
+            check_folder(&paths, &record)?;
+            Ok((paths, record))
+        }
         None => Err(address::not_found(home, &id)),
     }
+}
+
+/// A `session.json` must name the folder it is in. A copied folder (or one whose manifest
+/// was edited) would otherwise make us signal, destroy or mark another session: it is
+/// refused, never acted on.
+pub fn check_folder(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
+    if record.session_id == paths.id {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::ManifestValidationError,
+        format!(
+            "The session folder {} holds the manifest of another session ({:?}): it looks like a \
+             copy. Nothing was done to either session. Remove the copied folder, or restore its \
+             own session.json.",
+            paths.dir.display(),
+            record.session_id
+        ),
+    )
+    .with("path", paths.manifest.display().to_string())
+    .with("sessionId", paths.id.as_str())
+    .with("manifestSessionId", record.session_id.as_str()))
 }
 
 /// Resolves a Command Target: the session exists and accepts input.
@@ -66,6 +91,8 @@ pub fn list(home: &std::path::Path, include_terminal: bool) -> Vec<SessionRecord
         .filter_map(|id| {
             let paths = SessionPaths::new(home, id);
             let record = SessionRecord::read(&paths.manifest).ok()??;
+            // A copied folder is not a session of its own (see `check_folder`).
+            check_folder(&paths, &record).ok()?;
             // A session whose reconciliation fails is still listed, as it was read.
             if record.status.is_active() { reconcile(&paths).unwrap_or(Some(record)) } else { Some(record) }
         })
@@ -92,7 +119,7 @@ pub fn destroy(home: &std::path::Path, input: &str, force: bool) -> Result<()> {
     }
     if record.status.is_terminal() {
         // Leftovers of a session whose host is gone (daemons it started) end with it.
-        process::kill_marked(&record.session_id);
+        process::kill_marked(&paths);
         return mark_destroyed(&paths, record);
     }
     if force {
@@ -163,11 +190,15 @@ fn not_saved(paths: &SessionPaths, error: &Error) -> Error {
 
 fn force_destroy(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
     let created_ms = crate::time::parse_iso(&record.created_at).unwrap_or(0);
-    if let Some(child) = record.child_pid.filter(|&pid| process::is_session_program(pid, created_ms)) {
+    if let Some(child) =
+        record.child_pid.filter(|&pid| process::is_session_program(pid, created_ms, paths.home()))
+    {
         process::signal_session(child, libc::SIGKILL);
         let _ = process::signal(child, libc::SIGKILL);
     }
-    if let Some(host) = record.host_pid.filter(|&pid| process::host_is_alive(pid, &record.session_id)) {
+    if let Some(host) =
+        record.host_pid.filter(|&pid| process::host_is_alive(pid, &record.session_id, paths.home()))
+    {
         // Everything under the host (it is the subreaper: daemons too) goes first, while
         // the tree still shows what is the session's.
         process::signal_descendants(&process::descendants(host), host, libc::SIGKILL);

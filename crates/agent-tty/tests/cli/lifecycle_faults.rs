@@ -334,3 +334,49 @@ fn destroy_racing_gc_or_destroy_reports_the_end() {
         assert_eq!(t.manifest(&id)["status"], "destroyed");
     }
 }
+
+/// A copied session folder, or a whole copied Home, carries the original's pids, id and
+/// creation time. Acting on the copy (even `destroy --force`, `list`, `gc`) must never
+/// signal or mark the original session.
+#[test]
+fn a_copied_session_or_home_never_reaches_the_original() {
+    let t = TestHome::new();
+    let id = t.bash();
+    let manifest = t.manifest(&id);
+    let (host, child) = (pid_of(&manifest, "hostPid"), pid_of(&manifest, "childPid"));
+    let copy_dir = |from: &Path, to: &Path| {
+        let status = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
+        assert!(status.success(), "cp -a {} {}", from.display(), to.display());
+    };
+
+    // A folder copied under another id: refused, never acted on, not listed.
+    let copy_id = "01COPYOFTHESESSION00000000";
+    copy_dir(&t.session_dir(&id), &t.session_dir(copy_id));
+    for args in [vec!["destroy", copy_id, "--force", "--json"], vec!["destroy", copy_id, "--json"]] {
+        let error = t.at(&args).err("destroy", 8, "MANIFEST_VALIDATION_ERROR");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("copy") && message.contains(&id), "{message}");
+        assert_eq!(error["details"]["manifestSessionId"], id.as_str());
+    }
+    assert!(listed(&t, copy_id).is_none(), "a copied folder is not a session of its own");
+    assert_eq!(listed(&t, &id).unwrap()["status"], "running");
+
+    // A copied Home: the same ids, pids and marker, but another Home.
+    let other = t.path("home-copy");
+    copy_dir(&t.home, &other);
+    let other = other.to_str().unwrap();
+    let at_copy = |args: &[&str]| {
+        let mut all = vec!["--home", other];
+        all.extend_from_slice(args);
+        t.run_with(&all, &[], None)
+    };
+    let copied = at_copy(&["list", "--all", "--json"]).ok("list");
+    assert_eq!(copied["sessions"][0]["status"], "failed", "the copy's host is not the original's: {copied}");
+    at_copy(&["destroy", &id, "--force", "--json"]).ok("destroy");
+    at_copy(&["gc", "--json"]).ok("gc");
+
+    assert!(!pid_gone(host) && !pid_gone(child), "the original session's processes were signalled");
+    assert_eq!(t.manifest(&id)["status"], "running");
+    t.run_cmd(&id, "echo still-$((40+2))");
+    t.wait_output(&id, "still-42");
+}
