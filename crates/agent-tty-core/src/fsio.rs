@@ -13,6 +13,12 @@ use crate::error::{Error, Result};
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| Error::storage_write(path, &e))?;
+    write_atomic_in_place(path, contents)
+}
+
+/// [`write_atomic`] into a directory that must already exist: a folder removed meanwhile
+/// (a session collected by `gc`) is not created again, the write fails instead.
+pub fn write_atomic_in_place(path: &Path, contents: &[u8]) -> Result<()> {
     let mut tmp_name = path.as_os_str().to_owned();
     tmp_name.push(format!(".tmp-{}", uuid_v4()));
     let tmp = Path::new(&tmp_name);
@@ -60,6 +66,14 @@ pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<
         .map_err(|e| Error::internal(format!("cannot serialise {}: {e}", path.display())))?;
     bytes.push(b'\n');
     write_atomic(path, &bytes)
+}
+
+/// [`write_json_atomic`] into a directory that must already exist.
+pub fn write_json_atomic_in_place<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::internal(format!("cannot serialise {}: {e}", path.display())))?;
+    bytes.push(b'\n');
+    write_atomic_in_place(path, &bytes)
 }
 
 /// Creates `path`'s directory if needed, opens (creating) `path` and takes an exclusive

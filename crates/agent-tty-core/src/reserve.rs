@@ -77,17 +77,43 @@ const MIN_RELEASE_BYTES: u64 = 16 * 1024;
 
 /// Writes `record` to the session's manifest; if that fails, frees the reserve and tries
 /// once more. The error is the last write's.
+///
+/// The session folder is never created again: if `gc` removed it meanwhile (it collects
+/// only ended sessions), there is nothing left to record and that is not an error.
 pub fn write_record(paths: &SessionPaths, record: &SessionRecord) -> Result<()> {
-    match record.write(&paths.manifest) {
+    let write = || crate::fsio::write_json_atomic_in_place(&paths.manifest, record);
+    let written = match write() {
         Ok(()) => Ok(()),
-        Err(_) if release(&paths.dir) => record.write(&paths.manifest),
+        Err(_) if release(&paths.dir) => write(),
         Err(e) => Err(e),
+    };
+    match written {
+        Err(_) if !paths.dir.exists() => Ok(()),
+        other => other,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_collected_session_folder_is_not_created_again() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(home.path(), "01ABCDEFGHJKMNPQRSTVWXYZ00");
+        let record: SessionRecord = serde_json::from_value(serde_json::json!({
+            "version": 1, "sessionId": "01ABCDEFGHJKMNPQRSTVWXYZ00",
+            "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z",
+            "status": "destroyed", "command": ["bash"], "cwd": "/", "cols": 80, "rows": 24,
+            "hostPid": null, "childPid": null, "exitCode": null, "exitSignal": null
+        }))
+        .unwrap();
+        assert!(write_record(&paths, &record).is_ok(), "nothing left to record is no error");
+        assert!(!paths.dir.exists(), "the removed folder stays removed");
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        write_record(&paths, &record).unwrap();
+        assert!(paths.manifest.is_file());
+    }
 
     #[test]
     fn the_reserve_is_released_in_halves_then_removed() {
