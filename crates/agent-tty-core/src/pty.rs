@@ -144,3 +144,70 @@ mod termios {
         Ok(())
     }
 }
+
+impl std::fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpawnError::Open(e) | SpawnError::Spawn(e) => write!(f, "{e}"),
+            SpawnError::Configure(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// How a program run by [`run_to_end`] ended.
+#[derive(Debug)]
+pub struct Run {
+    /// Its exit status.
+    pub status: std::process::ExitStatus,
+    /// Everything it wrote to the terminal.
+    pub output: Vec<u8>,
+}
+
+/// Runs `program args…` on a fresh 80×24 PTY through [`spawn`] (as the host starts a
+/// session's program), collects what it prints until it closes the terminal, and reaps it.
+/// Kills it if `deadline` passes first. For synchronous callers: runs its own runtime.
+pub fn run_to_end(
+    program: &std::path::Path,
+    args: &[&str],
+    deadline: std::time::Duration,
+) -> std::io::Result<Run> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let until = tokio::time::Instant::now() + deadline;
+        let command = pty_process::Command::new(program).args(args);
+        let (pty, mut process) = spawn(command, 80, 24).map_err(std::io::Error::other)?;
+        let read = tokio::time::timeout_at(until, read_until_hangup(&pty)).await;
+        let output = match read {
+            Ok(output) => output,
+            Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the terminal stayed open")),
+        };
+        let status = match tokio::time::timeout_at(until, process.wait()).await {
+            Ok(status) => status?,
+            Err(_) => {
+                let _ = process.kill().await;
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the program did not exit in time",
+                ));
+            }
+        };
+        Ok(Run { status, output: output? })
+    })
+}
+
+/// Reads `pty` until the last slave descriptor is closed (EIO on Linux, EOF elsewhere).
+async fn read_until_hangup(pty: &Pty) -> std::io::Result<Vec<u8>> {
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match pty.read(&mut buf).await {
+            Ok(0) => return Ok(output),
+            Ok(n) => output.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => return Ok(output),
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -94,7 +94,7 @@ fn pty_spawn(_: &Probe) -> Verdict {
         .find(|p| p.is_file())
         .ok_or("no echo program at /bin/echo or /usr/bin/echo")?;
     let shown = program.display();
-    let run = sys::run_on_pty(program, &["hello"], PTY_DEADLINE)
+    let run = agent_tty_core::pty::run_to_end(program, &["hello"], PTY_DEADLINE)
         .map_err(|e| format!("cannot run {shown} on a PTY: {e}"))?;
     if !run.status.success() {
         return Err(format!("{shown} on a PTY ended with {}", run.status));
