@@ -9,6 +9,8 @@
 //! at most that long and then fails with `EAGAIN` (`ErrorKind::WouldBlock`), which the
 //! client reports as `HOST_TIMEOUT`.
 
+#![allow(unsafe_code)]
+
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
