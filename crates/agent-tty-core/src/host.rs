@@ -2,8 +2,6 @@
 //! the PTY, the Event Log and the live Screen, serves the socket, and reports its start-up
 //! outcome to `create` over an inherited pipe so `create` never waits on a timer.
 
-#![allow(unsafe_code)]
-
 pub mod actor;
 pub mod child;
 pub mod connection;
@@ -32,6 +30,7 @@ pub struct ReadyPipe(Option<std::fs::File>);
 
 impl ReadyPipe {
     /// Takes the pipe from the environment (and closes it to any child we spawn).
+    #[allow(unsafe_code)]
     pub fn from_env() -> ReadyPipe {
         let fd = std::env::var(env::AGENT_TTY_READY_FD).ok().and_then(|v| v.parse::<i32>().ok());
         let file = fd.filter(|&fd| fd > 2).map(|fd| {

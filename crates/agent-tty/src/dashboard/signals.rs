@@ -3,8 +3,6 @@
 //! thread may be blocked in a read of a hung-up tty). A terminal that went away without a
 //! signal ends the loop too.
 
-#![allow(unsafe_code)]
-
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use signal_hook::consts::{SIGHUP, SIGQUIT, SIGTERM};
@@ -19,10 +17,7 @@ pub(crate) fn terminated() -> bool {
 /// Whether our terminal is still there: after a hang-up (the tmux pane or ssh connection
 /// closed) the tty answers EIO, and reading it would only return end-of-file forever.
 pub(crate) fn terminal_alive() -> bool {
-    // SAFETY: termios is plain data; tcgetattr only writes into it.
-    let mut termios: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: fd 0 is our stdin, checked to be a terminal at start-up.
-    unsafe { libc::tcgetattr(0, &mut termios) == 0 }
+    rustix::termios::tcgetattr(std::io::stdin()).is_ok()
 }
 
 /// Installs the handlers for the termination signals; the first one to arrive restores the
