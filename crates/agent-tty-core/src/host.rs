@@ -34,10 +34,11 @@ impl ReadyPipe {
     pub fn from_env() -> ReadyPipe {
         let fd = std::env::var(env::AGENT_TTY_READY_FD).ok().and_then(|v| v.parse::<i32>().ok());
         let file = fd.filter(|&fd| fd > 2).map(|fd| {
-            // SAFETY: `create` put the write end of its pipe at this fd for us alone.
-            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-            // SAFETY: we take sole ownership of that fd here.
-            unsafe { std::fs::File::from_raw_fd(fd) }
+            // SAFETY: `create` put the write end of its pipe at this fd for us alone; we
+            // take sole ownership of it here.
+            let file = unsafe { std::fs::File::from_raw_fd(fd) };
+            let _ = rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::CLOEXEC);
+            file
         });
         ReadyPipe(file)
     }
