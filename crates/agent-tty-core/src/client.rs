@@ -203,6 +203,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(unsafe_code)]
     fn full_accept_backlog_is_host_timeout() {
         use std::os::fd::AsRawFd;
         let dir = tempfile::tempdir().unwrap();

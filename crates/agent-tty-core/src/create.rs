@@ -2,16 +2,15 @@
 //! the detached host and wait for its start-up report on a pipe. A program that cannot be
 //! started fails here, at once, with a clear error and no session left behind.
 
-#![allow(unsafe_code)]
-
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use rustix::event::{PollFd, PollFlags, Timespec};
 use serde_json::Value;
 
 use crate::env;
@@ -178,6 +177,7 @@ enum StartError {
     Died,
 }
 
+#[allow(unsafe_code)]
 fn spawn_host(
     home: &Path,
     paths: &SessionPaths,
@@ -221,7 +221,6 @@ fn spawn_host(
 }
 
 fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
-    let mut pfd = libc::pollfd { fd: read_end.as_raw_fd(), events: libc::POLLIN, revents: 0 };
     let deadline = std::time::Instant::now() + READY_TIMEOUT;
     let mut file = std::fs::File::from(read_end);
     let mut report = Vec::new();
@@ -230,9 +229,10 @@ fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
         if left.is_zero() {
             return Err(StartError::Timeout);
         }
-        // SAFETY: one valid pollfd for the pipe's read end.
-        let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
-        if ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+        let ms = left.as_millis().min(i32::MAX as u128) as i64;
+        let wait = Timespec { tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000 };
+        let mut fds = [PollFd::new(&file, PollFlags::IN)];
+        if rustix::event::poll(&mut fds, Some(&wait)) == Err(rustix::io::Errno::INTR) {
             continue;
         }
         let mut chunk = [0u8; 4096];
@@ -265,11 +265,5 @@ fn parse_report(report: &[u8]) -> std::result::Result<(), StartError> {
 }
 
 fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two fds into the array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: both fds were just created and are owned by nobody else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
 }

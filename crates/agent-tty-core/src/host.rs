@@ -2,8 +2,6 @@
 //! the PTY, the Event Log and the live Screen, serves the socket, and reports its start-up
 //! outcome to `create` over an inherited pipe so `create` never waits on a timer.
 
-#![allow(unsafe_code)]
-
 pub mod actor;
 pub mod child;
 pub mod connection;
@@ -13,10 +11,9 @@ pub mod render_wait;
 pub mod server;
 
 use std::io::Write;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -33,13 +30,15 @@ pub struct ReadyPipe(Option<std::fs::File>);
 
 impl ReadyPipe {
     /// Takes the pipe from the environment (and closes it to any child we spawn).
+    #[allow(unsafe_code)]
     pub fn from_env() -> ReadyPipe {
         let fd = std::env::var(env::AGENT_TTY_READY_FD).ok().and_then(|v| v.parse::<i32>().ok());
         let file = fd.filter(|&fd| fd > 2).map(|fd| {
-            // SAFETY: `create` put the write end of its pipe at this fd for us alone.
-            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-            // SAFETY: we take sole ownership of that fd here.
-            unsafe { std::fs::File::from_raw_fd(fd) }
+            // SAFETY: `create` put the write end of its pipe at this fd for us alone; we
+            // take sole ownership of it here.
+            let file = unsafe { std::fs::File::from_raw_fd(fd) };
+            let _ = rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::CLOEXEC);
+            file
         });
         ReadyPipe(file)
     }
@@ -151,9 +150,7 @@ async fn serve_session(
     let connections = std::sync::Arc::new(server::Connections::default());
     let server = tokio::spawn(server::serve(listener, tx, std::sync::Arc::clone(&connections)));
     let child::Child { pty, mut process, pid } = child;
-    let master_fd = pty.as_raw_fd();
-    let (mut pty_read, mut pty_write) = pty.into_split();
-    let mut host = Host::new(paths, record, log, pid, master_fd);
+    let mut host = Host::new(paths, record, log, pid, pty);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
     let mut sigchld = signal(SignalKind::child()).map_err(|e| Error::internal(e.to_string()))?;
     ready.ready();
@@ -173,11 +170,11 @@ async fn serve_session(
                 }
             };
             tokio::select! {
-                read = pty_read.read(&mut buf), if pty_open => match read {
+                read = host.pty.read(&mut buf), if pty_open => match read {
                     Ok(n) if n > 0 => host.on_output(&buf[..n])?,
                     _ => pty_open = false,
                 },
-                written = pty_write.write(host.pending_input()), if !host.pending_input().is_empty() => {
+                written = host.pty.write(host.pending_input()), if !host.pending_input().is_empty() => {
                     match written {
                         Ok(n) => host.on_written(n),
                         Err(_) => host.on_written(usize::MAX),
@@ -213,7 +210,6 @@ async fn serve_session(
             () = tokio::time::sleep_until(drain_until) => break,
         }
     }
-    let _ = pty_write.flush().await;
     crate::process::reap_children_except(pid);
     served?;
     host.log.sync().map_err(|e| Error::storage_write(&host.paths.events, &e))

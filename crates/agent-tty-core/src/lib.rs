@@ -32,6 +32,7 @@ pub mod manifest;
 pub mod paths;
 pub mod process;
 pub mod protocol;
+pub mod pty;
 pub mod reconcile;
 pub mod registry;
 pub mod replay;

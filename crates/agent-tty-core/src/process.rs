@@ -2,8 +2,6 @@
 //! and so does a PID reused by an unrelated program), signals, the members of a PTY
 //! session, and waiting for another process to exit without polling (pidfd).
 
-#![allow(unsafe_code)]
-
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,6 +15,7 @@ pub enum Liveness {
 }
 
 /// Whether `pid` names a live (non-zombie) process. `EPERM` means alive but not ours.
+#[allow(unsafe_code)]
 pub fn liveness(pid: u32) -> Liveness {
     let Ok(pid_t) = i32::try_from(pid) else {
         return Liveness::Dead;
@@ -90,6 +89,7 @@ fn proc_state(pid: u32) -> Option<char> {
 }
 
 /// Sends `signal` to `pid`; a vanished process is not an error.
+#[allow(unsafe_code)]
 pub fn signal(pid: u32, signal: i32) -> std::io::Result<()> {
     let pid = i32::try_from(pid).map_err(|_| std::io::Error::from_raw_os_error(libc::ESRCH))?;
     // SAFETY: plain kill(2) on a positive pid.
@@ -132,8 +132,7 @@ pub fn is_session_program(pid: u32, created_ms: u64, home: &Path) -> bool {
     let (Some(session), Some(start_ticks), Some(boot_ms)) = (session, start_ticks, boot_time_ms()) else {
         return true;
     };
-    // SAFETY: sysconf has no preconditions.
-    let ticks_per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100).max(1);
+    let ticks_per_second = rustix::param::clock_ticks_per_second().max(1);
     let started_ms = boot_ms + start_ticks * 1000 / ticks_per_second;
     session == pid && started_ms + 2_000 >= created_ms && started_ms <= created_ms + 60_000
 }
@@ -149,10 +148,7 @@ fn boot_time_ms() -> Option<u64> {
 /// PTY program starts stays findable from here (see [`descendants`]).
 pub fn become_subreaper() {
     #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
 }
 
 /// The direct children of `pid` (all its threads'), from `/proc/<pid>/task/*/children`.
@@ -222,19 +218,15 @@ fn proc_ppid(pid: u32) -> Option<u32> {
 
 /// A pidfd for `pid`: it names that very process even if the PID is reused later.
 fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    let pid = libc::c_int::try_from(pid).ok()?;
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    let fd = libc::c_int::try_from(fd).ok().filter(|&fd| fd >= 0)?;
-    // SAFETY: the fd was just returned to us and is owned by nobody else.
-    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+    let pid = rustix::process::Pid::from_raw(i32::try_from(pid).ok()?)?;
+    rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
 }
 
 /// Sends `sig` to `pid` only if `still_ours` holds for it once it is pinned by a pidfd,
 /// so a PID that exited and was reused by an unrelated program between the look-up and
 /// the signal is never hit. Without pidfds (old kernels) the check and the `kill` are
 /// as close together as they can be.
+#[allow(unsafe_code)]
 fn signal_checked(pid: u32, sig: i32, still_ours: impl Fn(u32) -> bool) {
     use std::os::fd::AsRawFd;
     match pidfd(pid) {
@@ -374,16 +366,18 @@ pub fn kill_marked(paths: &crate::paths::SessionPaths) {
 /// Reaps exited children of this process other than `keep` (which its owner reaps).
 pub fn reap_children_except(keep: u32) {
     for pid in children(std::process::id()) {
-        if pid != keep && matches!(proc_state(pid), Some('Z' | 'X')) {
-            let mut status = 0;
-            // SAFETY: waitpid on our own exited child with WNOHANG.
-            unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
+        if pid != keep
+            && matches!(proc_state(pid), Some('Z' | 'X'))
+            && let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::NOHANG);
         }
     }
 }
 
 /// Sends `signal` to every member of session `sid`, and to its process group as a
 /// fallback where `/proc` is unavailable.
+#[allow(unsafe_code)]
 pub fn signal_session(sid: u32, sig: i32) {
     for pid in session_members(sid) {
         let _ = signal(pid, sig);
@@ -395,6 +389,7 @@ pub fn signal_session(sid: u32, sig: i32) {
 }
 
 /// Sends `sig` to the process group `pgid` (no error when it is gone).
+#[allow(unsafe_code)]
 pub fn signal_group(pgid: u32, sig: i32) {
     if let Ok(pgid) = i32::try_from(pgid) {
         // SAFETY: killpg on a positive group id; a missing group is ignored.
@@ -408,18 +403,15 @@ pub fn wait_for_exit(pid: u32, timeout: Duration) -> bool {
     if liveness(pid) == Liveness::Dead {
         return true;
     }
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::c_int, 0) };
-    if fd < 0 {
+    let Some(fd) = pidfd(pid) else {
         return liveness(pid) == Liveness::Dead;
-    }
-    let fd = fd as libc::c_int;
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-    // SAFETY: one valid pollfd; the fd is closed right after.
-    let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
-    // SAFETY: fd came from pidfd_open above and is closed once.
-    unsafe { libc::close(fd) };
+    };
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let ms = i64::from(i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX));
+    let wait = Timespec { tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000 };
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    let ready = rustix::event::poll(&mut fds, Some(&wait)).unwrap_or(0);
+    drop(fd);
     ready > 0 || liveness(pid) == Liveness::Dead
 }
 

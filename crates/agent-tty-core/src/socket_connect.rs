@@ -10,69 +10,37 @@
 //! client reports as `HOST_TIMEOUT`.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
+use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType, sockopt};
+
+/// The room for a path in a `sockaddr_un` (its `sun_path`, including the terminating NUL).
+const SUN_PATH_LEN: usize =
+    std::mem::size_of::<libc::sockaddr_un>() - std::mem::offset_of!(libc::sockaddr_un, sun_path);
+
 /// Connects to the Unix socket at `path`, waiting at most `timeout` (> 0) for the
 /// listener to have room. A timeout is an error of kind `WouldBlock`.
 pub fn connect(path: &Path, timeout: Duration) -> io::Result<UnixStream> {
-    // SAFETY: sockaddr_un is plain old data; all-zero is a valid (empty) value.
-    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
     let bytes = path.as_os_str().as_bytes();
-    if bytes.is_empty() || bytes.len() >= addr.sun_path.len() || bytes.contains(&0) {
+    if bytes.is_empty() || bytes.len() >= SUN_PATH_LEN || bytes.contains(&0) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("socket path is empty or longer than {} bytes", addr.sun_path.len() - 1),
+            format!("socket path is empty or longer than {} bytes", SUN_PATH_LEN - 1),
         ));
     }
-    for (slot, &byte) in addr.sun_path.iter_mut().zip(bytes) {
-        *slot = byte as libc::c_char;
-    }
-    // SAFETY: plain socket(2); the result is checked before use.
-    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    let addr = SocketAddrUnix::new(path)?;
+    let socket =
+        rustix::net::socket_with(AddressFamily::UNIX, SocketType::STREAM, SocketFlags::CLOEXEC, None)?;
     let timeout = timeout.max(Duration::from_millis(1));
-    let timeval = libc::timeval {
-        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_usec: libc::suseconds_t::from(timeout.subsec_micros().min(999_999) as i32),
-    };
-    // SAFETY: a valid timeval of the size passed, on a socket we own.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_SNDTIMEO,
-            (&timeval as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    sockopt::set_socket_timeout(&socket, sockopt::Timeout::Send, Some(timeout))?;
     loop {
-        // SAFETY: `addr` is a valid sockaddr_un and `len` does not exceed its size.
-        let rc = unsafe {
-            libc::connect(
-                socket.as_raw_fd(),
-                (&addr as *const libc::sockaddr_un).cast(),
-                len as libc::socklen_t,
-            )
-        };
-        if rc == 0 {
-            return Ok(UnixStream::from(socket));
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
+        match rustix::net::connect(&socket, &addr) {
+            Ok(()) => return Ok(UnixStream::from(socket)),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(errno) => return Err(errno.into()),
         }
     }
 }
@@ -80,8 +48,10 @@ pub fn connect(path: &Path, timeout: Duration) -> io::Result<UnixStream> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::{AsRawFd, OwnedFd};
 
     /// A listener with backlog 0 that never accepts: connections queue until it is full.
+    #[allow(unsafe_code)]
     fn full_listener(path: &Path) -> (OwnedFd, Vec<UnixStream>) {
         let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
         // SAFETY: listen(2) on a bound socket we own; shrinks the backlog to 0.

@@ -68,8 +68,6 @@
 //! the host answers a client of another uid with an error without reading its request
 //! ([`check_client`]).
 
-#![allow(unsafe_code)]
-
 use std::ffi::{CStr, CString, OsStr};
 use std::fs::File;
 use std::io;
@@ -139,6 +137,7 @@ impl SocketDir {
     /// real name; [`SocketDir::check_bound`] then proves it landed in the held directory
     /// (if not, the socket bound elsewhere is unlinked when it is ours, and the bind
     /// fails), and the mode is set relative to the descriptor on the checked socket.
+    #[allow(unsafe_code)]
     pub fn bind(&self, name: &OsStr) -> Result<std::os::unix::net::UnixListener> {
         let path = self.path.join(name);
         if self.stat_at(name).is_some_and(|st| st.st_mode & libc::S_IFMT != libc::S_IFDIR) {
@@ -162,6 +161,7 @@ impl SocketDir {
     }
 
     /// Unlinks `name` from the held directory.
+    #[allow(unsafe_code)]
     pub fn unlink(&self, name: &OsStr) -> io::Result<()> {
         let name = CString::new(name.as_bytes())?;
         // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
@@ -204,6 +204,7 @@ fn is_h8(name: &str) -> bool {
 
 /// Removes the empty directory `name` in the held `parent` when it is the directory
 /// `(dev, ino)`; `true` when it was removed. `ENOTEMPTY` and every other failure leave it.
+#[allow(unsafe_code)]
 fn rmdir_if_same(parent: &File, name: &str, dev: u64, ino: u64) -> bool {
     let Ok(c_name) = CString::new(name) else {
         return false;
@@ -223,6 +224,7 @@ fn rmdir_if_same(parent: &File, name: &str, dev: u64, ino: u64) -> bool {
 }
 
 /// `name` in the open directory `dir`, without following a symlink.
+#[allow(unsafe_code)]
 fn stat_at(dir: &File, name: &OsStr) -> Option<libc::stat> {
     let c_name = CString::new(name.as_bytes()).ok()?;
     // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
@@ -234,6 +236,7 @@ fn stat_at(dir: &File, name: &OsStr) -> Option<libc::stat> {
 
 /// After a bind that did not land in the checked directory: unlinks `name` from wherever
 /// `dir_path` leads now, only if it is a socket of ours (the one just bound there).
+#[allow(unsafe_code)]
 fn remove_misplaced(dir_path: &Path, name: &OsStr) {
     let Ok(dir) = std::fs::OpenOptions::new()
         .read(true)
@@ -252,8 +255,7 @@ fn remove_misplaced(dir_path: &Path, name: &OsStr) {
 
 /// The effective uid of this process.
 pub fn my_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 /// `uid 1000 (alice)`, or `uid 1000` when the name cannot be resolved.
@@ -264,6 +266,7 @@ pub fn user_label(uid: u32) -> String {
     }
 }
 
+#[allow(unsafe_code)]
 fn user_name(uid: u32) -> Option<String> {
     // SAFETY: `passwd` is plain old data; all-zero is a valid value to be filled in.
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
@@ -521,6 +524,7 @@ fn open_dir_nofollow(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+#[allow(unsafe_code)]
 fn open_dir_at(parent: &File, name: &str) -> io::Result<File> {
     let c_name = CString::new(name)?;
     let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
@@ -533,6 +537,7 @@ fn open_dir_at(parent: &File, name: &str) -> io::Result<File> {
     Ok(unsafe { File::from_raw_fd(fd) })
 }
 
+#[allow(unsafe_code)]
 fn mkdir_at(parent: &File, name: &str, mode: u32) -> io::Result<()> {
     let c_name = CString::new(name)?;
     // SAFETY: a valid directory descriptor and a NUL-terminated name; nothing is retained.
@@ -541,6 +546,7 @@ fn mkdir_at(parent: &File, name: &str, mode: u32) -> io::Result<()> {
 }
 
 /// The owner of `name` in `parent`, without following a symlink (for messages).
+#[allow(unsafe_code)]
 fn owner_at(parent: &File, name: &str) -> Option<u32> {
     let c_name = CString::new(name).ok()?;
     // SAFETY: `stat` is plain old data; all-zero is a valid value to be filled in.
@@ -810,6 +816,7 @@ pub fn sweep_root(root: &Path) -> usize {
 }
 
 /// The uid of the process at the other end of a Unix socket (`SO_PEERCRED`).
+#[allow(unsafe_code)]
 pub fn peer_uid(socket: &impl AsRawFd) -> io::Result<u32> {
     let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
     let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;

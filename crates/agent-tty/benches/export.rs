@@ -114,6 +114,7 @@ impl Bench {
 }
 
 /// Waits for `pid`; returns whether it exited 0 and its peak RSS in KiB.
+#[allow(unsafe_code)]
 fn wait_with_rusage(pid: u32) -> (bool, i64) {
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.

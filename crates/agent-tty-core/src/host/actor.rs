@@ -2,7 +2,6 @@
 //! the run-completion filter and every pending wait. It reacts to PTY output, requests,
 //! timer deadlines and the child's exit; each reaction is one handler.
 
-use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
 use agent_tty_vt::Screen;
@@ -17,6 +16,7 @@ use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::paths::SessionPaths;
 use crate::process;
 use crate::protocol::Response;
+use crate::pty::Pty;
 use crate::run_filter::{Piece, RunFilter};
 use crate::utf8_stream::Utf8Stream;
 
@@ -70,7 +70,7 @@ pub struct Host {
     pub(crate) kill_deadline: Option<Instant>,
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
-    pub(crate) master_fd: RawFd,
+    pub(crate) pty: Pty,
 }
 
 impl std::fmt::Debug for Host {
@@ -86,7 +86,7 @@ impl Host {
         record: SessionRecord,
         log: EventLogWriter,
         child_pid: u32,
-        master_fd: RawFd,
+        pty: Pty,
     ) -> Host {
         let now = Instant::now();
         let idle_timeout = record.idle_timeout_ms.filter(|&ms| ms > 0).map(Duration::from_millis);
@@ -107,7 +107,7 @@ impl Host {
             kill_deadline: None,
             exited: false,
             child_pid,
-            master_fd,
+            pty,
         }
     }
 
@@ -412,12 +412,10 @@ impl Host {
         let mut buf = vec![0u8; 65536];
         // Bounded: a leftover process that keeps writing must not delay the exit forever.
         for _ in 0..64 {
-            // SAFETY: master_fd is the open, non-blocking PTY master owned by this host.
-            let n = unsafe { libc::read(self.master_fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n <= 0 {
-                return Ok(());
+            match self.pty.try_read(&mut buf) {
+                Ok(n) if n > 0 => self.on_output(&buf[..n])?,
+                _ => return Ok(()),
             }
-            self.on_output(&buf[..n as usize])?;
         }
         Ok(())
     }

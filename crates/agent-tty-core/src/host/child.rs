@@ -1,19 +1,15 @@
-//! Starting the program on a new PTY: the terminal's line discipline (the same defaults
-//! as node-pty, so echo looks the same as under agent-tty 0.5.0), the child environment
-//! rules, and the session-leader set-up done by pty-process.
-
-#![allow(unsafe_code)]
-
-use std::os::fd::AsRawFd;
+//! Starting the session's program on a new PTY (see `crate::pty`): the child environment
+//! rules and the errors `create` reports.
 
 use crate::env;
 use crate::error::{Error, ErrorCode, Result};
 use crate::manifest::SessionRecord;
+use crate::pty::{self, Pty, SpawnError};
 
 /// The running child and our side of its PTY.
 pub struct Child {
     /// The PTY master.
-    pub pty: pty_process::Pty,
+    pub pty: Pty,
     /// The process (session leader of a new session).
     pub process: tokio::process::Child,
     /// Its PID.
@@ -22,11 +18,6 @@ pub struct Child {
 
 /// Spawns `record.command` on a PTY of `record.cols`×`record.rows` in `record.cwd`.
 pub fn spawn(record: &SessionRecord) -> Result<Child> {
-    let pty_error = |e: pty_process::Error| Error::internal(format!("Cannot allocate a PTY: {e}"));
-    let (pty, pts) = pty_process::open().map_err(pty_error)?;
-    pty.resize(pty_process::Size::new(record.rows, record.cols)).map_err(pty_error)?;
-    set_line_discipline(pts.as_raw_fd())
-        .map_err(|e| Error::internal(format!("Cannot configure the PTY: {e}")))?;
     let program = &record.command[0];
     let mut command = pty_process::Command::new(program)
         .args(&record.command[1..])
@@ -44,7 +35,11 @@ pub fn spawn(record: &SessionRecord) -> Result<Child> {
     if let Some(term) = &record.term {
         command = command.env(env::TERM, term);
     }
-    let process = command.spawn(pts).map_err(|e| spawn_error(program, &record.cwd, e))?;
+    let (pty, process) = pty::spawn(command, record.cols, record.rows).map_err(|e| match e {
+        SpawnError::Open(e) => Error::internal(format!("Cannot allocate a PTY: {e}")),
+        SpawnError::Configure(e) => Error::internal(format!("Cannot configure the PTY: {e}")),
+        SpawnError::Spawn(e) => spawn_error(program, &record.cwd, e),
+    })?;
     let pid = process.id().ok_or_else(|| Error::internal("The child exited before it had a PID."))?;
     Ok(Child { pty, process, pid })
 }
@@ -70,53 +65,4 @@ fn spawn_error(program: &str, cwd: &str, e: pty_process::Error) -> Error {
         .with("command", program),
         _ => Error::invalid_input(format!("Cannot start `{program}`: {io}")).with("command", program),
     }
-}
-
-/// Applies node-pty's default termios to the PTY.
-fn set_line_discipline(fd: i32) -> std::io::Result<()> {
-    // SAFETY: termios is plain data; tcgetattr fills it from a valid fd.
-    let mut t: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: fd is the open PTY slave.
-    if unsafe { libc::tcgetattr(fd, &mut t) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    t.c_iflag = libc::ICRNL | libc::IXON | libc::IXANY | libc::IMAXBEL | libc::BRKINT | libc::IUTF8;
-    t.c_oflag = libc::OPOST | libc::ONLCR;
-    t.c_cflag = libc::CREAD | libc::CS8 | libc::HUPCL;
-    t.c_lflag = libc::ICANON
-        | libc::ISIG
-        | libc::IEXTEN
-        | libc::ECHO
-        | libc::ECHOE
-        | libc::ECHOK
-        | libc::ECHOKE
-        | libc::ECHOCTL;
-    let cc = [
-        (libc::VEOF, 4),
-        (libc::VERASE, 0x7f),
-        (libc::VWERASE, 23),
-        (libc::VKILL, 21),
-        (libc::VREPRINT, 18),
-        (libc::VINTR, 3),
-        (libc::VQUIT, 0x1c),
-        (libc::VSUSP, 26),
-        (libc::VSTART, 17),
-        (libc::VSTOP, 19),
-        (libc::VLNEXT, 22),
-        (libc::VDISCARD, 15),
-        (libc::VMIN, 1),
-        (libc::VTIME, 0),
-    ];
-    for (index, value) in cc {
-        t.c_cc[index] = value;
-    }
-    // SAFETY: t is a valid termios; speeds are standard constants.
-    unsafe {
-        libc::cfsetispeed(&mut t, libc::B38400);
-        libc::cfsetospeed(&mut t, libc::B38400);
-        if libc::tcsetattr(fd, libc::TCSANOW, &t) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }

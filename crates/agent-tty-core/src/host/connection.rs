@@ -19,7 +19,7 @@
 //! client that is gone, so a timed-out request never takes effect later (see
 //! [`crate::client`] for the one window that remains).
 
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,17 +101,17 @@ impl ClientProbe {
     /// True when the client closed its end (or the socket failed). A client that only
     /// half-closed after sending its request is still waiting for the answer: not gone.
     pub fn gone(&self) -> bool {
-        peer_closed(self.0.as_raw_fd())
+        peer_closed(self.0.as_fd())
     }
 }
 
 /// `poll` with a zero timeout: `POLLHUP` means both directions are shut, i.e. the peer
 /// closed its socket; `POLLRDHUP` alone (a half-close) does not count.
-fn peer_closed(fd: std::os::fd::RawFd) -> bool {
-    let mut pollfd = libc::pollfd { fd, events: 0, revents: 0 };
-    // SAFETY: one valid pollfd, count 1, zero timeout; `fd` is kept open by the caller.
-    let ready = unsafe { libc::poll(&mut pollfd, 1, 0) };
-    ready > 0 && pollfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+fn peer_closed(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(&fd, PollFlags::empty())];
+    let ready = rustix::event::poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })).unwrap_or(0);
+    ready > 0 && fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL)
 }
 
 #[cfg(test)]
@@ -122,11 +122,11 @@ mod tests {
     #[test]
     fn closed_peer_is_gone_but_half_closed_peer_is_not() {
         let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
-        assert!(!peer_closed(ours.as_raw_fd()));
+        assert!(!peer_closed(ours.as_fd()));
         theirs.shutdown(Shutdown::Write).unwrap();
-        assert!(!peer_closed(ours.as_raw_fd()), "a half-close still waits for the answer");
+        assert!(!peer_closed(ours.as_fd()), "a half-close still waits for the answer");
         drop(theirs);
-        assert!(peer_closed(ours.as_raw_fd()));
+        assert!(peer_closed(ours.as_fd()));
     }
 
     #[test]
@@ -135,7 +135,7 @@ mod tests {
         let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
         theirs.write_all(b"{\"id\":\"x\",\"method\":\"type\"}\n").unwrap();
         drop(theirs);
-        assert!(peer_closed(ours.as_raw_fd()));
+        assert!(peer_closed(ours.as_fd()));
     }
 
     #[test]

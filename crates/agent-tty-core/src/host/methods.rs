@@ -1,8 +1,6 @@
 //! One handler per RPC method. A handler either answers at once (`Some`) or parks the
 //! reply with a pending run or wait (`None`); an `Err` from `dispatch` is fatal to the host.
 
-#![allow(unsafe_code)]
-
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -174,8 +172,7 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     // The event goes to the log before the program can see SIGWINCH and redraw.
     host.log.push(&Event::Resize { cols: p.cols, rows: p.rows });
     host.flush_log()?;
-    set_window_size(host.master_fd, p.cols, p.rows)
-        .map_err(|e| Error::internal(format!("Cannot resize the PTY: {e}")))?;
+    host.pty.resize(p.cols, p.rows).map_err(|e| Error::internal(format!("Cannot resize the PTY: {e}")))?;
     host.screen.resize(p.cols, p.rows);
     activity(host);
     host.record.cols = p.cols;
@@ -183,15 +180,6 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     host.record.touch();
     host.record.write(&host.paths.manifest)?;
     Ok(json!({ "cols": p.cols, "rows": p.rows }))
-}
-
-fn set_window_size(fd: i32, cols: u16, rows: u16) -> std::io::Result<()> {
-    let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
-    // SAFETY: TIOCSWINSZ reads one winsize from a valid pointer; fd is our PTY master.
-    if unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &size) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 fn signal(host: &mut Host, p: params::Signal) -> Result<Value> {

@@ -1,6 +1,8 @@
 //! The VP9 encoder: a safe wrapper over `csrc/vpx_shim.c` (libvpx), plus the RGB →
 //! I420 (BT.601, studio range) conversion it needs.
 
+#![allow(unsafe_code)]
+
 use std::ffi::{CStr, c_char, c_int, c_uint, c_ulong, c_void};
 
 use super::VideoError;

@@ -46,7 +46,6 @@
 
 mod environment;
 mod renderer;
-mod sys;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -106,12 +106,8 @@ fn resolve_out(out: &str) -> Option<PathBuf> {
     (!target.is_dir()).then_some(target)
 }
 
-#[allow(unsafe_code)]
 fn is_writable(dir: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c_path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
-    // SAFETY: a valid NUL-terminated path; access does not keep the pointer.
-    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
 }
 
 fn export_error(id: &str, format: &str, out: Option<&str>) -> Error {

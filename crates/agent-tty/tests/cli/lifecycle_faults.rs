@@ -23,6 +23,7 @@ struct TmpfsMount {
 
 impl TmpfsMount {
     /// Mounts a tmpfs of `size` (e.g. "2m"), or says why not.
+    #[allow(unsafe_code)]
     fn new(size: &str) -> Result<TmpfsMount, String> {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {

@@ -20,6 +20,7 @@ use crate::support::{BASH, BIN, DEADLINE, Out, TestHome, mode, require, sha256_h
 /// The other user of these tests (`nobody`).
 const OTHER: u32 = 65534;
 
+#[allow(unsafe_code)]
 fn is_root(test: &str) -> bool {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
@@ -562,6 +563,7 @@ fn own_socket_dir_made_loose_is_refused_with_chmod_advice() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn own_loose_socket_root_is_tightened() {
     // A root of ours that others may write to without the sticky bit (umask 0).
     let t = TestHome::new();
@@ -577,6 +579,7 @@ fn own_loose_socket_root_is_tightened() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn safe_formula_path_is_kept_and_not_recorded() {
     // A private root shaped like a root-made /tmp/agent-tty (01777): the 0.5 formula
     // under it is used, and not recorded.

@@ -476,6 +476,7 @@ impl TestHome {
 }
 
 impl Drop for TestHome {
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         // Force-destroy every active session (list reconciles first, so sessions whose
         // host the test killed are cleaned up too).
@@ -637,6 +638,7 @@ pub fn children(ppid: u32) -> Vec<(u32, String)> {
 }
 
 /// Sends a signal to a pid.
+#[allow(unsafe_code)]
 pub fn kill(pid: u32, signal: i32) {
     // SAFETY: plain kill(2) of a process started by this test.
     let rc = unsafe { libc::kill(pid as i32, signal) };

@@ -46,6 +46,7 @@ fn stat_field(pid: u32, index: usize) -> String {
 }
 
 /// CPU time (user + system) the process has used so far.
+#[allow(unsafe_code)]
 fn cpu_time(pid: u32) -> Duration {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
@@ -58,6 +59,7 @@ fn open_fds(pid: u32) -> usize {
 }
 
 /// A non-blocking `connect()`: `None` when the listener's backlog is full.
+#[allow(unsafe_code)]
 fn try_connect(path: &Path) -> Option<UnixStream> {
     // SAFETY: plain socket(2); checked before use and owned right away.
     let fd = unsafe {
@@ -152,6 +154,7 @@ fn timed_out_requests_never_take_effect_after_the_host_resumes() {
 /// host): the CLI's `connect()` gives up after the RPC timeout with `HOST_TIMEOUT` and the
 /// spec's message and details, instead of hanging.
 #[test]
+#[allow(unsafe_code)]
 fn full_accept_backlog_is_host_timeout_not_a_hang() {
     let t = TestHome::new();
     let id = t.bash();
@@ -186,6 +189,7 @@ fn full_accept_backlog_is_host_timeout_not_a_hang() {
 /// whole queue, and answers commands again. The host's CPU time over the whole episode
 /// stays far below what a busy loop burns.
 #[test]
+#[allow(unsafe_code)]
 fn idle_connections_under_a_small_fd_limit_do_not_spin_the_host() {
     let t = TestHome::new();
     let (id, host, socket) = session_with_env(&t, &[(IDLE_ENV, Some("1000"))]);

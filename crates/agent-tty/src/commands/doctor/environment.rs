@@ -15,7 +15,7 @@ use agent_tty_core::home::canonical_or_normal;
 use agent_tty_core::paths::{SessionPaths, sessions_dir, socket_path};
 use agent_tty_core::socket_dir;
 
-use super::{Check, Found, Probe, QUICK, SLOW, Verdict, scratch_name, sys};
+use super::{Check, Found, Probe, QUICK, SLOW, Verdict, scratch_name};
 
 /// The environment group, in agent-tty 0.5.0's order.
 pub(super) const CHECKS: [Check; 9] = [
@@ -43,8 +43,9 @@ fn runtime(_: &Probe) -> Verdict {
 
 fn cwd_access(_: &Probe) -> Verdict {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot determine the current directory: {e}"))?;
-    sys::access_read_write(&cwd)
-        .map_err(|e| format!("cwd is not readable and writable: {}: {e}", cwd.display()))?;
+    rustix::fs::access(&cwd, rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK).map_err(|e| {
+        format!("cwd is not readable and writable: {}: {}", cwd.display(), std::io::Error::from(e))
+    })?;
     Ok(Found::Pass(format!("cwd read/write: {}", cwd.display())))
 }
 
@@ -94,7 +95,7 @@ fn pty_spawn(_: &Probe) -> Verdict {
         .find(|p| p.is_file())
         .ok_or("no echo program at /bin/echo or /usr/bin/echo")?;
     let shown = program.display();
-    let run = sys::run_on_pty(program, &["hello"], PTY_DEADLINE)
+    let run = agent_tty_core::pty::run_to_end(program, &["hello"], PTY_DEADLINE)
         .map_err(|e| format!("cannot run {shown} on a PTY: {e}"))?;
     if !run.status.success() {
         return Err(format!("{shown} on a PTY ended with {}", run.status));
