@@ -120,7 +120,7 @@ fn write_flood(path: &Path) {
                 state % 100
             ),
             1 => format!("\x1b[s\x1b[{};1H\x1b[7m status {n} \x1b[0m\x1b[u", 1 + state % 50),
-            2 if n % 97 == 0 => "\x1b[H\x1b[2J".to_string(),
+            2 if n.is_multiple_of(97) => "\x1b[H\x1b[2J".to_string(),
             3 => format!(
                 "\r\x1b[K\x1b[38;5;{}m{:>8}\x1b[0m item {n} ✓ 日本語\r\n",
                 state % 256,

@@ -27,6 +27,12 @@ pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
 /// `setsid` jobs) gets after SIGTERM before SIGKILL.
 pub const LEFTOVER_GRACE: Duration = Duration::from_millis(1000);
 
+/// While output streams in, render waits are evaluated at most once per this many times
+/// the cost of the previous evaluation (so they take at most ~5% of the host's time in a
+/// flood); the check left over is done when the output pauses (see
+/// [`Host::check_render_waiters_after_output`]).
+const RENDER_CHECK_SPACING: u32 = 19;
+
 /// A waited `run` whose sentinel has not been seen yet.
 #[derive(Debug)]
 pub(crate) struct PendingRun {
@@ -67,6 +73,10 @@ pub struct Host {
     pub(crate) runs: Vec<PendingRun>,
     pub(crate) waiters: Vec<Waiter>,
     pub(crate) render_waiters: Vec<RenderWaiter>,
+    /// Output-driven render checks wait until then (see [`RENDER_CHECK_SPACING`]).
+    pub(crate) render_quiet_until: Instant,
+    /// A render check was put off by output and is due at `render_quiet_until`.
+    pub(crate) render_deferred: bool,
     pub(crate) kill_deadline: Option<Instant>,
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
@@ -104,6 +114,8 @@ impl Host {
             runs: Vec::new(),
             waiters: Vec::new(),
             render_waiters: Vec::new(),
+            render_quiet_until: now,
+            render_deferred: false,
             kill_deadline: None,
             exited: false,
             child_pid,
@@ -162,7 +174,7 @@ impl Host {
         }
         let now = Instant::now();
         self.check_idle_waiters(now);
-        self.check_render_waiters(now);
+        self.check_render_waiters_after_output(now);
         Ok(())
     }
 
@@ -180,11 +192,10 @@ impl Host {
         self.log.next_seq().saturating_sub(1)
     }
 
-    /// The live screen's canonical state now.
-    pub(crate) fn observe(&mut self) -> Observation {
+    /// The live screen's canonical state now (text and cursor; no hash).
+    pub(crate) fn observe(&self) -> Observation {
         let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
         Observation {
-            screen_hash: snapshot.screen_hash(),
             text: snapshot.canonical_text(),
             cursor_row: snapshot.cursor_row,
             cursor_col: snapshot.cursor_col,
@@ -192,18 +203,48 @@ impl Host {
         }
     }
 
-    /// Answers every render wait whose condition now holds.
-    pub(crate) fn check_render_waiters(&mut self, now: Instant) {
+    /// [`Host::check_render_waiters`] after a chunk of output, spaced out while output
+    /// keeps coming: within [`RENDER_CHECK_SPACING`] × the previous check's cost of it, the
+    /// check is deferred to the end of that span (a deadline), so a flood pays a bounded
+    /// share for pending waits, and a wait is still answered as soon as the output pauses
+    /// (or at the end of the span, if the output never does). Observations are points in
+    /// time, as the spec's polls are; the spacing only makes them fewer during a flood.
+    fn check_render_waiters_after_output(&mut self, now: Instant) {
         if self.render_waiters.is_empty() {
             return;
         }
-        let seen = self.observe();
+        if now < self.render_quiet_until {
+            self.render_deferred = true;
+            return;
+        }
+        self.check_render_waiters(now);
+    }
+
+    /// Answers every render wait whose condition now holds. Waiters whose answer cannot
+    /// have changed since their last evaluation are skipped (see
+    /// [`RenderWaiter::needs_check`]); the screen is observed at most once, and only if
+    /// some waiter needs it.
+    pub(crate) fn check_render_waiters(&mut self, now: Instant) {
+        self.render_deferred = false;
+        if self.render_waiters.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let changes = self.screen.changes();
+        let latest_seq = self.latest_seq();
+        let mut seen: Option<Observation> = None;
         let mut kept = Vec::with_capacity(self.render_waiters.len());
         for mut waiter in std::mem::take(&mut self.render_waiters) {
             if waiter.reply.is_closed() {
                 continue;
             }
-            match waiter.check(&seen, now) {
+            if waiter.before_baseline(latest_seq) || !waiter.needs_check(changes, now) {
+                kept.push(waiter);
+                continue;
+            }
+            let seen = seen.get_or_insert_with(|| self.observe());
+            waiter.evaluated = Some((changes, now));
+            match waiter.check(seen, now) {
                 Some(result) => {
                     let _ = waiter.reply.send(Response::success(&waiter.id, result));
                 }
@@ -211,6 +252,10 @@ impl Host {
             }
         }
         self.render_waiters = kept;
+        if seen.is_some() {
+            let done = Instant::now();
+            self.render_quiet_until = done + done.duration_since(started) * RENDER_CHECK_SPACING;
+        }
     }
 
     fn complete_run(&mut self, marker: &str) {
@@ -243,6 +288,7 @@ impl Host {
             .filter(|_| self.record.status.is_commandable())
             .map(|t| self.last_activity_at + t);
         let renders = self.render_waiters.iter().filter_map(RenderWaiter::next_deadline);
+        let deferred = self.render_deferred.then_some(self.render_quiet_until);
         // A synchronized update (mode 2026) left open must end on time even without output.
         let sync = self
             .screen
@@ -252,6 +298,7 @@ impl Host {
             .chain(idle_kill)
             .chain(self.kill_deadline)
             .chain(renders)
+            .chain(deferred)
             .chain(sync)
             .min()
     }

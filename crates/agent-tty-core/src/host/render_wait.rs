@@ -1,6 +1,23 @@
 //! Render waits in the host: pending `waitForRender` calls are evaluated against the live
 //! Screen whenever it (or the log's seq) changes, and at their stability or timeout
 //! deadlines — never on a fixed polling interval.
+//!
+//! # What an evaluation costs, and when one is skipped
+//!
+//! An evaluation needs the canonical text (every visible row walked and joined); the
+//! Screen Hash is computed only for a reply. A waiter is evaluated again only when that
+//! can change its answer ([`RenderWaiter::needs_check`]): the Screen's change counter
+//! ([`agent_tty_vt::Screen::changes`]) moved since its last evaluation, or its stability
+//! time was reached since then. Otherwise everything its condition looks at — text,
+//! cursor, baseline (already passed), stable time (still short, or already long enough
+//! when the content last failed) — is what it was, so the answer would be the same.
+//!
+//! Stability stays defined by the text, as the spec says: the stable time restarts when
+//! an observation's canonical text differs from the previous observation's. A moved
+//! counter alone does not restart it (output that rewrites the same text, a cursor
+//! move, a colour change leave the text equal), so the counter only decides *whether*
+//! to look, never *what* counts as a change; a screen that changes and changes back
+//! between two observations is as stable as it was, exactly as before.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +37,8 @@ pub(crate) struct RenderWaiter {
     /// Canonical text at the last post-baseline observation, and when it last changed.
     pub last_text: Option<String>,
     pub last_change: Instant,
+    /// The Screen's change counter and the time at the last post-baseline evaluation.
+    pub evaluated: Option<(u64, Instant)>,
 }
 
 /// What the host observed: the live screen's canonical state at a seq.
@@ -29,10 +48,35 @@ pub(crate) struct Observation {
     pub cursor_row: u16,
     pub cursor_col: u16,
     pub captured_at_seq: u64,
-    pub screen_hash: String,
 }
 
 impl RenderWaiter {
+    /// A new waiter, not evaluated yet.
+    pub fn new(
+        condition: WaitCondition,
+        deadline: Option<Instant>,
+        id: String,
+        reply: oneshot::Sender<Response>,
+        now: Instant,
+    ) -> RenderWaiter {
+        RenderWaiter { condition, deadline, id, reply, last_text: None, last_change: now, evaluated: None }
+    }
+
+    /// Whether the baseline keeps every screen at `latest_seq` from matching.
+    pub fn before_baseline(&self, latest_seq: u64) -> bool {
+        self.condition.after_seq().is_some_and(|after| latest_seq <= after)
+    }
+
+    /// Whether an evaluation now could answer differently from the last one: never
+    /// evaluated, the screen changed (`changes` moved), or the stability time was reached
+    /// since (see the module docs).
+    pub fn needs_check(&self, changes: u64, now: Instant) -> bool {
+        let Some((seen, at)) = self.evaluated else {
+            return true;
+        };
+        seen != changes || self.stability_deadline().is_some_and(|due| at < due && due <= now)
+    }
+
     /// Evaluates against `seen`; returns the success result when the condition holds.
     pub fn check(&mut self, seen: &Observation, now: Instant) -> Option<Value> {
         if self.condition.after_seq().is_some_and(|after| seen.captured_at_seq <= after) {
@@ -50,6 +94,7 @@ impl RenderWaiter {
             captured_at_seq: seen.captured_at_seq,
         };
         let found = self.condition.evaluate(&view, Some(stable_for))?;
+        let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
         let mut out = Map::new();
         out.insert("matched".into(), json!(true));
         out.insert("timedOut".into(), json!(false));
@@ -59,7 +104,7 @@ impl RenderWaiter {
         out.insert("cursorRow".into(), json!(seen.cursor_row));
         out.insert("cursorCol".into(), json!(seen.cursor_col));
         out.insert("capturedAtSeq".into(), json!(seen.captured_at_seq));
-        out.insert("screenHash".into(), json!(seen.screen_hash));
+        out.insert("screenHash".into(), json!(screen_hash));
         Some(Value::Object(out))
     }
 
@@ -79,4 +124,57 @@ impl RenderWaiter {
 /// The timeout result: no observation fields, the latest seq.
 pub(crate) fn timed_out(latest_seq: u64) -> Value {
     json!({ "matched": false, "timedOut": true, "capturedAtSeq": latest_seq })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wait_condition::WaitSpec;
+
+    fn waiter(spec: WaitSpec, now: Instant) -> RenderWaiter {
+        let condition = WaitCondition::prepare(&spec).unwrap();
+        let (reply, _) = oneshot::channel();
+        RenderWaiter::new(condition, None, "1".into(), reply, now)
+    }
+
+    fn seen(text: &str, seq: u64) -> Observation {
+        Observation { text: text.into(), cursor_row: 0, cursor_col: 0, captured_at_seq: seq }
+    }
+
+    #[test]
+    fn only_a_changed_screen_or_a_reached_stability_time_needs_a_check() {
+        let t0 = Instant::now();
+        let mut text = waiter(WaitSpec { text: Some("ready".into()), ..WaitSpec::default() }, t0);
+        assert!(text.needs_check(0, t0), "never evaluated");
+        text.evaluated = Some((7, t0));
+        assert!(!text.needs_check(7, t0 + Duration::from_secs(60)), "same screen, same answer");
+        assert!(text.needs_check(8, t0), "the screen changed");
+
+        let ms = Duration::from_millis;
+        let mut stable = waiter(WaitSpec { screen_stable_ms: Some(100), ..WaitSpec::default() }, t0);
+        assert_eq!(stable.check(&seen("a", 1), t0), None);
+        stable.evaluated = Some((7, t0));
+        assert!(!stable.needs_check(7, t0 + ms(99)));
+        assert!(stable.needs_check(7, t0 + ms(100)), "the stability time was reached");
+        stable.evaluated = Some((7, t0 + ms(100)));
+        assert!(!stable.needs_check(7, t0 + ms(500)), "already evaluated once it was reached");
+    }
+
+    #[test]
+    fn stability_follows_the_text_not_the_change_counter() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut stable = waiter(WaitSpec { screen_stable_ms: Some(100), ..WaitSpec::default() }, t0);
+        assert_eq!(stable.check(&seen("same", 1), t0), None);
+        // The screen changed (and changed back) in between: the text is what it was.
+        assert_eq!(stable.check(&seen("same", 2), t0 + ms(60)), None);
+        let result = stable.check(&seen("same", 3), t0 + ms(100)).unwrap();
+        assert_eq!(result["capturedAtSeq"], 3);
+        assert_eq!(result["screenHash"], agent_tty_vt::screen_hash(&["same"]));
+        let mut changed = waiter(WaitSpec { screen_stable_ms: Some(100), ..WaitSpec::default() }, t0);
+        assert_eq!(changed.check(&seen("one", 1), t0), None);
+        assert_eq!(changed.check(&seen("two", 2), t0 + ms(60)), None);
+        assert_eq!(changed.check(&seen("two", 3), t0 + ms(100)), None, "stable for 40 ms only");
+        assert!(changed.check(&seen("two", 4), t0 + ms(160)).is_some());
+    }
 }
