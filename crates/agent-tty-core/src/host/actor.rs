@@ -28,10 +28,10 @@ pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
 pub const LEFTOVER_GRACE: Duration = Duration::from_millis(1000);
 
 /// While output streams in, render waits are evaluated at most once per this many times
-/// the cost of the previous evaluation (so they take at most ~5% of the host's time in a
+/// the cost of the previous evaluation (so they take at most ~2% of the host's time in a
 /// flood); the check left over is done when the output pauses (see
 /// [`Host::check_render_waiters_after_output`]).
-const RENDER_CHECK_SPACING: u32 = 19;
+const RENDER_CHECK_SPACING: u32 = 49;
 
 /// A waited `run` whose sentinel has not been seen yet.
 #[derive(Debug)]

@@ -11,6 +11,10 @@
 //! time was reached since then. Otherwise everything its condition looks at — text,
 //! cursor, baseline (already passed), stable time (still short, or already long enough
 //! when the content last failed) — is what it was, so the answer would be the same.
+//! While output streams in, the host also spaces the checks out by a multiple of their
+//! own cost and catches up when the output pauses (`Host::check_render_waiters_after_output`):
+//! observations are points in time, as the spec's 200 ms polls are, only fewer of them
+//! during a flood — which also bounds what an expensive regex can take from the loop.
 //!
 //! Stability stays defined by the text, as the spec says: the stable time restarts when
 //! an observation's canonical text differs from the previous observation's. A moved
