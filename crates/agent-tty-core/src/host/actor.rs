@@ -27,9 +27,10 @@ pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
 /// `setsid` jobs) gets after SIGTERM before SIGKILL.
 pub const LEFTOVER_GRACE: Duration = Duration::from_millis(1000);
 
-/// While output streams in, render waits are evaluated at most once per this many times
-/// the cost of the previous evaluation (so they take at most ~2% of the host's time in a
-/// flood); the check left over is done when the output pauses (see
+/// While output streams in, a render wait is evaluated at most once per this many times
+/// the cost of its previous evaluation (observing the screen included, when it did), so it takes at
+/// most ~2% of the host's time in a flood, and an expensive regex spaces out only itself,
+/// not the other waits; the check left over is done when the output pauses (see
 /// [`Host::check_render_waiters_after_output`]).
 const RENDER_CHECK_SPACING: u32 = 49;
 
@@ -73,10 +74,8 @@ pub struct Host {
     pub(crate) runs: Vec<PendingRun>,
     pub(crate) waiters: Vec<Waiter>,
     pub(crate) render_waiters: Vec<RenderWaiter>,
-    /// Output-driven render checks wait until then (see [`RENDER_CHECK_SPACING`]).
-    pub(crate) render_quiet_until: Instant,
-    /// A render check was put off by output and is due at `render_quiet_until`.
-    pub(crate) render_deferred: bool,
+    /// When the render checks put off by output are due (see [`RENDER_CHECK_SPACING`]).
+    pub(crate) render_deferred: Option<Instant>,
     pub(crate) kill_deadline: Option<Instant>,
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
@@ -114,8 +113,7 @@ impl Host {
             runs: Vec::new(),
             waiters: Vec::new(),
             render_waiters: Vec::new(),
-            render_quiet_until: now,
-            render_deferred: false,
+            render_deferred: None,
             kill_deadline: None,
             exited: false,
             child_pid,
@@ -210,14 +208,7 @@ impl Host {
     /// (or at the end of the span, if the output never does). Observations are points in
     /// time, as the spec's polls are; the spacing only makes them fewer during a flood.
     fn check_render_waiters_after_output(&mut self, now: Instant) {
-        if self.render_waiters.is_empty() {
-            return;
-        }
-        if now < self.render_quiet_until {
-            self.render_deferred = true;
-            return;
-        }
-        self.check_render_waiters(now);
+        self.check_render_waiters_at(now, true);
     }
 
     /// Answers every render wait whose condition now holds. Waiters whose answer cannot
@@ -225,11 +216,16 @@ impl Host {
     /// [`RenderWaiter::needs_check`]); the screen is observed at most once, and only if
     /// some waiter needs it.
     pub(crate) fn check_render_waiters(&mut self, now: Instant) {
-        self.render_deferred = false;
+        self.check_render_waiters_at(now, false);
+    }
+
+    /// [`Host::check_render_waiters`]; `spaced`: skip (and defer) the waiters still
+    /// within their spacing.
+    fn check_render_waiters_at(&mut self, now: Instant, spaced: bool) {
+        self.render_deferred = None;
         if self.render_waiters.is_empty() {
             return;
         }
-        let started = Instant::now();
         let changes = self.screen.changes();
         let latest_seq = self.latest_seq();
         let mut seen: Option<Observation> = None;
@@ -242,9 +238,19 @@ impl Host {
                 kept.push(waiter);
                 continue;
             }
+            if spaced && now < waiter.quiet_until {
+                let due = self.render_deferred.map_or(waiter.quiet_until, |at| at.min(waiter.quiet_until));
+                self.render_deferred = Some(due);
+                kept.push(waiter);
+                continue;
+            }
+            let started = Instant::now();
             let seen = seen.get_or_insert_with(|| self.observe());
             waiter.evaluated = Some((changes, now));
-            match waiter.check(seen, now) {
+            let result = waiter.check(seen, now);
+            let done = Instant::now();
+            waiter.quiet_until = done + done.duration_since(started) * RENDER_CHECK_SPACING;
+            match result {
                 Some(result) => {
                     let _ = waiter.reply.send(Response::success(&waiter.id, result));
                 }
@@ -252,10 +258,6 @@ impl Host {
             }
         }
         self.render_waiters = kept;
-        if seen.is_some() {
-            let done = Instant::now();
-            self.render_quiet_until = done + done.duration_since(started) * RENDER_CHECK_SPACING;
-        }
     }
 
     fn complete_run(&mut self, marker: &str) {
@@ -288,7 +290,7 @@ impl Host {
             .filter(|_| self.record.status.is_commandable())
             .map(|t| self.last_activity_at + t);
         let renders = self.render_waiters.iter().filter_map(RenderWaiter::next_deadline);
-        let deferred = self.render_deferred.then_some(self.render_quiet_until);
+        let deferred = self.render_deferred;
         // A synchronized update (mode 2026) left open must end on time even without output.
         let sync = self
             .screen

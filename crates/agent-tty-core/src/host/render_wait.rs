@@ -43,6 +43,8 @@ pub(crate) struct RenderWaiter {
     pub last_change: Instant,
     /// The Screen's change counter and the time at the last post-baseline evaluation.
     pub evaluated: Option<(u64, Instant)>,
+    /// Output-driven evaluations wait until then (spaced by their cost, see the host).
+    pub quiet_until: Instant,
 }
 
 /// What the host observed: the live screen's canonical state at a seq.
@@ -63,7 +65,16 @@ impl RenderWaiter {
         reply: oneshot::Sender<Response>,
         now: Instant,
     ) -> RenderWaiter {
-        RenderWaiter { condition, deadline, id, reply, last_text: None, last_change: now, evaluated: None }
+        RenderWaiter {
+            condition,
+            deadline,
+            id,
+            reply,
+            last_text: None,
+            last_change: now,
+            evaluated: None,
+            quiet_until: now,
+        }
     }
 
     /// Whether the baseline keeps every screen at `latest_seq` from matching.
