@@ -6,6 +6,12 @@
 //! delivers), the wall time, and the ratio. Runs are interleaved; medians are reported.
 //!
 //! Run: `cargo bench -p agent-tty --bench waits` (add `-- --runs N` for more samples).
+//!
+//! Measured on a shared 2-core machine (5 interleaved runs; wall times are noisy there,
+//! host CPU is the figure to compare): when every chunk took a snapshot, hashed it and
+//! ran the regex, the pending wait cost +53 % host CPU (2.09 s → 3.19 s, 3 runs); with
+//! checks only on a changed screen, spaced by their cost, and the hash for the reply
+//! only, +3 % (2.18 s → 2.25 s; wall 3.26 s → 3.24 s).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
