@@ -154,6 +154,9 @@ async fn serve_session(
     let master_fd = pty.as_raw_fd();
     let (mut pty_read, mut pty_write) = pty.into_split();
     let mut host = Host::new(paths, record, log, pid, master_fd);
+    // Slow render-wait conditions are evaluated off this loop and report here.
+    let (evaluated_tx, mut evaluated) = mpsc::unbounded_channel();
+    host.evaluations = Some(evaluated_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
     let mut sigchld = signal(SignalKind::child()).map_err(|e| Error::internal(e.to_string()))?;
     ready.ready();
@@ -184,6 +187,7 @@ async fn serve_session(
                     }
                 }
                 Some(incoming) = rx.recv() => host.on_request(incoming)?,
+                Some(done) = evaluated.recv() => host.on_evaluated(done),
                 status = process.wait() => {
                     let status = status.map_err(|e| Error::internal(format!("Cannot wait for the child: {e}")))?;
                     host.drain_pty()?;

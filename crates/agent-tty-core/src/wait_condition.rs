@@ -251,6 +251,12 @@ impl WaitCondition {
         Some(Match { matched_text })
     }
 
+    /// Whether evaluating the content can be slow: a regex that needs the backtracking
+    /// VM (look-around, word boundaries, backreferences; see the module docs).
+    pub fn may_be_slow(&self) -> bool {
+        matches!(&self.content, Content::Regex(regex) if regex.backtracks())
+    }
+
     /// Whether a stability time is required (`screenStableMs`).
     pub fn wants_stability(&self) -> bool {
         self.screen_stable_ms.is_some()

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
-use crate::host::render_wait::{Observation, RenderWaiter, timed_out};
+use crate::host::render_wait::{Evaluated, Observation, RenderWaiter, timed_out};
 use crate::host::server::Incoming;
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::paths::SessionPaths;
@@ -76,6 +76,9 @@ pub struct Host {
     pub(crate) render_waiters: Vec<RenderWaiter>,
     /// When the render checks put off by output are due (see [`RENDER_CHECK_SPACING`]).
     pub(crate) render_deferred: Option<Instant>,
+    /// Where off-loop evaluations of slow conditions report (set by the loop that
+    /// receives them; without one, everything is evaluated on the loop).
+    pub(crate) evaluations: Option<tokio::sync::mpsc::UnboundedSender<Evaluated>>,
     pub(crate) kill_deadline: Option<Instant>,
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
@@ -114,6 +117,7 @@ impl Host {
             waiters: Vec::new(),
             render_waiters: Vec::new(),
             render_deferred: None,
+            evaluations: None,
             kill_deadline: None,
             exited: false,
             child_pid,
@@ -219,9 +223,36 @@ impl Host {
         self.check_render_waiters_at(now, false);
     }
 
+    /// An off-loop evaluation is back: answers its waiter if it matched, and looks again
+    /// at whatever changed meanwhile.
+    pub(crate) fn on_evaluated(&mut self, done: Evaluated) {
+        let Some(index) = self.render_waiters.iter().position(|w| w.serial == done.serial && w.in_flight)
+        else {
+            return;
+        };
+        if let Some(result) = done.result {
+            let waiter = self.render_waiters.remove(index);
+            let _ = waiter.reply.send(Response::success(&waiter.id, result));
+        } else if let Some(waiter) = self.render_waiters.get_mut(index) {
+            waiter.in_flight = false;
+        }
+        self.check_render_waiters(Instant::now());
+    }
+
     /// [`Host::check_render_waiters`]; `spaced`: skip (and defer) the waiters still
-    /// within their spacing.
+    /// within their spacing. Conditions that may be slow (see
+    /// [`crate::wait_condition::WaitCondition::may_be_slow`]) are evaluated off the loop.
     fn check_render_waiters_at(&mut self, now: Instant, spaced: bool) {
+        self.check_render_waiters_with(now, spaced, true);
+    }
+
+    /// Evaluates every render waiter on the loop, those with an evaluation in flight
+    /// included (the session is ending: its last screen must be looked at now).
+    fn check_render_waiters_finally(&mut self, now: Instant) {
+        self.check_render_waiters_with(now, false, false);
+    }
+
+    fn check_render_waiters_with(&mut self, now: Instant, spaced: bool, off_loop: bool) {
         self.render_deferred = None;
         if self.render_waiters.is_empty() {
             return;
@@ -234,7 +265,12 @@ impl Host {
             if waiter.reply.is_closed() {
                 continue;
             }
-            if waiter.before_baseline(latest_seq) || !waiter.needs_check(changes, now) {
+            if off_loop && waiter.in_flight {
+                kept.push(waiter);
+                continue;
+            }
+            let due = waiter.in_flight || waiter.needs_check(changes, now);
+            if waiter.before_baseline(latest_seq) || !due {
                 kept.push(waiter);
                 continue;
             }
@@ -247,7 +283,15 @@ impl Host {
             let started = Instant::now();
             let seen = seen.get_or_insert_with(|| self.observe());
             waiter.evaluated = Some((changes, now));
-            let result = waiter.check(seen, now);
+            let result = match &self.evaluations {
+                Some(done) if off_loop && waiter.condition.may_be_slow() => {
+                    waiter.check_off_loop(seen, now, done)
+                }
+                _ => {
+                    waiter.in_flight = false;
+                    waiter.check(seen, now)
+                }
+            };
             let done = Instant::now();
             waiter.quiet_until = done + done.duration_since(started) * RENDER_CHECK_SPACING;
             match result {
@@ -502,7 +546,7 @@ impl Host {
                 let _ = reply.send(Response::success(&id, run_result_at(&run, false, false, now)));
             }
         }
-        self.check_render_waiters(now);
+        self.check_render_waiters_finally(now);
         let not_running = Error::new(ErrorCode::SessionNotRunning, "Session is not running.");
         for waiter in std::mem::take(&mut self.render_waiters) {
             let _ = waiter.reply.send(Response::failure(&waiter.id, &not_running));

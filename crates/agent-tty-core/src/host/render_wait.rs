@@ -26,7 +26,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::Response;
 use crate::wait_condition::{ScreenView, WaitCondition};
@@ -45,10 +45,23 @@ pub(crate) struct RenderWaiter {
     pub evaluated: Option<(u64, Instant)>,
     /// Output-driven evaluations wait until then (spaced by their cost, see the host).
     pub quiet_until: Instant,
+    /// Identifies this waiter's off-loop evaluations.
+    pub serial: u64,
+    /// An evaluation runs off the loop (see [`RenderWaiter::check_off_loop`]).
+    pub in_flight: bool,
 }
 
-/// What the host observed: the live screen's canonical state at a seq.
+/// The outcome of an evaluation run off the host loop: the success result, if matched.
 #[derive(Debug)]
+pub(crate) struct Evaluated {
+    pub serial: u64,
+    pub result: Option<Value>,
+}
+
+static SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// What the host observed: the live screen's canonical state at a seq.
+#[derive(Debug, Clone)]
 pub(crate) struct Observation {
     pub text: String,
     pub cursor_row: u16,
@@ -74,6 +87,8 @@ impl RenderWaiter {
             last_change: now,
             evaluated: None,
             quiet_until: now,
+            serial: SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            in_flight: false,
         }
     }
 
@@ -94,6 +109,41 @@ impl RenderWaiter {
 
     /// Evaluates against `seen`; returns the success result when the condition holds.
     pub fn check(&mut self, seen: &Observation, now: Instant) -> Option<Value> {
+        let stable_for = self.track(seen, now)?;
+        evaluate(&self.condition, seen, stable_for)
+    }
+
+    /// [`RenderWaiter::check`] with the evaluation on a thread of its own, for conditions
+    /// that may be slow: the baseline and stability bookkeeping happen here, and the
+    /// outcome arrives on `done` (the host answers then, with this observation). While
+    /// it runs, the waiter is `in_flight` and not evaluated again; later changes are
+    /// looked at once it is back, with the screen as it is then (coalesced). If no thread
+    /// can be started, it evaluates here.
+    pub fn check_off_loop(
+        &mut self,
+        seen: &Observation,
+        now: Instant,
+        done: &mpsc::UnboundedSender<Evaluated>,
+    ) -> Option<Value> {
+        let stable_for = self.track(seen, now)?;
+        let (condition, owned, serial, done) =
+            (self.condition.clone(), seen.clone(), self.serial, done.clone());
+        let spawned = std::thread::Builder::new().name("agent-tty-wait".into()).spawn(move || {
+            let result = evaluate(&condition, &owned, stable_for);
+            let _ = done.send(Evaluated { serial, result });
+        });
+        match spawned {
+            Ok(_) => {
+                self.in_flight = true;
+                None
+            }
+            Err(_) => evaluate(&self.condition, seen, stable_for),
+        }
+    }
+
+    /// The baseline gate and the stability bookkeeping: the stable time, or `None`
+    /// while the screen is not past the baseline.
+    fn track(&mut self, seen: &Observation, now: Instant) -> Option<u64> {
         if self.condition.after_seq().is_some_and(|after| seen.captured_at_seq <= after) {
             return None;
         }
@@ -101,14 +151,20 @@ impl RenderWaiter {
             self.last_text = Some(seen.text.clone());
             self.last_change = now;
         }
-        let stable_for = now.duration_since(self.last_change).as_millis() as u64;
+        Some(now.duration_since(self.last_change).as_millis() as u64)
+    }
+}
+
+/// The condition on one observation; the success result when it holds.
+fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> Option<Value> {
+    {
         let view = ScreenView {
             canonical_text: &seen.text,
             cursor_row: seen.cursor_row,
             cursor_col: seen.cursor_col,
             captured_at_seq: seen.captured_at_seq,
         };
-        let found = self.condition.evaluate(&view, Some(stable_for))?;
+        let found = condition.evaluate(&view, Some(stable_for))?;
         let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
         let mut out = Map::new();
         out.insert("matched".into(), json!(true));
@@ -122,7 +178,9 @@ impl RenderWaiter {
         out.insert("screenHash".into(), json!(screen_hash));
         Some(Value::Object(out))
     }
+}
 
+impl RenderWaiter {
     /// When a stability wait could next be satisfied, if it is waiting for that.
     pub fn stability_deadline(&self) -> Option<Instant> {
         let ms = self.condition.screen_stable_ms()?;

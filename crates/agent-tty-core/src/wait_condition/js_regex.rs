@@ -52,6 +52,8 @@ const ANY: &str = r"[\x{00}-\x{10FFFF}]";
 pub(crate) struct JsRegex {
     source: String,
     regex: fancy_regex::Regex,
+    /// See [`JsRegex::backtracks`].
+    backtracks: bool,
 }
 
 impl std::fmt::Debug for JsRegex {
@@ -69,7 +71,20 @@ impl JsRegex {
             .backtrack_limit(BACKTRACK_LIMIT)
             .build()
             .map_err(|err| format!("Invalid regular expression: /{source}/: {err}"))?;
-        Ok(JsRegex { source: source.to_string(), regex })
+        let backtracks = [
+            "(?=", "(?!", "(?<=", "(?<!", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7", "\\8", "\\9",
+            "\\k", "(?P=",
+        ]
+        .iter()
+        .any(|construct| translated.contains(construct));
+        Ok(JsRegex { source: source.to_string(), regex, backtracks })
+    }
+
+    /// Whether the pattern runs (in part) on the backtracking VM — look-around (word
+    /// boundaries included) or backreferences — and can therefore be slow (see the
+    /// module docs). A pattern without them runs on the linear-time engine.
+    pub(crate) fn backtracks(&self) -> bool {
+        self.backtracks
     }
 
     /// The pattern as given.
