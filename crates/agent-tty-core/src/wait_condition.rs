@@ -38,13 +38,15 @@
 //!   well under 1 ms; `(?<!b)a*b` ≈ 10 ms and `(?<=a+)b` ≈ 16 ms on a screen of `a`;
 //!   `(?:a|a)*(?<!a)c` ≈ 85 ms (the backtracking budget runs out). The budget is not
 //!   lowered: `\bword\b` at the 50 000-unit cap already needs 4–10 ms, so a tighter one
-//!   would change the answer of ordinary patterns. The host instead bounds what such a
-//!   pattern can take from its loop (see `host::render_wait`): a wait is evaluated only
-//!   when the screen changed, and while output streams, evaluations are spaced by 49×
-//!   their own cost, so a pathological pattern costs one evaluation (at most the budget,
-//!   ≈ 90 ms for the exponential shapes) per few seconds of output and other requests
-//!   wait behind at most one evaluation. A search that runs out of budget is "not
-//!   matched" for that screen and is retried on the next change.
+//!   would change the answer of ordinary patterns; and shapes that are quadratic without
+//!   backtracking much are not bounded by it anyway: `(?<!b)[^b]*b` and `(?<=[^b]+)b` take
+//!   4–5.5 s on 50 000 `a`. So the host never runs such a pattern on its loop (see
+//!   `host::render_wait`): a condition for which [`WaitCondition::may_be_slow`] holds is
+//!   evaluated on a thread of its own, one evaluation per wait at a time, and the screen
+//!   is looked at again when it is back if it changed meanwhile (plus: a wait is
+//!   evaluated only when the screen changed, and spaced by its cost while output
+//!   streams). A search that runs out of budget is "not matched" for that screen and is
+//!   retried on the next change.
 //! - **Why translate.** The engines' own syntax and defaults differ from JavaScript
 //!   (Unicode `\d`/`\w`/`\b`, `.` crossing `\r`, `[[:alpha:]]`, `a++`, `\p{L}`, `{`
 //!   handling, …). The translator spells every construct out — `\d` → `[0-9]`, `\w` →

@@ -6,7 +6,7 @@
 //!
 //! An evaluation needs the canonical text (every visible row walked and joined); the
 //! Screen Hash is computed only for a reply. A waiter is evaluated again only when that
-//! can change its answer ([`RenderWaiter::needs_check`]): the Screen's change counter
+//! can change its answer (`RenderWaiter::needs_check`): the Screen's change counter
 //! ([`agent_tty_vt::Screen::changes`]) moved since its last evaluation, or its stability
 //! time was reached since then. Otherwise everything its condition looks at — text,
 //! cursor, baseline (already passed), stable time (still short, or already long enough
@@ -14,7 +14,16 @@
 //! While output streams in, the host also spaces the checks out by a multiple of their
 //! own cost and catches up when the output pauses (`Host::check_render_waiters_after_output`):
 //! observations are points in time, as the spec's 200 ms polls are, only fewer of them
-//! during a flood — which also bounds what an expensive regex can take from the loop.
+//! during a flood.
+//!
+//! A condition that may be slow (a regex that needs the backtracking VM: look-around,
+//! word boundaries, backreferences) is evaluated on a thread of its own
+//! (`RenderWaiter::check_off_loop`), so the loop keeps serving requests and output
+//! meanwhile. One evaluation per waiter runs at a time; the changes that arrive while it
+//! runs are coalesced into one look at the screen as it is when it is back. A match is
+//! answered with the observation it was made on (text, cursor, seq, hash), as an
+//! on-loop match would be. When the session ends, the last screen is evaluated on the
+//! loop, as before, so a wait that its final output satisfies still matches.
 //!
 //! Stability stays defined by the text, as the spec says: the stable time restarts when
 //! an observation's canonical text differs from the previous observation's. A moved
@@ -157,27 +166,25 @@ impl RenderWaiter {
 
 /// The condition on one observation; the success result when it holds.
 fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> Option<Value> {
-    {
-        let view = ScreenView {
-            canonical_text: &seen.text,
-            cursor_row: seen.cursor_row,
-            cursor_col: seen.cursor_col,
-            captured_at_seq: seen.captured_at_seq,
-        };
-        let found = condition.evaluate(&view, Some(stable_for))?;
-        let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
-        let mut out = Map::new();
-        out.insert("matched".into(), json!(true));
-        out.insert("timedOut".into(), json!(false));
-        if let Some(text) = found.matched_text {
-            out.insert("matchedText".into(), json!(text));
-        }
-        out.insert("cursorRow".into(), json!(seen.cursor_row));
-        out.insert("cursorCol".into(), json!(seen.cursor_col));
-        out.insert("capturedAtSeq".into(), json!(seen.captured_at_seq));
-        out.insert("screenHash".into(), json!(screen_hash));
-        Some(Value::Object(out))
+    let view = ScreenView {
+        canonical_text: &seen.text,
+        cursor_row: seen.cursor_row,
+        cursor_col: seen.cursor_col,
+        captured_at_seq: seen.captured_at_seq,
+    };
+    let found = condition.evaluate(&view, Some(stable_for))?;
+    let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
+    let mut out = Map::new();
+    out.insert("matched".into(), json!(true));
+    out.insert("timedOut".into(), json!(false));
+    if let Some(text) = found.matched_text {
+        out.insert("matchedText".into(), json!(text));
     }
+    out.insert("cursorRow".into(), json!(seen.cursor_row));
+    out.insert("cursorCol".into(), json!(seen.cursor_col));
+    out.insert("capturedAtSeq".into(), json!(seen.captured_at_seq));
+    out.insert("screenHash".into(), json!(screen_hash));
+    Some(Value::Object(out))
 }
 
 impl RenderWaiter {
@@ -249,5 +256,29 @@ mod tests {
         assert_eq!(changed.check(&seen("two", 2), t0 + ms(60)), None);
         assert_eq!(changed.check(&seen("two", 3), t0 + ms(100)), None, "stable for 40 ms only");
         assert!(changed.check(&seen("two", 4), t0 + ms(160)).is_some());
+    }
+
+    #[test]
+    fn a_slow_condition_is_evaluated_off_the_caller_and_reports_its_observation() {
+        let t0 = Instant::now();
+        let spec = |regex: &str| WaitSpec { regex: Some(regex.into()), ..WaitSpec::default() };
+        assert!(!waiter(spec(r"\d+ items"), t0).condition.may_be_slow());
+        let mut slow = waiter(spec(r"(?<=x)\d+\b"), t0);
+        assert!(slow.condition.may_be_slow());
+        let (done, mut results) = mpsc::unbounded_channel();
+        assert_eq!(slow.check_off_loop(&seen("x42 y", 5), t0, &done), None);
+        assert!(slow.in_flight);
+        let back = results.blocking_recv().unwrap();
+        assert_eq!(back.serial, slow.serial);
+        let result = back.result.unwrap();
+        assert_eq!((&result["matchedText"], &result["capturedAtSeq"]), (&json!("42"), &json!(5)));
+        assert_eq!(result["screenHash"], agent_tty_vt::screen_hash(&["x42 y"]));
+        // Not matched: the outcome says so, and nothing else is sent.
+        let mut miss = waiter(spec(r"(?<=x)\d+\b"), t0);
+        assert_eq!(miss.check_off_loop(&seen("y42", 6), t0, &done), None);
+        drop(done);
+        let back = results.blocking_recv().unwrap();
+        assert_eq!((back.serial, back.result), (miss.serial, None));
+        assert!(results.blocking_recv().is_none());
     }
 }
