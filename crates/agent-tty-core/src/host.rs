@@ -151,6 +151,9 @@ async fn serve_session(
     let server = tokio::spawn(server::serve(listener, tx, std::sync::Arc::clone(&connections)));
     let child::Child { pty, mut process, pid } = child;
     let mut host = Host::new(paths, record, log, pid, pty);
+    // Slow render-wait conditions are evaluated off this loop and report here.
+    let (evaluated_tx, mut evaluated) = mpsc::unbounded_channel();
+    host.evaluations = Some(evaluated_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| Error::internal(e.to_string()))?;
     let mut sigchld = signal(SignalKind::child()).map_err(|e| Error::internal(e.to_string()))?;
     ready.ready();
@@ -181,6 +184,7 @@ async fn serve_session(
                     }
                 }
                 Some(incoming) = rx.recv() => host.on_request(incoming)?,
+                Some(done) = evaluated.recv() => host.on_evaluated(done),
                 status = process.wait() => {
                     let status = status.map_err(|e| Error::internal(format!("Cannot wait for the child: {e}")))?;
                     host.drain_pty()?;

@@ -119,7 +119,9 @@ impl LiveView {
             self.reset();
             dirty = true;
         }
-        dirty |= !records.is_empty();
+        // Events that leave the screen alone (markers, input, exit) cost no snapshot: the
+        // Screen's change counter says whether a frame could differ.
+        let changes = self.screen.changes();
         for record in &records {
             self.apply(record);
         }
@@ -127,6 +129,7 @@ impl LiveView {
             self.screen.end_sync();
         }
         dirty |= self.settle_sync(now_ms);
+        dirty |= self.screen.changes() != changes || (self.frame.is_none() && !records.is_empty());
         let mut changed = false;
         if dirty {
             let frame = self.screen.snapshot(SnapshotOptions { scrollback: false, cells: true });

@@ -124,6 +124,8 @@ pub struct Screen {
     config: Config,
     /// Scrollback lines asked for; the emulator keeps fewer on wide screens.
     requested_history: usize,
+    /// See [`Screen::changes`].
+    changes: u64,
 }
 
 impl Screen {
@@ -153,6 +155,7 @@ impl Screen {
             title: None,
             config,
             requested_history: scrollback,
+            changes: 0,
         }
     }
 
@@ -161,6 +164,10 @@ impl Screen {
     /// If a synchronized update is pending and `now_ms` has reached its
     /// deadline, the update is force-ended before `bytes` are processed.
     pub fn feed(&mut self, bytes: &[u8], now_ms: u64) {
+        if bytes.is_empty() && self.sync_deadline.is_none_or(|deadline| now_ms < deadline) {
+            return;
+        }
+        self.changes = self.changes.wrapping_add(1);
         if self.sync_deadline.is_some_and(|deadline| now_ms >= deadline) {
             self.stop_sync();
         }
@@ -181,6 +188,7 @@ impl Screen {
     /// are kept); rows pushed off the top go to the scrollback. A wider screen
     /// keeps fewer scrollback lines (see [`SCROLLBACK_CELLS`]); the oldest go.
     pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.changes = self.changes.wrapping_add(1);
         let size = Size::clamped(cols, rows);
         let history = history_lines(self.requested_history, size.cols);
         // Trim the history before widening (widening grows every kept line).
@@ -201,6 +209,19 @@ impl Screen {
         if let Some(title) = self.queue.take_title() {
             self.title = title;
         }
+    }
+
+    /// A change counter: it moves whenever something a [`Snapshot`] shows may have
+    /// changed — every [`Screen::feed`] that parses bytes or ends a synchronized update,
+    /// every [`Screen::resize`] and every [`Screen::end_sync`] that applies a pending
+    /// update — and never otherwise (reading the screen, taking replies). So an unchanged
+    /// counter guarantees an unchanged snapshot (cells, cursor position and visibility,
+    /// size, modes, title); a moved one does not guarantee a visible difference (a feed
+    /// of a query, or of output that rewrites the same text, moves it too). Costs one
+    /// increment per call: no hashing or comparing of the grid. Wraps at `u64::MAX`;
+    /// compare for equality only.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Current size as `(cols, rows)`.
@@ -269,6 +290,7 @@ impl Screen {
     /// Does nothing when no update is pending.
     pub fn end_sync(&mut self) {
         if self.sync_deadline.is_some() {
+            self.changes = self.changes.wrapping_add(1);
             self.stop_sync();
             self.collect_replies();
         }

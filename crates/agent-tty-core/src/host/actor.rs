@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
-use crate::host::render_wait::{Observation, RenderWaiter, timed_out};
+use crate::host::render_wait::{Evaluated, Observation, RenderWaiter, timed_out};
 use crate::host::server::Incoming;
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::paths::SessionPaths;
@@ -26,6 +26,13 @@ pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
 /// How long what is left of a destroyed session after its program exited (daemons,
 /// `setsid` jobs) gets after SIGTERM before SIGKILL.
 pub const LEFTOVER_GRACE: Duration = Duration::from_millis(1000);
+
+/// While output streams in, a render wait is evaluated at most once per this many times
+/// the cost of its previous evaluation (observing the screen included, when it did), so it takes at
+/// most ~2% of the host's time in a flood, and an expensive regex spaces out only itself,
+/// not the other waits; the check left over is done when the output pauses (see
+/// [`Host::check_render_waiters_after_output`]).
+const RENDER_CHECK_SPACING: u32 = 49;
 
 /// A waited `run` whose sentinel has not been seen yet.
 #[derive(Debug)]
@@ -67,6 +74,11 @@ pub struct Host {
     pub(crate) runs: Vec<PendingRun>,
     pub(crate) waiters: Vec<Waiter>,
     pub(crate) render_waiters: Vec<RenderWaiter>,
+    /// When the render checks put off by output are due (see [`RENDER_CHECK_SPACING`]).
+    pub(crate) render_deferred: Option<Instant>,
+    /// Where off-loop evaluations of slow conditions report (set by the loop that
+    /// receives them; without one, everything is evaluated on the loop).
+    pub(crate) evaluations: Option<tokio::sync::mpsc::UnboundedSender<Evaluated>>,
     pub(crate) kill_deadline: Option<Instant>,
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
@@ -104,6 +116,8 @@ impl Host {
             runs: Vec::new(),
             waiters: Vec::new(),
             render_waiters: Vec::new(),
+            render_deferred: None,
+            evaluations: None,
             kill_deadline: None,
             exited: false,
             child_pid,
@@ -162,7 +176,7 @@ impl Host {
         }
         let now = Instant::now();
         self.check_idle_waiters(now);
-        self.check_render_waiters(now);
+        self.check_render_waiters_after_output(now);
         Ok(())
     }
 
@@ -180,11 +194,10 @@ impl Host {
         self.log.next_seq().saturating_sub(1)
     }
 
-    /// The live screen's canonical state now.
-    pub(crate) fn observe(&mut self) -> Observation {
+    /// The live screen's canonical state now (text and cursor; no hash).
+    pub(crate) fn observe(&self) -> Observation {
         let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
         Observation {
-            screen_hash: snapshot.screen_hash(),
             text: snapshot.canonical_text(),
             cursor_row: snapshot.cursor_row,
             cursor_col: snapshot.cursor_col,
@@ -192,18 +205,96 @@ impl Host {
         }
     }
 
-    /// Answers every render wait whose condition now holds.
+    /// [`Host::check_render_waiters`] after a chunk of output, spaced out while output
+    /// keeps coming: within [`RENDER_CHECK_SPACING`] × the previous check's cost of it, the
+    /// check is deferred to the end of that span (a deadline), so a flood pays a bounded
+    /// share for pending waits, and a wait is still answered as soon as the output pauses
+    /// (or at the end of the span, if the output never does). Observations are points in
+    /// time, as the spec's polls are; the spacing only makes them fewer during a flood.
+    fn check_render_waiters_after_output(&mut self, now: Instant) {
+        self.check_render_waiters_at(now, true);
+    }
+
+    /// Answers every render wait whose condition now holds. Waiters whose answer cannot
+    /// have changed since their last evaluation are skipped (see
+    /// [`RenderWaiter::needs_check`]); the screen is observed at most once, and only if
+    /// some waiter needs it.
     pub(crate) fn check_render_waiters(&mut self, now: Instant) {
+        self.check_render_waiters_at(now, false);
+    }
+
+    /// An off-loop evaluation is back: answers its waiter if it matched, and looks again
+    /// at whatever changed meanwhile.
+    pub(crate) fn on_evaluated(&mut self, done: Evaluated) {
+        let Some(index) = self.render_waiters.iter().position(|w| w.serial == done.serial && w.in_flight)
+        else {
+            return;
+        };
+        if let Some(result) = done.result {
+            let waiter = self.render_waiters.remove(index);
+            let _ = waiter.reply.send(Response::success(&waiter.id, result));
+        } else if let Some(waiter) = self.render_waiters.get_mut(index) {
+            waiter.in_flight = false;
+        }
+        self.check_render_waiters(Instant::now());
+    }
+
+    /// [`Host::check_render_waiters`]; `spaced`: skip (and defer) the waiters still
+    /// within their spacing. Conditions that may be slow (see
+    /// [`crate::wait_condition::WaitCondition::may_be_slow`]) are evaluated off the loop.
+    fn check_render_waiters_at(&mut self, now: Instant, spaced: bool) {
+        self.check_render_waiters_with(now, spaced, true);
+    }
+
+    /// Evaluates every render waiter on the loop, those with an evaluation in flight
+    /// included (the session is ending: its last screen must be looked at now).
+    fn check_render_waiters_finally(&mut self, now: Instant) {
+        self.check_render_waiters_with(now, false, false);
+    }
+
+    fn check_render_waiters_with(&mut self, now: Instant, spaced: bool, off_loop: bool) {
+        self.render_deferred = None;
         if self.render_waiters.is_empty() {
             return;
         }
-        let seen = self.observe();
+        let changes = self.screen.changes();
+        let latest_seq = self.latest_seq();
+        let mut seen: Option<Observation> = None;
         let mut kept = Vec::with_capacity(self.render_waiters.len());
         for mut waiter in std::mem::take(&mut self.render_waiters) {
             if waiter.reply.is_closed() {
                 continue;
             }
-            match waiter.check(&seen, now) {
+            if off_loop && waiter.in_flight {
+                kept.push(waiter);
+                continue;
+            }
+            let due = waiter.in_flight || waiter.needs_check(changes, now);
+            if waiter.before_baseline(latest_seq) || !due {
+                kept.push(waiter);
+                continue;
+            }
+            if spaced && now < waiter.quiet_until {
+                let due = self.render_deferred.map_or(waiter.quiet_until, |at| at.min(waiter.quiet_until));
+                self.render_deferred = Some(due);
+                kept.push(waiter);
+                continue;
+            }
+            let started = Instant::now();
+            let seen = seen.get_or_insert_with(|| self.observe());
+            waiter.evaluated = Some((changes, now));
+            let result = match &self.evaluations {
+                Some(done) if off_loop && waiter.condition.may_be_slow() => {
+                    waiter.check_off_loop(seen, now, done)
+                }
+                _ => {
+                    waiter.in_flight = false;
+                    waiter.check(seen, now)
+                }
+            };
+            let done = Instant::now();
+            waiter.quiet_until = done + done.duration_since(started) * RENDER_CHECK_SPACING;
+            match result {
                 Some(result) => {
                     let _ = waiter.reply.send(Response::success(&waiter.id, result));
                 }
@@ -243,6 +334,7 @@ impl Host {
             .filter(|_| self.record.status.is_commandable())
             .map(|t| self.last_activity_at + t);
         let renders = self.render_waiters.iter().filter_map(RenderWaiter::next_deadline);
+        let deferred = self.render_deferred;
         // A synchronized update (mode 2026) left open must end on time even without output.
         let sync = self
             .screen
@@ -252,6 +344,7 @@ impl Host {
             .chain(idle_kill)
             .chain(self.kill_deadline)
             .chain(renders)
+            .chain(deferred)
             .chain(sync)
             .min()
     }
@@ -451,7 +544,7 @@ impl Host {
                 let _ = reply.send(Response::success(&id, run_result_at(&run, false, false, now)));
             }
         }
-        self.check_render_waiters(now);
+        self.check_render_waiters_finally(now);
         let not_running = Error::new(ErrorCode::SessionNotRunning, "Session is not running.");
         for waiter in std::mem::take(&mut self.render_waiters) {
             let _ = waiter.reply.send(Response::failure(&waiter.id, &not_running));

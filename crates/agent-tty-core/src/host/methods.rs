@@ -300,13 +300,7 @@ fn wait_for_render(host: &mut Host, p: params::WaitForRender, id: String, reply:
     }
     let now = Instant::now();
     let deadline = p.timeout_ms.filter(|&t| t > 0).map(|t| now + Duration::from_millis(t));
-    host.render_waiters.push(crate::host::render_wait::RenderWaiter {
-        condition,
-        deadline,
-        id,
-        reply,
-        last_text: None,
-        last_change: now,
-    });
+    host.render_waiters
+        .push(crate::host::render_wait::RenderWaiter::new(condition, deadline, id, reply, now));
     None
 }

@@ -52,6 +52,8 @@ const ANY: &str = r"[\x{00}-\x{10FFFF}]";
 pub(crate) struct JsRegex {
     source: String,
     regex: fancy_regex::Regex,
+    /// See [`JsRegex::backtracks`].
+    backtracks: bool,
 }
 
 impl std::fmt::Debug for JsRegex {
@@ -69,7 +71,20 @@ impl JsRegex {
             .backtrack_limit(BACKTRACK_LIMIT)
             .build()
             .map_err(|err| format!("Invalid regular expression: /{source}/: {err}"))?;
-        Ok(JsRegex { source: source.to_string(), regex })
+        let backtracks = [
+            "(?=", "(?!", "(?<=", "(?<!", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7", "\\8", "\\9",
+            "\\k", "(?P=",
+        ]
+        .iter()
+        .any(|construct| translated.contains(construct));
+        Ok(JsRegex { source: source.to_string(), regex, backtracks })
+    }
+
+    /// Whether the pattern runs (in part) on the backtracking VM — look-around (word
+    /// boundaries included) or backreferences — and can therefore be slow (see the
+    /// module docs). A pattern without them runs on the linear-time engine.
+    pub(crate) fn backtracks(&self) -> bool {
+        self.backtracks
     }
 
     /// The pattern as given.
@@ -951,5 +966,45 @@ mod tests {
         // Without look-around the same shape runs on the linear engine and just answers.
         assert_eq!(exec(r"(?:a|a)*c", &text), None);
         assert_eq!(exec(r"(?:a|a)*c", &(text + "c")).map(|m| m.len()), Some(41));
+    }
+
+    /// What one evaluation costs on a full 200×50 screen (10 049 characters), for an
+    /// ordinary pattern and for the expensive shapes (word boundaries, look-around after
+    /// an ambiguous loop, a variable look-behind, a backreference).
+    /// `cargo test --release -p agent-tty-core --lib -- js_regex::tests::bench --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn bench_one_evaluation_on_a_full_200x50_screen() {
+        let words: String = (0..50)
+            .map(|row| {
+                let line: String = (0..40).map(|n| format!("w{:03} ", (row * 40 + n) % 997)).collect();
+                line[..200].to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let a_screen = vec!["a".repeat(200); 50].join("\n");
+        let cases = [
+            ("BENCH-END-[0-9]+", &words),
+            (r"\bw999\b", &words),
+            (r"(\w+) \1x", &words),
+            (r"(?:a|a)*(?<!a)c", &a_screen),
+            (r"(?<=a+)b", &a_screen),
+            (r"a(?=a*b)", &a_screen),
+        ];
+        for (pattern, text) in cases {
+            let regex = JsRegex::new(pattern).unwrap();
+            let start = std::time::Instant::now();
+            let mut runs = 0;
+            let mut outcome = String::new();
+            while runs < 3 || (start.elapsed().as_millis() < 300 && runs < 1000) {
+                outcome = match regex.regex.find(text) {
+                    Ok(found) => format!("{:?}", found.map(|m| m.as_str())),
+                    Err(e) => e.to_string(),
+                };
+                runs += 1;
+            }
+            let each = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+            println!("{pattern:<20} {each:>9.3} ms  {outcome}");
+        }
     }
 }

@@ -285,3 +285,47 @@ fn wide_screens_keep_fewer_scrollback_lines() {
     screen.feed(lines.as_bytes(), 0);
     assert_eq!(scrollback_len(&screen), kept + 3_000);
 }
+
+#[test]
+fn every_visible_change_moves_the_change_counter() {
+    let mut screen = Screen::new(20, 4);
+    let mut last = screen.changes();
+    let mut moved = |screen: &Screen, what: &str| {
+        assert_ne!(screen.changes(), last, "{what} must move the counter");
+        last = screen.changes();
+    };
+    screen.feed(b"hello", 0);
+    moved(&screen, "text");
+    screen.feed(b"\x1b[2;3H", 0);
+    moved(&screen, "a cursor move");
+    screen.feed(b"\x1b[?25l", 0);
+    moved(&screen, "hiding the cursor");
+    screen.feed(b"\x1b[31mred", 0);
+    moved(&screen, "coloured text");
+    screen.feed(b"\x1b[2J", 0);
+    moved(&screen, "a clear");
+    screen.resize(30, 5);
+    moved(&screen, "a resize");
+    screen.feed(b"\x1b[?2026h\x1b[Hhidden", 10);
+    moved(&screen, "a feed inside a synchronized update");
+    screen.end_sync();
+    moved(&screen, "ending a synchronized update");
+    screen.feed(b"\x1b[?2026hlater", 20);
+    last = screen.changes();
+    let deadline = screen.sync_deadline().unwrap();
+    screen.feed(b"", deadline);
+    assert_eq!(screen.snapshot(SnapshotOptions::default()).visible_lines[0], "hiddenlater");
+    assert_ne!(screen.changes(), last, "an empty feed that times a synchronized update out");
+}
+
+#[test]
+fn reading_the_screen_leaves_the_change_counter_alone() {
+    let mut screen = screen_with(20, 4, b"text\x1b[6n");
+    let before = screen.changes();
+    let _ = screen.snapshot(SnapshotOptions { scrollback: true, cells: true });
+    let _ = screen.visible_lines();
+    assert!(!screen.take_replies().is_empty());
+    screen.feed(b"", 0);
+    screen.end_sync();
+    assert_eq!(screen.changes(), before, "reads, an empty feed and an end_sync with nothing pending");
+}

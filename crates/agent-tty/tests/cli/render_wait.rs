@@ -163,6 +163,53 @@ fn timeout_zero_waits_until_true() {
     assert_eq!(regex["matchedText"], "\nlater-42");
 }
 
+/// A wait pending through a flood of output (checks are spaced out while output streams)
+/// is answered once the text appears, with the screen it matched on.
+#[test]
+fn a_pending_wait_answers_when_the_text_appears_after_a_flood() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let mut waiting = t.spawn(&["wait", &id, "--regex", r"flood-end-\d+", "--timeout", "0", "--json"]);
+    wait_until("the wait is connected to the host", DEADLINE, || !socket_fds(waiting.pid()).is_empty());
+    t.type_text(&id, "for i in $(seq 1 20000); do printf '\\033[3%dmline %d\\033[0m\\n' $((i % 7)) $i; done; echo flood-end-$((6*7))");
+    assert!(waiting.running(), "the command line itself does not match");
+    t.send_keys(&id, &["Enter"]);
+    let result = waiting.finish().ok("wait");
+    assert_keys(&result, &MATCHED_KEYS);
+    assert_eq!(result["matchedText"], "flood-end-42");
+    assert!(result["capturedAtSeq"].as_u64().unwrap() <= t.last_seq(&id));
+}
+
+/// Regexes whose evaluation is expensive on the current screen (an ambiguous loop before a
+/// look-behind, exponential until the backtracking budget runs out; a look-behind before
+/// an unbounded class, quadratic in the text) do not hold up other requests: `type`,
+/// `inspect` and other render waits are answered while they are pending and re-evaluated
+/// as the screen changes, and they still match once the screen lets them.
+#[test]
+fn a_slow_regex_does_not_stall_other_requests() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&["--cols", "200", "--rows", "50"]);
+    t.run_settled(&id, "printf 'a%.0s' $(seq 1 8000); echo; echo filled", "filled");
+    let mut waiting = t.spawn(&["wait", &id, "--regex", r"(?:a|a)*(?<!a)QZ-\d+", "--timeout", "0", "--json"]);
+    let mut quadratic = t.spawn(&["wait", &id, "--regex", r"(?<!b)[^b]*QZ-\d+", "--timeout", "0", "--json"]);
+    wait_until("the waits are connected to the host", DEADLINE, || {
+        !socket_fds(waiting.pid()).is_empty() && !socket_fds(quadratic.pid()).is_empty()
+    });
+    for n in 0..5 {
+        t.type_text(&id, &format!("# typing {n} "));
+        t.at(&["inspect", &id, "--json"]).ok("inspect");
+        t.wait_render(&id, &["--text", &format!("# typing {n}")]);
+        t.send_keys(&id, &["Enter"]);
+        assert!(waiting.running() && quadratic.running(), "no QZ- yet");
+    }
+    t.type_text(&id, "clear; echo QZ-$((6*7))");
+    t.send_keys(&id, &["Enter"]);
+    let result = waiting.finish().ok("wait");
+    assert_eq!(result["matchedText"], "QZ-42");
+    let result = quadratic.finish().ok("wait");
+    assert!(result["matchedText"].as_str().unwrap().ends_with("QZ-42"), "{result}");
+}
+
 /// `--screen-stable-ms`: a quiet screen is reported stable (no `matchedText`); with
 /// text, both must hold; the hash is that of the settled screen.
 #[test]
