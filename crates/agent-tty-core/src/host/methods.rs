@@ -178,7 +178,8 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     host.record.cols = p.cols;
     host.record.rows = p.rows;
     host.record.touch();
-    host.record.write(&host.paths.manifest)?;
+    // Through the space reserve, like every manifest write of the host.
+    host.save_record()?;
     Ok(json!({ "cols": p.cols, "rows": p.rows }))
 }
 
