@@ -62,18 +62,20 @@ pub use crate::temp_file::TempFile;
 
 /// Writes `value` as pretty JSON (2-space indent) plus a trailing newline, atomically.
 pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value)
-        .map_err(|e| Error::internal(format!("cannot serialise {}: {e}", path.display())))?;
-    bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    write_atomic(path, &pretty_json(path, value)?)
 }
 
 /// [`write_json_atomic`] into a directory that must already exist.
 pub fn write_json_atomic_in_place<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic_in_place(path, &pretty_json(path, value)?)
+}
+
+/// Two-space pretty JSON plus a trailing newline, as every JSON file of ours is written.
+fn pretty_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| Error::internal(format!("cannot serialise {}: {e}", path.display())))?;
     bytes.push(b'\n');
-    write_atomic_in_place(path, &bytes)
+    Ok(bytes)
 }
 
 /// Creates `path`'s directory if needed, opens (creating) `path` and takes an exclusive

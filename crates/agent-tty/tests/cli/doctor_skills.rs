@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::support::{TestHome, assert_keys};
+use crate::support::{CAPABILITIES, TestHome, assert_keys};
 
 const ENVIRONMENT: [&str; 9] = [
     "node-runtime",
@@ -32,15 +32,6 @@ const RENDERER: [&str; 7] = [
 ];
 const RENDERER_LABELS: [&str; 7] =
     ["playwright", "browser-cache", "browser", "ghostty-web", "screenshot", "libghostty-vt", "fonts"];
-const CAPABILITIES: [&str; 7] = [
-    "snapshot",
-    "wait",
-    "screenshot",
-    "record-export-asciicast",
-    "record-export-webm",
-    "dashboard",
-    "record-export-gif",
-];
 
 /// `<repo>/skills/<dir>`.
 fn skill_dir(dir: &str) -> PathBuf {

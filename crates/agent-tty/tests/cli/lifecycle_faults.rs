@@ -68,6 +68,22 @@ fn home_on(mount: &TmpfsMount) -> TestHome {
     t
 }
 
+/// A bash session (ready) whose Home is on a new tmpfs of `size`, or `None` after saying
+/// what the test needs. Bind the three in this order: the TestHome must drop first.
+fn bash_on_tmpfs(size: &str) -> Option<(TmpfsMount, TestHome, String)> {
+    let mount = match TmpfsMount::new(size) {
+        Ok(mount) => mount,
+        Err(need) => {
+            eprintln!("skipped: this test needs {need}");
+            return None;
+        }
+    };
+    let t = home_on(&mount);
+    let id = t.bash();
+    t.run_cmd(&id, "echo ready");
+    Some((mount, t, id))
+}
+
 /// Fills the file system holding `dir` (a file `name` in it) until a write fails.
 fn fill_disk(dir: &Path, name: &str) {
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(name)).unwrap();
@@ -135,13 +151,7 @@ fn assert_all_gone(pids: &[u32], after: &str) {
 
 #[test]
 fn full_disk_fails_the_session_with_a_reason_and_destroy_still_works() {
-    let mount = match TmpfsMount::new("2m") {
-        Ok(mount) => mount,
-        Err(need) => return eprintln!("skipped: this test needs {need}"),
-    };
-    let t = home_on(&mount);
-    let id = t.bash();
-    t.run_cmd(&id, "echo ready");
+    let Some((mount, t, id)) = bash_on_tmpfs("2m") else { return };
     fill_disk(&mount.path, "filler");
     // The host cannot log this input or its output: it must stop and say why.
     let _ = t.at(&["type", &id, "seq 1 5000\n"]);
@@ -173,13 +183,7 @@ fn full_disk_fails_the_session_with_a_reason_and_destroy_still_works() {
 
 #[test]
 fn full_disk_destroy_of_an_idle_session_ends_it() {
-    let mount = match TmpfsMount::new("2m") {
-        Ok(mount) => mount,
-        Err(need) => return eprintln!("skipped: this test needs {need}"),
-    };
-    let t = home_on(&mount);
-    let id = t.bash();
-    t.run_cmd(&id, "echo ready");
+    let Some((mount, t, id)) = bash_on_tmpfs("2m") else { return };
     let child = pid_of(&t.manifest(&id), "childPid");
     fill_disk(&mount.path, "filler");
     // Either the host records `destroyed`, or (its exit event cannot be logged) `failed`

@@ -80,6 +80,14 @@ fn create_bash(t: &TestHome, root: &Path) -> String {
 }
 
 /// The socket path the session's host reports.
+/// A private socket root, a bash session whose host serves in it, and its socket.
+fn bash_in_private_root(t: &TestHome) -> (PathBuf, String, PathBuf) {
+    let root = private_root(t);
+    let id = create_bash(t, &root);
+    let socket = rpc_socket(t, &root, &id);
+    (root, id, socket)
+}
+
 fn rpc_socket(t: &TestHome, root: &Path, id: &str) -> PathBuf {
     let inspect = at_root(t, root, &["inspect", id, "--json"]).ok("inspect");
     let socket = inspect["runtime"]["rpcSocketPath"].as_str().or_else(|| find_key(&inspect, "rpcSocketPath"));
@@ -162,9 +170,7 @@ fn swapped_h8_after_create_receives_nothing() {
         return;
     }
     let t = TestHome::new();
-    let root = private_root(&t);
-    let id = create_bash(&t, &root);
-    let socket = rpc_socket(&t, &root, &id);
+    let (root, id, socket) = bash_in_private_root(&t);
     let dir = root.join(h8(&t));
     assert_eq!(socket.parent(), Some(dir.as_path()));
     // Another user swaps the directory for one of theirs with a listener at the socket name.
@@ -252,9 +258,7 @@ fn fake_server_of_another_uid_is_refused() {
     }
     require("python3", "python3");
     let t = TestHome::new();
-    let root = private_root(&t);
-    let id = create_bash(&t, &root);
-    let socket = rpc_socket(&t, &root, &id);
+    let (root, id, socket) = bash_in_private_root(&t);
     let record = t.path("fake-server.log");
     let mut server = python(FAKE_SERVER, &[socket.to_str().unwrap(), record.to_str().unwrap()]);
     let read_record = || std::fs::read_to_string(&record).unwrap_or_default();
@@ -306,9 +310,7 @@ fn host_refuses_a_client_of_another_uid() {
     }
     require("python3", "python3");
     let t = TestHome::new();
-    let root = private_root(&t);
-    let id = create_bash(&t, &root);
-    let socket = rpc_socket(&t, &root, &id);
+    let (root, id, socket) = bash_in_private_root(&t);
     // Loosen the modes so uid 65534 can reach the socket at all.
     let base = t.home.parent().unwrap().to_path_buf();
     for dir in [&base, &t.work] {
@@ -545,9 +547,7 @@ fn root_on_another_users_home_is_told_to_run_as_that_user() {
 #[test]
 fn own_socket_dir_made_loose_is_refused_with_chmod_advice() {
     let t = TestHome::new();
-    let root = private_root(&t);
-    let id = create_bash(&t, &root);
-    let socket = rpc_socket(&t, &root, &id);
+    let (root, id, socket) = bash_in_private_root(&t);
     let dir = socket.parent().unwrap().to_path_buf();
     chmod(&dir, 0o777);
     let error = at_root(&t, &root, &["type", &id, "loose-dir", "--json"]).err("type", 6, "HOST_UNREACHABLE");

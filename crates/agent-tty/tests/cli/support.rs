@@ -24,6 +24,17 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_agent-tty");
 /// The shell used by most sessions.
 pub const BASH: [&str; 3] = ["bash", "--norc", "--noprofile"];
 
+/// The capabilities `version` and `doctor` list, in order (0.5's six, then gif).
+pub const CAPABILITIES: [&str; 7] = [
+    "snapshot",
+    "wait",
+    "screenshot",
+    "record-export-asciicast",
+    "record-export-webm",
+    "dashboard",
+    "record-export-gif",
+];
+
 /// Deadline for conditions that should become true "soon".
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
