@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 #   libvpx-dev pkg-config gcc   build WebM export (build.rs); without them it is left out
 #   fonts-noto-*                CJK and colour emoji in screenshots
 #   python3 python3-pip         asciinema (validates .cast files) and scripted socket peers
+#   mount time                  tmpfs Homes (full disk, read-only), peak-memory checks
+#   zsh fish man-db             the generated completions and man page are loaded for real
 packages=(bash procps util-linux tmux vim less htop tesseract-ocr ffmpeg libvpx-dev pkg-config gcc
-  fonts-noto-cjk fonts-noto-color-emoji python3 python3-pip)
+  fonts-noto-cjk fonts-noto-color-emoji python3 python3-pip mount time zsh fish man-db)
 
 missing=()
 if command -v dpkg-query >/dev/null; then
