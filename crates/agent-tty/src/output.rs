@@ -7,11 +7,11 @@ use std::io::Write;
 use agent_tty_core::Error;
 use serde_json::{Value, json};
 
-/// What a successful command hands to the printer.
-#[derive(Debug)]
+/// What a successful command hands to the printer: its typed result, serialised once,
+/// by [`finish`], straight into the envelope.
 pub struct Outcome {
-    /// The envelope's `result`.
-    pub result: Value,
+    /// The envelope's `result`: any `Serialize` type (one type per command result).
+    pub result: Box<dyn erased_serde::Serialize>,
     /// Human-mode lines.
     pub human: Vec<String>,
     /// Exit code (non-zero for `ok: true` outcomes such as a timed-out wait).
@@ -20,11 +20,26 @@ pub struct Outcome {
     pub raw: Option<String>,
 }
 
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome").field("human", &self.human).field("exit_code", &self.exit_code).finish()
+    }
+}
+
 impl Outcome {
     /// A plain success.
-    pub fn new(result: Value, human: Vec<String>) -> Outcome {
-        Outcome { result, human, exit_code: 0, raw: None }
+    pub fn new(result: impl serde::Serialize + 'static, human: Vec<String>) -> Outcome {
+        Outcome { result: Box::new(result), human, exit_code: 0, raw: None }
     }
+}
+
+/// The success envelope, in the 0.5 key order.
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    ok: bool,
+    command: &'a str,
+    timestamp: String,
+    result: &'a dyn erased_serde::Serialize,
 }
 
 /// How to print.
@@ -41,12 +56,12 @@ pub fn finish(command: &str, style: Style, result: Result<Outcome, Error>) -> i3
     match result {
         Ok(outcome) => {
             if style.json {
-                let envelope = json!({
-                    "ok": true,
-                    "command": command,
-                    "timestamp": agent_tty_core::time::now_iso(),
-                    "result": outcome.result,
-                });
+                let envelope = Envelope {
+                    ok: true,
+                    command,
+                    timestamp: agent_tty_core::time::now_iso(),
+                    result: &*outcome.result,
+                };
                 print_json(&envelope);
             } else if let Some(raw) = &outcome.raw {
                 write_stdout(raw.as_bytes());
@@ -85,7 +100,7 @@ pub fn print_error(command: &str, json: bool, error: &Error) -> i32 {
     error.exit_code()
 }
 
-fn print_json(value: &Value) {
+fn print_json(value: &impl serde::Serialize) {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());

@@ -282,7 +282,7 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
         }
     }
     let result = json!({ "steps": steps, "completedCount": completed, "failedIndices": failed });
-    Outcome { result, human, exit_code, raw: None }
+    Outcome { exit_code, ..Outcome::new(result, human) }
 }
 
 fn human_step(step: &Value) -> String {

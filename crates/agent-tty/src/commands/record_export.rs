@@ -80,11 +80,13 @@ fn place(
 }
 
 /// Adds a log's damage to an export's result and human lines (nothing when clean).
-fn report_damage(damage: &Damage, outcome: &mut Outcome) {
-    if let (Some(json), Value::Object(map)) = (damage.to_json(), &mut outcome.result) {
+fn report_damage(damage: &Damage, mut result: Value, human: Vec<String>) -> Outcome {
+    if let (Some(json), Value::Object(map)) = (damage.to_json(), &mut result) {
         map.insert("damage".into(), json);
     }
+    let mut outcome = Outcome::new(result, human);
     outcome.human.extend(damage.summary());
+    outcome
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable

@@ -201,7 +201,7 @@ fn render_outcome(result: Value, offline: bool) -> Outcome {
         human.push(format!("Cursor: row {}, col {}", result["cursorRow"], result["cursorCol"]));
         human.push(format!("capturedAtSeq: {seq}"));
     }
-    Outcome { result, human, exit_code: if timed_out { 11 } else { 0 }, raw: None }
+    Outcome { exit_code: if timed_out { 11 } else { 0 }, ..Outcome::new(result, human) }
 }
 
 fn legacy_wait(
@@ -279,7 +279,7 @@ fn legacy_outcome(reply: Value) -> Outcome {
         "Wait condition met.".to_string()
     };
     Outcome {
-        result: Value::Object(result),
+        result: Box::new(Value::Object(result)),
         human: vec![human],
         exit_code: if timed_out { 11 } else { 0 },
         raw: None,

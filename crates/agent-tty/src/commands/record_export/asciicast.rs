@@ -87,7 +87,5 @@ pub(super) fn export(
         format!("SHA256: {sha256}"),
         format!("Duration: {} ms", cast.duration_ms),
     ];
-    let mut outcome = Outcome::new(result, human);
-    report_damage(&damage, &mut outcome);
-    Ok(outcome)
+    Ok(report_damage(&damage, result, human))
 }

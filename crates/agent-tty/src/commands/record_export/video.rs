@@ -174,9 +174,7 @@ pub(super) fn export(
         format!("SHA256: {sha256}"),
         format!("Duration: {duration_ms} ms"),
     ];
-    let mut outcome = Outcome::new(result, human);
-    report_damage(&facts.damage, &mut outcome);
-    Ok(outcome)
+    Ok(report_damage(&facts.damage, result, human))
 }
 
 enum Failure {
