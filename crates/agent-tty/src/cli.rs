@@ -97,26 +97,50 @@ pub enum Command {
     Host(HostArgs),
 }
 
+/// `--json`, declared once and flattened into every command that prints an envelope.
+/// Its help line is empty unless a command documents it (as agent-tty 0.5.0 does).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    #[arg(long)]
+    #[allow(missing_docs)]
+    pub json: bool,
+}
+
+/// The help line of `--json` for the commands that have one (clap drops the doc comments' final period).
+const JSON_HELP: &str = "Print a JSON envelope";
+
 /// Only `--json`.
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
 pub struct JsonArgs {
-    /// Print a JSON envelope.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// The session a command acts on (its help line is empty unless a command documents it).
+#[derive(Debug, Args)]
+pub struct SessionArg {
+    #[allow(missing_docs)]
+    pub session_id: String,
 }
 
 /// A session id and `--json`.
 #[derive(Debug, Args)]
+#[command(mut_arg("session_id", |a| a.help("The session: its id, a unique id prefix, or its name (create --name)")))]
+#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
 pub struct IdArgs {
-    /// The session: its id, a unique id prefix, or its name (create --name).
-    pub session_id: String,
-    /// Print a JSON envelope.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub session: SessionArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
+#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
 pub struct CreateArgs {
     /// Terminal columns.
     #[arg(long, allow_hyphen_values = true)]
@@ -146,9 +170,8 @@ pub struct CreateArgs {
     /// 30s, 10m, 1h (0 = never).
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub idle_timeout_ms: Option<String>,
-    /// Print a JSON envelope.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// The program and its arguments (after `--`).
     #[arg(last = true)]
     pub argv: Vec<String>,
@@ -156,30 +179,32 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
+#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
 pub struct ListArgs {
     /// Include exited, failed and destroyed sessions.
     #[arg(long)]
     pub all: bool,
-    /// Print a JSON envelope.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct DestroyArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// Kill the program and its host instead of asking the host to shut down.
     #[arg(long)]
     pub force: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct RunArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// Shell text to run.
     pub command: Option<String>,
     /// Read the command from a file.
@@ -192,21 +217,22 @@ pub struct RunArgs {
     /// Do not wait for the command to finish.
     #[arg(long)]
     pub no_wait: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct TextArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// The text.
     pub text: Option<String>,
     /// Read the text from a file.
     #[arg(long)]
     pub file: Option<String>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -222,54 +248,59 @@ pub struct TypeArgs {
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct SendKeysArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// Key names, one key each: Enter, Tab, Escape, Backspace, Space, Up, Down, Left, Right,
     /// Home, End, Insert, Delete, PageUp, PageDown, F1-F12 or one printable character, with
     /// ctrl+, alt+ or shift+ (e.g. ctrl+c, shift+Tab). Send text with `type`.
     #[arg(required = true)]
     pub keys: Vec<String>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct MarkArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// The label (may be empty).
     pub label: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct ResizeArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// New columns.
     #[arg(long, required = true, allow_hyphen_values = true)]
     pub cols: String,
     /// New rows.
     #[arg(long, required = true, allow_hyphen_values = true)]
     pub rows: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct SignalArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// SIGTERM, SIGINT, SIGKILL, SIGHUP, SIGUSR1 or SIGUSR2.
     pub signal: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct WaitArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// Wait until the program exits.
     #[arg(long)]
     pub exit: bool,
@@ -300,8 +331,8 @@ pub struct WaitArgs {
     /// (default 10m; 0 = never).
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub timeout: Option<String>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -313,7 +344,8 @@ pub struct HostArgs {
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct ScreenshotArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// Render profile: reference-dark or reference-light.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -323,14 +355,15 @@ pub struct ScreenshotArgs {
     /// Hide the terminal cursor (the default).
     #[arg(long)]
     pub hide_cursor: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct SnapshotArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// `structured` (lines) or `text`.
     #[arg(long, default_value = "structured")]
     pub format: String,
@@ -340,14 +373,15 @@ pub struct SnapshotArgs {
     /// Include the per-cell style grid (structured format).
     #[arg(long)]
     pub include_cells: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct BatchArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// The steps, a JSON array.
     pub steps: Option<String>,
     /// Read the steps from a file.
@@ -356,8 +390,8 @@ pub struct BatchArgs {
     /// Attempt every step even after one failed.
     #[arg(long)]
     pub keep_going: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -377,7 +411,8 @@ pub enum RecordCommand {
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
 pub struct RecordExportArgs {
-    pub session_id: String,
+    #[command(flatten)]
+    pub session: SessionArg,
     /// `asciicast` (asciicast v2), `webm` (VP9; needs a build with libvpx, see `version --json`)
     /// or `gif`.
     #[arg(long, required = true)]
@@ -391,8 +426,8 @@ pub struct RecordExportArgs {
     /// Video timing: recorded, accelerated or max-speed (validated for every format).
     #[arg(long)]
     pub timing: Option<String>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -417,8 +452,8 @@ pub struct HomeListArgs {
     /// Include Homes whose sessions have all ended.
     #[arg(long)]
     pub all: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -426,8 +461,8 @@ pub struct HomeListArgs {
 pub struct HomeForgetArgs {
     /// The Home's path.
     pub path: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -443,8 +478,8 @@ pub struct GcArgs {
     /// 24h, 7d, 90s, 1.5h or 1h30m.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub older_than: Option<String>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -470,8 +505,8 @@ pub enum SkillsCommand {
 pub struct SkillNameArgs {
     /// The skill's name.
     pub name: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -23,130 +23,47 @@ use std::ffi::OsString;
 
 use agent_tty_core::Result;
 
-use crate::cli::{Command, HomeCommand, RecordCommand, SkillsCommand};
+use clap::{ArgMatches, CommandFactory};
+
+use crate::cli::{Cli, Command, HomeCommand, RecordCommand, SkillsCommand};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 
-/// The envelope's `command` for a parsed command.
-pub fn name(command: &Command) -> &'static str {
-    match command {
-        Command::Create(_) => "create",
-        Command::List(_) => "list",
-        Command::Inspect(_) => "inspect",
-        Command::Destroy(_) => "destroy",
-        Command::Version(_) => "version",
-        Command::Run(_) => "run",
-        Command::Type(_) => "type",
-        Command::Paste(_) => "paste",
-        Command::SendKeys(_) => "send-keys",
-        Command::Mark(_) => "mark",
-        Command::Resize(_) => "resize",
-        Command::Signal(_) => "signal",
-        Command::Wait(_) => "wait",
-        Command::Snapshot(_) => "snapshot",
-        Command::Screenshot(_) => "screenshot",
-        Command::Batch(_) => "batch",
-        Command::Home(a) => match a.command {
-            HomeCommand::List(_) => "home list",
-            HomeCommand::Forget(_) => "home forget",
-        },
-        Command::Record(a) => match a.command {
-            RecordCommand::Export(_) => "record export",
-        },
-        Command::Gc(_) => "gc",
-        Command::Doctor(_) => "doctor",
-        Command::Skills(a) => match a.command {
-            SkillsCommand::List(_) => "skills list",
-            SkillsCommand::Get(_) => "skills get",
-            SkillsCommand::Path(_) => "skills path",
-        },
-        Command::Dashboard(_) => "dashboard",
-        Command::Completions(_) => "completions",
-        Command::Man(_) => "man",
-        Command::Host(_) => "_host",
-    }
+/// What a parsed command line asks of the printer, read from clap's matches, the one
+/// source of command names and flags.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The envelope's `command`: the subcommand path by canonical names ("home list",
+    /// "list" for `ls`, "dashboard" for `d`).
+    pub command: String,
+    /// Whether `--json` was given (commands without the flag never print an envelope).
+    pub json: bool,
 }
 
-const NAMES: [&str; 27] = [
-    "create",
-    "list",
-    "ls",
-    "inspect",
-    "destroy",
-    "version",
-    "run",
-    "type",
-    "paste",
-    "send-keys",
-    "mark",
-    "resize",
-    "signal",
-    "wait",
-    "snapshot",
-    "screenshot",
-    "batch",
-    "_host",
-    "home",
-    "record",
-    "gc",
-    "doctor",
-    "skills",
-    "dashboard",
-    "d",
-    "completions",
-    "man",
-];
+/// Reads the [`Invocation`] from matches (before they are turned into a [`Cli`]).
+pub fn invocation(matches: &ArgMatches) -> Invocation {
+    let mut names: Vec<&str> = Vec::with_capacity(2);
+    let mut leaf = matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        names.push(name);
+        leaf = sub;
+    }
+    // `try_get_one` is an error for a command without `--json` (dashboard, completions, man).
+    let json = matches!(leaf.try_get_one::<bool>("json"), Ok(Some(true)));
+    Invocation { command: names.join(" "), json }
+}
 
 /// The envelope's `command` for a command line that did not parse: the first word that
-/// names a command, else `agent-tty`.
+/// names a command (or an alias of one), with its subcommand when the next word names
+/// one, else `agent-tty`. Builds the command tree, so only for the error path.
 pub fn name_from_args(args: &[OsString]) -> String {
+    let root = <Cli as CommandFactory>::command();
     let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
-    let Some(at) = words.iter().position(|w| NAMES.contains(w)) else { return "agent-tty".to_string() };
-    match (words[at], words.get(at + 1).copied()) {
-        ("ls", _) => "list".to_string(),
-        ("d", _) => "dashboard".to_string(),
-        ("home", Some(sub @ ("list" | "forget")))
-        | ("skills", Some(sub @ ("list" | "get" | "path")))
-        | ("record", Some(sub @ "export")) => {
-            format!("{} {sub}", words[at])
-        }
-        (word, _) => word.to_string(),
-    }
-}
-
-/// Whether the command asked for a JSON envelope.
-pub fn wants_json(command: &Command) -> bool {
-    match command {
-        Command::Create(a) => a.json,
-        Command::List(a) => a.json,
-        Command::Inspect(a) => a.json,
-        Command::Destroy(a) => a.json,
-        Command::Version(a) => a.json,
-        Command::Run(a) => a.json,
-        Command::Type(a) => a.text.json,
-        Command::Paste(a) => a.json,
-        Command::SendKeys(a) => a.json,
-        Command::Mark(a) => a.json,
-        Command::Resize(a) => a.json,
-        Command::Signal(a) => a.json,
-        Command::Wait(a) => a.json,
-        Command::Snapshot(a) => a.json,
-        Command::Screenshot(a) => a.json,
-        Command::Batch(a) => a.json,
-        Command::Home(a) => match &a.command {
-            HomeCommand::List(a) => a.json,
-            HomeCommand::Forget(a) => a.json,
-        },
-        Command::Record(a) => match &a.command {
-            RecordCommand::Export(a) => a.json,
-        },
-        Command::Gc(a) => a.json,
-        Command::Doctor(a) => a.json,
-        Command::Skills(a) => match &a.command {
-            SkillsCommand::List(a) => a.json,
-            SkillsCommand::Get(a) | SkillsCommand::Path(a) => a.json,
-        },
-        Command::Dashboard(_) | Command::Completions(_) | Command::Man(_) | Command::Host(_) => false,
+    let found = words.iter().enumerate().find_map(|(at, w)| root.find_subcommand(w).map(|c| (at, c)));
+    let Some((at, command)) = found else { return "agent-tty".to_string() };
+    match words.get(at + 1).and_then(|w| command.find_subcommand(w)) {
+        Some(sub) => format!("{} {}", command.get_name(), sub.get_name()),
+        None => command.get_name().to_string(),
     }
 }
 
@@ -170,9 +87,9 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
     match command {
         Command::Create(args) => create::run(context, args),
         Command::List(args) => list::run(context, &args),
-        Command::Inspect(args) => inspect::run(context, &args.session_id),
+        Command::Inspect(args) => inspect::run(context, &args.session.session_id),
         Command::Destroy(args) => destroy::run(context, &args),
-        Command::Version(args) => Ok(version::run(args.json)),
+        Command::Version(args) => Ok(version::run(args.output.json)),
         Command::Run(args) => input::run_command(context, args),
         Command::Type(args) => input::type_text(context, args),
         Command::Paste(args) => input::paste(context, args),

@@ -12,8 +12,8 @@ mod signals;
 
 use std::ffi::OsString;
 
-use clap::Parser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, FromArgMatches};
 
 use agent_tty_core::Error;
 use cli::{Cli, Command};
@@ -21,15 +21,20 @@ use cli::{Cli, Command};
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
     let json = args.iter().skip(1).any(|a| a == "--json");
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
+    let mut matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(matches) => matches,
         Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args)),
+    };
+    let invocation = commands::invocation(&matches);
+    let cli = match Cli::from_arg_matches_mut(&mut matches) {
+        Ok(cli) => cli,
+        Err(error) => std::process::exit(usage_error(&error.format(&mut Cli::command()), json, &args)),
     };
     if let Command::Host(host) = &cli.command {
         std::process::exit(agent_tty_core::host::run(&host.session_id));
     }
-    let command = commands::name(&cli.command);
-    let style = output::Style { json: commands::wants_json(&cli.command), no_color: cli.no_color };
+    let command = invocation.command.as_str();
+    let style = output::Style { json: invocation.json, no_color: cli.no_color };
     if let Some(result) = commands::run_without_context(&cli.command) {
         std::process::exit(output::finish(command, style, result));
     }
@@ -94,7 +99,7 @@ fn without_short_aliases(mut error: clap::Error) -> clap::Error {
             // Without a tip, clap's layout would keep an empty line where the tip was.
             if let Some(ContextValue::String(word)) = error.get(ContextKind::InvalidSubcommand) {
                 let message = format!("unrecognized subcommand '{word}'");
-                return <Cli as clap::CommandFactory>::command().error(ErrorKind::InvalidSubcommand, message);
+                return Cli::command().error(ErrorKind::InvalidSubcommand, message);
             }
             error.remove(ContextKind::SuggestedSubcommand);
         } else {

@@ -36,7 +36,7 @@ pub fn run(context: &Context, args: BatchArgs, style: Style) -> Result<Outcome> 
     let usage = "Usage: agent-tty batch <session-id> [steps] [--file <path>]";
     let text = input_text_for("Steps", "steps", usage, args.steps.as_deref(), args.file.as_deref())?;
     let steps = plan::parse(&text)?;
-    let paths = command_target(&context.home.path, &args.session_id)?;
+    let paths = command_target(&context.home.path, &args.session.session_id)?;
     let progress = Arc::new(Mutex::new(Progress {
         records: vec![None; steps.len()],
         kinds: steps.iter().map(|s| (s.kind(), no_wait_of(s))).collect(),

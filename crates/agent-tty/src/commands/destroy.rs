@@ -18,7 +18,7 @@ use crate::output::Outcome;
 ///
 /// The session may be addressed by name or id prefix; the result names its full id.
 pub fn run(context: &Context, args: &DestroyArgs) -> Result<Outcome> {
-    let id = address::resolve(&context.home.path, &args.session_id)?;
+    let id = address::resolve(&context.home.path, &args.session.session_id)?;
     session::destroy(&context.home.path, &id, args.force)?;
     let result = json!({ "sessionId": id, "destroyed": true });
     Ok(Outcome::new(result, vec![format!("Session destroyed: {id}")]))

@@ -22,14 +22,14 @@ pub fn type_text(context: &Context, args: TypeArgs) -> Result<Outcome> {
     if args.append_newline {
         text.push('\n');
     }
-    let seq = send_text(context, &args.text.session_id, "type", text)?;
+    let seq = send_text(context, &args.text.session.session_id, "type", text)?;
     Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Typed text into session at seq {seq}.")]))
 }
 
 /// Runs `paste`.
 pub fn paste(context: &Context, args: TextArgs) -> Result<Outcome> {
     let text = input_text("paste", args.text.as_deref(), args.file.as_deref())?;
-    let seq = send_text(context, &args.session_id, "paste", text)?;
+    let seq = send_text(context, &args.session.session_id, "paste", text)?;
     Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Pasted text into session at seq {seq}.")]))
 }
 
@@ -57,7 +57,7 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
         Some(raw) => duration_flag("--timeout", raw, Zero::Rejected)
             .map_err(|message| Error::invalid_input(message).with("timeout", raw))?,
     };
-    let paths = command_target(&context.home.path, &args.session_id)?;
+    let paths = command_target(&context.home.path, &args.session.session_id)?;
     if args.no_wait {
         let reply = call(&paths, "run", json!({ "command": command, "noWait": true }), 10_000)?;
         let seq = seq_of(&reply)?;

@@ -35,7 +35,7 @@ pub fn run(context: &Context, args: &RecordExportArgs) -> Result<Outcome> {
         )
         .with("timing", timing));
     }
-    let (paths, record) = session::find(&context.home.path, &args.session_id)?;
+    let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     match format {
         "asciicast" => asciicast::export(&paths, &record, args),
         _ => video::export(context, &paths, &record, args, format),

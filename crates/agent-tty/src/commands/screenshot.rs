@@ -43,7 +43,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid_input("Screenshot request is invalid.").with("profile", name.as_str()));
     }
-    let (paths, record) = session::find(&context.home.path, &args.session_id)?;
+    let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let running = record.status == Status::Running;
     let Some(profile) = Profile::resolve(&name) else {
         return Err(if running {

@@ -12,7 +12,7 @@ use crate::output::Outcome;
 
 /// Runs `send-keys`.
 pub fn run(context: &Context, args: SendKeysArgs) -> Result<Outcome> {
-    let paths = command_target(&context.home.path, &args.session_id)?;
+    let paths = command_target(&context.home.path, &args.session.session_id)?;
     let reply = call(&paths, "sendKeys", json!({ "keys": args.keys }), client::DEFAULT_TIMEOUT_MS)?;
     let (Some(accepted), Some(bytes), Some(seq)) =
         (reply["accepted"].as_array(), reply["bytesWritten"].as_u64(), reply["seq"].as_u64())

@@ -12,7 +12,7 @@ use crate::output::Outcome;
 
 /// Runs `mark`.
 pub fn mark(context: &Context, args: MarkArgs) -> Result<Outcome> {
-    let paths = command_target(&context.home.path, &args.session_id)?;
+    let paths = command_target(&context.home.path, &args.session.session_id)?;
     let reply = call(&paths, "mark", json!({ "label": args.label }), client::DEFAULT_TIMEOUT_MS)?;
     let seq = seq_of(&reply)?;
     Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Marker set at seq {seq}.")]))
@@ -20,7 +20,7 @@ pub fn mark(context: &Context, args: MarkArgs) -> Result<Outcome> {
 
 /// Runs `resize`.
 pub fn resize(context: &Context, args: &ResizeArgs) -> Result<Outcome> {
-    let paths = command_target(&context.home.path, &args.session_id)?;
+    let paths = command_target(&context.home.path, &args.session.session_id)?;
     let (cols, rows) = (parse_int(&args.cols), parse_int(&args.rows));
     let positive = |v: Option<i64>| v.filter(|&v| v > 0);
     let (Some(c), Some(r)) = (positive(cols), positive(rows)) else {
@@ -50,7 +50,7 @@ pub fn resize(context: &Context, args: &ResizeArgs) -> Result<Outcome> {
 
 /// Runs `signal`.
 pub fn signal(context: &Context, args: &SignalArgs) -> Result<Outcome> {
-    let paths = command_target(&context.home.path, &args.session_id)?;
+    let paths = command_target(&context.home.path, &args.session.session_id)?;
     if process::signal_number(&args.signal).is_none() {
         return Err(Error::new(
             ErrorCode::InvalidSignal,

@@ -16,7 +16,7 @@ use crate::output::Outcome;
 /// Runs `snapshot`.
 pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     let format = Format::parse(&args.format)?;
-    let (paths, record) = session::find(&context.home.path, &args.session_id)?;
+    let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
     let snapshot = capture(&paths, &record, format, options)?;
     persist(&paths, &snapshot, format, args.include_scrollback)?;

@@ -26,7 +26,7 @@ const NO_CONDITION: &str = "Wait needs a condition: --text <text>, --regex <patt
 
 /// Runs `wait`.
 pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
-    let (paths, record) = find(&context.home.path, &args.session_id)?;
+    let (paths, record) = find(&context.home.path, &args.session.session_id)?;
     let render = args.text.is_some()
         || args.regex.is_some()
         || args.screen_stable_ms.is_some()
@@ -229,7 +229,7 @@ fn legacy_wait(
         return Ok(legacy_outcome(exit_result(exit_code)));
     }
     if idle_ms.is_some() {
-        command_target(&context.home.path, &args.session_id)?;
+        command_target(&context.home.path, &args.session.session_id)?;
     }
     let mut params = Map::new();
     if args.exit {
