@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -14,7 +15,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::fsio::TempFile;
 
 /// One artifact entry (strict, in schema order).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct ArtifactEntry {
@@ -99,28 +100,61 @@ pub fn read(artifacts_dir: &Path, id: &str) -> Result<ArtifactManifest> {
     Ok(manifest)
 }
 
+/// `inspect`'s `artifacts` object: the manifest's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactHealth {
+    /// Entries in the manifest.
+    pub total: usize,
+    /// Entries per kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Entries whose file is gone.
+    pub missing_count: usize,
+    /// `no-artifacts`, `healthy`, `missing-artifacts` or `manifest-invalid`.
+    pub health: &'static str,
+    /// The entries whose file is gone (only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<MissingArtifact>,
+}
+
+/// An artifact whose file is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[allow(missing_docs)]
+pub struct MissingArtifact {
+    pub id: String,
+    pub kind: String,
+    pub filename: String,
+}
+
 /// `inspect`'s `artifacts` object, or `None` when the manifest cannot be read at all.
-pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
+pub fn health(artifacts_dir: &Path, id: &str) -> Option<ArtifactHealth> {
     let manifest = match read(artifacts_dir, id) {
         Ok(manifest) => manifest,
         Err(e) if e.code == ErrorCode::ManifestValidationError => {
-            return Some(serde_json::json!({
-                "total": 0, "byKind": {}, "missingCount": 0, "health": "manifest-invalid"
-            }));
+            return Some(ArtifactHealth {
+                total: 0,
+                by_kind: BTreeMap::new(),
+                missing_count: 0,
+                health: "manifest-invalid",
+                missing: Vec::new(),
+            });
         }
         Err(_) => return None,
     };
-    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut missing = Vec::new();
     for entry in &manifest.artifacts {
-        *by_kind.entry(entry.kind.as_str()).or_default() += 1;
+        *by_kind.entry(entry.kind.clone()).or_default() += 1;
         let location = match entry.metadata.get("outputPath").and_then(Value::as_str) {
             Some(output_path) => Path::new(output_path).to_path_buf(),
             None => artifacts_dir.join(&entry.filename),
         };
         if !location.exists() {
-            missing
-                .push(serde_json::json!({ "id": entry.id, "kind": entry.kind, "filename": entry.filename }));
+            missing.push(MissingArtifact {
+                id: entry.id.clone(),
+                kind: entry.kind.clone(),
+                filename: entry.filename.clone(),
+            });
         }
     }
     let total = manifest.artifacts.len();
@@ -129,13 +163,7 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<Value> {
         (_, true) => "healthy",
         (_, false) => "missing-artifacts",
     };
-    let mut out = serde_json::json!({
-        "total": total, "byKind": by_kind, "missingCount": missing.len(), "health": health
-    });
-    if !missing.is_empty() {
-        out["missing"] = Value::Array(missing);
-    }
-    Some(out)
+    Some(ArtifactHealth { total, by_kind, missing_count: missing.len(), health, missing })
 }
 
 /// Stages `contents` for the file `path` under a temporary name in its directory
@@ -230,13 +258,13 @@ mod tests {
         let elsewhere = dir.path().join("out.cast");
         std::fs::write(&elsewhere, "x").unwrap();
         append(&artifacts, "S", entry("out.cast", Some(&elsewhere))).unwrap();
-        assert_eq!(health(&artifacts, "S").unwrap()["health"], "healthy", "the --out file is found");
+        assert_eq!(health(&artifacts, "S").unwrap().health, "healthy", "the --out file is found");
         std::fs::remove_file(&elsewhere).unwrap();
         std::fs::write(artifacts.join("out.cast"), "x").unwrap();
         let report = health(&artifacts, "S").unwrap();
-        assert_eq!(report["health"], "missing-artifacts", "outputPath wins over artifacts/<filename>");
-        assert_eq!(report["missing"][0]["filename"], "out.cast");
+        assert_eq!(report.health, "missing-artifacts", "outputPath wins over artifacts/<filename>");
+        assert_eq!(report.missing[0].filename, "out.cast");
         append(&artifacts, "S", entry("out.cast", None)).unwrap();
-        assert_eq!(health(&artifacts, "S").unwrap()["missingCount"], 1);
+        assert_eq!(health(&artifacts, "S").unwrap().missing_count, 1);
     }
 }

@@ -33,7 +33,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::event_log::{self, Event, EventRecord};
@@ -131,21 +132,56 @@ impl Damage {
         self.first.as_ref().or(self.torn_tail.as_ref()).map(|(line, why)| (*line, why.as_str()))
     }
 
-    /// The `damage` object of a result, `None` when clean:
-    /// `{"skippedLines": N, "firstBadLine": L, "reason": "...", "tornLastLine": bool}`.
-    pub fn to_json(&self) -> Option<serde_json::Value> {
+    /// The `damage` object of a result, `None` when clean.
+    pub fn report(&self) -> Option<DamageReport> {
         let (line, why) = self.first_bad()?;
-        Some(serde_json::json!({
-            "skippedLines": self.total_skipped(),
-            "firstBadLine": line,
-            "reason": why,
-            "tornLastLine": self.torn_tail.is_some(),
-        }))
+        Some(DamageReport {
+            skipped_lines: self.total_skipped(),
+            first_bad_line: line,
+            reason: why.to_string(),
+            torn_last_line: self.torn_tail.is_some(),
+        })
+    }
+
+    /// [`Damage::report`] as a JSON value, for results still built as JSON values.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        self.report().map(|report| report.to_json())
     }
 
     /// One human line describing the damage, `None` when clean.
     pub fn summary(&self) -> Option<String> {
-        self.to_json().as_ref().and_then(damage_summary)
+        self.report().map(|report| report.summary())
+    }
+}
+
+/// The `damage` object of a result read from a damaged log:
+/// `{"skippedLines": N, "firstBadLine": L, "reason": "...", "tornLastLine": bool}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DamageReport {
+    /// Lines skipped, a torn last line included.
+    pub skipped_lines: u64,
+    /// The first damaged line (1-based); a torn last line only when nothing came before.
+    pub first_bad_line: u64,
+    /// Why that line is damaged.
+    pub reason: String,
+    /// Whether the last line is torn (a write cut short).
+    pub torn_last_line: bool,
+}
+
+impl DamageReport {
+    /// As a JSON value (a struct of plain fields always serialises).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// The human warning line.
+    pub fn summary(&self) -> String {
+        let torn = if self.torn_last_line { " (the last line is torn)" } else { "" };
+        format!(
+            "Warning: the event log is damaged: {} line(s) skipped{torn}; first bad line {}: {}.",
+            self.skipped_lines, self.first_bad_line, self.reason
+        )
     }
 }
 

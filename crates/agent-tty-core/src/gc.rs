@@ -9,6 +9,9 @@ use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::path::Path;
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::manifest::SessionRecord;
 use crate::paths::{SessionPaths, sessions_dir};
@@ -74,7 +77,8 @@ pub enum Targets<'a> {
 }
 
 /// A session left in place, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SkippedSession {
     /// The manifest's session id, or the directory entry name before it was read.
     pub session_id: String,
@@ -82,8 +86,9 @@ pub struct SkippedSession {
     pub reason: String,
 }
 
-/// What one sweep of one Home did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What one sweep of one Home did (one entry of `gc`'s `homes`, in this key order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct HomeOutcome {
     /// The Home path.
     pub home: String,

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
 
 /// A session's lifecycle status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Status {
@@ -66,7 +67,7 @@ impl Status {
 }
 
 /// Why a `failed` session failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum FailureOrigin {
@@ -77,7 +78,7 @@ pub enum FailureOrigin {
 }
 
 /// The contents of `session.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct SessionRecord {
@@ -112,6 +113,38 @@ pub struct SessionRecord {
     pub child_pid: Option<u32>,
     pub exit_code: Option<i32>,
     pub exit_signal: Option<String>,
+}
+
+/// A session as `list` reports it: one row of its `sessions`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSummary {
+    /// The session id.
+    pub session_id: String,
+    /// Its status.
+    pub status: Status,
+    /// The program and its arguments.
+    pub command: Vec<String>,
+    /// When it was created (ISO 8601).
+    pub created_at: String,
+    /// Its name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The program's pid (null when it has none).
+    pub pid: Option<u32>,
+}
+
+impl From<&SessionRecord> for SessionSummary {
+    fn from(record: &SessionRecord) -> SessionSummary {
+        SessionSummary {
+            session_id: record.session_id.clone(),
+            status: record.status,
+            command: record.command.clone(),
+            created_at: record.created_at.clone(),
+            name: record.name.clone(),
+            pid: record.child_pid,
+        }
+    }
 }
 
 /// The derived termination category reported by `inspect`.

@@ -7,7 +7,10 @@ use std::path::Path;
 use agent_tty_core::create::{CreateOptions, create};
 use agent_tty_core::home::normalize;
 use agent_tty_core::{Error, ErrorCode, Result};
-use serde_json::{Map, Value, json};
+use agent_tty_core::manifest::SessionRecord;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::cli::CreateArgs;
 use crate::context::Context;
@@ -69,20 +72,44 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
         ));
     }
     let record = created.record;
-    let mut result = Map::new();
-    result.insert("sessionId".into(), json!(record.session_id));
-    result.insert("createdAt".into(), json!(record.created_at));
-    result.insert("cols".into(), json!(record.creation_cols.unwrap_or(record.cols)));
-    result.insert("rows".into(), json!(record.creation_rows.unwrap_or(record.rows)));
-    result.insert("shell".into(), json!(record.shell.clone().unwrap_or_else(|| record.command[0].clone())));
-    if let Some(env) = record.env.as_ref().filter(|e| !e.is_empty()) {
-        result.insert("env".into(), json!(env));
-    }
-    if let Some(ms) = record.idle_timeout_ms.filter(|&ms| ms > 0) {
-        result.insert("idleTimeoutMs".into(), json!(ms));
-    }
     let human = vec![format!("Session created: {}", record.session_id)];
-    Ok(Outcome::new(Value::Object(result), human))
+    Ok(Outcome::new(CreateResult::from(record), human))
+}
+
+/// The result of `create`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateResult {
+    /// The new session's id.
+    pub session_id: String,
+    /// When it was created (ISO 8601).
+    pub created_at: String,
+    /// Terminal columns at creation.
+    pub cols: u16,
+    /// Terminal rows at creation.
+    pub rows: u16,
+    /// The shell (or the program, when one was given after `--`).
+    pub shell: String,
+    /// The extra environment (only when some was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<BTreeMap<String, String>>,
+    /// The idle timeout (only when there is one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_ms: Option<u64>,
+}
+
+impl From<SessionRecord> for CreateResult {
+    fn from(record: SessionRecord) -> CreateResult {
+        CreateResult {
+            shell: record.shell.unwrap_or_else(|| record.command.first().cloned().unwrap_or_default()),
+            cols: record.creation_cols.unwrap_or(record.cols),
+            rows: record.creation_rows.unwrap_or(record.rows),
+            env: record.env.filter(|e| !e.is_empty()),
+            idle_timeout_ms: record.idle_timeout_ms.filter(|&ms| ms > 0),
+            session_id: record.session_id,
+            created_at: record.created_at,
+        }
+    }
 }
 
 fn default_shell() -> String {

@@ -7,7 +7,8 @@
 
 use agent_tty_core::Result;
 use agent_tty_core::gc::{self, GcOptions, GcReport, HomeOutcome, Targets};
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::cli::GcArgs;
 use crate::context::Context;
@@ -28,34 +29,34 @@ pub fn run(context: &Context, args: &GcArgs) -> Result<Outcome> {
         // Empty per-Home socket directories left behind (by hosts that were killed).
         agent_tty_core::socket_dir::sweep_empty_dirs();
     }
-    Ok(Outcome::new(result(&report), human(&report)))
+    let human = human(&report);
+    Ok(Outcome::new(result(report), human))
 }
 
-fn result(report: &GcReport) -> Value {
-    let homes: Vec<Value> = report.homes.iter().map(home_result).collect();
-    json!({
-        "dryRun": report.dry_run,
-        "homes": homes,
-        "removedSessionCount": report.removed_session_count(),
-        "totalBytesFreed": report.total_bytes_freed(),
-        "deregisteredHomes": report.deregistered_homes(),
-    })
+/// The result of `gc`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GcResult {
+    /// Whether this was a dry run (nothing deleted or deregistered).
+    pub dry_run: bool,
+    /// One entry per swept Home, in sweep order.
+    pub homes: Vec<HomeOutcome>,
+    /// Sessions removed across all Homes.
+    pub removed_session_count: usize,
+    /// Bytes freed across all Homes.
+    pub total_bytes_freed: u64,
+    /// Paths of the deregistered Homes.
+    pub deregistered_homes: Vec<String>,
 }
 
-fn home_result(home: &HomeOutcome) -> Value {
-    let skipped: Vec<Value> = home
-        .skipped_sessions
-        .iter()
-        .map(|s| json!({ "sessionId": s.session_id, "reason": s.reason }))
-        .collect();
-    json!({
-        "home": home.home,
-        "existed": home.existed,
-        "removedSessions": home.removed_sessions,
-        "skippedSessions": skipped,
-        "totalBytesFreed": home.total_bytes_freed,
-        "deregistered": home.deregistered,
-    })
+fn result(report: GcReport) -> GcResult {
+    GcResult {
+        removed_session_count: report.removed_session_count(),
+        total_bytes_freed: report.total_bytes_freed(),
+        deregistered_homes: report.deregistered_homes(),
+        dry_run: report.dry_run,
+        homes: report.homes,
+    }
 }
 
 fn human(report: &GcReport) -> Vec<String> {

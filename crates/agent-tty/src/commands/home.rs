@@ -8,7 +8,8 @@ use std::path::Path;
 
 use agent_tty_core::home_scan::{self, HomeSummary};
 use agent_tty_core::{Result, registry};
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::cli::{HomeForgetArgs, HomeListArgs};
 use crate::context::Context;
@@ -17,7 +18,7 @@ use crate::output::Outcome;
 /// Runs `home list`.
 pub fn list(context: &Context, args: &HomeListArgs) -> Result<Outcome> {
     let homes = home_scan::list_homes(&context.registry_path(), args.all);
-    let rows: Vec<Value> = homes.iter().map(row).collect();
+    let rows: Vec<HomeRow> = homes.iter().map(HomeRow::from).collect();
     let mut human: Vec<String> = homes
         .iter()
         .map(|h| {
@@ -27,7 +28,7 @@ pub fn list(context: &Context, args: &HomeListArgs) -> Result<Outcome> {
     if human.is_empty() {
         human.push(nothing_listed(context, args.all));
     }
-    Ok(Outcome::new(json!({ "homes": rows }), human))
+    Ok(Outcome::new(HomeListResult { homes: rows }, human))
 }
 
 /// The human line when no Home is listed: without `--all`, says how many Homes hold
@@ -46,13 +47,45 @@ fn nothing_listed(context: &Context, all: bool) -> String {
     }
 }
 
-fn row(home: &HomeSummary) -> Value {
-    json!({
-        "path": home.path,
-        "activeSessions": home.counts.active,
-        "totalSessions": home.counts.total,
-        "lastSeenAt": home.last_seen_at,
-    })
+/// The result of `home list`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HomeListResult {
+    /// The listed Homes.
+    pub homes: Vec<HomeRow>,
+}
+
+/// One registered Home.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HomeRow {
+    /// The Home's path.
+    pub path: String,
+    /// Its active sessions.
+    pub active_sessions: usize,
+    /// All its sessions (destroyed ones included).
+    pub total_sessions: usize,
+    /// When a session of it was last created (ISO 8601).
+    pub last_seen_at: String,
+}
+
+impl From<&HomeSummary> for HomeRow {
+    fn from(home: &HomeSummary) -> HomeRow {
+        HomeRow {
+            path: home.path.clone(),
+            active_sessions: home.counts.active,
+            total_sessions: home.counts.total,
+            last_seen_at: home.last_seen_at.clone(),
+        }
+    }
+}
+
+/// The result of `home forget`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HomeForgetResult {
+    /// The Home's path, normalised.
+    pub path: String,
+    /// Whether it was in the registry.
+    pub forgotten: bool,
 }
 
 /// Runs `home forget`.
@@ -61,5 +94,5 @@ pub fn forget(context: &Context, args: &HomeForgetArgs) -> Result<Outcome> {
     let forgotten = registry::forget_key(&context.registry_path(), &path)?;
     let line =
         if forgotten { format!("Forgot Home: {path}") } else { format!("Home not in registry: {path}") };
-    Ok(Outcome::new(json!({ "path": path, "forgotten": forgotten }), vec![line]))
+    Ok(Outcome::new(HomeForgetResult { path, forgotten }, vec![line]))
 }

@@ -3,8 +3,11 @@
 
 use agent_tty_core::manifest::{SessionRecord, termination_category};
 use agent_tty_core::session::{call, find};
+use agent_tty_core::artifacts::ArtifactHealth;
 use agent_tty_core::{ErrorCode, Result, artifacts, client, event_log, reconcile, time};
-use serde_json::{Map, Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::context::Context;
 use crate::output::Outcome;
@@ -39,87 +42,136 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
     } else {
         time::parse_iso(&record.updated_at).unwrap_or(created)
     };
-    let mut result = Map::new();
-    result.insert("session".into(), json!(record));
-    result.insert("eventCount".into(), json!(event_count));
-    result.insert("uptime".into(), json!(end.saturating_sub(created)));
-    if event_count > 0 {
-        result.insert("lastEventSeq".into(), json!(event_count - 1));
-    }
-    result.insert("terminationCategory".into(), json!(termination_category(&record)));
-    if let Some(health) = artifacts::health(&paths.artifacts, &paths.id) {
-        result.insert("artifacts".into(), health);
-    }
-    result.insert("usedOfflineReplay".into(), json!(offline));
-    result.insert("rendererRuntime".into(), renderer_runtime(&record, host.as_ref(), offline));
-    if let Some(host) = &host {
-        let mut info = Map::new();
-        if let Some(v) = host.get("cliVersion") {
-            info.insert("cliVersion".into(), v.clone());
-        }
-        info.insert(
-            "rpcSocketPath".into(),
-            json!(
-                host.get("rpcSocketPath")
-                    .cloned()
-                    .unwrap_or_else(|| json!(paths.socket.display().to_string()))
-            ),
-        );
-        result.insert("host".into(), Value::Object(info));
-    }
-    if let Some(bytes) = log_bytes {
-        result.insert("eventLogBytes".into(), json!(bytes));
-    }
-    let result = Value::Object(result);
-    let human = human_lines(&result, &record);
+    let artifacts = artifacts::health(&paths.artifacts, &paths.id);
+    let renderer_runtime = renderer_runtime(&record, host.as_ref(), offline);
+    let host = host.map(|host| HostInfo {
+        cli_version: host.get("cliVersion").and_then(Value::as_str).map(String::from),
+        rpc_socket_path: host
+            .get("rpcSocketPath")
+            .and_then(Value::as_str)
+            .map_or_else(|| paths.socket.display().to_string(), String::from),
+    });
+    let result = InspectResult {
+        termination_category: termination_category(&record),
+        session: record,
+        event_count,
+        uptime: end.saturating_sub(created),
+        last_event_seq: event_count.checked_sub(1),
+        artifacts,
+        used_offline_replay: offline,
+        renderer_runtime,
+        host,
+        event_log_bytes: log_bytes,
+    };
+    let human = human_lines(&result);
     Ok(Outcome::new(result, human))
 }
 
-fn renderer_runtime(record: &SessionRecord, host: Option<&Value>, offline: bool) -> Value {
-    let offline_runtime = |reason: &str| json!({ "backend": "agent-tty-vt", "mode": "offline-replay", "status": "fallback", "reason": reason });
+/// The result of `inspect`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InspectResult {
+    /// The session record (the live host's when it answered).
+    pub session: SessionRecord,
+    /// Events in the event log.
+    pub event_count: u64,
+    /// Milliseconds from creation to now (running) or to the last update.
+    pub uptime: u64,
+    /// The last event's seq (only when there is an event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_seq: Option<u64>,
+    /// How the session ended (or `running`).
+    pub termination_category: &'static str,
+    /// The artifact manifest's health (absent when it cannot be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifacts: Option<ArtifactHealth>,
+    /// Whether the host was unreachable and the log was read instead.
+    pub used_offline_replay: bool,
+    /// Which renderer serves the session's screen.
+    pub renderer_runtime: RendererRuntime,
+    /// The live host (only when it answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostInfo>,
+    /// The event log's size (absent when there is no log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_log_bytes: Option<u64>,
+}
+
+/// `inspect`'s `rendererRuntime`: `reason` when the host is not serving the screen,
+/// the host's renderer profile and boot state when it is.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RendererRuntime {
+    /// The screen model.
+    pub backend: String,
+    /// `live-host` or `offline-replay`.
+    pub mode: &'static str,
+    /// `healthy` or `fallback`.
+    pub status: &'static str,
+    /// Why offline replay serves the screen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The host's render profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Whether the host's renderer booted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booted: Option<bool>,
+    /// Whether the host's renderer is booting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_in_flight: Option<bool>,
+}
+
+/// `inspect`'s `host`: what the live host said about itself.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostInfo {
+    /// The host's agent-tty version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cli_version: Option<String>,
+    /// The host's socket.
+    pub rpc_socket_path: String,
+}
+
+fn renderer_runtime(record: &SessionRecord, host: Option<&Value>, offline: bool) -> RendererRuntime {
+    let offline_runtime = |reason: &'static str| RendererRuntime {
+        backend: "agent-tty-vt".into(),
+        mode: "offline-replay",
+        status: "fallback",
+        reason: Some(reason),
+        profile: None,
+        booted: None,
+        boot_in_flight: None,
+    };
     if offline {
         return offline_runtime("host-unreachable");
     }
     match host {
-        Some(host) if record.status.is_live_host_eligible() => {
-            let mut runtime = Map::new();
-            runtime.insert(
-                "backend".into(),
-                host.get("rendererBackend").cloned().unwrap_or(json!("agent-tty-vt")),
-            );
-            runtime.insert("mode".into(), json!("live-host"));
-            runtime.insert("status".into(), json!("healthy"));
-            for (from, to) in [
-                ("rendererProfile", "profile"),
-                ("rendererBooted", "booted"),
-                ("rendererBootInFlight", "bootInFlight"),
-            ] {
-                if let Some(v) = host.get(from) {
-                    runtime.insert(to.into(), v.clone());
-                }
-            }
-            Value::Object(runtime)
-        }
+        Some(host) if record.status.is_live_host_eligible() => RendererRuntime {
+            backend: host.get("rendererBackend").and_then(Value::as_str).unwrap_or("agent-tty-vt").into(),
+            mode: "live-host",
+            status: "healthy",
+            reason: None,
+            profile: host.get("rendererProfile").and_then(Value::as_str).map(String::from),
+            booted: host.get("rendererBooted").and_then(Value::as_bool),
+            boot_in_flight: host.get("rendererBootInFlight").and_then(Value::as_bool),
+        },
         _ => offline_runtime("session-not-running"),
     }
 }
 
-fn human_lines(result: &Value, record: &SessionRecord) -> Vec<String> {
+fn human_lines(result: &InspectResult) -> Vec<String> {
+    let record = &result.session;
     let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    let runtime = &result["rendererRuntime"];
-    let mut renderer = format!(
-        "Renderer: {} ({}, {}",
-        runtime["backend"].as_str().unwrap_or("-"),
-        runtime["mode"].as_str().unwrap_or("-"),
-        runtime["status"].as_str().unwrap_or("-")
-    );
-    if let Some(reason) = runtime["reason"].as_str() {
+    let runtime = &result.renderer_runtime;
+    let mut renderer = format!("Renderer: {} ({}, {}", runtime.backend, runtime.mode, runtime.status);
+    if let Some(reason) = runtime.reason {
         renderer.push_str(&format!(" — {reason}"));
     }
     renderer.push(')');
-    if let Some(profile) = runtime["profile"].as_str() {
-        let booted = if runtime["booted"] == json!(true) { "yes" } else { "no" };
-        let in_flight = if runtime["bootInFlight"] == json!(true) { ", boot-in-flight" } else { "" };
+    if let Some(profile) = &runtime.profile {
+        let booted = if runtime.booted == Some(true) { "yes" } else { "no" };
+        let in_flight = if runtime.boot_in_flight == Some(true) { ", boot-in-flight" } else { "" };
         renderer.push_str(&format!(" [profile: {profile}, booted: {booted}{in_flight}]"));
     }
     let mut lines = vec![
@@ -130,37 +182,28 @@ fn human_lines(result: &Value, record: &SessionRecord) -> Vec<String> {
         format!("Size: {}x{}", record.cols, record.rows),
         format!("Created At: {}", record.created_at),
         format!("Updated At: {}", record.updated_at),
-        format!("Event Count: {}", result["eventCount"]),
+        format!("Event Count: {}", result.event_count),
         renderer,
     ];
-    if let Some(seq) = result.get("lastEventSeq") {
+    if let Some(seq) = result.last_event_seq {
         lines.push(format!("Last Event Seq: {seq}"));
     }
-    if let Some(bytes) = result.get("eventLogBytes") {
+    if let Some(bytes) = result.event_log_bytes {
         lines.push(format!("Event Log Bytes: {bytes}"));
     }
-    lines.push(format!("Uptime: {}ms", result["uptime"]));
-    if let Some(host) = result.get("host") {
-        if let Some(v) = host["cliVersion"].as_str() {
+    lines.push(format!("Uptime: {}ms", result.uptime));
+    if let Some(host) = &result.host {
+        if let Some(v) = &host.cli_version {
             lines.push(format!("Host CLI Version: {v}"));
         }
-        if let Some(v) = host["rpcSocketPath"].as_str() {
-            lines.push(format!("RPC Socket: {v}"));
-        }
+        lines.push(format!("RPC Socket: {}", host.rpc_socket_path));
     }
-    if let Some(artifacts) = result.get("artifacts") {
-        let kinds: Vec<String> = artifacts["byKind"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| format!("{k}: {v}")).collect())
-            .unwrap_or_default();
+    if let Some(artifacts) = &result.artifacts {
+        let kinds: Vec<String> = artifacts.by_kind.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         let kinds = if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") };
-        lines.push(format!(
-            "Artifacts: {} total ({kinds}), health: {}",
-            artifacts["total"],
-            artifacts["health"].as_str().unwrap_or("-")
-        ));
+        lines.push(format!("Artifacts: {} total ({kinds}), health: {}", artifacts.total, artifacts.health));
     }
-    if result["usedOfflineReplay"] == json!(true) {
+    if result.used_offline_replay {
         lines.push("Offline Replay: yes".into());
     }
     lines.push(format!("Host PID: {}", dash(record.host_pid.map(|p| p.to_string()))));

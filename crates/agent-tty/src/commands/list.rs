@@ -4,9 +4,10 @@
 //! addresses a session as well as its id does.
 
 use agent_tty_core::Result;
-use agent_tty_core::manifest::SessionRecord;
+use agent_tty_core::manifest::{SessionRecord, SessionSummary};
 use agent_tty_core::session;
-use serde_json::{Map, Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::cli::ListArgs;
 use crate::context::Context;
@@ -15,22 +16,15 @@ use crate::output::Outcome;
 /// Runs `list`.
 pub fn run(context: &Context, args: &ListArgs) -> Result<Outcome> {
     let records = session::list(&context.home.path, args.all);
-    let sessions: Vec<Value> = records
-        .iter()
-        .map(|r| {
-            let mut row = Map::new();
-            row.insert("sessionId".into(), json!(r.session_id));
-            row.insert("status".into(), json!(r.status.as_str()));
-            row.insert("command".into(), json!(r.command));
-            row.insert("createdAt".into(), json!(r.created_at));
-            if let Some(name) = &r.name {
-                row.insert("name".into(), json!(name));
-            }
-            row.insert("pid".into(), json!(r.child_pid));
-            Value::Object(row)
-        })
-        .collect();
-    Ok(Outcome::new(json!({ "sessions": sessions }), table(&records)))
+    let sessions = records.iter().map(SessionSummary::from).collect();
+    Ok(Outcome::new(ListResult { sessions }, table(&records)))
+}
+
+/// The result of `list`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListResult {
+    /// The sessions, oldest first.
+    pub sessions: Vec<SessionSummary>,
 }
 
 /// The human table: a header and one aligned row per session (the command, last, is not
@@ -67,6 +61,8 @@ fn table(records: &[SessionRecord]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
