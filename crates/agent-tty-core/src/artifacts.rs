@@ -55,6 +55,15 @@ impl ArtifactEntry {
     }
 }
 
+/// An entry's `metadata` from a typed value (its fields, in order); empty when `fields`
+/// does not serialise to a JSON object.
+pub fn metadata_of(fields: &impl Serialize) -> Map<String, Value> {
+    match serde_json::to_value(fields) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::default(),
+    }
+}
+
 /// A name part of an artifact file name: runs of characters outside `[A-Za-z0-9._-]` become
 /// one `-`, and leading/trailing `-` are trimmed.
 pub fn sanitize_name(name: &str) -> String {

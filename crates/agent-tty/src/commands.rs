@@ -19,6 +19,20 @@ mod snapshot;
 mod version;
 mod wait;
 
+/// The typed results of the commands, for [`crate::schemas`].
+pub mod results {
+    pub use super::create::CreateResult;
+    pub use super::doctor::DoctorResult;
+    pub use super::gc::GcResult;
+    pub use super::home::{HomeForgetResult, HomeListResult};
+    pub use super::inspect::InspectResult;
+    pub use super::list::ListResult;
+    pub use super::record_export::RecordExportAnyResult;
+    pub use super::screenshot::ScreenshotResult;
+    pub use super::skills::{SkillGetResult, SkillPathResult, SkillsListResult};
+    pub use super::version::VersionResult;
+}
+
 use std::ffi::OsString;
 
 use agent_tty_core::Result;

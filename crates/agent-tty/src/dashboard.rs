@@ -52,6 +52,10 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// How often the session list is refreshed.
 const REFRESH_INTERVAL: Duration = Duration::from_millis(1_500);
 
+/// The dashboard's result: `null` (it has no JSON form; this is what an envelope would carry).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct DashboardResult;
+
 /// Runs the dashboard until the user quits.
 pub fn run(context: &Context, args: &DashboardArgs) -> Result<Outcome> {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
@@ -74,7 +78,7 @@ pub fn run(context: &Context, args: &DashboardArgs) -> Result<Outcome> {
         run_loop(terminal, App::new(Options { size: (size.width, size.height), ..options }))
     })
     .map_err(|e| Error::internal(format!("The dashboard's terminal failed: {e}.")))?;
-    Ok(Outcome { raw: Some(String::new()), ..Outcome::new(serde_json::Value::Null, Vec::new()) })
+    Ok(Outcome { raw: Some(String::new()), ..Outcome::new(DashboardResult, Vec::new()) })
 }
 
 /// When the loop next has something to do on its own.

@@ -8,6 +8,7 @@ mod context;
 mod dashboard;
 mod numbers;
 mod output;
+mod schemas;
 mod signals;
 
 use std::ffi::OsString;

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use agent_tty_core::create::{CreateOptions, create};
 use agent_tty_core::home::normalize;
-use agent_tty_core::{Error, ErrorCode, Result};
 use agent_tty_core::manifest::SessionRecord;
+use agent_tty_core::{Error, ErrorCode, Result};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;

@@ -55,7 +55,10 @@ use std::time::{Duration, Instant};
 
 use agent_tty_core::Result;
 use agent_tty_core::home::Home;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::version::Capability;
 
 use crate::context::Context;
 use crate::output::Outcome;
@@ -90,13 +93,40 @@ struct Probe {
     user_home: PathBuf,
 }
 
-/// A finished check.
-struct Record {
-    name: &'static str,
+/// A finished check: one entry of the result's `checks`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// The contract's name of the check.
+    pub name: &'static str,
+    /// The human label.
+    #[serde(skip)]
     label: &'static str,
-    status: &'static str,
-    message: String,
-    duration_ms: u64,
+    /// `pass`, `fail` or `skip`.
+    pub status: &'static str,
+    /// What the check found.
+    pub message: String,
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+/// The result of `doctor`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DoctorResult {
+    /// False iff a check failed.
+    pub ok: bool,
+    /// The checks, by group.
+    pub checks: Checks,
+    /// What this build can do here (`version --json`'s list, with reasons).
+    pub capabilities: Vec<Capability>,
+}
+
+/// `doctor`'s checks, by group.
+#[derive(Debug, Serialize, JsonSchema)]
+#[allow(missing_docs)]
+pub struct Checks {
+    pub environment: Vec<Record>,
+    pub renderer: Vec<Record>,
 }
 
 /// Runs `doctor`.
@@ -115,11 +145,7 @@ pub fn run(context: &Context) -> Result<Outcome> {
     human.push(String::new());
     human.push("Renderer:".to_string());
     human.extend(renderer.iter().map(human_line));
-    let result = json!({
-        "ok": ok,
-        "checks": { "environment": to_json(&environment), "renderer": to_json(&renderer) },
-        "capabilities": capabilities,
-    });
+    let result = DoctorResult { ok, checks: Checks { environment, renderer }, capabilities };
     let mut outcome = Outcome::new(result, human);
     outcome.exit_code = if ok { 0 } else { 1 };
     Ok(outcome)
@@ -150,16 +176,6 @@ fn run_check(check: &Check, probe: &Arc<Probe>) -> Record {
     };
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Record { name: check.name, label: check.label, status, message, duration_ms }
-}
-
-fn to_json(records: &[Record]) -> Value {
-    let rows: Vec<Value> = records
-        .iter()
-        .map(|r| {
-            json!({ "name": r.name, "status": r.status, "message": r.message, "durationMs": r.duration_ms })
-        })
-        .collect();
-    Value::Array(rows)
 }
 
 fn human_line(record: &Record) -> String {

@@ -63,7 +63,7 @@ fn names(command: &clap::Command) -> impl Iterator<Item = &str> {
 fn raw(bytes: Vec<u8>, what: &str) -> Result<Outcome> {
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::internal(format!("The generated {what} is not valid UTF-8.")))?;
-    let mut outcome = Outcome::new(serde_json::Value::Null, Vec::new());
+    let mut outcome = Outcome::new((), Vec::new());
     outcome.raw = Some(text);
     Ok(outcome)
 }

@@ -1,9 +1,9 @@
 //! `agent-tty inspect`: the session record (from the live host when it runs, else from
 //! disk after reconciliation), event-log counters, artifact health and host details.
 
+use agent_tty_core::artifacts::ArtifactHealth;
 use agent_tty_core::manifest::{SessionRecord, termination_category};
 use agent_tty_core::session::{call, find};
-use agent_tty_core::artifacts::ArtifactHealth;
 use agent_tty_core::{ErrorCode, Result, artifacts, client, event_log, reconcile, time};
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -6,14 +6,18 @@
 mod asciicast;
 mod video;
 
+use asciicast::AsciicastMetadata;
+use video::VideoMetadata;
+
 use std::path::{Path, PathBuf};
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
-use agent_tty_core::event_stream::Damage;
+use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::fsio::TempFile;
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::{Error, ErrorCode, Result, session};
-use serde_json::{Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::cli::RecordExportArgs;
 use crate::context::Context;
@@ -63,8 +67,9 @@ fn place(
     kind: &str,
     staged: TempFile,
     written: &Written<'_>,
-    metadata: Map<String, Value>,
+    metadata: &impl Serialize,
 ) -> Result<()> {
+    let metadata = artifacts::metadata_of(metadata);
     let filename = written.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let entry = ArtifactEntry {
         sha256: Some(written.sha256.clone()),
@@ -79,14 +84,70 @@ fn place(
     }
 }
 
-/// Adds a log's damage to an export's result and human lines (nothing when clean).
-fn report_damage(damage: &Damage, mut result: Value, human: Vec<String>) -> Outcome {
-    if let (Some(json), Value::Object(map)) = (damage.to_json(), &mut result) {
-        map.insert("damage".into(), json);
+/// The result of `record export`: `metadata` is [`AsciicastMetadata`] or
+/// [`VideoMetadata`]; `damage` only when the log is damaged.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordExportResult<M> {
+    /// The session.
+    pub session_id: String,
+    /// `asciicast`, `webm` or `gif`.
+    pub format: String,
+    /// Where the export was written.
+    pub artifact_path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Its SHA-256 (hex).
+    pub sha256: String,
+    /// The last event seq it covers.
+    pub captured_at_seq: u64,
+    /// The recorded time it covers.
+    pub duration_ms: u64,
+    /// Format-specific facts.
+    pub metadata: M,
+    /// What the read of a damaged log skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<DamageReport>,
+}
+
+/// The schema of `record export`'s result: either shape of `metadata` (only for the schema;
+/// an export builds the result of its format).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(missing_docs, dead_code)]
+pub enum RecordExportAnyResult {
+    Asciicast(RecordExportResult<AsciicastMetadata>),
+    Video(RecordExportResult<VideoMetadata>),
+}
+
+impl<M: Serialize + 'static> RecordExportResult<M> {
+    /// The outcome: the human lines (with the damage warning, if any) and this result.
+    fn outcome(self) -> Outcome {
+        let mut human = vec![
+            format!("Session ID: {}", self.session_id),
+            format!("Format: {}", self.format),
+            format!("Captured At Seq: {}", self.captured_at_seq),
+            format!("Artifact Path: {}", self.artifact_path),
+            format!("Bytes: {}", self.bytes),
+            format!("SHA256: {}", self.sha256),
+            format!("Duration: {} ms", self.duration_ms),
+        ];
+        human.extend(self.damage.as_ref().map(DamageReport::summary));
+        Outcome::new(self, human)
     }
-    let mut outcome = Outcome::new(result, human);
-    outcome.human.extend(damage.summary());
-    outcome
+}
+
+/// An export's artifact manifest metadata: `format` and `outputPath`, then `fields`
+/// (the result's `metadata`), then `extra` (facts only the manifest records).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ManifestMetadata<'a, M, E> {
+    format: &'a str,
+    output_path: &'a str,
+    #[serde(flatten)]
+    fields: &'a M,
+    #[serde(flatten)]
+    extra: E,
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable

@@ -11,11 +11,14 @@
 //! cursor only while the program shows it (DECTCEM), as a live terminal would.
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
+use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::Status;
 use agent_tty_core::{Error, ErrorCode, Result, client, env, replay, session};
 use agent_tty_render::{Profile, RENDERER_BACKEND, sha256_hex};
 use agent_tty_vt::SnapshotOptions;
-use serde_json::{Map, Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::json;
 
 use crate::cli::ScreenshotArgs;
 use crate::context::Context;
@@ -89,44 +92,38 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     let path = paths.artifacts.join(&filename);
     let staged = artifacts::stage(&path, &rendered.png)?;
     let sha256 = sha256_hex(&rendered.png);
-    let mut result = Map::new();
-    result.insert("sessionId".into(), json!(paths.id));
-    result.insert("capturedAtSeq".into(), json!(seq));
-    result.insert("profileName".into(), json!(profile.name));
-    result.insert("cols".into(), json!(snapshot.cols));
-    result.insert("rows".into(), json!(snapshot.rows));
-    result.insert("artifactPath".into(), json!(path.display().to_string()));
-    result.insert("pngSizeBytes".into(), json!(rendered.png.len()));
-    result.insert("cursorVisible".into(), json!(draw_cursor));
-    result.insert("rendererBackend".into(), json!(RENDERER_BACKEND));
-    result.insert("pixelWidth".into(), json!(rendered.width));
-    result.insert("pixelHeight".into(), json!(rendered.height));
-    result.insert("sha256".into(), json!(sha256));
-    result.insert("renderProfileHash".into(), json!(profile.cached_hash()));
-    if let Some(damage) = replayed.damage.to_json() {
-        result.insert("damage".into(), damage);
-    }
-
-    let mut metadata = Map::new();
-    for key in [
-        "profileName",
-        "cols",
-        "rows",
-        "pngSizeBytes",
-        "cursorVisible",
-        "rendererBackend",
-        "pixelWidth",
-        "pixelHeight",
-        "renderProfileHash",
-    ] {
-        metadata.insert(key.into(), result[key].clone());
-    }
+    let metadata = ScreenshotMetadata {
+        profile_name: profile.name,
+        cols: snapshot.cols,
+        rows: snapshot.rows,
+        png_size_bytes: rendered.png.len(),
+        cursor_visible: draw_cursor,
+        renderer_backend: RENDERER_BACKEND,
+        pixel_width: rendered.width,
+        pixel_height: rendered.height,
+        render_profile_hash: profile.cached_hash(),
+    };
     let entry = ArtifactEntry {
-        sha256: Some(sha256),
-        ..ArtifactEntry::new("screenshot", filename, &paths.id, seq, metadata)
+        sha256: Some(sha256.clone()),
+        ..ArtifactEntry::new("screenshot", filename, &paths.id, seq, artifacts::metadata_of(&metadata))
     };
     artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, &path)?;
-    let result = Value::Object(result);
+    let result = ScreenshotResult {
+        session_id: paths.id.clone(),
+        captured_at_seq: seq,
+        profile_name: metadata.profile_name,
+        cols: metadata.cols,
+        rows: metadata.rows,
+        artifact_path: path.display().to_string(),
+        png_size_bytes: metadata.png_size_bytes,
+        cursor_visible: metadata.cursor_visible,
+        renderer_backend: metadata.renderer_backend,
+        pixel_width: metadata.pixel_width,
+        pixel_height: metadata.pixel_height,
+        sha256,
+        render_profile_hash: metadata.render_profile_hash,
+        damage: replayed.damage.report(),
+    };
     let mut human = human_lines(&result);
     if args.show_cursor && !draw_cursor {
         human.push("Cursor: not drawn (the program hides it)".into());
@@ -135,18 +132,59 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     Ok(Outcome::new(result, human))
 }
 
-fn human_lines(result: &Value) -> Vec<String> {
-    let text = |key: &str| result[key].as_str().unwrap_or("").to_string();
+/// The result of `screenshot`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ScreenshotResult {
+    pub session_id: String,
+    /// The seq of the last event drawn.
+    pub captured_at_seq: u64,
+    pub profile_name: &'static str,
+    pub cols: u16,
+    pub rows: u16,
+    /// The PNG.
+    pub artifact_path: String,
+    pub png_size_bytes: usize,
+    /// Whether the cursor was drawn.
+    pub cursor_visible: bool,
+    pub renderer_backend: &'static str,
+    pub pixel_width: u32,
+    pub pixel_height: u32,
+    /// The PNG's SHA-256 (hex).
+    pub sha256: String,
+    pub render_profile_hash: String,
+    /// What the replay of a damaged log skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<DamageReport>,
+}
+
+/// A screenshot's artifact manifest metadata.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScreenshotMetadata {
+    profile_name: &'static str,
+    cols: u16,
+    rows: u16,
+    png_size_bytes: usize,
+    cursor_visible: bool,
+    renderer_backend: &'static str,
+    pixel_width: u32,
+    pixel_height: u32,
+    render_profile_hash: String,
+}
+
+fn human_lines(result: &ScreenshotResult) -> Vec<String> {
     vec![
-        format!("Session ID: {}", text("sessionId")),
-        format!("Captured At Seq: {}", result["capturedAtSeq"]),
-        format!("Profile: {}", text("profileName")),
-        format!("Size: {}x{}", result["cols"], result["rows"]),
-        format!("PNG Path: {}", text("artifactPath")),
-        format!("PNG Size: {} bytes", result["pngSizeBytes"]),
-        format!("Renderer backend: {}", text("rendererBackend")),
-        format!("Pixel dimensions: {}\u{d7}{}", result["pixelWidth"], result["pixelHeight"]),
-        format!("SHA-256: {}", text("sha256")),
-        format!("Render profile hash: {}", text("renderProfileHash")),
+        format!("Session ID: {}", result.session_id),
+        format!("Captured At Seq: {}", result.captured_at_seq),
+        format!("Profile: {}", result.profile_name),
+        format!("Size: {}x{}", result.cols, result.rows),
+        format!("PNG Path: {}", result.artifact_path),
+        format!("PNG Size: {} bytes", result.png_size_bytes),
+        format!("Renderer backend: {}", result.renderer_backend),
+        format!("Pixel dimensions: {}\u{d7}{}", result.pixel_width, result.pixel_height),
+        format!("SHA-256: {}", result.sha256),
+        format!("Render profile hash: {}", result.render_profile_hash),
     ]
 }

@@ -24,7 +24,8 @@
 use std::path::{Path, PathBuf};
 
 use agent_tty_core::{Error, ErrorCode, Result, env, fsio};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::output::Outcome;
 
@@ -64,22 +65,67 @@ pub fn list() -> Result<Outcome> {
     let skills = load_all()?;
     let human: Vec<String> =
         skills.iter().map(|s| format!("{}  {}", s.meta.name, s.meta.description)).collect();
-    let rows: Vec<_> = skills
-        .iter()
-        .map(|s| json!({ "name": s.meta.name, "description": s.meta.description, "source": "bundled" }))
+    let skills = skills
+        .into_iter()
+        .map(|s| SkillRow { name: s.meta.name, description: s.meta.description, source: BUNDLED_SOURCE })
         .collect();
-    Ok(Outcome::new(json!({ "skills": rows }), human))
+    Ok(Outcome::new(SkillsListResult { skills }, human))
+}
+
+/// Where the skills come from (the only source).
+const BUNDLED_SOURCE: &str = "bundled";
+
+/// The result of `skills list`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SkillsListResult {
+    /// The bundled skills, by name.
+    pub skills: Vec<SkillRow>,
+}
+
+/// One skill of `skills list`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[allow(missing_docs)]
+pub struct SkillRow {
+    pub name: String,
+    pub description: String,
+    /// Always `bundled`.
+    pub source: &'static str,
+}
+
+/// The result of `skills get`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SkillGetResult {
+    /// The skill's name.
+    pub name: String,
+    /// Always `bundled`.
+    pub source: &'static str,
+    /// Its SKILL.md (JSON mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The SKILL.md text.
+    pub content: &'static str,
+}
+
+/// The result of `skills path`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SkillPathResult {
+    /// The skill's name.
+    pub name: String,
+    /// Always `bundled`.
+    pub source: &'static str,
+    /// The skill's directory.
+    pub path: String,
 }
 
 /// Runs `skills get`: the SKILL.md verbatim in human mode; in JSON mode also where it is.
 pub fn get(name: &str, json_mode: bool) -> Result<Outcome> {
     let skill = find(name)?;
-    let mut result = json!({ "name": skill.meta.name, "source": "bundled" });
-    if json_mode {
-        let file = skill_dir(&skill)?.join("SKILL.md");
-        result["path"] = json!(file.to_string_lossy());
-    }
-    result["content"] = json!(skill.content);
+    let path = match json_mode {
+        true => Some(skill_dir(&skill)?.join("SKILL.md").to_string_lossy().into_owned()),
+        false => None,
+    };
+    let result =
+        SkillGetResult { name: skill.meta.name, source: BUNDLED_SOURCE, path, content: skill.content };
     let mut outcome = Outcome::new(result, Vec::new());
     outcome.raw = Some(skill.content.to_string());
     Ok(outcome)
@@ -89,7 +135,7 @@ pub fn get(name: &str, json_mode: bool) -> Result<Outcome> {
 pub fn path(name: &str) -> Result<Outcome> {
     let skill = find(name)?;
     let dir = skill_dir(&skill)?.to_string_lossy().into_owned();
-    let result = json!({ "name": skill.meta.name, "source": "bundled", "path": dir });
+    let result = SkillPathResult { name: skill.meta.name, source: BUNDLED_SOURCE, path: dir.clone() };
     Ok(Outcome::new(result, vec![dir]))
 }
 

@@ -1,7 +1,8 @@
 //! `agent-tty version`: versions, the protocol version, and (with `--json`) what this
 //! build can do.
 
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::output::Outcome;
 
@@ -22,21 +23,61 @@ pub fn run(json_mode: bool) -> Outcome {
         "x86" => "ia32",
         other => other,
     };
-    let mut result = json!({
-        "cliVersion": version,
-        "protocolVersion": PROTOCOL_VERSION,
-        "rendererBackends": ["ghostty-web", "libghostty-vt"],
-        "runtime": { "node": "n/a", "platform": platform, "arch": arch },
-    });
-    if json_mode {
-        result["capabilities"] = capabilities(None);
-    }
+    let result = VersionResult {
+        cli_version: version,
+        protocol_version: PROTOCOL_VERSION,
+        renderer_backends: ["ghostty-web", "libghostty-vt"],
+        runtime: Runtime { node: "n/a", platform, arch },
+        capabilities: json_mode.then(|| capabilities(None)),
+    };
     let human = vec![
         format!("agent-tty {version}"),
         format!("protocol {PROTOCOL_VERSION}"),
         format!("runtime native ({platform}/{arch})"),
     ];
     Outcome::new(result, human)
+}
+
+/// The result of `version`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionResult {
+    /// This build's version.
+    pub cli_version: &'static str,
+    /// The socket protocol version.
+    pub protocol_version: &'static str,
+    /// The renderer names `--renderer` accepts.
+    pub renderer_backends: [&'static str; 2],
+    /// Where this build runs.
+    pub runtime: Runtime,
+    /// What this build can do (only with `--json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<Capability>>,
+}
+
+/// `version`'s `runtime` (`node` is `n/a`: no Node.js here).
+#[derive(Debug, Serialize, JsonSchema)]
+#[allow(missing_docs)]
+pub struct Runtime {
+    pub node: &'static str,
+    pub platform: &'static str,
+    pub arch: &'static str,
+}
+
+/// One capability: bare `{name, status}` in `version`'s quick mode, with `reason` and
+/// `detail` in `doctor` (and whenever it is not available).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Capability {
+    /// The capability's name.
+    pub name: &'static str,
+    /// `available`, `degraded` or `unavailable`.
+    pub status: &'static str,
+    /// Why it has that status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Details.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Reason of the native semantic renderer's capabilities.
@@ -48,12 +89,10 @@ const SEMANTIC_REASON: &str = "native semantic renderer available";
 /// `version --json` and `doctor`). `semantic` is doctor's check of the native screen model: `Ok(message)`
 /// when it works, `Err(message)` when it does not. `version` passes `None` (its quick
 /// mode): available entries are then bare `{name, status}`, as in agent-tty 0.5.0.
-pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value {
-    let entry = |name: &str, status: &str, why: Option<(&str, String)>| match why {
-        Some((reason, detail)) => {
-            json!({ "name": name, "status": status, "reason": reason, "detail": detail })
-        }
-        None => json!({ "name": name, "status": status }),
+pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Vec<Capability> {
+    let entry = |name: &'static str, status: &'static str, why: Option<(&'static str, String)>| {
+        let (reason, detail) = why.unzip();
+        Capability { name, status, reason, detail }
     };
     let (snapshot, wait) = match semantic {
         None => (entry("snapshot", "available", None), entry("wait", "available", None)),
@@ -137,5 +176,5 @@ pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Value 
             )),
         ),
     };
-    json!([snapshot, wait, screenshot, asciicast, webm, dashboard, gif])
+    vec![snapshot, wait, screenshot, asciicast, webm, dashboard, gif]
 }

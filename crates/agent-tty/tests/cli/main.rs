@@ -27,6 +27,7 @@ mod lifecycle_faults;
 mod record_export;
 mod render_wait;
 mod scale;
+mod schemas;
 mod screenshot;
 mod security;
 mod snapshot;

@@ -4,9 +4,10 @@ use agent_tty_core::asciicast::{self, HeaderData};
 use agent_tty_core::manifest::SessionRecord;
 use agent_tty_core::paths::{SessionPaths, hex_sha256};
 use agent_tty_core::{Result, artifacts, event_log, event_stream, time};
-use serde_json::{Map, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::{Written, export_error, place, report_damage, resolve_out};
+use super::{ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out};
 use crate::cli::RecordExportArgs;
 use crate::output::Outcome;
 
@@ -47,45 +48,45 @@ pub(super) fn export(
     let sha256 = hex_sha256(&cast.bytes);
     let bytes = cast.bytes.len() as u64;
     let artifact_path = target.display().to_string();
-    let mut metadata = Map::new();
-    metadata.insert("format".into(), json!("asciicast"));
-    metadata.insert("outputPath".into(), json!(artifact_path));
-    metadata.insert("width".into(), json!(record.cols));
-    metadata.insert("height".into(), json!(record.rows));
-    metadata.insert("title".into(), json!(paths.id));
-    metadata.insert("timestamp".into(), json!(cast.timestamp));
-    metadata.insert("outputEventCount".into(), json!(cast.output_event_count));
-    metadata.insert("resizeEventCount".into(), json!(cast.resize_event_count));
-    metadata.insert("markerCount".into(), json!(cast.marker_count));
+    let metadata = AsciicastMetadata {
+        width: record.cols,
+        height: record.rows,
+        title: paths.id.clone(),
+        timestamp: cast.timestamp,
+        output_event_count: cast.output_event_count,
+        resize_event_count: cast.resize_event_count,
+        marker_count: cast.marker_count,
+    };
     let written =
         Written { path: &target, explicit_out: args.out.is_some(), last_seq, bytes, sha256: sha256.clone() };
-    place(&paths, "recording", staged, &written, metadata)?;
-    let result = json!({
-        "sessionId": paths.id,
-        "format": "asciicast",
-        "artifactPath": artifact_path,
-        "bytes": bytes,
-        "sha256": sha256,
-        "capturedAtSeq": last_seq,
-        "durationMs": cast.duration_ms,
-        "metadata": {
-            "width": record.cols,
-            "height": record.rows,
-            "title": paths.id,
-            "timestamp": cast.timestamp,
-            "outputEventCount": cast.output_event_count,
-            "resizeEventCount": cast.resize_event_count,
-            "markerCount": cast.marker_count,
-        },
-    });
-    let human = vec![
-        format!("Session ID: {}", paths.id),
-        "Format: asciicast".to_string(),
-        format!("Captured At Seq: {last_seq}"),
-        format!("Artifact Path: {artifact_path}"),
-        format!("Bytes: {bytes}"),
-        format!("SHA256: {sha256}"),
-        format!("Duration: {} ms", cast.duration_ms),
-    ];
-    Ok(report_damage(&damage, result, human))
+    let manifest =
+        ManifestMetadata { format: "asciicast", output_path: &artifact_path, fields: &metadata, extra: () };
+    place(&paths, "recording", staged, &written, &manifest)?;
+    let result = RecordExportResult {
+        session_id: paths.id.clone(),
+        format: "asciicast".to_string(),
+        artifact_path,
+        bytes,
+        sha256,
+        captured_at_seq: last_seq,
+        duration_ms: cast.duration_ms,
+        metadata,
+        damage: damage.report(),
+    };
+    Ok(result.outcome())
+}
+
+/// An asciicast export's `metadata`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AsciicastMetadata {
+    pub width: u16,
+    pub height: u16,
+    pub title: String,
+    /// The cast header's Unix timestamp (seconds).
+    pub timestamp: u64,
+    pub output_event_count: u64,
+    pub resize_event_count: u64,
+    pub marker_count: u64,
 }

@@ -14,9 +14,10 @@ use agent_tty_render::video::{
     self, ExportSummary, Exporter, FrameSink, ReplayEvent, TimingMode, VideoError,
 };
 use agent_tty_render::{Profile, RENDERER_BACKEND};
-use serde_json::{Map, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::{Written, export_error, place, report_damage, resolve_out};
+use super::{ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out};
 use crate::cli::RecordExportArgs;
 use crate::commands::screenshot::requested_profile;
 use crate::context::Context;
@@ -122,22 +123,23 @@ pub(super) fn export(
     let artifact_path = target.display().to_string();
     let duration_ms = facts.last_ts - facts.first_ts.unwrap_or(facts.last_ts);
     let profile_hash = profile.cached_hash();
-    let mut metadata = Map::new();
-    metadata.insert("format".into(), json!(format));
-    metadata.insert("outputPath".into(), json!(artifact_path));
-    metadata.insert("width".into(), json!(summary.cols));
-    metadata.insert("height".into(), json!(summary.rows));
-    metadata.insert("profileName".into(), json!(profile.name));
-    metadata.insert("renderProfileHash".into(), json!(profile_hash));
-    metadata.insert("timingMode".into(), json!(mode.name()));
-    metadata.insert("rendererBackend".into(), json!(RENDERER_BACKEND));
-    metadata.insert("outputEventCount".into(), json!(facts.output_events));
-    metadata.insert("resizeEventCount".into(), json!(facts.resize_events));
-    metadata.insert("codec".into(), json!(if format == "webm" { "vp9" } else { "gif" }));
-    metadata.insert("frameCount".into(), json!(summary.frames));
-    metadata.insert("videoDurationMs".into(), json!(summary.video_ms));
-    metadata.insert("pixelWidth".into(), json!(pixels.0));
-    metadata.insert("pixelHeight".into(), json!(pixels.1));
+    let metadata = VideoMetadata {
+        width: summary.cols,
+        height: summary.rows,
+        profile_name: profile.name,
+        render_profile_hash: profile_hash,
+        timing_mode: mode.name(),
+        renderer_backend: RENDERER_BACKEND,
+        output_event_count: facts.output_events,
+        resize_event_count: facts.resize_events,
+    };
+    let extra = VideoManifestExtra {
+        codec: if format == "webm" { "vp9" } else { "gif" },
+        frame_count: summary.frames,
+        video_duration_ms: summary.video_ms,
+        pixel_width: pixels.0,
+        pixel_height: pixels.1,
+    };
     let written = Written {
         path: &target,
         explicit_out: args.out.is_some(),
@@ -145,36 +147,47 @@ pub(super) fn export(
         bytes,
         sha256: sha256.clone(),
     };
-    place(paths, "video", temp, &written, metadata)?;
-    let result = json!({
-        "sessionId": paths.id,
-        "format": format,
-        "artifactPath": artifact_path,
-        "bytes": bytes,
-        "sha256": sha256,
-        "capturedAtSeq": facts.last_seq,
-        "durationMs": duration_ms,
-        "metadata": {
-            "width": summary.cols,
-            "height": summary.rows,
-            "profileName": profile.name,
-            "renderProfileHash": profile_hash,
-            "timingMode": mode.name(),
-            "rendererBackend": RENDERER_BACKEND,
-            "outputEventCount": facts.output_events,
-            "resizeEventCount": facts.resize_events,
-        },
-    });
-    let human = vec![
-        format!("Session ID: {}", paths.id),
-        format!("Format: {format}"),
-        format!("Captured At Seq: {}", facts.last_seq),
-        format!("Artifact Path: {artifact_path}"),
-        format!("Bytes: {bytes}"),
-        format!("SHA256: {sha256}"),
-        format!("Duration: {duration_ms} ms"),
-    ];
-    Ok(report_damage(&facts.damage, result, human))
+    let manifest = ManifestMetadata { format, output_path: &artifact_path, fields: &metadata, extra };
+    place(paths, "video", temp, &written, &manifest)?;
+    let result = RecordExportResult {
+        session_id: paths.id.clone(),
+        format: format.to_string(),
+        artifact_path,
+        bytes,
+        sha256,
+        captured_at_seq: facts.last_seq,
+        duration_ms,
+        metadata,
+        damage: facts.damage.report(),
+    };
+    Ok(result.outcome())
+}
+
+/// A video export's `metadata`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct VideoMetadata {
+    pub width: u16,
+    pub height: u16,
+    pub profile_name: &'static str,
+    pub render_profile_hash: String,
+    /// `recorded`, `accelerated` or `max-speed`.
+    pub timing_mode: &'static str,
+    pub renderer_backend: &'static str,
+    pub output_event_count: u64,
+    pub resize_event_count: u64,
+}
+
+/// What a video's artifact manifest entry records beyond the result's `metadata`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VideoManifestExtra {
+    codec: &'static str,
+    frame_count: u64,
+    video_duration_ms: u64,
+    pixel_width: u32,
+    pixel_height: u32,
 }
 
 enum Failure {

@@ -1,0 +1,87 @@
+//! The JSON Schema of every command's result: the one list of result types that the MCP
+//! server publishes and that `schemas/results.json` (checked by the test below, validated
+//! against real results by the CLI suite) is generated from.
+//!
+//! Schemas follow the serialisation contract (`for_serialize`): a key that a result may
+//! omit is optional, a key it always prints is required, even when its value may be
+//! null. `schemars::schema_for!` would describe what a deserialiser accepts instead, so
+//! the settings are spelled out here.
+
+// Read by the tests until the MCP server publishes it.
+#![cfg_attr(not(test), allow(dead_code))]
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema};
+
+use crate::commands::results::{
+    CreateResult, DoctorResult, GcResult, HomeForgetResult, HomeListResult, InspectResult, ListResult,
+    RecordExportAnyResult, ScreenshotResult, SkillGetResult, SkillPathResult, SkillsListResult,
+    VersionResult,
+};
+use crate::dashboard::DashboardResult;
+
+/// The schema of `T` as a result (draft 2020-12, serialisation contract).
+fn schema<T: JsonSchema>() -> Schema {
+    SchemaSettings::draft2020_12().for_serialize().into_generator().into_root_schema_for::<T>()
+}
+
+/// Every typed result, by the envelope's `command`. Commands whose results are still
+/// built as JSON values are not listed yet.
+pub fn all() -> Vec<(&'static str, Schema)> {
+    vec![
+        ("create", schema::<CreateResult>()),
+        ("list", schema::<ListResult>()),
+        ("inspect", schema::<InspectResult>()),
+        ("version", schema::<VersionResult>()),
+        ("screenshot", schema::<ScreenshotResult>()),
+        ("home list", schema::<HomeListResult>()),
+        ("home forget", schema::<HomeForgetResult>()),
+        ("record export", schema::<RecordExportAnyResult>()),
+        ("gc", schema::<GcResult>()),
+        ("doctor", schema::<DoctorResult>()),
+        ("skills list", schema::<SkillsListResult>()),
+        ("skills get", schema::<SkillGetResult>()),
+        ("skills path", schema::<SkillPathResult>()),
+        ("dashboard", schema::<DashboardResult>()),
+    ]
+}
+
+/// [`all`] as one pretty JSON object `{command: schema}`, newline-terminated.
+pub fn document() -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        all().into_iter().map(|(command, schema)| (command.to_string(), schema.to_value())).collect();
+    let mut text = serde_json::to_string_pretty(&map).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed copy the CLI suite validates real results against.
+    const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/results.json");
+
+    #[test]
+    fn the_committed_schemas_are_current() {
+        let current = document();
+        if std::env::var_os("AGENT_TTY_BLESS").is_some() {
+            std::fs::write(COMMITTED, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(COMMITTED).unwrap_or_default();
+        assert!(
+            committed == current,
+            "{COMMITTED} is out of date: run `AGENT_TTY_BLESS=1 cargo test -p agent-tty --bin agent-tty schemas` \
+             and commit it"
+        );
+    }
+
+    #[test]
+    fn every_command_is_listed_once() {
+        let names: Vec<&str> = all().iter().map(|(name, _)| *name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+    }
+}
