@@ -97,9 +97,12 @@ pub enum Command {
     Host(HostArgs),
 }
 
-/// `--json`, declared once and flattened into every command that prints an envelope.
-/// Its help line is empty unless a command documents it (as agent-tty 0.5.0 does).
+// `--json`, declared once and flattened into every command that prints an envelope. Its
+// help line is empty unless a command documents it (as agent-tty 0.5.0 does). No doc
+// comment and no argument group: either would be rebuilt for every command at start-up.
 #[derive(Debug, Args)]
+#[group(skip)]
+#[allow(missing_docs)]
 pub struct OutputArgs {
     #[arg(long)]
     #[allow(missing_docs)]
@@ -118,8 +121,11 @@ pub struct JsonArgs {
     pub output: OutputArgs,
 }
 
-/// The session a command acts on (its help line is empty unless a command documents it).
+// The session a command acts on (its help line is empty unless a command documents it).
+// No doc comment and no argument group, as for `OutputArgs`.
 #[derive(Debug, Args)]
+#[group(skip)]
+#[allow(missing_docs)]
 pub struct SessionArg {
     #[allow(missing_docs)]
     pub session_id: String,
