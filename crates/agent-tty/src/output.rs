@@ -5,7 +5,6 @@
 use std::io::Write;
 
 use agent_tty_core::Error;
-use serde_json::{Value, json};
 
 /// What a successful command hands to the printer: its typed result, serialised once,
 /// by [`finish`], straight into the envelope.
@@ -40,6 +39,24 @@ struct Envelope<'a> {
     command: &'a str,
     timestamp: String,
     result: &'a dyn erased_serde::Serialize,
+}
+
+/// The error envelope, in the 0.5 key order.
+#[derive(serde::Serialize)]
+struct ErrorEnvelope<'a> {
+    ok: bool,
+    command: &'a str,
+    timestamp: String,
+    error: ErrorBody<'a>,
+}
+
+/// The error envelope's `error`.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    retryable: bool,
+    details: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// How to print.
@@ -82,17 +99,17 @@ pub fn finish(command: &str, style: Style, result: Result<Outcome, Error>) -> i3
 /// Prints an error in the chosen mode and returns its exit code.
 pub fn print_error(command: &str, json: bool, error: &Error) -> i32 {
     if json {
-        let envelope = json!({
-            "ok": false,
-            "command": command,
-            "timestamp": agent_tty_core::time::now_iso(),
-            "error": {
-                "code": error.code_str(),
-                "message": error.message,
-                "retryable": error.retryable(),
-                "details": Value::Object(error.details.clone()),
+        let envelope = ErrorEnvelope {
+            ok: false,
+            command,
+            timestamp: agent_tty_core::time::now_iso(),
+            error: ErrorBody {
+                code: error.code_str(),
+                message: &error.message,
+                retryable: error.retryable(),
+                details: &error.details,
             },
-        });
+        };
         print_json(&envelope);
     } else {
         let _ = writeln!(std::io::stderr(), "{}: {}", error.code_str(), error.human_message());
