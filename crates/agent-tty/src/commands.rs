@@ -37,9 +37,9 @@ use std::ffi::OsString;
 
 use agent_tty_core::Result;
 
-use clap::{ArgMatches, CommandFactory};
+use clap::ArgMatches;
 
-use crate::cli::{Cli, Command, HomeCommand, RecordCommand, SkillsCommand};
+use crate::cli::{Command, HomeCommand, RecordCommand, SkillsCommand};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 
@@ -69,16 +69,21 @@ pub fn invocation(matches: &ArgMatches) -> Invocation {
 
 /// The envelope's `command` for a command line that did not parse: the first word that
 /// names a command (or an alias of one), with its subcommand when the next word names
-/// one, else `agent-tty`. Builds the command tree, so only for the error path.
-pub fn name_from_args(args: &[OsString]) -> String {
-    let root = <Cli as CommandFactory>::command();
+/// one, else `agent-tty`. `tree` is the command tree the parse used (clap's own `help`
+/// subcommand, added while parsing, names no command here).
+pub fn name_from_args(args: &[OsString], tree: &clap::Command) -> String {
     let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
-    let found = words.iter().enumerate().find_map(|(at, w)| root.find_subcommand(w).map(|c| (at, c)));
+    let found = words.iter().enumerate().find_map(|(at, w)| named(tree, w).map(|c| (at, c)));
     let Some((at, command)) = found else { return "agent-tty".to_string() };
-    match words.get(at + 1).and_then(|w| command.find_subcommand(w)) {
+    match words.get(at + 1).and_then(|w| named(command, w)) {
         Some(sub) => format!("{} {}", command.get_name(), sub.get_name()),
         None => command.get_name().to_string(),
     }
+}
+
+/// The subcommand of `parent` that `word` names (clap's `help` excepted).
+fn named<'a>(parent: &'a clap::Command, word: &str) -> Option<&'a clap::Command> {
+    if word == "help" { None } else { parent.find_subcommand(word) }
 }
 
 /// The outcome of `version` (also printed for `agent-tty --version --json`).

@@ -22,14 +22,18 @@ use cli::{Cli, Command};
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
     let json = args.iter().skip(1).any(|a| a == "--json");
-    let mut matches = match Cli::command().try_get_matches_from(&args) {
+    let mut tree = Cli::command();
+    let mut matches = match tree.try_get_matches_from_mut(&args) {
         Ok(matches) => matches,
-        Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args)),
+        Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args, &tree)),
     };
     let invocation = commands::invocation(&matches);
     let cli = match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
-        Err(error) => std::process::exit(usage_error(&error.format(&mut Cli::command()), json, &args)),
+        Err(error) => {
+            let error = error.format(&mut tree);
+            std::process::exit(usage_error(&error, json, &args, &tree))
+        }
     };
     if let Command::Host(host) = &cli.command {
         std::process::exit(agent_tty_core::host::run(&host.session_id));
@@ -57,7 +61,7 @@ fn main() {
 /// (`--version --json` prints the `version --json` envelope); a bare `agent-tty` prints
 /// help to stderr; anything else exits 2, as a JSON envelope when `--json` was on the
 /// command line.
-fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
+fn usage_error(error: &clap::Error, json: bool, args: &[OsString], tree: &clap::Command) -> i32 {
     match error.kind() {
         ErrorKind::DisplayVersion if json => {
             let style = output::Style { json: true, no_color: false };
@@ -82,7 +86,7 @@ fn usage_error(error: &clap::Error, json: bool, args: &[OsString]) -> i32 {
             }
             let hint = " Run `agent-tty --help` (or `agent-tty <command> --help`) for usage.";
             let error = Error::invalid_input(format!("{message}.{hint}").replace("..", "."));
-            output::print_error(&commands::name_from_args(args), true, &error)
+            output::print_error(&commands::name_from_args(args, tree), true, &error)
         }
         _ => {
             output::write_stderr(error.render().to_string().as_bytes());
