@@ -39,19 +39,47 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response};
+use crate::paths::SessionPaths;
+use crate::protocol::{MAX_MESSAGE_BYTES, Method, Outgoing, Response};
 
-/// Default RPC inactivity timeout.
-pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
+pub use crate::protocol::DEFAULT_TIMEOUT_MS;
 
-/// Sends `method(params)` to the host at `socket` and returns its `result`.
+/// Sends `M(params)` to the session's host and returns its typed reply. The method
+/// decides the transport's inactivity timeout and whether a time-out leaves the effect
+/// unknown; a reply of another shape is `PROTOCOL_ERROR`.
+pub fn call_typed<M: Method>(paths: &SessionPaths, params: &M::Params) -> Result<M::Reply> {
+    let timeout_ms = M::inactivity_timeout_ms(params);
+    let effect_unknown = M::effect_unknown_on_timeout(params);
+    let reply = exchange(&paths.socket, M::NAME, params, timeout_ms, effect_unknown)?;
+    M::Reply::deserialize(&reply).map_err(|_| unexpected_reply(&reply))
+}
+
+/// A reply that does not have the expected shape.
+pub fn unexpected_reply(reply: &Value) -> Error {
+    Error::new(ErrorCode::ProtocolError, format!("Unexpected response from host: {reply}"))
+}
+
+/// Sends `method(params)` to the host at `socket` and returns its untyped `result`.
 /// `timeout_ms` is an inactivity timeout; 0 disables it.
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
     let waited_run = method == "run" && params.get("noWait").and_then(Value::as_bool) != Some(true);
-    let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
+    exchange(socket, method, &params, timeout_ms, waited_run)
+}
+
+/// One round trip: connect, write the request line, read the reply line.
+fn exchange<P: Serialize>(
+    socket: &Path,
+    method: &str,
+    params: &P,
+    timeout_ms: u64,
+    effect_unknown: bool,
+) -> Result<Value> {
+    let id = crate::fsio::uuid_v4();
+    let request = Outgoing { id: &id, method, params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
     // The directory is checked and held (no symlink, ours), and the server must run as us.
     let (_dir, via_fd) = crate::socket_dir::open_existing(socket).map_err(|refused| match refused {
@@ -73,7 +101,7 @@ pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms:
     stream.write_all(&line).map_err(transport)?;
     let reply = read_line(&mut stream).map_err(|e| {
         let mut error = transport(e);
-        if waited_run && error.code == ErrorCode::HostTimeout {
+        if effect_unknown && error.code == ErrorCode::HostTimeout {
             error.message.push_str(
                 " The command was already sent to the session and may have run: check the \
                  screen (agent-tty snapshot) or the event log before running it again.",
@@ -82,7 +110,7 @@ pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms:
         }
         error
     })?;
-    decode_reply(&request.id, method, &reply)
+    decode_reply(&id, method, &reply)
 }
 
 fn read_line(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {

@@ -1,5 +1,4 @@
-//! The host socket protocol: one request per connection, one compact JSON line each
-//! way (byte-compatible with agent-tty 0.5.0).
+//! The envelope of the host socket protocol: one compact JSON line each way.
 //! Request `{"id","method","params"}`; reply `{"id","ok":true,"result"}` or
 //! `{"id","ok":false,"error":{"code","message"}}`. Error `details` do not cross the wire.
 
@@ -11,7 +10,18 @@ use crate::error::Error;
 /// Largest request or response line, in characters.
 pub const MAX_MESSAGE_BYTES: usize = 1_048_576;
 
-/// A parsed request.
+/// A request as the client writes it: the params are a method's typed params.
+#[derive(Debug, Serialize)]
+pub struct Outgoing<'a, P: Serialize> {
+    /// Non-empty correlation id (a UUID v4).
+    pub id: &'a str,
+    /// Method name.
+    pub method: &'a str,
+    /// The method's params.
+    pub params: &'a P,
+}
+
+/// A parsed request (the host reads the params once it knows the method).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
@@ -25,7 +35,7 @@ pub struct Request {
 }
 
 /// The `error` object of a failed response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WireError {
     /// Error code.
@@ -54,6 +64,16 @@ impl Response {
     /// A success response.
     pub fn success(id: &str, result: Value) -> Response {
         Response { id: id.to_string(), ok: true, result: Some(result), error: None }
+    }
+
+    /// The response to a handled request: its typed reply, or its error.
+    pub fn answer<T: Serialize>(id: &str, result: Result<T, Error>) -> Response {
+        match result.and_then(|reply| {
+            serde_json::to_value(reply).map_err(|e| Error::internal(format!("Cannot encode the reply: {e}")))
+        }) {
+            Ok(value) => Response::success(id, value),
+            Err(error) => Response::failure(id, &error),
+        }
     }
 
     /// A failure response from an error (details are dropped, as on the wire).
