@@ -39,7 +39,8 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
@@ -55,7 +56,10 @@ pub fn call_typed<M: Method>(paths: &SessionPaths, params: &M::Params) -> Result
     let timeout_ms = M::inactivity_timeout_ms(params);
     let effect_unknown = M::effect_unknown_on_timeout(params);
     let reply = exchange(&paths.socket, M::NAME, params, timeout_ms, effect_unknown)?;
-    M::Reply::deserialize(&reply).map_err(|_| unexpected_reply(&reply))
+    serde_json::from_str(reply.get()).map_err(|_| match serde_json::from_str::<Value>(reply.get()) {
+        Ok(value) => unexpected_reply(&value),
+        Err(_) => unexpected_reply(&Value::String(reply.get().to_string())),
+    })
 }
 
 /// A reply that does not have the expected shape.
@@ -67,7 +71,10 @@ pub fn unexpected_reply(reply: &Value) -> Error {
 /// `timeout_ms` is an inactivity timeout; 0 disables it.
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
     let waited_run = method == "run" && params.get("noWait").and_then(Value::as_bool) != Some(true);
-    exchange(socket, method, &params, timeout_ms, waited_run)
+    let reply = exchange(socket, method, &params, timeout_ms, waited_run)?;
+    serde_json::from_str(reply.get()).map_err(|e| {
+        Error::new(ErrorCode::RpcError, format!("Invalid RPC response: {e}")).with("method", method)
+    })
 }
 
 /// One round trip: connect, write the request line, read the reply line.
@@ -77,7 +84,7 @@ fn exchange<P: Serialize>(
     params: &P,
     timeout_ms: u64,
     effect_unknown: bool,
-) -> Result<Value> {
+) -> Result<Box<RawValue>> {
     let id = crate::fsio::uuid_v4();
     let request = Outgoing { id: &id, method, params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
@@ -135,7 +142,7 @@ fn read_line(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
+fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Box<RawValue>> {
     let rpc_error = |message: String| Error::new(ErrorCode::RpcError, message).with("method", method);
     let Some(line) = reply.strip_suffix(b"\n") else {
         return Err(rpc_error("RPC connection closed before a response was received.".into()));
@@ -254,6 +261,42 @@ mod tests {
             (&Value::from("type"), &Value::from(100))
         );
         assert_eq!(err.details["socketPath"], path.display().to_string());
+    }
+
+    /// A one-shot host at `path`: reads the request line, answers `result`, returns
+    /// the request line it read.
+    fn fake_host(path: &Path, result: &'static str) -> std::thread::JoinHandle<String> {
+        let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let line = read_line(&mut stream).unwrap();
+            let request: Value = serde_json::from_slice(&line).unwrap();
+            let reply = format!("{{\"id\":{},\"ok\":true,\"result\":{result}}}\n", request["id"]);
+            stream.write_all(reply.as_bytes()).unwrap();
+            String::from_utf8(line).unwrap()
+        })
+    }
+
+    #[test]
+    fn typed_calls_write_the_wire_line_and_decode_the_reply() {
+        use crate::protocol::{MarkParams, Seq, method};
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = SessionPaths::new(dir.path(), "s");
+        paths.socket = dir.path().join("sock");
+        let host = fake_host(&paths.socket, r#"{"seq":4}"#);
+        let reply = call_typed::<method::Mark>(&paths, &MarkParams { label: "x".into() }).unwrap();
+        assert_eq!(reply.seq, Seq(4));
+        let line = host.join().unwrap();
+        let id = &line[7..43];
+        assert_eq!(line, format!("{{\"id\":\"{id}\",\"method\":\"mark\",\"params\":{{\"label\":\"x\"}}}}\n"));
+        std::fs::remove_file(&paths.socket).unwrap();
+        let host = fake_host(&paths.socket, r#"{"sequence":4}"#);
+        let err = call_typed::<method::Mark>(&paths, &MarkParams { label: "x".into() }).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::ProtocolError, r#"Unexpected response from host: {"sequence":4}"#)
+        );
+        host.join().unwrap();
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
@@ -16,11 +17,12 @@ use crate::protocol::{
     DestroyReply, EmptyParams, Format, InspectReply, MarkParams, Method, RenderWaitParams, Request,
     ResizeParams, ResizeReply, Response, RunParams, RunReply, RunStarted, SendKeysParams, SendKeysReply, Seq,
     SeqReply, SignalParams, SignalReply, SnapshotParams, SnapshotResult, TextParams, WaitParams, WaitReply,
+    encode,
 };
 use crate::run_filter;
 
 type Reply = oneshot::Sender<Response>;
-type Answer = Option<(Reply, Result<Value>)>;
+type Answer = Option<(Reply, Result<Box<RawValue>>)>;
 
 /// The renderer backend this host reports.
 pub const RENDERER_BACKEND: &str = "agent-tty-vt";
@@ -66,10 +68,7 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
 
 /// An answer ready now: the typed reply, encoded once.
 fn now<T: Serialize>(reply: Reply, result: Result<T>) -> Answer {
-    let encoded = result.and_then(|value| {
-        serde_json::to_value(value).map_err(|e| Error::internal(format!("Cannot encode the reply: {e}")))
-    });
-    Some((reply, encoded))
+    Some((reply, result.and_then(|value| encode(&value))))
 }
 
 /// Parses `M`'s params strictly, mapping failures to `RPC_ERROR` (unknown keys too, as in
@@ -334,4 +333,51 @@ fn wait_for_render(host: &mut Host, p: RenderWaitParams, id: String, reply: Repl
     host.render_waiters
         .push(crate::host::render_wait::RenderWaiter::new(condition, deadline, id, reply, now));
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot_params(json: &str) -> Result<SnapshotParams> {
+        let Ok(Value::Object(params)) = serde_json::from_str(json) else { panic!("not an object: {json}") };
+        parse_snapshot(params)
+    }
+
+    #[test]
+    fn snapshot_params_check_the_shape_then_the_format() {
+        assert_eq!(snapshot_params(r#"{"format":"text"}"#).unwrap().format, Some(Format::Text));
+        let err = snapshot_params(r#"{"format":"html"}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::InvalidInput, "Snapshot format must be one of: structured, text.")
+        );
+        let err = snapshot_params(r#"{"format":"html","extra":1}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (
+                ErrorCode::RpcError,
+                "Invalid params for snapshot: unknown field `extra`, expected one of `format`, \
+                 `includeScrollback`, `includeCells`, `rendererName`"
+            )
+        );
+        let err = snapshot_params(r#"{"format":5}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (
+                ErrorCode::RpcError,
+                "Invalid params for snapshot: invalid type: integer `5`, expected a string"
+            )
+        );
+    }
+
+    #[test]
+    fn params_errors_name_the_method() {
+        let Ok(Value::Object(params)) = serde_json::from_str(r#"{"text":"a","x":1}"#) else { unreachable!() };
+        let err = parse::<m::Type>(params).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::RpcError, "Invalid params for type: unknown field `x`, expected `text`")
+        );
+    }
 }

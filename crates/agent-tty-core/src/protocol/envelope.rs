@@ -3,6 +3,7 @@
 //! `{"id","ok":false,"error":{"code","message"}}`. Error `details` do not cross the wire.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
@@ -44,8 +45,9 @@ pub struct WireError {
     pub message: String,
 }
 
-/// A response line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A response line. The result is kept as its JSON text: the host serialises a typed
+/// reply once, and the client decodes it straight into the method's reply type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Response {
     /// The request's id, or `unknown`.
@@ -54,7 +56,7 @@ pub struct Response {
     pub ok: bool,
     /// The result on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
+    pub result: Option<Box<RawValue>>,
     /// The error on failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<WireError>,
@@ -62,16 +64,14 @@ pub struct Response {
 
 impl Response {
     /// A success response.
-    pub fn success(id: &str, result: Value) -> Response {
+    pub fn success(id: &str, result: Box<RawValue>) -> Response {
         Response { id: id.to_string(), ok: true, result: Some(result), error: None }
     }
 
     /// The response to a handled request: its typed reply, or its error.
     pub fn answer<T: Serialize>(id: &str, result: Result<T, Error>) -> Response {
-        match result.and_then(|reply| {
-            serde_json::to_value(reply).map_err(|e| Error::internal(format!("Cannot encode the reply: {e}")))
-        }) {
-            Ok(value) => Response::success(id, value),
+        match result.and_then(|reply| encode(&reply)) {
+            Ok(raw) => Response::success(id, raw),
             Err(error) => Response::failure(id, &error),
         }
     }
@@ -93,6 +93,12 @@ impl Response {
         line.push(b'\n');
         line
     }
+}
+
+/// Encodes a typed reply as the result's JSON text.
+pub fn encode<T: Serialize>(reply: &T) -> Result<Box<RawValue>, Error> {
+    serde_json::value::to_raw_value(reply)
+        .map_err(|e| Error::internal(format!("Cannot encode the reply: {e}")))
 }
 
 /// Parses a request line. On failure returns the id to answer with (`unknown` when the
@@ -131,7 +137,7 @@ mod tests {
 
     #[test]
     fn responses_are_compact_lines() {
-        let ok = Response::success("a", serde_json::json!({"seq": 3}));
+        let ok = Response::answer("a", Ok(crate::protocol::SeqReply { seq: crate::protocol::Seq(3) }));
         assert_eq!(ok.to_line(), b"{\"id\":\"a\",\"ok\":true,\"result\":{\"seq\":3}}\n");
         let err =
             Response::failure("a", &Error::new(ErrorCode::SessionNotRunning, "Session is not running."));

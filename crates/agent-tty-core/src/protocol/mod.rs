@@ -20,7 +20,7 @@ mod wait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use envelope::{MAX_MESSAGE_BYTES, Outgoing, Request, Response, WireError, parse_request};
+pub use envelope::{MAX_MESSAGE_BYTES, Outgoing, Request, Response, WireError, encode, parse_request};
 pub use ids::{Seq, SessionId};
 pub use input::{
     MarkParams, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply, RunStarted, SendKeysParams,

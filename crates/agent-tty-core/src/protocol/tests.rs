@@ -185,3 +185,13 @@ fn transport_timeouts_follow_the_method() {
     let ten_s = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
     assert_eq!(Wait::inactivity_timeout_ms(&ten_s), 15_000);
 }
+
+#[test]
+fn every_reply_has_a_schema() {
+    let run = serde_json::to_value(schemars::schema_for!(RunReply)).unwrap();
+    assert_eq!(run["anyOf"].as_array().map(Vec::len), Some(2));
+    let snapshot = serde_json::to_value(schemars::schema_for!(SnapshotResult)).unwrap();
+    assert!(snapshot["properties"]["capturedAtSeq"].is_object());
+    let wait = serde_json::to_value(schemars::schema_for!(RenderWaitParams)).unwrap();
+    assert_eq!(wait["additionalProperties"], false);
+}
