@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::{RenderWaitReply, Response, Seq};
+use crate::protocol::{RenderWaitReply, Response};
 use crate::wait_condition::{ScreenView, WaitCondition};
 
 /// One pending `waitForRender`.
@@ -172,16 +172,8 @@ fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> O
         captured_at_seq: seen.captured_at_seq,
     };
     let found = condition.evaluate(&view, Some(stable_for))?;
-    Some(RenderWaitReply {
-        matched: true,
-        timed_out: false,
-        matched_text: found.matched_text,
-        cursor_row: Some(seen.cursor_row),
-        cursor_col: Some(seen.cursor_col),
-        captured_at_seq: Seq(seen.captured_at_seq),
-        screen_hash: Some(agent_tty_vt::screen_hash(&[seen.text.as_str()])),
-        damage: None,
-    })
+    let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
+    Some(RenderWaitReply::observed(true, found, &view, screen_hash))
 }
 
 impl RenderWaiter {
@@ -201,6 +193,7 @@ impl RenderWaiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Seq;
     use crate::wait_condition::WaitSpec;
 
     fn waiter(spec: WaitSpec, now: Instant) -> RenderWaiter {

@@ -68,7 +68,7 @@ fn waits_keep_the_host_and_cli_orders() {
 
 #[test]
 fn render_wait_params_carry_the_spec() {
-    let spec = WaitSpec { regex: Some(r"\$ $".into()), after_seq: Some(9), ..WaitSpec::default() };
+    let spec = WaitSpec { regex: Some(r"\$ $".into()), after_seq: Some(Seq(9)), ..WaitSpec::default() };
     let params = RenderWaitParams::new(spec.clone(), 1500);
     wire(&params, r#"{"regex":"\\$ $","afterSeq":9,"timeoutMs":1500}"#);
     assert_eq!(params.into_spec(), (spec, Some(1500)));

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Seq;
-use crate::wait_condition::WaitSpec;
+use crate::wait_condition::{Match, ScreenView, WaitSpec};
 
 /// `wait`: `{exit?, idleMs?, timeoutMs?}` (exactly one of exit and idleMs, checked by
 /// the host).
@@ -104,7 +104,7 @@ impl RenderWaitParams {
             screen_stable_ms,
             cursor_row,
             cursor_col,
-            after_seq: after_seq.map(Seq),
+            after_seq,
             timeout_ms: (timeout_ms > 0).then_some(timeout_ms),
             renderer_name: None,
         }
@@ -122,7 +122,6 @@ impl RenderWaitParams {
             timeout_ms,
             ..
         } = self;
-        let after_seq = after_seq.map(Seq::get);
         (WaitSpec { text, regex, screen_stable_ms, cursor_row, cursor_col, after_seq }, timeout_ms)
     }
 }
@@ -156,6 +155,26 @@ pub struct RenderWaitReply {
 }
 
 impl RenderWaitReply {
+    /// The reply for a condition that held (`found`) on the observed `view`; `matched`
+    /// is `false` only offline, where stability cannot be proven.
+    pub fn observed(
+        matched: bool,
+        found: Match,
+        view: &ScreenView<'_>,
+        screen_hash: String,
+    ) -> RenderWaitReply {
+        RenderWaitReply {
+            matched,
+            timed_out: false,
+            matched_text: found.matched_text,
+            cursor_row: Some(view.cursor_row),
+            cursor_col: Some(view.cursor_col),
+            captured_at_seq: Seq(view.captured_at_seq),
+            screen_hash: Some(screen_hash),
+            damage: None,
+        }
+    }
+
     /// The reply at the wait's timeout.
     pub fn timed_out(latest_seq: Seq) -> RenderWaitReply {
         RenderWaitReply {

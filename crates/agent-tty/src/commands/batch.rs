@@ -288,7 +288,7 @@ fn wait_step(
         *wait_baseline = baseline;
     }
     require_running(paths)?;
-    let spec = WaitSpec { after_seq: baseline.map(Seq::get), ..spec.clone() };
+    let spec = WaitSpec { after_seq: baseline, ..spec.clone() };
     let reply = call_typed::<WaitForRender>(paths, &RenderWaitParams::new(spec, timeout_ms))?;
     let (matched, timed_out) = (reply.matched, reply.timed_out);
     *fields = StepFields::Wait {

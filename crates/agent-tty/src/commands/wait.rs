@@ -83,7 +83,7 @@ fn render_spec(args: &WaitArgs) -> Result<WaitSpec> {
         screen_stable_ms,
         cursor_row: non_negative("--cursor-row", args.cursor_row.as_deref(), true)?,
         cursor_col: non_negative("--cursor-col", args.cursor_col.as_deref(), true)?,
-        after_seq: non_negative("--after-seq", args.after_seq.as_deref(), false)?,
+        after_seq: non_negative("--after-seq", args.after_seq.as_deref(), false)?.map(Seq),
     };
     Ok(spec)
 }
@@ -162,14 +162,8 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
         return Err(error);
     };
     let out = RenderWaitReply {
-        matched: !condition.wants_stability(),
-        timed_out: false,
-        matched_text: found.matched_text,
-        cursor_row: Some(snap.cursor_row),
-        cursor_col: Some(snap.cursor_col),
-        captured_at_seq: Seq(captured),
-        screen_hash: Some(snap.screen_hash()),
         damage: replayed.damage.to_json(),
+        ..RenderWaitReply::observed(!condition.wants_stability(), found, &view, snap.screen_hash())
     };
     let mut outcome = render_outcome(out, true);
     outcome.human.extend(replayed.damage.summary());
