@@ -6,6 +6,7 @@
 mod plan;
 #[cfg(test)]
 mod prop_tests;
+mod record;
 mod signals;
 
 use std::sync::{Arc, Mutex};
@@ -20,13 +21,13 @@ use agent_tty_core::protocol::{
 use agent_tty_core::session::command_target;
 use agent_tty_core::wait_condition::WaitSpec;
 use agent_tty_core::{Error, ErrorCode, Result};
-use serde::Serialize;
 
 use crate::cli::BatchArgs;
 use crate::commands::input::{input_text_for, unexpected};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
+use record::{BatchResult, RunOutcome, StepFields, StepRecord, StepStatus, human_step};
 
 /// The state shared with the signal flusher.
 #[derive(Debug, Default)]
@@ -36,129 +37,6 @@ pub(crate) struct Progress {
     unreached: Vec<StepRecord>,
     current: Option<usize>,
     keep_going: bool,
-}
-
-/// One step's record, in the contract's key order: `index`, `durationMs`, `kind`,
-/// `status`, the kind's fields, then `error`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct StepRecord {
-    index: usize,
-    duration_ms: u64,
-    kind: &'static str,
-    status: StepStatus,
-    #[serde(flatten)]
-    fields: StepFields,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<WireError>,
-}
-
-/// Where a step got to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-enum StepStatus {
-    Completed,
-    Failed,
-    Interrupted,
-    NotRun,
-}
-
-/// The fields of each kind of step (absent until known).
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged, rename_all_fields = "camelCase")]
-enum StepFields {
-    /// `type`, `paste`, `sendKeys`.
-    Input {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        seq: Option<Seq>,
-    },
-    Run {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        seq: Option<Seq>,
-        no_wait: bool,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        completed: Option<bool>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        timed_out: Option<bool>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        run_outcome: Option<RunOutcome>,
-    },
-    Wait {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        wait_baseline: Option<Seq>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        matched: Option<bool>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        timed_out: Option<bool>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        matched_text: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        captured_at_seq: Option<Seq>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        screen_hash: Option<String>,
-    },
-}
-
-/// How a run step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-enum RunOutcome {
-    Started,
-    Completed,
-    TimedOut,
-    SessionExited,
-}
-
-impl RunOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            RunOutcome::Started => "started",
-            RunOutcome::Completed => "completed",
-            RunOutcome::TimedOut => "timedOut",
-            RunOutcome::SessionExited => "sessionExited",
-        }
-    }
-}
-
-impl StepRecord {
-    /// The record of a step that has not run (yet).
-    fn unreached(index: usize, step: &Step) -> StepRecord {
-        let fields = match step {
-            Step::Run { no_wait, .. } => StepFields::Run {
-                seq: None,
-                no_wait: *no_wait,
-                completed: None,
-                timed_out: None,
-                run_outcome: None,
-            },
-            Step::Wait { .. } => StepFields::Wait {
-                wait_baseline: None,
-                matched: None,
-                timed_out: None,
-                matched_text: None,
-                captured_at_seq: None,
-                screen_hash: None,
-            },
-            _ => StepFields::Input { seq: None },
-        };
-        StepRecord {
-            index,
-            duration_ms: 0,
-            kind: step.kind(),
-            status: StepStatus::NotRun,
-            fields,
-            error: None,
-        }
-    }
-}
-
-/// The `batch` result.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct BatchResult {
-    steps: Vec<StepRecord>,
-    completed_count: usize,
-    failed_indices: Vec<usize>,
 }
 
 /// Runs `batch`.
@@ -356,24 +234,4 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
     }
     let result = BatchResult { steps, completed_count: completed, failed_indices: failed };
     Outcome { exit_code, ..Outcome::new(result, human) }
-}
-
-fn human_step(step: &StepRecord) -> String {
-    let (index, kind, ms) = (step.index, step.kind, step.duration_ms);
-    let outcome = match (step.status, &step.fields) {
-        (StepStatus::Failed, _) => {
-            format!("failed ({})", step.error.as_ref().map_or("", |e| e.code.as_str()))
-        }
-        (StepStatus::Completed, StepFields::Wait { matched_text: Some(text), .. }) => {
-            format!("matched \"{text}\"")
-        }
-        (StepStatus::Completed, StepFields::Wait { .. }) => "matched".into(),
-        (StepStatus::Completed, StepFields::Run { run_outcome, .. }) => {
-            run_outcome.map_or("completed", RunOutcome::as_str).to_string()
-        }
-        (StepStatus::Completed, _) => "completed".into(),
-        (StepStatus::Interrupted, _) => "interrupted".into(),
-        (StepStatus::NotRun, _) => "not-run".into(),
-    };
-    format!("[{index}] {kind} {outcome} ({ms}ms)")
 }
