@@ -2,10 +2,16 @@
 //! read one response line. Transport failures become `HOST_UNREACHABLE`, `HOST_TIMEOUT`
 //! or `RPC_ERROR` exactly as agent-tty 0.5.0 reports them.
 //!
+//! [`call_typed`] sends a [`Method`]'s typed params and decodes its typed reply (a reply
+//! of another shape is `PROTOCOL_ERROR`). The method, not the caller, decides the
+//! inactivity timeout: quick requests [`DEFAULT_TIMEOUT_MS`], waits their own timeout
+//! plus a margin (none when they wait forever), runs theirs plus the run margin (see
+//! [`crate::protocol`]). [`call`] is the untyped form, with an explicit timeout.
+//!
 //! Every step has a deadline: `connect()` waits at most the RPC timeout for room in the
 //! host's accept backlog (the default when the caller disabled the read timeout, see
 //! [`crate::socket_connect`]), and every write and read is bounded by the inactivity
-//! timeout. The connection is owned by [`call`] and closed the moment it returns, also
+//! timeout. The connection is owned by each call and closed the moment it returns, also
 //! when it gives up: a long-lived caller such as `batch` never leaves one open.
 //!
 //! # A timed-out request never takes effect later
@@ -28,11 +34,11 @@
 //! time and never claims that nothing happened, and a careful caller can check the event
 //! log (`seq` of its last input) before retrying.
 //!
-//! A waited `run` is the exception: the host types the command at once and answers only
-//! when it has finished, so a reply that never came says nothing about whether the command
-//! ran. Its time-out after the request was sent is therefore reported as not retryable,
-//! with `details.effectUnknown: true` and a message that says to look before running the
-//! command again.
+//! A waited `run` is the exception ([`Method::effect_unknown_on_timeout`]): the host types
+//! the command at once and answers only when it has finished, so a reply that never came
+//! says nothing about whether the command ran. Its time-out after the request was sent is
+//! therefore reported as not retryable, with `details.effectUnknown: true` and a message
+//! that says to look before running the command again.
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

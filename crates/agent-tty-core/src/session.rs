@@ -70,7 +70,7 @@ pub fn command_target(home: &std::path::Path, input: &str) -> Result<SessionPath
     }
 }
 
-/// Calls the session's host.
+/// Calls the session's host, untyped (typed callers use [`client::call_typed`]).
 pub fn call(paths: &SessionPaths, method: &str, params: Value, timeout_ms: u64) -> Result<Value> {
     let params = match params {
         Value::Object(map) => map,

@@ -1,5 +1,5 @@
 //! The host socket protocol (byte-compatible with agent-tty 0.5.0): one request per
-//! connection, one compact JSON line each way ([`envelope`]), and one typed home for
+//! connection, one compact JSON line each way ([`Request`], [`Response`]), and one typed home for
 //! every method's params and reply. The host deserialises the same types the client
 //! serialises; a [`Method`] ties a name to its params and reply and decides how long the
 //! client waits for the reply.
