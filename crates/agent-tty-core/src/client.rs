@@ -2,10 +2,16 @@
 //! read one response line. Transport failures become `HOST_UNREACHABLE`, `HOST_TIMEOUT`
 //! or `RPC_ERROR` exactly as agent-tty 0.5.0 reports them.
 //!
+//! [`call_typed`] sends a [`Method`]'s typed params and decodes its typed reply (a reply
+//! of another shape is `PROTOCOL_ERROR`). The method, not the caller, decides the
+//! inactivity timeout: quick requests [`DEFAULT_TIMEOUT_MS`], waits their own timeout
+//! plus a margin (none when they wait forever), runs theirs plus the run margin (see
+//! [`crate::protocol`]). [`call`] is the untyped form, with an explicit timeout.
+//!
 //! Every step has a deadline: `connect()` waits at most the RPC timeout for room in the
 //! host's accept backlog (the default when the caller disabled the read timeout, see
 //! [`crate::socket_connect`]), and every write and read is bounded by the inactivity
-//! timeout. The connection is owned by [`call`] and closed the moment it returns, also
+//! timeout. The connection is owned by each call and closed the moment it returns, also
 //! when it gives up: a long-lived caller such as `batch` never leaves one open.
 //!
 //! # A timed-out request never takes effect later
@@ -28,30 +34,65 @@
 //! time and never claims that nothing happened, and a careful caller can check the event
 //! log (`seq` of its last input) before retrying.
 //!
-//! A waited `run` is the exception: the host types the command at once and answers only
-//! when it has finished, so a reply that never came says nothing about whether the command
-//! ran. Its time-out after the request was sent is therefore reported as not retryable,
-//! with `details.effectUnknown: true` and a message that says to look before running the
-//! command again.
+//! A waited `run` is the exception ([`Method::effect_unknown_on_timeout`]): the host types
+//! the command at once and answers only when it has finished, so a reply that never came
+//! says nothing about whether the command ran. Its time-out after the request was sent is
+//! therefore reported as not retryable, with `details.effectUnknown: true` and a message
+//! that says to look before running the command again.
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response};
+use crate::paths::SessionPaths;
+use crate::protocol::{MAX_MESSAGE_BYTES, Method, Outgoing, Response};
 
-/// Default RPC inactivity timeout.
-pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
+pub use crate::protocol::DEFAULT_TIMEOUT_MS;
 
-/// Sends `method(params)` to the host at `socket` and returns its `result`.
+/// Sends `M(params)` to the session's host and returns its typed reply. The method
+/// decides the transport's inactivity timeout and whether a time-out leaves the effect
+/// unknown; a reply of another shape is `PROTOCOL_ERROR`.
+pub fn call_typed<M: Method>(paths: &SessionPaths, params: &M::Params) -> Result<M::Reply> {
+    let timeout_ms = M::inactivity_timeout_ms(params);
+    let effect_unknown = M::effect_unknown_on_timeout(params);
+    let reply = exchange(&paths.socket, M::NAME, params, timeout_ms, effect_unknown)?;
+    serde_json::from_str(reply.get()).map_err(|_| match serde_json::from_str::<Value>(reply.get()) {
+        Ok(value) => unexpected_reply(&value),
+        Err(_) => unexpected_reply(&Value::String(reply.get().to_string())),
+    })
+}
+
+/// A reply that does not have the expected shape.
+pub fn unexpected_reply(reply: &Value) -> Error {
+    Error::new(ErrorCode::ProtocolError, format!("Unexpected response from host: {reply}"))
+}
+
+/// Sends `method(params)` to the host at `socket` and returns its untyped `result`.
 /// `timeout_ms` is an inactivity timeout; 0 disables it.
 pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
     let waited_run = method == "run" && params.get("noWait").and_then(Value::as_bool) != Some(true);
-    let request = Request { id: crate::fsio::uuid_v4(), method: method.to_string(), params };
+    let reply = exchange(socket, method, &params, timeout_ms, waited_run)?;
+    serde_json::from_str(reply.get()).map_err(|e| {
+        Error::new(ErrorCode::RpcError, format!("Invalid RPC response: {e}")).with("method", method)
+    })
+}
+
+/// One round trip: connect, write the request line, read the reply line.
+fn exchange<P: Serialize>(
+    socket: &Path,
+    method: &str,
+    params: &P,
+    timeout_ms: u64,
+    effect_unknown: bool,
+) -> Result<Box<RawValue>> {
+    let id = crate::fsio::uuid_v4();
+    let request = Outgoing { id: &id, method, params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
     // The directory is checked and held (no symlink, ours), and the server must run as us.
     let (_dir, via_fd) = crate::socket_dir::open_existing(socket).map_err(|refused| match refused {
@@ -73,7 +114,7 @@ pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms:
     stream.write_all(&line).map_err(transport)?;
     let reply = read_line(&mut stream).map_err(|e| {
         let mut error = transport(e);
-        if waited_run && error.code == ErrorCode::HostTimeout {
+        if effect_unknown && error.code == ErrorCode::HostTimeout {
             error.message.push_str(
                 " The command was already sent to the session and may have run: check the \
                  screen (agent-tty snapshot) or the event log before running it again.",
@@ -82,7 +123,7 @@ pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms:
         }
         error
     })?;
-    decode_reply(&request.id, method, &reply)
+    decode_reply(&id, method, &reply)
 }
 
 fn read_line(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
@@ -107,7 +148,7 @@ fn read_line(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Value> {
+fn decode_reply(id: &str, method: &str, reply: &[u8]) -> Result<Box<RawValue>> {
     let rpc_error = |message: String| Error::new(ErrorCode::RpcError, message).with("method", method);
     let Some(line) = reply.strip_suffix(b"\n") else {
         return Err(rpc_error("RPC connection closed before a response was received.".into()));
@@ -226,6 +267,42 @@ mod tests {
             (&Value::from("type"), &Value::from(100))
         );
         assert_eq!(err.details["socketPath"], path.display().to_string());
+    }
+
+    /// A one-shot host at `path`: reads the request line, answers `result`, returns
+    /// the request line it read.
+    fn fake_host(path: &Path, result: &'static str) -> std::thread::JoinHandle<String> {
+        let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let line = read_line(&mut stream).unwrap();
+            let request: Value = serde_json::from_slice(&line).unwrap();
+            let reply = format!("{{\"id\":{},\"ok\":true,\"result\":{result}}}\n", request["id"]);
+            stream.write_all(reply.as_bytes()).unwrap();
+            String::from_utf8(line).unwrap()
+        })
+    }
+
+    #[test]
+    fn typed_calls_write_the_wire_line_and_decode_the_reply() {
+        use crate::protocol::{MarkParams, Seq, method};
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = SessionPaths::new(dir.path(), "s");
+        paths.socket = dir.path().join("sock");
+        let host = fake_host(&paths.socket, r#"{"seq":4}"#);
+        let reply = call_typed::<method::Mark>(&paths, &MarkParams { label: "x".into() }).unwrap();
+        assert_eq!(reply.seq, Seq(4));
+        let line = host.join().unwrap();
+        let id = &line[7..43];
+        assert_eq!(line, format!("{{\"id\":\"{id}\",\"method\":\"mark\",\"params\":{{\"label\":\"x\"}}}}\n"));
+        std::fs::remove_file(&paths.socket).unwrap();
+        let host = fake_host(&paths.socket, r#"{"sequence":4}"#);
+        let err = call_typed::<method::Mark>(&paths, &MarkParams { label: "x".into() }).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::ProtocolError, r#"Unexpected response from host: {"sequence":4}"#)
+        );
+        host.join().unwrap();
     }
 
     #[test]

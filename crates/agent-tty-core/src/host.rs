@@ -6,7 +6,6 @@ pub mod actor;
 pub mod child;
 pub mod connection;
 pub mod methods;
-pub mod params;
 pub mod render_wait;
 pub mod server;
 

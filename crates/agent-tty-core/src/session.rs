@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::manifest::{SessionRecord, Status};
 use crate::paths::{SessionPaths, sessions_dir, validate_session_id};
 use crate::process;
+use crate::protocol::{DestroyParams, WaitParams, method};
 use crate::reconcile::reconcile;
 
 /// Reads the manifest of the session `input` addresses (a full id, a name or a unique id
@@ -69,7 +70,7 @@ pub fn command_target(home: &std::path::Path, input: &str) -> Result<SessionPath
     }
 }
 
-/// Calls the session's host.
+/// Calls the session's host, untyped (typed callers use [`client::call_typed`]).
 pub fn call(paths: &SessionPaths, method: &str, params: Value, timeout_ms: u64) -> Result<Value> {
     let params = match params {
         Value::Object(map) => map,
@@ -125,12 +126,12 @@ pub fn destroy(home: &std::path::Path, input: &str, force: bool) -> Result<()> {
     if force {
         return force_destroy(&paths, &record);
     }
-    match call(&paths, "destroy", serde_json::json!({}), client::DEFAULT_TIMEOUT_MS) {
+    match client::call_typed::<method::Destroy>(&paths, &DestroyParams::default()) {
         Ok(_) => {
             // The host answers `wait --exit` once the program is gone and the manifest is
             // final, which is sooner than the host process exiting.
-            let exit = serde_json::json!({ "exit": true, "timeoutMs": 10_000 });
-            let _ = call(&paths, "wait", exit, 15_000);
+            let exit = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
+            let _ = client::call_typed::<method::Wait>(&paths, &exit);
             wait_terminal(&paths, record.host_pid, Duration::from_secs(10))
         }
         // The host went away (or stopped answering) while we asked: if the session has

@@ -82,6 +82,7 @@ mod js_regex;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::protocol::Seq;
 
 use self::js_regex::{JsRegex, utf16_len};
 
@@ -113,7 +114,7 @@ pub struct WaitSpec {
     pub cursor_col: Option<u64>,
     /// The Wait Baseline: only screens captured after this event-log seq may match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_seq: Option<u64>,
+    pub after_seq: Option<Seq>,
 }
 
 /// What a render wait waits for (already validated).
@@ -212,7 +213,7 @@ impl WaitCondition {
             screen_stable_ms: spec.screen_stable_ms,
             cursor_row: spec.cursor_row,
             cursor_col: spec.cursor_col,
-            after_seq: spec.after_seq,
+            after_seq: spec.after_seq.map(Seq::get),
         })
     }
 
@@ -274,14 +275,7 @@ impl WaitCondition {
         self.after_seq
     }
 
-    /// The same condition with another baseline (batch threads it between steps).
-    #[must_use]
-    pub fn with_after_seq(mut self, after_seq: Option<u64>) -> WaitCondition {
-        self.after_seq = after_seq;
-        self
-    }
-
-    /// The inputs this condition was prepared from (e.g. to send as RPC params).
+    /// The inputs this condition was prepared from.
     pub fn to_spec(&self) -> WaitSpec {
         let (text, regex) = match &self.content {
             Content::Any => (None, None),
@@ -294,7 +288,7 @@ impl WaitCondition {
             screen_stable_ms: self.screen_stable_ms,
             cursor_row: self.cursor_row,
             cursor_col: self.cursor_col,
-            after_seq: self.after_seq,
+            after_seq: self.after_seq.map(Seq),
         }
     }
 
@@ -313,7 +307,7 @@ impl WaitCondition {
         put("screenStableMs", spec.screen_stable_ms.map(Value::from));
         put("expectedCursorRow", spec.cursor_row.map(Value::from));
         put("expectedCursorCol", spec.cursor_col.map(Value::from));
-        put("afterSeq", spec.after_seq.map(Value::from));
+        put("afterSeq", spec.after_seq.map(|seq| Value::from(seq.get())));
         details
     }
 }
@@ -444,7 +438,7 @@ mod tests {
             c,
             &["requires at least one of text, regex, screenStableMs, cursorRow, or cursorCol"],
         );
-        rejects(WaitSpec { after_seq: Some(3), ..spec() }, c, &["requires at least one of"]);
+        rejects(WaitSpec { after_seq: Some(Seq(3)), ..spec() }, c, &["requires at least one of"]);
         rejects(
             WaitSpec { text: Some("a".into()), regex: Some("a".into()), ..spec() },
             c,
@@ -552,14 +546,13 @@ mod tests {
 
     #[test]
     fn the_baseline_is_strict() {
-        let wait = prepare(WaitSpec { after_seq: Some(5), ..text("Ready") });
+        let wait = prepare(WaitSpec { after_seq: Some(Seq(5)), ..text("Ready") });
         let at = |seq| ScreenView { captured_at_seq: seq, ..view(SCREEN) };
         assert_eq!(wait.evaluate(&at(4), None), None);
         assert_eq!(wait.evaluate(&at(5), None), None, "captured == afterSeq does not match");
         assert_eq!(wait.evaluate(&at(6), None), matched(Some("Ready")));
         assert_eq!(wait.after_seq(), Some(5));
         assert_eq!(prepare(text("Ready")).evaluate(&at(0), None), matched(Some("Ready")));
-        assert_eq!(wait.with_after_seq(None).evaluate(&at(0), None), matched(Some("Ready")));
     }
 
     #[test]
@@ -590,7 +583,7 @@ mod tests {
             screen_stable_ms: Some(300),
             cursor_row: Some(1),
             cursor_col: Some(0),
-            after_seq: Some(9),
+            after_seq: Some(Seq(9)),
         };
         let wait = prepare(full.clone());
         assert_eq!(wait.to_spec(), full);
@@ -620,7 +613,7 @@ mod tests {
                 screen_stable_ms: Some(5),
                 cursor_row: Some(1),
                 cursor_col: Some(2),
-                after_seq: Some(3),
+                after_seq: Some(Seq(3)),
             }
         );
         assert!(serde_json::from_str::<WaitSpec>(r#"{"text":"hi","timeout":5}"#).is_err());

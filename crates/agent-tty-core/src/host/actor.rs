@@ -5,17 +5,16 @@
 use std::time::{Duration, Instant};
 
 use agent_tty_vt::Screen;
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
-use crate::host::render_wait::{Evaluated, Observation, RenderWaiter, timed_out};
+use crate::host::render_wait::{Evaluated, Observation, RenderWaiter};
 use crate::host::server::Incoming;
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::paths::SessionPaths;
 use crate::process;
-use crate::protocol::Response;
+use crate::protocol::{RenderWaitReply, Response, RunFinished, RunReply, Seq, WaitReply};
 use crate::pty::Pty;
 use crate::run_filter::{Piece, RunFilter};
 use crate::utf8_stream::Utf8Stream;
@@ -232,7 +231,7 @@ impl Host {
         };
         if let Some(result) = done.result {
             let waiter = self.render_waiters.remove(index);
-            let _ = waiter.reply.send(Response::success(&waiter.id, result));
+            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(result)));
         } else if let Some(waiter) = self.render_waiters.get_mut(index) {
             waiter.in_flight = false;
         }
@@ -296,7 +295,7 @@ impl Host {
             waiter.quiet_until = done + done.duration_since(started) * RENDER_CHECK_SPACING;
             match result {
                 Some(result) => {
-                    let _ = waiter.reply.send(Response::success(&waiter.id, result));
+                    let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(result)));
                 }
                 None => kept.push(waiter),
             }
@@ -310,7 +309,7 @@ impl Host {
         };
         let mut run = self.runs.swap_remove(index);
         if let Some((id, reply)) = run.reply.take() {
-            let _ = reply.send(Response::success(&id, run_result(&run, true, false)));
+            let _ = reply.send(Response::answer(&id, Ok(run_result(&run, true, false))));
         }
     }
 
@@ -359,7 +358,7 @@ impl Host {
         }
         for run in self.runs.iter_mut().filter(|r| r.deadline <= now) {
             if let Some((id, reply)) = run.reply.take() {
-                let _ = reply.send(Response::success(&id, run_result_at(run, false, true, now)));
+                let _ = reply.send(Response::answer(&id, Ok(run_result_at(run, false, true, now))));
             }
         }
         self.check_idle_waiters(now);
@@ -367,7 +366,9 @@ impl Host {
         let latest = self.latest_seq();
         for waiter in std::mem::take(&mut self.render_waiters) {
             if waiter.deadline.is_some_and(|d| d <= now) {
-                let _ = waiter.reply.send(Response::success(&waiter.id, timed_out(latest)));
+                let _ = waiter
+                    .reply
+                    .send(Response::answer(&waiter.id, Ok(RenderWaitReply::timed_out(Seq(latest)))));
             } else {
                 self.render_waiters.push(waiter);
             }
@@ -376,7 +377,7 @@ impl Host {
             std::mem::take(&mut self.waiters).into_iter().partition(|w| w.deadline.is_some_and(|d| d <= now));
         self.waiters = kept;
         for waiter in expired {
-            let _ = waiter.reply.send(Response::success(&waiter.id, json!({ "timedOut": true })));
+            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(WaitReply::timed_out())));
         }
         if let Some(timeout) = self.idle_timeout
             && self.record.status.is_commandable()
@@ -400,7 +401,7 @@ impl Host {
             });
         self.waiters = kept;
         for waiter in done {
-            let _ = waiter.reply.send(Response::success(&waiter.id, json!({ "timedOut": false })));
+            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(WaitReply::met())));
         }
     }
 
@@ -541,7 +542,7 @@ impl Host {
         let now = Instant::now();
         for mut run in std::mem::take(&mut self.runs) {
             if let Some((id, reply)) = run.reply.take() {
-                let _ = reply.send(Response::success(&id, run_result_at(&run, false, false, now)));
+                let _ = reply.send(Response::answer(&id, Ok(run_result_at(&run, false, false, now))));
             }
         }
         self.check_render_waiters_finally(now);
@@ -551,14 +552,14 @@ impl Host {
         }
         for waiter in std::mem::take(&mut self.waiters) {
             let response = match waiter.kind {
-                WaitKind::Exit => crate::host::methods::exit_wait_result(exit_code),
+                WaitKind::Exit => WaitReply::exited(exit_code),
                 WaitKind::Idle { .. } => {
                     let error = Error::new(ErrorCode::SessionNotRunning, "Session is not running.");
                     let _ = waiter.reply.send(Response::failure(&waiter.id, &error));
                     continue;
                 }
             };
-            let _ = waiter.reply.send(Response::success(&waiter.id, response));
+            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(response)));
         }
         Ok(())
     }
@@ -588,17 +589,17 @@ impl Host {
     }
 }
 
-fn run_result(run: &PendingRun, completed: bool, timed_out: bool) -> Value {
+fn run_result(run: &PendingRun, completed: bool, timed_out: bool) -> RunReply {
     run_result_at(run, completed, timed_out, Instant::now())
 }
 
-fn run_result_at(run: &PendingRun, completed: bool, timed_out: bool, now: Instant) -> Value {
-    json!({
-        "accepted": true,
-        "completed": completed,
-        "timedOut": timed_out,
-        "seq": run.input_run_seq,
-        "durationMs": now.duration_since(run.started).as_millis() as u64,
-        "marker": run.marker,
+fn run_result_at(run: &PendingRun, completed: bool, timed_out: bool, now: Instant) -> RunReply {
+    RunReply::Finished(RunFinished {
+        accepted: true,
+        completed,
+        timed_out,
+        seq: Seq(run.input_run_seq),
+        duration_ms: now.duration_since(run.started).as_millis() as u64,
+        marker: run.marker.clone(),
     })
 }

@@ -3,19 +3,26 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::Event;
 use crate::host::actor::{Host, PendingRun, WaitKind, Waiter};
-use crate::host::params::{self, non_empty, parse};
 use crate::process;
-use crate::protocol::{Request, Response};
+use crate::protocol::method::{self as m};
+use crate::protocol::{
+    DestroyReply, EmptyParams, Format, InspectReply, MarkParams, Method, RenderWaitParams, Request,
+    ResizeParams, ResizeReply, Response, RunParams, RunReply, RunStarted, SendKeysParams, SendKeysReply, Seq,
+    SeqReply, SignalParams, SignalReply, SnapshotParams, SnapshotResult, TextParams, WaitParams, WaitReply,
+    encode,
+};
 use crate::run_filter;
 
 type Reply = oneshot::Sender<Response>;
-type Answer = Option<(Reply, Result<Value>)>;
+type Answer = Option<(Reply, Result<Box<RawValue>>)>;
 
 /// The renderer backend this host reports.
 pub const RENDERER_BACKEND: &str = "agent-tty-vt";
@@ -23,32 +30,32 @@ pub const RENDERER_BACKEND: &str = "agent-tty-vt";
 /// Routes a request to its handler.
 pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Result<Answer> {
     let Request { id, method, params } = request;
-    let m = method.as_str();
-    let answer: Answer = match m {
-        "inspect" => Some((reply, parse::<params::Empty>(m, params).map(|_| inspect(host)))),
-        "type" => Some((reply, parse(m, params).and_then(|p| type_text(host, p)))),
-        "paste" => Some((reply, parse(m, params).and_then(|p| paste(host, p)))),
-        "mark" => Some((reply, parse(m, params).and_then(|p| mark(host, p)))),
-        "sendKeys" => Some((reply, parse(m, params).and_then(|p| send_keys(host, p)))),
-        "resize" => Some((reply, parse(m, params).and_then(|p| resize(host, p)))),
-        "signal" => Some((reply, parse(m, params).and_then(|p| signal(host, p)))),
-        "run" => match parse::<params::Run>(m, params) {
+    let answer: Answer = match method.as_str() {
+        m::Inspect::NAME => now(reply, parse::<m::Inspect>(params).map(|EmptyParams {}| inspect(host))),
+        m::Type::NAME => now(reply, parse::<m::Type>(params).and_then(|p| type_text(host, p))),
+        m::Paste::NAME => now(reply, parse::<m::Paste>(params).and_then(|p| paste(host, p))),
+        m::Mark::NAME => now(reply, parse::<m::Mark>(params).and_then(|p| mark(host, p))),
+        m::SendKeys::NAME => now(reply, parse::<m::SendKeys>(params).and_then(|p| send_keys(host, p))),
+        m::Resize::NAME => now(reply, parse::<m::Resize>(params).and_then(|p| resize(host, p))),
+        m::Signal::NAME => now(reply, parse::<m::Signal>(params).and_then(|p| signal(host, p))),
+        m::Run::NAME => match parse::<m::Run>(params) {
             Ok(p) => run(host, p, id, reply)?,
             Err(e) => Some((reply, Err(e))),
         },
-        "snapshot" => Some((reply, parse(m, params).and_then(|p| snapshot(host, p)))),
-        "waitForRender" => match parse::<params::WaitForRender>(m, params) {
+        m::Snapshot::NAME => now(reply, parse_snapshot(params).and_then(|p| snapshot(host, p))),
+        m::WaitForRender::NAME => match parse::<m::WaitForRender>(params) {
             Ok(p) => wait_for_render(host, p, id, reply),
             Err(e) => Some((reply, Err(e))),
         },
-        "wait" => match parse::<params::Wait>(m, params) {
+        m::Wait::NAME => match parse::<m::Wait>(params) {
             Ok(p) => wait(host, p, id, reply),
             Err(e) => Some((reply, Err(e))),
         },
-        "destroy" => match parse::<params::Destroy>(m, params) {
+        m::Destroy::NAME => match parse::<m::Destroy>(params) {
             Ok(_) => {
-                let result = json!({ "sessionId": host.record.session_id, "destroyed": true });
-                let _ = reply.send(Response::success(&id, result));
+                let destroyed =
+                    DestroyReply { session_id: host.record.session_id.as_str().into(), destroyed: true };
+                let _ = reply.send(Response::answer(&id, Ok(destroyed)));
                 host.begin_shutdown()?;
                 None
             }
@@ -57,6 +64,41 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
         other => Some((reply, Err(Error::new(ErrorCode::RpcError, format!("Unsupported method: {other}"))))),
     };
     flush_then(host, answer)
+}
+
+/// An answer ready now: the typed reply, encoded once.
+fn now<T: Serialize>(reply: Reply, result: Result<T>) -> Answer {
+    Some((reply, result.and_then(|value| encode(&value))))
+}
+
+/// Parses `M`'s params strictly, mapping failures to `RPC_ERROR` (unknown keys too, as in
+/// the reference's schemas).
+fn parse<M: Method>(params: Map<String, Value>) -> Result<M::Params> {
+    serde_json::from_value(Value::Object(params))
+        .map_err(|e| Error::new(ErrorCode::RpcError, format!("Invalid params for {}: {e}", M::NAME)))
+}
+
+/// `snapshot` params: the shape first (`RPC_ERROR`), then the format's spelling
+/// (`INVALID_INPUT`, as the CLI reports it).
+fn parse_snapshot(mut params: Map<String, Value>) -> Result<SnapshotParams> {
+    let unknown = params.get("format").and_then(Value::as_str).filter(|f| Format::from_wire(f).is_none());
+    let Some(format) = unknown.map(str::to_owned) else {
+        return parse::<m::Snapshot>(params);
+    };
+    params.shift_remove("format");
+    parse::<m::Snapshot>(params)?;
+    Err(Format::parse(&format).err().unwrap_or_else(|| Error::internal("unreachable format")))
+}
+
+/// Rejects empty strings, as the reference's `string ≥ 1` schemas do.
+fn non_empty(method: &str, field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::new(
+            ErrorCode::RpcError,
+            format!("Invalid params for {method}: {field} must not be empty"),
+        ));
+    }
+    Ok(())
 }
 
 fn flush_then(host: &mut Host, answer: Answer) -> Result<Answer> {
@@ -76,16 +118,16 @@ fn activity(host: &mut Host) {
     host.last_activity_at = Instant::now();
 }
 
-fn inspect(host: &Host) -> Value {
-    json!({
-        "session": host.record,
-        "cliVersion": env!("CARGO_PKG_VERSION"),
-        "rpcSocketPath": host.paths.socket.display().to_string(),
-        "rendererBackend": RENDERER_BACKEND,
-        "rendererProfile": "reference-dark",
-        "rendererBooted": true,
-        "rendererBootInFlight": false,
-    })
+fn inspect(host: &Host) -> InspectReply {
+    InspectReply {
+        session: host.record.clone(),
+        cli_version: env!("CARGO_PKG_VERSION").into(),
+        rpc_socket_path: host.paths.socket.display().to_string(),
+        renderer_backend: RENDERER_BACKEND.into(),
+        renderer_profile: "reference-dark".into(),
+        renderer_booted: true,
+        renderer_boot_in_flight: false,
+    }
 }
 
 /// The most input that may wait for a program that is not reading it (32 MiB).
@@ -111,33 +153,33 @@ fn write_input(host: &mut Host, bytes: &[u8]) {
     activity(host);
 }
 
-fn type_text(host: &mut Host, p: params::Text) -> Result<Value> {
+fn type_text(host: &mut Host, p: TextParams) -> Result<SeqReply> {
     non_empty("type", "text", &p.text)?;
     require_commandable(host)?;
     input_room(host, p.text.len())?;
     write_input(host, p.text.as_bytes());
     let seq = host.log.push(&Event::InputText { data: p.text });
-    Ok(json!({ "seq": seq }))
+    Ok(SeqReply { seq: Seq(seq) })
 }
 
-fn paste(host: &mut Host, p: params::Text) -> Result<Value> {
+fn paste(host: &mut Host, p: TextParams) -> Result<SeqReply> {
     non_empty("paste", "text", &p.text)?;
     require_commandable(host)?;
     let data = format!("\u{1b}[200~{}\u{1b}[201~", p.text);
     input_room(host, data.len())?;
     write_input(host, data.as_bytes());
     let seq = host.log.push(&Event::InputPaste { data });
-    Ok(json!({ "seq": seq }))
+    Ok(SeqReply { seq: Seq(seq) })
 }
 
-fn mark(host: &mut Host, p: params::Mark) -> Result<Value> {
+fn mark(host: &mut Host, p: MarkParams) -> Result<SeqReply> {
     require_commandable(host)?;
     activity(host);
     let seq = host.log.push(&Event::Marker { label: p.label });
-    Ok(json!({ "seq": seq }))
+    Ok(SeqReply { seq: Seq(seq) })
 }
 
-fn send_keys(host: &mut Host, p: params::SendKeys) -> Result<Value> {
+fn send_keys(host: &mut Host, p: SendKeysParams) -> Result<SendKeysReply> {
     if p.keys.is_empty() || p.keys.iter().any(String::is_empty) {
         return Err(Error::new(
             ErrorCode::RpcError,
@@ -150,10 +192,10 @@ fn send_keys(host: &mut Host, p: params::SendKeys) -> Result<Value> {
     input_room(host, bytes.len())?;
     write_input(host, &bytes);
     let seq = host.log.push(&Event::InputKeys { keys: p.keys.clone() });
-    Ok(json!({ "accepted": p.keys, "bytesWritten": bytes.len(), "seq": seq }))
+    Ok(SendKeysReply { accepted: p.keys, bytes_written: bytes.len() as u64, seq: Seq(seq) })
 }
 
-fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
+fn resize(host: &mut Host, p: ResizeParams) -> Result<ResizeReply> {
     if p.cols == 0 || p.rows == 0 {
         return Err(Error::new(ErrorCode::InvalidDimensions, "Resize dimensions must be positive integers."));
     }
@@ -180,10 +222,10 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     host.record.touch();
     // Through the space reserve, like every manifest write of the host.
     host.save_record()?;
-    Ok(json!({ "cols": p.cols, "rows": p.rows }))
+    Ok(ResizeReply { cols: p.cols, rows: p.rows })
 }
 
-fn signal(host: &mut Host, p: params::Signal) -> Result<Value> {
+fn signal(host: &mut Host, p: SignalParams) -> Result<SignalReply> {
     require_commandable(host)?;
     let Some(number) = process::signal_number(&p.signal) else {
         return Err(Error::new(
@@ -200,10 +242,10 @@ fn signal(host: &mut Host, p: params::Signal) -> Result<Value> {
     process::signal(host.child_pid, number)
         .map_err(|e| Error::internal(format!("Cannot deliver {}: {e}", p.signal)))?;
     host.log.push(&Event::Signal { signal: p.signal });
-    Ok(json!({}))
+    Ok(SignalReply {})
 }
 
-fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answer> {
+fn run(host: &mut Host, p: RunParams, id: String, reply: Reply) -> Result<Answer> {
     let room = |host: &Host| input_room(host, p.command.len() + 64);
     if let Err(e) = non_empty("run", "command", &p.command)
         .and_then(|()| require_commandable(host))
@@ -214,7 +256,7 @@ fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answ
     if p.no_wait {
         write_input(host, format!("{}\n", p.command).as_bytes());
         let seq = host.log.push(&Event::InputRun { command: p.command, marker: None, no_wait: true });
-        return Ok(Some((reply, Ok(json!({ "accepted": true, "seq": seq })))));
+        return Ok(now(reply, Ok(RunReply::Started(RunStarted { accepted: true, seq: Seq(seq) }))));
     }
     let marker = run_filter::new_marker();
     let registration = match host.filter.register_new(&marker) {
@@ -229,7 +271,9 @@ fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answ
     host.flush_log()?;
     write_input(host, format!("{}\n{}\n", p.command, registration.postamble).as_bytes());
     let started = Instant::now();
-    let timeout = Duration::from_millis(p.timeout_ms.filter(|&t| t > 0).unwrap_or(30_000));
+    let timeout = Duration::from_millis(
+        p.timeout_ms.filter(|&t| t > 0).unwrap_or(crate::protocol::RUN_DEFAULT_TIMEOUT_MS),
+    );
     host.runs.push(PendingRun {
         marker,
         input_run_seq: seq,
@@ -240,7 +284,7 @@ fn run(host: &mut Host, p: params::Run, id: String, reply: Reply) -> Result<Answ
     Ok(None)
 }
 
-fn wait(host: &mut Host, p: params::Wait, id: String, reply: Reply) -> Answer {
+fn wait(host: &mut Host, p: WaitParams, id: String, reply: Reply) -> Answer {
     let exit = p.exit.unwrap_or(false);
     let kind = match (exit, p.idle_ms) {
         (true, None) => WaitKind::Exit,
@@ -254,7 +298,7 @@ fn wait(host: &mut Host, p: params::Wait, id: String, reply: Reply) -> Answer {
     };
     if let WaitKind::Exit = kind {
         if host.exited {
-            return Some((reply, Ok(exit_wait_result(host.record.exit_code))));
+            return now(reply, Ok(WaitReply::exited(host.record.exit_code)));
         }
     } else if let Err(e) = require_commandable(host) {
         return Some((reply, Err(e)));
@@ -264,16 +308,8 @@ fn wait(host: &mut Host, p: params::Wait, id: String, reply: Reply) -> Answer {
     None
 }
 
-/// The `wait --exit` result: `exitCode` only when known.
-pub(crate) fn exit_wait_result(exit_code: Option<i32>) -> Value {
-    match exit_code {
-        Some(code) => json!({ "exitCode": code, "timedOut": false }),
-        None => json!({ "timedOut": false }),
-    }
-}
-
-fn snapshot(host: &mut Host, p: params::Snapshot) -> Result<Value> {
-    let format = crate::snapshot::Format::parse(p.format.as_deref().unwrap_or("structured"))?;
+fn snapshot(host: &mut Host, p: SnapshotParams) -> Result<SnapshotResult> {
+    let format = p.format.unwrap_or_default();
     let options = agent_tty_vt::SnapshotOptions {
         scrollback: p.include_scrollback.unwrap_or(false),
         cells: p.include_cells.unwrap_or(false),
@@ -282,15 +318,8 @@ fn snapshot(host: &mut Host, p: params::Snapshot) -> Result<Value> {
     Ok(crate::snapshot::result(&host.record.session_id, host.latest_seq(), &snap, format))
 }
 
-fn wait_for_render(host: &mut Host, p: params::WaitForRender, id: String, reply: Reply) -> Answer {
-    let spec = crate::wait_condition::WaitSpec {
-        text: p.text,
-        regex: p.regex,
-        screen_stable_ms: p.screen_stable_ms,
-        cursor_row: p.cursor_row,
-        cursor_col: p.cursor_col,
-        after_seq: p.after_seq,
-    };
+fn wait_for_render(host: &mut Host, p: RenderWaitParams, id: String, reply: Reply) -> Answer {
+    let (spec, timeout_ms) = p.into_spec();
     let condition = match crate::wait_condition::WaitCondition::prepare(&spec) {
         Ok(condition) => condition,
         Err(e) => return Some((reply, Err(e))),
@@ -300,8 +329,55 @@ fn wait_for_render(host: &mut Host, p: params::WaitForRender, id: String, reply:
         return Some((reply, Err(error)));
     }
     let now = Instant::now();
-    let deadline = p.timeout_ms.filter(|&t| t > 0).map(|t| now + Duration::from_millis(t));
+    let deadline = timeout_ms.filter(|&t| t > 0).map(|t| now + Duration::from_millis(t));
     host.render_waiters
         .push(crate::host::render_wait::RenderWaiter::new(condition, deadline, id, reply, now));
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot_params(json: &str) -> Result<SnapshotParams> {
+        let Ok(Value::Object(params)) = serde_json::from_str(json) else { panic!("not an object: {json}") };
+        parse_snapshot(params)
+    }
+
+    #[test]
+    fn snapshot_params_check_the_shape_then_the_format() {
+        assert_eq!(snapshot_params(r#"{"format":"text"}"#).unwrap().format, Some(Format::Text));
+        let err = snapshot_params(r#"{"format":"html"}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::InvalidInput, "Snapshot format must be one of: structured, text.")
+        );
+        let err = snapshot_params(r#"{"format":"html","extra":1}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (
+                ErrorCode::RpcError,
+                "Invalid params for snapshot: unknown field `extra`, expected one of `format`, \
+                 `includeScrollback`, `includeCells`, `rendererName`"
+            )
+        );
+        let err = snapshot_params(r#"{"format":5}"#).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (
+                ErrorCode::RpcError,
+                "Invalid params for snapshot: invalid type: integer `5`, expected a string"
+            )
+        );
+    }
+
+    #[test]
+    fn params_errors_name_the_method() {
+        let Ok(Value::Object(params)) = serde_json::from_str(r#"{"text":"a","x":1}"#) else { unreachable!() };
+        let err = parse::<m::Type>(params).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::RpcError, "Invalid params for type: unknown field `x`, expected `text`")
+        );
+    }
 }

@@ -34,10 +34,9 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::Response;
+use crate::protocol::{RenderWaitReply, Response};
 use crate::wait_condition::{ScreenView, WaitCondition};
 
 /// One pending `waitForRender`.
@@ -64,7 +63,7 @@ pub(crate) struct RenderWaiter {
 #[derive(Debug)]
 pub(crate) struct Evaluated {
     pub serial: u64,
-    pub result: Option<Value>,
+    pub result: Option<RenderWaitReply>,
 }
 
 static SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -117,7 +116,7 @@ impl RenderWaiter {
     }
 
     /// Evaluates against `seen`; returns the success result when the condition holds.
-    pub fn check(&mut self, seen: &Observation, now: Instant) -> Option<Value> {
+    pub fn check(&mut self, seen: &Observation, now: Instant) -> Option<RenderWaitReply> {
         let stable_for = self.track(seen, now)?;
         evaluate(&self.condition, seen, stable_for)
     }
@@ -133,7 +132,7 @@ impl RenderWaiter {
         seen: &Observation,
         now: Instant,
         done: &mpsc::UnboundedSender<Evaluated>,
-    ) -> Option<Value> {
+    ) -> Option<RenderWaitReply> {
         let stable_for = self.track(seen, now)?;
         let (condition, owned, serial, done) =
             (self.condition.clone(), seen.clone(), self.serial, done.clone());
@@ -165,7 +164,7 @@ impl RenderWaiter {
 }
 
 /// The condition on one observation; the success result when it holds.
-fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> Option<Value> {
+fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> Option<RenderWaitReply> {
     let view = ScreenView {
         canonical_text: &seen.text,
         cursor_row: seen.cursor_row,
@@ -174,17 +173,7 @@ fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> O
     };
     let found = condition.evaluate(&view, Some(stable_for))?;
     let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
-    let mut out = Map::new();
-    out.insert("matched".into(), json!(true));
-    out.insert("timedOut".into(), json!(false));
-    if let Some(text) = found.matched_text {
-        out.insert("matchedText".into(), json!(text));
-    }
-    out.insert("cursorRow".into(), json!(seen.cursor_row));
-    out.insert("cursorCol".into(), json!(seen.cursor_col));
-    out.insert("capturedAtSeq".into(), json!(seen.captured_at_seq));
-    out.insert("screenHash".into(), json!(screen_hash));
-    Some(Value::Object(out))
+    Some(RenderWaitReply::observed(true, found, &view, screen_hash))
 }
 
 impl RenderWaiter {
@@ -201,14 +190,10 @@ impl RenderWaiter {
     }
 }
 
-/// The timeout result: no observation fields, the latest seq.
-pub(crate) fn timed_out(latest_seq: u64) -> Value {
-    json!({ "matched": false, "timedOut": true, "capturedAtSeq": latest_seq })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Seq;
     use crate::wait_condition::WaitSpec;
 
     fn waiter(spec: WaitSpec, now: Instant) -> RenderWaiter {
@@ -249,8 +234,8 @@ mod tests {
         // The screen changed (and changed back) in between: the text is what it was.
         assert_eq!(stable.check(&seen("same", 2), t0 + ms(60)), None);
         let result = stable.check(&seen("same", 3), t0 + ms(100)).unwrap();
-        assert_eq!(result["capturedAtSeq"], 3);
-        assert_eq!(result["screenHash"], agent_tty_vt::screen_hash(&["same"]));
+        assert_eq!(result.captured_at_seq, Seq(3));
+        assert_eq!(result.screen_hash, Some(agent_tty_vt::screen_hash(&["same"])));
         let mut changed = waiter(WaitSpec { screen_stable_ms: Some(100), ..WaitSpec::default() }, t0);
         assert_eq!(changed.check(&seen("one", 1), t0), None);
         assert_eq!(changed.check(&seen("two", 2), t0 + ms(60)), None);
@@ -271,8 +256,8 @@ mod tests {
         let back = results.blocking_recv().unwrap();
         assert_eq!(back.serial, slow.serial);
         let result = back.result.unwrap();
-        assert_eq!((&result["matchedText"], &result["capturedAtSeq"]), (&json!("42"), &json!(5)));
-        assert_eq!(result["screenHash"], agent_tty_vt::screen_hash(&["x42 y"]));
+        assert_eq!((result.matched_text.as_deref(), result.captured_at_seq), (Some("42"), Seq(5)));
+        assert_eq!(result.screen_hash, Some(agent_tty_vt::screen_hash(&["x42 y"])));
         // Not matched: the outcome says so, and nothing else is sent.
         let mut miss = waiter(spec(r"(?<=x)\d+\b"), t0);
         assert_eq!(miss.check_off_loop(&seen("y42", 6), t0, &done), None);

@@ -6,27 +6,35 @@
 mod plan;
 #[cfg(test)]
 mod prop_tests;
+mod record;
 mod signals;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use agent_tty_core::client::call_typed;
 use agent_tty_core::paths::SessionPaths;
-use agent_tty_core::session::{call, command_target};
-use agent_tty_core::{Error, ErrorCode, Result, client};
-use serde_json::{Map, Value, json};
+use agent_tty_core::protocol::method::{Paste, Run, SendKeys, Type, WaitForRender};
+use agent_tty_core::protocol::{
+    RenderWaitParams, RunParams, RunReply, SendKeysParams, Seq, TextParams, WireError,
+};
+use agent_tty_core::session::command_target;
+use agent_tty_core::wait_condition::WaitSpec;
+use agent_tty_core::{Error, ErrorCode, Result};
 
 use crate::cli::BatchArgs;
-use crate::commands::input::input_text_for;
+use crate::commands::input::{input_text_for, unexpected};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
+use record::{BatchResult, RunOutcome, StepFields, StepRecord, StepStatus, human_step};
 
 /// The state shared with the signal flusher.
 #[derive(Debug, Default)]
 pub(crate) struct Progress {
-    records: Vec<Option<Map<String, Value>>>,
-    kinds: Vec<(&'static str, Option<bool>)>,
+    records: Vec<Option<StepRecord>>,
+    /// Each step's record before it runs (`not-run`).
+    unreached: Vec<StepRecord>,
     current: Option<usize>,
     keep_going: bool,
 }
@@ -39,20 +47,29 @@ pub fn run(context: &Context, args: BatchArgs, style: Style) -> Result<Outcome> 
     let paths = command_target(&context.home.path, &args.session.session_id)?;
     let progress = Arc::new(Mutex::new(Progress {
         records: vec![None; steps.len()],
-        kinds: steps.iter().map(|s| (s.kind(), no_wait_of(s))).collect(),
+        unreached: steps.iter().enumerate().map(|(index, step)| StepRecord::unreached(index, step)).collect(),
         current: None,
         keep_going: args.keep_going,
     }));
     signals::flush_on_signal(Arc::clone(&progress), style);
-    let mut baseline: Option<u64> = None;
+    let mut baseline: Option<Seq> = None;
     for (index, step) in steps.iter().enumerate() {
         lock(&progress).current = Some(index);
         let started = Instant::now();
-        let mut record = execute(&paths, index, step, &mut baseline);
-        record.insert("durationMs".into(), json!(started.elapsed().as_millis() as u64));
-        let failed = record["status"] == "failed";
+        let mut record = StepRecord::unreached(index, step);
+        let outcome = execute(&paths, index, step, &mut baseline, &mut record.fields);
+        record.duration_ms = started.elapsed().as_millis() as u64;
+        record.status = match outcome {
+            Ok(()) => StepStatus::Completed,
+            Err(error) => {
+                let code = error.code_str().to_string();
+                record.error = Some(WireError { code, message: error.message.clone() });
+                StepStatus::Failed
+            }
+        };
+        let failed = record.status == StepStatus::Failed;
         let mut guard = lock(&progress);
-        guard.records[index] = Some(order(index, step, record));
+        guard.records[index] = Some(record);
         guard.current = None;
         if failed && !args.keep_going {
             break;
@@ -65,54 +82,31 @@ fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
     progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn no_wait_of(step: &Step) -> Option<bool> {
-    match step {
-        Step::Run { no_wait, .. } => Some(*no_wait),
-        _ => None,
-    }
-}
-
-/// Runs one step; returns its record fields (without `index`/`durationMs`).
+/// Runs one step, filling in its fields.
 fn execute(
     paths: &SessionPaths,
     index: usize,
     step: &Step,
-    baseline: &mut Option<u64>,
-) -> Map<String, Value> {
-    let mut record = Map::new();
-    let outcome = match step {
-        Step::Type(text) => input(paths, "type", json!({ "text": text }), &mut record, baseline),
-        Step::Paste(text) => input(paths, "paste", json!({ "text": text }), &mut record, baseline),
-        Step::SendKeys(keys) => input(paths, "sendKeys", json!({ "keys": keys }), &mut record, baseline),
+    baseline: &mut Option<Seq>,
+    fields: &mut StepFields,
+) -> Result<()> {
+    let seq = match step {
+        Step::Type(text) => call_typed::<Type>(paths, &TextParams { text: text.clone() })?.seq,
+        Step::Paste(text) => call_typed::<Paste>(paths, &TextParams { text: text.clone() })?.seq,
+        Step::SendKeys(keys) => call_typed::<SendKeys>(paths, &SendKeysParams { keys: keys.clone() })?.seq,
         Step::Run { command, no_wait, timeout_ms } => {
-            run_step(paths, index, command, *no_wait, *timeout_ms, &mut record, baseline)
+            let params = RunParams {
+                command: command.clone(),
+                no_wait: *no_wait,
+                timeout_ms: timeout_ms.filter(|_| !no_wait),
+            };
+            return run_step(paths, index, &params, baseline, fields);
         }
-        Step::Wait { condition, timeout_ms } => {
-            wait_step(paths, index, condition, *timeout_ms, *baseline, &mut record)
+        Step::Wait { spec, timeout_ms } => {
+            return wait_step(paths, index, spec, *timeout_ms, *baseline, fields);
         }
     };
-    match outcome {
-        Ok(()) => {
-            record.insert("status".into(), json!("completed"));
-        }
-        Err(error) => {
-            record.insert("status".into(), json!("failed"));
-            record.insert("error".into(), json!({ "code": error.code_str(), "message": error.message }));
-        }
-    }
-    record
-}
-
-fn input(
-    paths: &SessionPaths,
-    method: &str,
-    params: Value,
-    record: &mut Map<String, Value>,
-    baseline: &mut Option<u64>,
-) -> Result<()> {
-    let reply = call(paths, method, params, client::DEFAULT_TIMEOUT_MS)?;
-    let seq = reply["seq"].as_u64().ok_or_else(|| crate::commands::input::protocol_error(&reply))?;
-    record.insert("seq".into(), json!(seq));
+    *fields = StepFields::Input { seq: Some(seq) };
     *baseline = Some(seq);
     Ok(())
 }
@@ -120,44 +114,40 @@ fn input(
 fn run_step(
     paths: &SessionPaths,
     index: usize,
-    command: &str,
-    no_wait: bool,
-    timeout_ms: Option<u64>,
-    record: &mut Map<String, Value>,
-    baseline: &mut Option<u64>,
+    params: &RunParams,
+    baseline: &mut Option<Seq>,
+    fields: &mut StepFields,
 ) -> Result<()> {
-    let mut params = json!({ "command": command, "noWait": no_wait });
-    if let (false, Some(ms)) = (no_wait, timeout_ms) {
-        params["timeoutMs"] = json!(ms);
-    }
-    let transport = if no_wait { 10_000 } else { timeout_ms.unwrap_or(30_000) + 10_000 };
-    let reply = call(paths, "run", params, transport)?;
-    let seq = reply["seq"].as_u64().ok_or_else(|| crate::commands::input::protocol_error(&reply))?;
-    record.insert("seq".into(), json!(seq));
+    let reply = call_typed::<Run>(paths, params)?;
+    let seq = reply.seq();
     *baseline = Some(seq);
-    if no_wait {
-        record.insert("runOutcome".into(), json!("started"));
-        return Ok(());
-    }
-    let completed = reply["completed"] == json!(true);
-    let timed_out = reply["timedOut"] == json!(true);
-    record.insert("completed".into(), json!(completed));
-    record.insert("timedOut".into(), json!(timed_out));
-    let outcome = if completed {
-        "completed"
-    } else if timed_out {
-        "timedOut"
-    } else {
-        "sessionExited"
+    let no_wait = params.no_wait;
+    let (completed, timed_out, outcome) = match (no_wait, &reply) {
+        (true, _) => (None, None, RunOutcome::Started),
+        (false, RunReply::Finished(f)) if f.completed => {
+            (Some(true), Some(f.timed_out), RunOutcome::Completed)
+        }
+        (false, RunReply::Finished(f)) if f.timed_out => (Some(false), Some(true), RunOutcome::TimedOut),
+        (false, RunReply::Finished(_)) => (Some(false), Some(false), RunOutcome::SessionExited),
+        (false, RunReply::Started(_)) => {
+            *fields = StepFields::Run {
+                seq: Some(seq),
+                no_wait,
+                completed: None,
+                timed_out: None,
+                run_outcome: None,
+            };
+            return Err(unexpected(&reply));
+        }
     };
-    record.insert("runOutcome".into(), json!(outcome));
+    *fields = StepFields::Run { seq: Some(seq), no_wait, completed, timed_out, run_outcome: Some(outcome) };
     match outcome {
-        "completed" => Ok(()),
-        "timedOut" => Err(Error::new(
+        RunOutcome::Started | RunOutcome::Completed => Ok(()),
+        RunOutcome::TimedOut => Err(Error::new(
             ErrorCode::WaitTimeout,
             format!("Waited Run at step {index} timed out before completing."),
         )),
-        _ => Err(Error::new(
+        RunOutcome::SessionExited => Err(Error::new(
             ErrorCode::SessionNotRunning,
             format!("Waited Run at step {index} was interrupted by Session exit before completing."),
         )),
@@ -167,30 +157,27 @@ fn run_step(
 fn wait_step(
     paths: &SessionPaths,
     index: usize,
-    condition: &agent_tty_core::wait_condition::WaitCondition,
+    spec: &WaitSpec,
     timeout_ms: u64,
-    baseline: Option<u64>,
-    record: &mut Map<String, Value>,
+    baseline: Option<Seq>,
+    fields: &mut StepFields,
 ) -> Result<()> {
+    if let StepFields::Wait { wait_baseline, .. } = fields {
+        *wait_baseline = baseline;
+    }
     require_running(paths)?;
-    if let Some(seq) = baseline {
-        record.insert("waitBaseline".into(), json!(seq));
-    }
-    let mut params = crate::commands::wait::condition_params(condition);
-    if let Some(seq) = baseline {
-        params.insert("afterSeq".into(), json!(seq));
-    }
-    if timeout_ms > 0 {
-        params.insert("timeoutMs".into(), json!(timeout_ms));
-    }
-    let transport = if timeout_ms == 0 { 0 } else { timeout_ms + 5000 };
-    let reply = call(paths, "waitForRender", Value::Object(params), transport)?;
-    for key in ["matched", "timedOut", "matchedText", "capturedAtSeq", "screenHash"] {
-        if let Some(value) = reply.get(key) {
-            record.insert(key.into(), value.clone());
-        }
-    }
-    if reply["timedOut"] == json!(true) || reply["matched"] != json!(true) {
+    let spec = WaitSpec { after_seq: baseline, ..spec.clone() };
+    let reply = call_typed::<WaitForRender>(paths, &RenderWaitParams::new(spec, timeout_ms))?;
+    let (matched, timed_out) = (reply.matched, reply.timed_out);
+    *fields = StepFields::Wait {
+        wait_baseline: baseline,
+        matched: Some(matched),
+        timed_out: Some(timed_out),
+        matched_text: reply.matched_text,
+        captured_at_seq: Some(reply.captured_at_seq),
+        screen_hash: reply.screen_hash,
+    };
+    if timed_out || !matched {
         return Err(Error::new(
             ErrorCode::WaitTimeout,
             format!("Render wait at step {index} timed out before its condition was met."),
@@ -204,43 +191,6 @@ fn require_running(paths: &SessionPaths) -> Result<()> {
     command_target(home, &paths.id).map(|_| ())
 }
 
-/// Puts a step record's keys in the contract order.
-fn order(index: usize, step: &Step, mut fields: Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("index".into(), json!(index));
-    out.insert("durationMs".into(), fields.remove("durationMs").unwrap_or(json!(0)));
-    out.insert("kind".into(), json!(step.kind()));
-    out.insert("status".into(), fields.remove("status").unwrap_or(json!("failed")));
-    let keys: &[&str] = match step {
-        Step::Run { .. } => &["seq", "noWait", "completed", "timedOut", "runOutcome", "error"],
-        Step::Wait { .. } => {
-            &["waitBaseline", "matched", "timedOut", "matchedText", "capturedAtSeq", "screenHash", "error"]
-        }
-        _ => &["seq", "error"],
-    };
-    if let Step::Run { no_wait, .. } = step {
-        fields.insert("noWait".into(), json!(no_wait));
-    }
-    for key in keys {
-        if let Some(value) = fields.remove(*key) {
-            out.insert((*key).into(), value);
-        }
-    }
-    out
-}
-
-fn unreached(index: usize, kind: &str, no_wait: Option<bool>, status: &str) -> Value {
-    let mut out = Map::new();
-    out.insert("index".into(), json!(index));
-    out.insert("durationMs".into(), json!(0));
-    out.insert("kind".into(), json!(kind));
-    out.insert("status".into(), json!(status));
-    if let Some(no_wait) = no_wait {
-        out.insert("noWait".into(), json!(no_wait));
-    }
-    Value::Object(out)
-}
-
 /// Builds the result and exit code from the records so far; `interrupted` marks the
 /// in-flight step.
 pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
@@ -249,26 +199,27 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
     let mut failed = Vec::new();
     let mut first_failure: Option<(usize, String, String)> = None;
     for (index, record) in progress.records.iter().enumerate() {
-        let (kind, no_wait) = progress.kinds[index];
-        let value = match record {
-            Some(record) => Value::Object(record.clone()),
+        let record = match record {
+            Some(record) => record.clone(),
             None if interrupted && progress.current == Some(index) => {
-                unreached(index, kind, no_wait, "interrupted")
+                StepRecord { status: StepStatus::Interrupted, ..progress.unreached[index].clone() }
             }
-            None => unreached(index, kind, no_wait, "not-run"),
+            None => progress.unreached[index].clone(),
         };
-        if value["status"] == "failed" {
+        if record.status == StepStatus::Failed {
             failed.push(index);
             if first_failure.is_none() {
-                let code = value["error"]["code"].as_str().unwrap_or("INTERNAL_ERROR").to_string();
-                let message = value["error"]["message"].as_str().unwrap_or("").to_string();
+                let (code, message) = record.error.as_ref().map_or_else(
+                    || ("INTERNAL_ERROR".into(), String::new()),
+                    |e| (e.code.clone(), e.message.clone()),
+                );
                 first_failure = Some((index, code, message));
             }
         }
-        human.push(human_step(&value));
-        steps.push(value);
+        human.push(human_step(&record));
+        steps.push(record);
     }
-    let completed = steps.iter().filter(|s| s["status"] == "completed").count();
+    let completed = steps.iter().filter(|s| s.status == StepStatus::Completed).count();
     human.push(format!("{completed}/{} steps completed", steps.len()));
     let mut exit_code = 0;
     if let Some((index, code, message)) = &first_failure {
@@ -281,23 +232,6 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
             exit_code = ErrorCode::parse(code).map_or(1, ErrorCode::exit_code);
         }
     }
-    let result = json!({ "steps": steps, "completedCount": completed, "failedIndices": failed });
+    let result = BatchResult { steps, completed_count: completed, failed_indices: failed };
     Outcome { exit_code, ..Outcome::new(result, human) }
-}
-
-fn human_step(step: &Value) -> String {
-    let index = &step["index"];
-    let kind = step["kind"].as_str().unwrap_or("");
-    let ms = &step["durationMs"];
-    let status = step["status"].as_str().unwrap_or("");
-    let outcome = match status {
-        "failed" => format!("failed ({})", step["error"]["code"].as_str().unwrap_or("")),
-        "completed" if kind == "wait" => match step["matchedText"].as_str() {
-            Some(text) => format!("matched \"{text}\""),
-            None => "matched".into(),
-        },
-        "completed" if kind == "run" => step["runOutcome"].as_str().unwrap_or("completed").to_string(),
-        other => other.to_string(),
-    };
-    format!("[{index}] {kind} {outcome} ({ms}ms)")
 }

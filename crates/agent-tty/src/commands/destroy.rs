@@ -1,8 +1,8 @@
 //! `agent-tty destroy`: ends a session (graceful, or `--force`). Files stay for `gc`.
 
 use agent_tty_core::Result;
+use agent_tty_core::protocol::DestroyReply;
 use agent_tty_core::{address, session};
-use serde_json::json;
 
 use crate::cli::DestroyArgs;
 use crate::context::Context;
@@ -20,6 +20,6 @@ use crate::output::Outcome;
 pub fn run(context: &Context, args: &DestroyArgs) -> Result<Outcome> {
     let id = address::resolve(&context.home.path, &args.session.session_id)?;
     session::destroy(&context.home.path, &id, args.force)?;
-    let result = json!({ "sessionId": id, "destroyed": true });
-    Ok(Outcome::new(result, vec![format!("Session destroyed: {id}")]))
+    let human = vec![format!("Session destroyed: {id}")];
+    Ok(Outcome::new(DestroyReply { session_id: id.into(), destroyed: true }, human))
 }

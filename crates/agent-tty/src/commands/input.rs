@@ -4,9 +4,11 @@
 use std::io::ErrorKind;
 use std::os::unix::fs::FileTypeExt;
 
-use agent_tty_core::session::{call, command_target};
-use agent_tty_core::{Error, ErrorCode, Result, client};
-use serde_json::{Value, json};
+use agent_tty_core::client::call_typed;
+use agent_tty_core::protocol::method::{Paste, Run, Type};
+use agent_tty_core::protocol::{Method, RunParams, RunReply, RunStarted, TextParams};
+use agent_tty_core::session::command_target;
+use agent_tty_core::{Error, Result};
 
 use crate::cli::{RunArgs, TextArgs, TypeArgs};
 use crate::context::Context;
@@ -22,71 +24,56 @@ pub fn type_text(context: &Context, args: TypeArgs) -> Result<Outcome> {
     if args.append_newline {
         text.push('\n');
     }
-    let seq = send_text(context, &args.text.session.session_id, "type", text)?;
-    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Typed text into session at seq {seq}.")]))
+    let reply = send_text::<Type>(context, &args.text.session.session_id, text)?;
+    Ok(Outcome::new(reply, vec![format!("Typed text into session at seq {}.", reply.seq)]))
 }
 
 /// Runs `paste`.
 pub fn paste(context: &Context, args: TextArgs) -> Result<Outcome> {
     let text = input_text("paste", args.text.as_deref(), args.file.as_deref())?;
-    let seq = send_text(context, &args.session.session_id, "paste", text)?;
-    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Pasted text into session at seq {seq}.")]))
+    let reply = send_text::<Paste>(context, &args.session.session_id, text)?;
+    Ok(Outcome::new(reply, vec![format!("Pasted text into session at seq {}.", reply.seq)]))
 }
 
-fn send_text(context: &Context, id: &str, method: &str, text: String) -> Result<u64> {
+fn send_text<M: Method<Params = TextParams>>(context: &Context, id: &str, text: String) -> Result<M::Reply> {
     let paths = command_target(&context.home.path, id)?;
-    let reply = call(&paths, method, json!({ "text": text }), client::DEFAULT_TIMEOUT_MS)?;
-    seq_of(&reply)
-}
-
-/// The `seq` of a host reply, or `PROTOCOL_ERROR`.
-pub fn seq_of(reply: &Value) -> Result<u64> {
-    reply["seq"].as_u64().ok_or_else(|| protocol_error(reply))
-}
-
-/// A reply that does not have the expected shape.
-pub fn protocol_error(reply: &Value) -> Error {
-    Error::new(ErrorCode::ProtocolError, format!("Unexpected response from host: {reply}"))
+    call_typed::<M>(&paths, &TextParams { text })
 }
 
 /// Runs `run`.
 pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
     let command = input_text("run", args.command.as_deref(), args.file.as_deref())?;
     let timeout = match args.timeout.as_deref() {
-        None => 30_000,
+        None => agent_tty_core::protocol::RUN_DEFAULT_TIMEOUT_MS,
         Some(raw) => duration_flag("--timeout", raw, Zero::Rejected)
             .map_err(|message| Error::invalid_input(message).with("timeout", raw))?,
     };
     let paths = command_target(&context.home.path, &args.session.session_id)?;
     if args.no_wait {
-        let reply = call(&paths, "run", json!({ "command": command, "noWait": true }), 10_000)?;
-        let seq = seq_of(&reply)?;
+        let params = RunParams { command, no_wait: true, timeout_ms: None };
+        let seq = call_typed::<Run>(&paths, &params)?.seq();
         let human = vec![format!("Command injected into session (seq={seq}).")];
-        return Ok(Outcome::new(json!({ "accepted": true, "seq": seq }), human));
+        return Ok(Outcome::new(RunStarted { accepted: true, seq }, human));
     }
-    let params = json!({ "command": command, "noWait": false, "timeoutMs": timeout });
-    let reply = call(&paths, "run", params, timeout + 10_000)?;
-    let (Some(completed), Some(timed_out), Some(seq), Some(duration), Some(marker)) = (
-        reply["completed"].as_bool(),
-        reply["timedOut"].as_bool(),
-        reply["seq"].as_u64(),
-        reply["durationMs"].as_u64(),
-        reply["marker"].as_str(),
-    ) else {
-        return Err(protocol_error(&reply));
+    let params = RunParams { command, no_wait: false, timeout_ms: Some(timeout) };
+    let finished = match call_typed::<Run>(&paths, &params)? {
+        RunReply::Finished(finished) => finished,
+        started @ RunReply::Started(_) => return Err(unexpected(&started)),
     };
-    let human = if completed {
+    let (seq, duration) = (finished.seq, finished.duration_ms);
+    let human = if finished.completed {
         format!("Command completed (seq={seq}, {duration}ms).")
-    } else if timed_out {
+    } else if finished.timed_out {
         format!("Command timed out after {duration}ms (seq={seq}).")
     } else {
         String::new()
     };
-    let result = json!({
-        "accepted": true, "completed": completed, "timedOut": timed_out,
-        "seq": seq, "durationMs": duration, "marker": marker,
-    });
-    Ok(Outcome::new(result, vec![human]))
+    Ok(Outcome::new(finished, vec![human]))
+}
+
+/// A host reply of the wrong kind (`PROTOCOL_ERROR`).
+pub fn unexpected(reply: &impl serde::Serialize) -> Error {
+    agent_tty_core::client::unexpected_reply(&serde_json::to_value(reply).unwrap_or_default())
 }
 
 /// The input text: exactly one of the positional argument and `--file`.

@@ -1,11 +1,14 @@
 //! `mark`, `resize` and `signal`: small control commands on a Command Target.
 
-use agent_tty_core::session::{call, command_target};
-use agent_tty_core::{Error, ErrorCode, Result, client, process};
-use serde_json::json;
+use agent_tty_core::client::call_typed;
+use agent_tty_core::protocol::method::{Mark, Resize, Signal};
+use agent_tty_core::protocol::{MarkParams, ResizeParams, SignalParams};
+use agent_tty_core::session::command_target;
+use agent_tty_core::{Error, ErrorCode, Result, process};
+use serde::Serialize;
 
 use crate::cli::{MarkArgs, ResizeArgs, SignalArgs};
-use crate::commands::input::{protocol_error, seq_of};
+use crate::commands::input::unexpected;
 use crate::context::Context;
 use crate::numbers::{js_json, parse_int};
 use crate::output::Outcome;
@@ -13,9 +16,8 @@ use crate::output::Outcome;
 /// Runs `mark`.
 pub fn mark(context: &Context, args: MarkArgs) -> Result<Outcome> {
     let paths = command_target(&context.home.path, &args.session.session_id)?;
-    let reply = call(&paths, "mark", json!({ "label": args.label }), client::DEFAULT_TIMEOUT_MS)?;
-    let seq = seq_of(&reply)?;
-    Ok(Outcome::new(json!({ "seq": seq }), vec![format!("Marker set at seq {seq}.")]))
+    let reply = call_typed::<Mark>(&paths, &MarkParams { label: args.label })?;
+    Ok(Outcome::new(reply, vec![format!("Marker set at seq {}.", reply.seq)]))
 }
 
 /// Runs `resize`.
@@ -41,11 +43,14 @@ pub fn resize(context: &Context, args: &ResizeArgs) -> Result<Outcome> {
         .with("maxCols", max_cols)
         .with("maxRows", max_rows));
     }
-    let reply = call(&paths, "resize", json!({ "cols": c, "rows": r }), client::DEFAULT_TIMEOUT_MS)?;
-    if reply["cols"].as_i64() != Some(c) || reply["rows"].as_i64() != Some(r) {
-        return Err(protocol_error(&reply));
+    // Within the screen's limits (checked above), so they fit.
+    let fit = |v: i64| u16::try_from(v).unwrap_or(u16::MAX);
+    let asked = ResizeParams { cols: fit(c), rows: fit(r) };
+    let reply = call_typed::<Resize>(&paths, &asked)?;
+    if (reply.cols, reply.rows) != (asked.cols, asked.rows) {
+        return Err(unexpected(&reply));
     }
-    Ok(Outcome::new(json!({ "cols": c, "rows": r }), vec![format!("Resized session to {c}x{r}.")]))
+    Ok(Outcome::new(reply, vec![format!("Resized session to {c}x{r}.")]))
 }
 
 /// Runs `signal`.
@@ -58,7 +63,14 @@ pub fn signal(context: &Context, args: &SignalArgs) -> Result<Outcome> {
         )
         .with("signal", args.signal.as_str()));
     }
-    call(&paths, "signal", json!({ "signal": args.signal }), client::DEFAULT_TIMEOUT_MS)?;
+    call_typed::<Signal>(&paths, &SignalParams { signal: args.signal.clone() })?;
     let human = vec![format!("Signal {} delivered to session.", args.signal)];
-    Ok(Outcome::new(json!({ "signal": args.signal, "delivered": true }), human))
+    Ok(Outcome::new(SignalResult { signal: args.signal.clone(), delivered: true }, human))
+}
+
+/// The `signal` result: `{signal, delivered: true}`.
+#[derive(Serialize)]
+struct SignalResult {
+    signal: String,
+    delivered: bool,
 }

@@ -2,12 +2,14 @@
 //! the live host when it runs, else replayed from the event log. Every capture is also
 //! written as an artifact.
 
+use agent_tty_core::client::call_typed;
 use agent_tty_core::manifest::{SessionRecord, Status};
 use agent_tty_core::paths::SessionPaths;
+use agent_tty_core::protocol::method::Snapshot;
+use agent_tty_core::protocol::{NumberedLine, SnapshotParams, SnapshotResult};
 use agent_tty_core::snapshot::{Format, persist, result};
-use agent_tty_core::{ErrorCode, Result, client, event_stream, replay, session};
+use agent_tty_core::{ErrorCode, Result, event_stream, replay, session};
 use agent_tty_vt::SnapshotOptions;
-use serde_json::{Value, json};
 
 use crate::cli::SnapshotArgs;
 use crate::context::Context;
@@ -19,9 +21,9 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
     let snapshot = capture(&paths, &record, format, options)?;
-    persist(&paths, &snapshot, format, args.include_scrollback)?;
-    let mut human = human_lines(&snapshot, format, args.include_scrollback);
-    human.extend(snapshot.get("damage").and_then(event_stream::damage_summary));
+    persist(&paths, &snapshot, args.include_scrollback)?;
+    let mut human = human_lines(&snapshot, args.include_scrollback);
+    human.extend(snapshot.damage.as_ref().and_then(event_stream::damage_summary));
     Ok(Outcome::new(snapshot, human))
 }
 
@@ -33,14 +35,15 @@ pub fn capture(
     record: &SessionRecord,
     format: Format,
     options: SnapshotOptions,
-) -> Result<Value> {
+) -> Result<SnapshotResult> {
     if record.status == Status::Running {
-        let params = json!({
-            "format": format.as_str(),
-            "includeScrollback": options.scrollback,
-            "includeCells": options.cells,
-        });
-        match session::call(paths, "snapshot", params, client::DEFAULT_TIMEOUT_MS) {
+        let params = SnapshotParams {
+            format: Some(format),
+            include_scrollback: Some(options.scrollback),
+            include_cells: Some(options.cells),
+            renderer_name: None,
+        };
+        match call_typed::<Snapshot>(paths, &params) {
             Err(e) if e.code == ErrorCode::HostUnreachable => {}
             other => return other,
         }
@@ -52,48 +55,46 @@ pub fn capture(
     }
     let snap = replayed.screen.snapshot(options);
     let mut out = result(&paths.id, replayed.last_seq.unwrap_or(0), &snap, format);
-    if let (Some(damage), Value::Object(map)) = (replayed.damage.to_json(), &mut out) {
-        map.insert("damage".into(), damage);
-    }
+    out.damage = replayed.damage.to_json();
     Ok(out)
 }
 
-fn human_lines(result: &Value, format: Format, with_scrollback: bool) -> Vec<String> {
-    let hidden = if result["cursorVisible"] == json!(false) { " (hidden)" } else { "" };
+fn human_lines(result: &SnapshotResult, with_scrollback: bool) -> Vec<String> {
+    let hidden = if result.cursor_visible == Some(false) { " (hidden)" } else { "" };
     let mut lines = vec![
-        format!("Session ID: {}", result["sessionId"].as_str().unwrap_or("")),
-        format!("Captured At Seq: {}", result["capturedAtSeq"]),
-        format!("Format: {}", format.as_str()),
-        format!("Size: {}x{}", result["cols"], result["rows"]),
-        format!("Cursor: row {}, col {}{hidden}", result["cursorRow"], result["cursorCol"]),
+        format!("Session ID: {}", result.session_id),
+        format!("Captured At Seq: {}", result.captured_at_seq),
+        format!("Format: {}", result.format.as_str()),
+        format!("Size: {}x{}", result.cols, result.rows),
+        format!("Cursor: row {}, col {}{hidden}", result.cursor_row, result.cursor_col),
     ];
-    match format {
+    match result.format {
         Format::Text => {
             lines.push("Text:".into());
             // Blank rows below the last text are left out here (the JSON keeps every row).
-            let text = result["text"].as_str().unwrap_or("").trim_end_matches('\n');
+            let text = result.text.as_deref().unwrap_or("").trim_end_matches('\n');
             lines.push(if text.is_empty() { "(empty)".into() } else { text.to_string() });
         }
         Format::Structured => {
-            let yes = if result["isAltScreen"] == json!(true) { "yes" } else { "no" };
+            let yes = if result.is_alt_screen == Some(true) { "yes" } else { "no" };
             lines.push(format!("Alt Screen: {yes}"));
-            let block = |title: &str, rows: &Value, out: &mut Vec<String>| {
-                let rows = rows.as_array().cloned().unwrap_or_default();
+            let block = |title: &str, rows: &[NumberedLine], out: &mut Vec<String>| {
                 out.push(format!("{title} ({}):", rows.len()));
                 if rows.is_empty() {
                     out.push("  (none)".into());
                 }
                 for row in rows {
-                    out.push(format!("  [{}] {}", row["row"], row["text"].as_str().unwrap_or("")));
+                    out.push(format!("  [{}] {}", row.row, row.text));
                 }
             };
+            let visible = result.visible_lines.as_deref().unwrap_or_default();
             if with_scrollback {
-                block("Scrollback Lines", &result["scrollbackLines"], &mut lines);
+                block("Scrollback Lines", result.scrollback_lines.as_deref().unwrap_or_default(), &mut lines);
             }
-            if !with_scrollback && result["visibleLines"].as_array().is_none_or(Vec::is_empty) {
+            if !with_scrollback && visible.is_empty() {
                 lines.push("Visible Lines: (none)".into());
             } else {
-                block("Visible Lines", &result["visibleLines"], &mut lines);
+                block("Visible Lines", visible, &mut lines);
             }
         }
     }

@@ -3,13 +3,16 @@
 //! offline replay fallback when the host is gone; and legacy waits (`--exit`,
 //! `--idle-ms`). A timeout is an `ok: true` envelope with exit code 11.
 
+use agent_tty_core::client::call_typed;
 use agent_tty_core::manifest::Status;
 use agent_tty_core::paths::SessionPaths;
-use agent_tty_core::session::{call, command_target, find};
+use agent_tty_core::protocol::method::{Wait, WaitForRender};
+use agent_tty_core::protocol::{RenderWaitParams, RenderWaitReply, Seq, WaitParams, WaitResult};
+use agent_tty_core::session::{command_target, find};
 use agent_tty_core::wait_condition::{ScreenView, WaitCondition, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result, reconcile, replay};
 use agent_tty_vt::SnapshotOptions;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::cli::WaitArgs;
 use crate::context::Context;
@@ -59,7 +62,7 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
             )));
         }
         let condition = WaitCondition::prepare(&spec)?;
-        return render_wait(&paths, record.status, &condition, timeout);
+        return render_wait(&paths, record.status, spec, &condition, timeout);
     }
     legacy_wait(context, args, &paths, record.status, record.exit_code)
 }
@@ -80,7 +83,7 @@ fn render_spec(args: &WaitArgs) -> Result<WaitSpec> {
         screen_stable_ms,
         cursor_row: non_negative("--cursor-row", args.cursor_row.as_deref(), true)?,
         cursor_col: non_negative("--cursor-col", args.cursor_col.as_deref(), true)?,
-        after_seq: non_negative("--after-seq", args.after_seq.as_deref(), false)?,
+        after_seq: non_negative("--after-seq", args.after_seq.as_deref(), false)?.map(Seq),
     };
     Ok(spec)
 }
@@ -105,19 +108,16 @@ fn timeout(raw: Option<&str>) -> Result<u64> {
         .map_err(|message| Error::new(ErrorCode::InvalidDuration, message).with("timeout", raw))
 }
 
+/// Sends the validated `spec` to the live host, or looks once at the replayed screen.
 fn render_wait(
     paths: &SessionPaths,
     status: Status,
+    spec: WaitSpec,
     condition: &WaitCondition,
     timeout: u64,
 ) -> Result<Outcome> {
     if status == Status::Running {
-        let mut params = condition_params(condition);
-        if timeout > 0 {
-            params.insert("timeoutMs".into(), json!(timeout));
-        }
-        let rpc_timeout = if timeout == 0 { 0 } else { timeout + 5000 };
-        match call(paths, "waitForRender", Value::Object(params), rpc_timeout) {
+        match call_typed::<WaitForRender>(paths, &RenderWaitParams::new(spec, timeout)) {
             Ok(reply) => return Ok(render_outcome(reply, false)),
             Err(e) if matches!(e.code, ErrorCode::HostUnreachable | ErrorCode::SessionNotRunning) => {}
             Err(e) => return Err(e),
@@ -161,44 +161,35 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
         }
         return Err(error);
     };
-    let mut out = Map::new();
-    out.insert("matched".into(), json!(!condition.wants_stability()));
-    out.insert("timedOut".into(), json!(false));
-    if let Some(matched) = found.matched_text {
-        out.insert("matchedText".into(), json!(matched));
-    }
-    out.insert("cursorRow".into(), json!(snap.cursor_row));
-    out.insert("cursorCol".into(), json!(snap.cursor_col));
-    out.insert("capturedAtSeq".into(), json!(captured));
-    out.insert("screenHash".into(), json!(snap.screen_hash()));
-    if let Some(damage) = replayed.damage.to_json() {
-        out.insert("damage".into(), damage);
-    }
-    let mut outcome = render_outcome(Value::Object(out), true);
+    let out = RenderWaitReply {
+        damage: replayed.damage.to_json(),
+        ..RenderWaitReply::observed(!condition.wants_stability(), found, &view, snap.screen_hash())
+    };
+    let mut outcome = render_outcome(out, true);
     outcome.human.extend(replayed.damage.summary());
     Ok(outcome)
 }
 
-fn render_outcome(result: Value, offline: bool) -> Outcome {
-    let timed_out = result["timedOut"] == json!(true);
-    let seq = &result["capturedAtSeq"];
+fn render_outcome(result: RenderWaitReply, offline: bool) -> Outcome {
+    let timed_out = result.timed_out;
+    let seq = result.captured_at_seq;
     let mut human = Vec::new();
     if timed_out {
         human.push(format!("Wait timed out. (capturedAtSeq: {seq})"));
     } else {
-        if offline && result["matched"] == json!(false) {
+        if offline && !result.matched {
             human.push(
                 "Host became unreachable before the wait condition could be fully verified; returning the latest \
                  offline snapshot state."
                     .into(),
             );
-        } else if let Some(text) = result["matchedText"].as_str() {
+        } else if let Some(text) = result.matched_text.as_deref() {
             // Quoted and escaped, so a match spanning lines stays one readable line.
             human.push(format!("Matched: {}", Value::from(text)));
         } else {
             human.push("Wait condition met.".into());
         }
-        human.push(format!("Cursor: row {}, col {}", result["cursorRow"], result["cursorCol"]));
+        human.push(format!("Cursor: row {}, col {}", number(result.cursor_row), number(result.cursor_col)));
         human.push(format!("capturedAtSeq: {seq}"));
     }
     Outcome { exit_code: if timed_out { 11 } else { 0 }, ..Outcome::new(result, human) }
@@ -226,29 +217,20 @@ fn legacy_wait(
     }
     let timeout = timeout(args.timeout.as_deref())?;
     if args.exit && status.is_terminal() {
-        return Ok(legacy_outcome(exit_result(exit_code)));
+        return Ok(legacy_outcome(WaitResult { timed_out: false, exit_code }));
     }
     if idle_ms.is_some() {
         command_target(&context.home.path, &args.session.session_id)?;
     }
-    let mut params = Map::new();
-    if args.exit {
-        params.insert("exit".into(), json!(true));
-    }
-    if let Some(ms) = idle_ms {
-        params.insert("idleMs".into(), json!(ms));
-    }
-    if timeout > 0 {
-        params.insert("timeoutMs".into(), json!(timeout));
-    }
-    let rpc_timeout = if timeout == 0 { 0 } else { timeout + 5000 };
-    match call(paths, "wait", Value::Object(params), rpc_timeout) {
-        Ok(reply) => Ok(legacy_outcome(reply)),
+    let params =
+        WaitParams { exit: args.exit.then_some(true), idle_ms, timeout_ms: (timeout > 0).then_some(timeout) };
+    match call_typed::<Wait>(paths, &params) {
+        Ok(reply) => Ok(legacy_outcome(reply.into())),
         Err(e) if matches!(e.code, ErrorCode::HostUnreachable | ErrorCode::RpcError) && args.exit => {
             // The host is gone: the reconciled manifest knows how the session ended.
             match reconcile::reconcile(paths)? {
                 Some(record) if record.status.is_terminal() => {
-                    Ok(legacy_outcome(exit_result(record.exit_code)))
+                    Ok(legacy_outcome(WaitResult { timed_out: false, exit_code: record.exit_code }))
                 }
                 _ => Err(e),
             }
@@ -257,39 +239,18 @@ fn legacy_wait(
     }
 }
 
-fn exit_result(exit_code: Option<i32>) -> Value {
-    match exit_code {
-        Some(code) => json!({ "timedOut": false, "exitCode": code }),
-        None => json!({ "timedOut": false }),
-    }
-}
-
-fn legacy_outcome(reply: Value) -> Outcome {
-    let timed_out = reply["timedOut"] == json!(true);
-    let mut result = Map::new();
-    result.insert("timedOut".into(), json!(timed_out));
-    if let Some(code) = reply.get("exitCode").filter(|c| c.is_i64()) {
-        result.insert("exitCode".into(), code.clone());
-    }
-    let human = if timed_out {
+fn legacy_outcome(result: WaitResult) -> Outcome {
+    let human = if result.timed_out {
         "Wait timed out.".to_string()
-    } else if let Some(code) = result.get("exitCode") {
+    } else if let Some(code) = result.exit_code {
         format!("Process exited with code {code}.")
     } else {
         "Wait condition met.".to_string()
     };
-    Outcome {
-        result: Box::new(Value::Object(result)),
-        human: vec![human],
-        exit_code: if timed_out { 11 } else { 0 },
-        raw: None,
-    }
+    Outcome { exit_code: if result.timed_out { 11 } else { 0 }, ..Outcome::new(result, vec![human]) }
 }
 
-/// The `waitForRender` parameters of a condition (without `timeoutMs`).
-pub fn condition_params(condition: &WaitCondition) -> Map<String, Value> {
-    match serde_json::to_value(condition.to_spec()) {
-        Ok(Value::Object(params)) => params,
-        _ => Map::new(),
-    }
+/// A number as JSON prints it (`null` when absent).
+fn number(value: Option<u16>) -> Value {
+    value.map_or(Value::Null, Value::from)
 }

@@ -159,7 +159,7 @@ fn golden_envelopes() {
     g.step("wait-text", &["wait", id, "--text", "queued-2\n$", "--timeout", "10s", "--json"], 0);
     g.step("type", &["type", id, "echo typed", "--json"], 0);
     g.step("send-keys", &["send-keys", id, "Enter", "--json"], 0);
-    g.step("wait-regex", &["wait", id, "--regex", "ty+ped", "--timeout", "10s", "--json"], 0);
+    g.step("wait-regex", &["wait", id, "--regex", "ty+ped\\n\\$", "--timeout", "10s", "--json"], 0);
     g.step("paste", &["paste", id, "echo pasted", "--json"], 0);
     g.step("send-keys-2", &["send-keys", id, "Enter", "--json"], 0);
     g.step(

@@ -19,8 +19,8 @@ pub enum Step {
     SendKeys(Vec<String>),
     /// A shell command, waited unless `no_wait`.
     Run { command: String, no_wait: bool, timeout_ms: Option<u64> },
-    /// A render wait; `timeout_ms` 0 = forever.
-    Wait { condition: WaitCondition, timeout_ms: u64 },
+    /// A render wait (its inputs, already validated); `timeout_ms` 0 = forever.
+    Wait { spec: WaitSpec, timeout_ms: u64 },
 }
 
 impl Step {
@@ -187,12 +187,12 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 cursor_col: body.cursor_col,
                 after_seq: None,
             };
-            let condition = WaitCondition::prepare(&spec).map_err(|e| {
+            WaitCondition::prepare(&spec).map_err(|e| {
                 let mut e = Error::new(e.code, format!("Batch step {index}: {}", e.message));
                 e.details.insert("stepIndex".into(), json!(index));
                 e
             })?;
-            Ok(Step::Wait { condition, timeout_ms: body.timeout.unwrap_or(600_000) })
+            Ok(Step::Wait { spec, timeout_ms: body.timeout.unwrap_or(600_000) })
         }
     }
 }
@@ -235,7 +235,7 @@ mod tests {
         let waits: Vec<_> = plan
             .iter()
             .filter_map(|s| match s {
-                Step::Wait { condition, timeout_ms } => Some((*timeout_ms, condition.screen_stable_ms())),
+                Step::Wait { spec, timeout_ms } => Some((*timeout_ms, spec.screen_stable_ms)),
                 _ => None,
             })
             .collect();

@@ -1,9 +1,9 @@
-//! The host socket protocol: one request per connection, one compact JSON line each
-//! way (byte-compatible with agent-tty 0.5.0).
+//! The envelope of the host socket protocol: one compact JSON line each way.
 //! Request `{"id","method","params"}`; reply `{"id","ok":true,"result"}` or
 //! `{"id","ok":false,"error":{"code","message"}}`. Error `details` do not cross the wire.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
@@ -11,7 +11,18 @@ use crate::error::Error;
 /// Largest request or response line, in characters.
 pub const MAX_MESSAGE_BYTES: usize = 1_048_576;
 
-/// A parsed request.
+/// A request as the client writes it: the params are a method's typed params.
+#[derive(Debug, Serialize)]
+pub struct Outgoing<'a, P: Serialize> {
+    /// Non-empty correlation id (a UUID v4).
+    pub id: &'a str,
+    /// Method name.
+    pub method: &'a str,
+    /// The method's params.
+    pub params: &'a P,
+}
+
+/// A parsed request (the host reads the params once it knows the method).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
@@ -25,7 +36,7 @@ pub struct Request {
 }
 
 /// The `error` object of a failed response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WireError {
     /// Error code.
@@ -34,8 +45,9 @@ pub struct WireError {
     pub message: String,
 }
 
-/// A response line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A response line. The result is kept as its JSON text: the host serialises a typed
+/// reply once, and the client decodes it straight into the method's reply type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Response {
     /// The request's id, or `unknown`.
@@ -44,7 +56,7 @@ pub struct Response {
     pub ok: bool,
     /// The result on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
+    pub result: Option<Box<RawValue>>,
     /// The error on failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<WireError>,
@@ -52,8 +64,16 @@ pub struct Response {
 
 impl Response {
     /// A success response.
-    pub fn success(id: &str, result: Value) -> Response {
+    pub fn success(id: &str, result: Box<RawValue>) -> Response {
         Response { id: id.to_string(), ok: true, result: Some(result), error: None }
+    }
+
+    /// The response to a handled request: its typed reply, or its error.
+    pub fn answer<T: Serialize>(id: &str, result: Result<T, Error>) -> Response {
+        match result.and_then(|reply| encode(&reply)) {
+            Ok(raw) => Response::success(id, raw),
+            Err(error) => Response::failure(id, &error),
+        }
     }
 
     /// A failure response from an error (details are dropped, as on the wire).
@@ -73,6 +93,12 @@ impl Response {
         line.push(b'\n');
         line
     }
+}
+
+/// Encodes a typed reply as the result's JSON text.
+pub fn encode<T: Serialize>(reply: &T) -> Result<Box<RawValue>, Error> {
+    serde_json::value::to_raw_value(reply)
+        .map_err(|e| Error::internal(format!("Cannot encode the reply: {e}")))
 }
 
 /// Parses a request line. On failure returns the id to answer with (`unknown` when the
@@ -111,7 +137,7 @@ mod tests {
 
     #[test]
     fn responses_are_compact_lines() {
-        let ok = Response::success("a", serde_json::json!({"seq": 3}));
+        let ok = Response::answer("a", Ok(crate::protocol::SeqReply { seq: crate::protocol::Seq(3) }));
         assert_eq!(ok.to_line(), b"{\"id\":\"a\",\"ok\":true,\"result\":{\"seq\":3}}\n");
         let err =
             Response::failure("a", &Error::new(ErrorCode::SessionNotRunning, "Session is not running."));

@@ -1,0 +1,202 @@
+//! A batch step's record and the batch result: typed, in the key order batch prints
+//! (`index`, `durationMs`, `kind`, `status`, the kind's fields, then `error`).
+
+use agent_tty_core::protocol::{Seq, WireError};
+use serde::Serialize;
+
+use super::plan::Step;
+
+/// One step's record, in the contract's key order: `index`, `durationMs`, `kind`,
+/// `status`, the kind's fields, then `error`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StepRecord {
+    pub index: usize,
+    pub duration_ms: u64,
+    pub kind: &'static str,
+    pub status: StepStatus,
+    #[serde(flatten)]
+    pub fields: StepFields,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<WireError>,
+}
+
+/// Where a step got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum StepStatus {
+    Completed,
+    Failed,
+    Interrupted,
+    NotRun,
+}
+
+/// The fields of each kind of step (absent until known).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub(crate) enum StepFields {
+    /// `type`, `paste`, `sendKeys`.
+    Input {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<Seq>,
+    },
+    Run {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<Seq>,
+        no_wait: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        completed: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timed_out: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        run_outcome: Option<RunOutcome>,
+    },
+    Wait {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        wait_baseline: Option<Seq>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        matched: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timed_out: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        matched_text: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        captured_at_seq: Option<Seq>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        screen_hash: Option<String>,
+    },
+}
+
+/// How a run step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum RunOutcome {
+    Started,
+    Completed,
+    TimedOut,
+    SessionExited,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Started => "started",
+            RunOutcome::Completed => "completed",
+            RunOutcome::TimedOut => "timedOut",
+            RunOutcome::SessionExited => "sessionExited",
+        }
+    }
+}
+
+impl StepRecord {
+    /// The record of a step that has not run (yet).
+    pub fn unreached(index: usize, step: &Step) -> StepRecord {
+        let fields = match step {
+            Step::Run { no_wait, .. } => StepFields::Run {
+                seq: None,
+                no_wait: *no_wait,
+                completed: None,
+                timed_out: None,
+                run_outcome: None,
+            },
+            Step::Wait { .. } => StepFields::Wait {
+                wait_baseline: None,
+                matched: None,
+                timed_out: None,
+                matched_text: None,
+                captured_at_seq: None,
+                screen_hash: None,
+            },
+            _ => StepFields::Input { seq: None },
+        };
+        StepRecord {
+            index,
+            duration_ms: 0,
+            kind: step.kind(),
+            status: StepStatus::NotRun,
+            fields,
+            error: None,
+        }
+    }
+}
+
+/// The `batch` result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BatchResult {
+    pub steps: Vec<StepRecord>,
+    pub completed_count: usize,
+    pub failed_indices: Vec<usize>,
+}
+
+/// The human line of a step: `[index] kind outcome (ms)`.
+pub(crate) fn human_step(step: &StepRecord) -> String {
+    let (index, kind, ms) = (step.index, step.kind, step.duration_ms);
+    let outcome = match (step.status, &step.fields) {
+        (StepStatus::Failed, _) => {
+            format!("failed ({})", step.error.as_ref().map_or("", |e| e.code.as_str()))
+        }
+        (StepStatus::Completed, StepFields::Wait { matched_text: Some(text), .. }) => {
+            format!("matched \"{text}\"")
+        }
+        (StepStatus::Completed, StepFields::Wait { .. }) => "matched".into(),
+        (StepStatus::Completed, StepFields::Run { run_outcome, .. }) => {
+            run_outcome.map_or("completed", RunOutcome::as_str).to_string()
+        }
+        (StepStatus::Completed, _) => "completed".into(),
+        (StepStatus::Interrupted, _) => "interrupted".into(),
+        (StepStatus::NotRun, _) => "not-run".into(),
+    };
+    format!("[{index}] {kind} {outcome} ({ms}ms)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(record: &StepRecord) -> String {
+        serde_json::to_string(record).unwrap()
+    }
+
+    #[test]
+    fn records_keep_the_batch_key_order() {
+        let plan = super::super::plan::parse(r#"[{"run":"ls"},{"wait":{"text":"x"}},{"type":"a"}]"#).unwrap();
+        let mut run = StepRecord::unreached(0, &plan[0]);
+        assert_eq!(
+            line(&run),
+            r#"{"index":0,"durationMs":0,"kind":"run","status":"not-run","noWait":false}"#
+        );
+        run.status = StepStatus::Failed;
+        run.fields = StepFields::Run {
+            seq: Some(Seq(4)),
+            no_wait: false,
+            completed: Some(false),
+            timed_out: Some(true),
+            run_outcome: Some(RunOutcome::TimedOut),
+        };
+        run.error = Some(WireError { code: "WAIT_TIMEOUT".into(), message: "m".into() });
+        assert_eq!(
+            line(&run),
+            r#"{"index":0,"durationMs":0,"kind":"run","status":"failed","seq":4,"noWait":false,"completed":false,"timedOut":true,"runOutcome":"timedOut","error":{"code":"WAIT_TIMEOUT","message":"m"}}"#
+        );
+        assert_eq!(human_step(&run), "[0] run failed (WAIT_TIMEOUT) (0ms)");
+        let mut wait = StepRecord::unreached(1, &plan[1]);
+        wait.status = StepStatus::Completed;
+        wait.fields = StepFields::Wait {
+            wait_baseline: Some(Seq(4)),
+            matched: Some(true),
+            timed_out: Some(false),
+            matched_text: Some("x".into()),
+            captured_at_seq: Some(Seq(6)),
+            screen_hash: Some("h".into()),
+        };
+        assert_eq!(
+            line(&wait),
+            r#"{"index":1,"durationMs":0,"kind":"wait","status":"completed","waitBaseline":4,"matched":true,"timedOut":false,"matchedText":"x","capturedAtSeq":6,"screenHash":"h"}"#
+        );
+        assert_eq!(human_step(&wait), r#"[1] wait matched "x" (0ms)"#);
+        let typed = StepRecord { status: StepStatus::Interrupted, ..StepRecord::unreached(2, &plan[2]) };
+        assert_eq!(line(&typed), r#"{"index":2,"durationMs":0,"kind":"type","status":"interrupted"}"#);
+        assert_eq!(human_step(&typed), "[2] type interrupted (0ms)");
+    }
+}
