@@ -2,12 +2,14 @@
 //! disk after reconciliation), event-log counters, artifact health and host details.
 
 use agent_tty_core::artifacts::ArtifactHealth;
+use agent_tty_core::client::call_typed;
 use agent_tty_core::manifest::{SessionRecord, termination_category};
-use agent_tty_core::session::{call, find};
-use agent_tty_core::{ErrorCode, Result, artifacts, client, event_log, reconcile, time};
+use agent_tty_core::protocol::method::Inspect;
+use agent_tty_core::protocol::{EmptyParams, InspectReply};
+use agent_tty_core::session::find;
+use agent_tty_core::{ErrorCode, Result, artifacts, event_log, reconcile, time};
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::context::Context;
 use crate::output::Outcome;
@@ -15,14 +17,12 @@ use crate::output::Outcome;
 /// Runs `inspect`.
 pub fn run(context: &Context, id: &str) -> Result<Outcome> {
     let (paths, mut record) = find(&context.home.path, id)?;
-    let mut host: Option<Value> = None;
+    let mut host: Option<InspectReply> = None;
     let mut offline = false;
     if record.status.is_live_host_eligible() {
-        match call(&paths, "inspect", json!({}), client::DEFAULT_TIMEOUT_MS) {
+        match call_typed::<Inspect>(&paths, &EmptyParams {}) {
             Ok(reply) => {
-                if let Ok(live) = serde_json::from_value::<SessionRecord>(reply["session"].clone()) {
-                    record = live;
-                }
+                record = reply.session.clone();
                 host = Some(reply);
             }
             Err(e) if e.code == ErrorCode::HostUnreachable => {
@@ -44,13 +44,8 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
     };
     let artifacts = artifacts::health(&paths.artifacts, &paths.id);
     let renderer_runtime = renderer_runtime(&record, host.as_ref(), offline);
-    let host = host.map(|host| HostInfo {
-        cli_version: host.get("cliVersion").and_then(Value::as_str).map(String::from),
-        rpc_socket_path: host
-            .get("rpcSocketPath")
-            .and_then(Value::as_str)
-            .map_or_else(|| paths.socket.display().to_string(), String::from),
-    });
+    let host =
+        host.map(|host| HostInfo { cli_version: host.cli_version, rpc_socket_path: host.rpc_socket_path });
     let result = InspectResult {
         termination_category: termination_category(&record),
         session: record,
@@ -127,13 +122,12 @@ pub struct RendererRuntime {
 #[serde(rename_all = "camelCase")]
 pub struct HostInfo {
     /// The host's agent-tty version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cli_version: Option<String>,
+    pub cli_version: String,
     /// The host's socket.
     pub rpc_socket_path: String,
 }
 
-fn renderer_runtime(record: &SessionRecord, host: Option<&Value>, offline: bool) -> RendererRuntime {
+fn renderer_runtime(record: &SessionRecord, host: Option<&InspectReply>, offline: bool) -> RendererRuntime {
     let offline_runtime = |reason: &'static str| RendererRuntime {
         backend: "agent-tty-vt".into(),
         mode: "offline-replay",
@@ -148,13 +142,13 @@ fn renderer_runtime(record: &SessionRecord, host: Option<&Value>, offline: bool)
     }
     match host {
         Some(host) if record.status.is_live_host_eligible() => RendererRuntime {
-            backend: host.get("rendererBackend").and_then(Value::as_str).unwrap_or("agent-tty-vt").into(),
+            backend: host.renderer_backend.clone(),
             mode: "live-host",
             status: "healthy",
             reason: None,
-            profile: host.get("rendererProfile").and_then(Value::as_str).map(String::from),
-            booted: host.get("rendererBooted").and_then(Value::as_bool),
-            boot_in_flight: host.get("rendererBootInFlight").and_then(Value::as_bool),
+            profile: Some(host.renderer_profile.clone()),
+            booted: Some(host.renderer_booted),
+            boot_in_flight: Some(host.renderer_boot_in_flight),
         },
         _ => offline_runtime("session-not-running"),
     }
@@ -193,9 +187,7 @@ fn human_lines(result: &InspectResult) -> Vec<String> {
     }
     lines.push(format!("Uptime: {}ms", result.uptime));
     if let Some(host) = &result.host {
-        if let Some(v) = &host.cli_version {
-            lines.push(format!("Host CLI Version: {v}"));
-        }
+        lines.push(format!("Host CLI Version: {}", host.cli_version));
         lines.push(format!("RPC Socket: {}", host.rpc_socket_path));
     }
     if let Some(artifacts) = &result.artifacts {
