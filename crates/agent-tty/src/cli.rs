@@ -3,7 +3,7 @@
 //! as strings and are validated by the commands, so their errors carry the contract's
 //! codes and messages.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, Args, Parser, Subcommand};
 
 const BANNER: &str = "MANDATORY FOR CODING AGENTS: read the agent-tty skill before using this tool: \
                       `agent-tty skills get agent-tty`.";
@@ -109,12 +109,18 @@ pub struct OutputArgs {
     pub json: bool,
 }
 
+/// Changes argument `id` where it stands, for `#[command(mut_args(…))]`: `mut_arg` would
+/// move it after every other argument, reordering the completion scripts.
+fn in_place(id: &'static str, change: fn(Arg) -> Arg) -> impl FnMut(Arg) -> Arg {
+    move |arg| if arg.get_id() == id { change(arg) } else { arg }
+}
+
 /// The help line of `--json` for the commands that have one (clap drops the doc comments' final period).
 const JSON_HELP: &str = "Print a JSON envelope";
 
 /// Only `--json`.
 #[derive(Debug, Args)]
-#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
+#[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct JsonArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -133,8 +139,8 @@ pub struct SessionArg {
 
 /// A session id and `--json`.
 #[derive(Debug, Args)]
-#[command(mut_arg("session_id", |a| a.help("The session: its id, a unique id prefix, or its name (create --name)")))]
-#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
+#[command(mut_args(in_place("session_id", |a| a.help("The session: its id, a unique id prefix, or its name (create --name)"))))]
+#[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct IdArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -146,7 +152,7 @@ pub struct IdArgs {
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
-#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
+#[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct CreateArgs {
     /// Terminal columns.
     #[arg(long, allow_hyphen_values = true)]
@@ -185,7 +191,7 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
-#[command(mut_arg("json", |a| a.help(JSON_HELP)))]
+#[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct ListArgs {
     /// Include exited, failed and destroyed sessions.
     #[arg(long)]
