@@ -11,14 +11,16 @@
 //! cursor only while the program shows it (DECTCEM), as a live terminal would.
 
 use agent_tty_core::artifacts::{self, ArtifactEntry};
+use agent_tty_core::client::call_typed;
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::Status;
-use agent_tty_core::{Error, ErrorCode, Result, client, env, replay, session};
+use agent_tty_core::protocol::method::Snapshot;
+use agent_tty_core::protocol::{Format, SnapshotParams};
+use agent_tty_core::{Error, ErrorCode, Result, env, replay, session};
 use agent_tty_render::{Profile, RENDERER_BACKEND, sha256_hex};
 use agent_tty_vt::SnapshotOptions;
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::json;
 
 use crate::cli::ScreenshotArgs;
 use crate::context::Context;
@@ -59,9 +61,9 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
         });
     };
     let live_seq = if running {
-        let params = json!({ "format": "text" });
-        match session::call(&paths, "snapshot", params, client::DEFAULT_TIMEOUT_MS) {
-            Ok(result) => result["capturedAtSeq"].as_u64(),
+        let params = SnapshotParams { format: Some(Format::Text), ..SnapshotParams::default() };
+        match call_typed::<Snapshot>(&paths, &params) {
+            Ok(result) => Some(result.captured_at_seq.0),
             Err(e) if e.code == ErrorCode::HostUnreachable => None,
             Err(e) => return Err(e),
         }
