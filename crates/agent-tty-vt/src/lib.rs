@@ -12,7 +12,7 @@ pub mod screen;
 pub mod snapshot;
 
 pub use keys::{KeyError, encode_key, encode_keys};
-pub use screen::{MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen};
+pub use screen::{LIVE_SCROLLBACK_LINES, MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen};
 pub use snapshot::{
     Cell, CellRow, Color, PALETTE_16, Snapshot, SnapshotOptions, Style, indexed_rgb, screen_hash,
 };

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::Event;
 use crate::host::actor::{Host, PendingRun, WaitKind, Waiter};
+use crate::host::history;
 use crate::host::params::{self, non_empty, parse};
 use crate::process;
 use crate::protocol::{Request, Response};
@@ -36,7 +37,10 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
             Ok(p) => run(host, p, id, reply)?,
             Err(e) => Some((reply, Err(e))),
         },
-        "snapshot" => Some((reply, parse(m, params).and_then(|p| snapshot(host, p)))),
+        "snapshot" => match parse::<params::Snapshot>(m, params) {
+            Ok(p) => snapshot(host, p, id, reply)?,
+            Err(e) => Some((reply, Err(e))),
+        },
         "waitForRender" => match parse::<params::WaitForRender>(m, params) {
             Ok(p) => wait_for_render(host, p, id, reply),
             Err(e) => Some((reply, Err(e))),
@@ -173,7 +177,7 @@ fn resize(host: &mut Host, p: params::Resize) -> Result<Value> {
     host.log.push(&Event::Resize { cols: p.cols, rows: p.rows });
     host.flush_log()?;
     host.pty.resize(p.cols, p.rows).map_err(|e| Error::internal(format!("Cannot resize the PTY: {e}")))?;
-    host.screen.resize(p.cols, p.rows);
+    history::resize(host, p.cols, p.rows);
     activity(host);
     host.record.cols = p.cols;
     host.record.rows = p.rows;
@@ -272,14 +276,22 @@ pub(crate) fn exit_wait_result(exit_code: Option<i32>) -> Value {
     }
 }
 
-fn snapshot(host: &mut Host, p: params::Snapshot) -> Result<Value> {
-    let format = crate::snapshot::Format::parse(p.format.as_deref().unwrap_or("structured"))?;
+/// A snapshot of the live screen, or (when it asks for scrollback the live screen no
+/// longer keeps) one answered later from the log: see [`crate::host::history`].
+fn snapshot(host: &mut Host, p: params::Snapshot, id: String, reply: Reply) -> Result<Answer> {
+    let format = match crate::snapshot::Format::parse(p.format.as_deref().unwrap_or("structured")) {
+        Ok(format) => format,
+        Err(e) => return Ok(Some((reply, Err(e)))),
+    };
     let options = agent_tty_vt::SnapshotOptions {
         scrollback: p.include_scrollback.unwrap_or(false),
         cells: p.include_cells.unwrap_or(false),
     };
+    if history::needs_history(&host.screen, options) {
+        return history::snapshot_with_history(host, options, format, id, reply);
+    }
     let snap = host.screen.snapshot(options);
-    Ok(crate::snapshot::result(&host.record.session_id, host.latest_seq(), &snap, format))
+    Ok(Some((reply, Ok(crate::snapshot::result(&host.record.session_id, host.latest_seq(), &snap, format)))))
 }
 
 fn wait_for_render(host: &mut Host, p: params::WaitForRender, id: String, reply: Reply) -> Answer {

@@ -19,6 +19,7 @@ mod environment;
 mod errors;
 mod faults;
 mod files;
+mod history;
 mod homes;
 mod host;
 mod input;
