@@ -4,17 +4,12 @@
 
 use std::path::PathBuf;
 
-use agent_tty_vt::{Cell, CellRow, Color, Snapshot, indexed_rgb};
+use agent_tty_vt::{Cell, CellRow, Color, DEFAULT_BG, DEFAULT_FG, RENDERER_BACKEND, Snapshot, indexed_rgb};
 use serde_json::{Map, Value, json};
 
 use crate::artifacts::{self, ArtifactEntry};
 use crate::error::{Error, Result};
 use crate::paths::SessionPaths;
-
-/// The default foreground of the `reference-dark` profile (inverse video needs it).
-pub const DEFAULT_FG: (u8, u8, u8) = (0xcd, 0xd6, 0xf4);
-/// The default background of the `reference-dark` profile.
-pub const DEFAULT_BG: (u8, u8, u8) = (0x1e, 0x1e, 0x2e);
 
 /// `structured` or `text`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +147,7 @@ pub fn persist(
     let staged = artifacts::stage(&path, &bytes)?;
     let mut metadata = Map::new();
     metadata.insert("format".into(), json!(format.as_str()));
-    metadata.insert("rendererBackend".into(), json!(crate::host::methods::RENDERER_BACKEND));
+    metadata.insert("rendererBackend".into(), json!(RENDERER_BACKEND));
     for key in ["cols", "rows", "cursorRow", "cursorCol"] {
         metadata.insert(key.into(), result[key].clone());
     }

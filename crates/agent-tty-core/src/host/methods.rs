@@ -18,9 +18,6 @@ use crate::run_filter;
 type Reply = oneshot::Sender<Response>;
 type Answer = Option<(Reply, Result<Value>)>;
 
-/// The renderer backend this host reports.
-pub const RENDERER_BACKEND: &str = "agent-tty-vt";
-
 /// Routes a request to its handler.
 pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Result<Answer> {
     let Request { id, method, params } = request;
@@ -85,7 +82,7 @@ fn inspect(host: &Host) -> Value {
         "session": host.record,
         "cliVersion": env!("CARGO_PKG_VERSION"),
         "rpcSocketPath": host.paths.socket.display().to_string(),
-        "rendererBackend": RENDERER_BACKEND,
+        "rendererBackend": agent_tty_vt::RENDERER_BACKEND,
         "rendererProfile": "reference-dark",
         "rendererBooted": true,
         "rendererBootInFlight": false,
