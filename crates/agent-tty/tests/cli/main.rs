@@ -9,6 +9,7 @@ mod addressing;
 mod background;
 mod batch;
 mod bounds;
+mod captures;
 mod cli_polish;
 mod damage;
 mod dashboard;
