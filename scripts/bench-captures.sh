@@ -8,6 +8,10 @@
 # artifact file is overwritten and listed 3,000 times); `distinct` adds a `mark` event
 # before each capture, so every snapshot is a file of its own (3,000 files).
 #
+# Then `inspect` alone once the artifacts directory has been still for 2 s (it then trusts
+# the directory's modification time instead of looking up every file: the `distinct`
+# case; right after a capture it looks them up).
+#
 # Wall time on a shared machine is noisy, so each point also counts the instructions of
 # one `snapshot` and one `inspect` with `valgrind --tool=callgrind` (stable under load;
 # kernel work such as the manifest copy is not in it).
@@ -72,6 +76,17 @@ for mode in same distinct; do
     att snapshot "$id" --json >/dev/null
   done
   measure "$id" "after $captures more captures"
+  sleep 2.1
+  : >"$tmp/settled"
+  for _ in $(seq 1 "$runs"); do
+    t0=$(now_us)
+    att inspect "$id" --json >/dev/null
+    echo $(($(now_us) - t0)) >>"$tmp/settled"
+  done
+  settled_us=$(median <"$tmp/settled")
+  settled_ir=$(instructions inspect "$id" --json)
+  echo "  inspect alone, 2 s after the last capture: ${settled_us} us / ${settled_ir} instructions" \
+    "(ratio to start: $(ratio "$settled_us" "$i0"), instructions $(ratio "$settled_ir" "$ir0"))"
   echo "  ratio after/start: snapshot $(ratio "$snap_us" "$s0") (instructions $(ratio "$snap_ir" "$sr0"))," \
     "inspect $(ratio "$insp_us" "$i0") (instructions $(ratio "$insp_ir" "$ir0")) (budget <= 1.20)"
   att destroy "$id" --json >/dev/null

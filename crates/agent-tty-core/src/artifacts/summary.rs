@@ -102,7 +102,19 @@ pub struct Summary {
     last: Option<Location>,
     /// The length of the locations file that goes with this manifest version.
     locations_len: u64,
+    /// Locations outside the artifacts directory (`--out` files).
+    #[serde(default)]
+    outside: u64,
+    /// The artifacts directory's modification time (ns) when every listed artifact was
+    /// last seen there, at least [`SETTLED_NS`] after that time; see [`Summary::present`].
+    #[serde(default)]
+    verified_dir_mtime_ns: Option<i128>,
 }
+
+/// How long after its last change a directory's modification time is trusted to move on
+/// any later change (file-system timestamps are coarse: one clock tick, up to 10 ms on
+/// Linux; more on some network file systems).
+const SETTLED_NS: i128 = 2_000_000_000;
 
 impl Summary {
     /// The summary of the current manifest of session `id`, if one is kept and matches
@@ -128,6 +140,8 @@ impl Summary {
             by_kind: BTreeMap::new(),
             last: None,
             locations_len: 0,
+            outside: 0,
+            verified_dir_mtime_ns: None,
         };
         let mut lines = Vec::new();
         for entry in &manifest.artifacts {
@@ -149,6 +163,7 @@ impl Summary {
         if self.last.as_ref() == Some(&location) {
             return None;
         }
+        self.outside += u64::from(matches!(location, Location::OutputPath(_)));
         let mut line = serde_json::to_vec(&location).ok()?;
         line.push(b'\n');
         self.last = Some(location);
@@ -173,12 +188,59 @@ impl Summary {
         }
         let Some(identity) = append_bytes(artifacts_dir, path, entry)? else { return Ok(false) };
         self.manifest = identity;
+        self.verified_dir_mtime_ns = None;
         self.store(artifacts_dir);
         Ok(true)
     }
 
+    /// Whether every listed artifact is there.
+    ///
+    /// Nothing is looked up when every artifact is in the artifacts directory and it has
+    /// not changed since all were seen there (a removal moves its modification time on).
+    /// Otherwise each place is checked, and when all are there and the directory has
+    /// been still for [`SETTLED_NS`], that is noted in the summary (written in place,
+    /// which leaves the directory's time alone; under the manifest lock, if free).
+    pub fn present(&self, artifacts_dir: &Path) -> bool {
+        let dir_mtime = dir_mtime_ns(artifacts_dir);
+        if self.outside == 0 && dir_mtime.is_some() && self.verified_dir_mtime_ns == dir_mtime {
+            return true;
+        }
+        if !self.all_present(artifacts_dir) {
+            return false;
+        }
+        if let Some(mtime) = dir_mtime {
+            self.note_verified(artifacts_dir, mtime);
+        }
+        true
+    }
+
+    fn note_verified(&self, artifacts_dir: &Path, mtime: i128) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos());
+        let settled = now.is_ok_and(|now| i128::try_from(now).is_ok_and(|now| now - mtime >= SETTLED_NS));
+        if !settled || self.outside > 0 || self.verified_dir_mtime_ns == Some(mtime) {
+            return;
+        }
+        let Ok(lock) = File::options().write(true).open(artifacts_dir.join(".manifest.lock")) else { return };
+        if lock.try_lock().is_err() {
+            return;
+        }
+        // Still the same manifest, summary and directory: nothing changed while we looked.
+        let same = Summary::load(artifacts_dir, &self.session_id)
+            .is_some_and(|now| now.manifest == self.manifest && now.locations_len == self.locations_len);
+        if !same || dir_mtime_ns(artifacts_dir) != Some(mtime) {
+            return;
+        }
+        let verified = Summary { verified_dir_mtime_ns: Some(mtime), ..self.clone() };
+        let Ok(bytes) = serde_json::to_vec_pretty(&verified) else { return };
+        // In place (no rename, so the directory's time stays): a reader that catches it
+        // half-written fails to parse it and reads the manifest instead.
+        if let Ok(mut file) = File::options().write(true).truncate(true).open(artifacts_dir.join(SUMMARY)) {
+            let _ = file.write_all(&bytes);
+        }
+    }
+
     /// Whether every listed artifact is there (each place checked once).
-    pub fn all_present(&self, artifacts_dir: &Path) -> bool {
+    fn all_present(&self, artifacts_dir: &Path) -> bool {
         let Ok(mut file) = File::open(artifacts_dir.join(LOCATIONS)) else { return false };
         let mut bytes = Vec::new();
         if (&mut file).take(self.locations_len).read_to_end(&mut bytes).is_err() {
@@ -198,6 +260,12 @@ impl Summary {
     fn store(&self, artifacts_dir: &Path) {
         let _ = crate::fsio::write_json_atomic_in_place(&artifacts_dir.join(SUMMARY), self);
     }
+}
+
+/// The modification time of `dir` in nanoseconds.
+fn dir_mtime_ns(dir: &Path) -> Option<i128> {
+    let meta = std::fs::metadata(dir).ok()?;
+    Some(i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()))
 }
 
 /// Appends `entry` to the manifest at `path` without parsing it: `Ok(None)` (nothing
@@ -344,5 +412,49 @@ mod tests {
         let report = health(&artifacts, "S").unwrap();
         assert_eq!(report["health"], "missing-artifacts");
         assert_eq!(report["missingCount"], 2, "both entries of the shared file");
+    }
+
+    fn set_dir_mtime(dir: &Path, ago: std::time::Duration) -> i128 {
+        let when = std::time::SystemTime::now() - ago;
+        File::open(dir).unwrap().set_modified(when).unwrap();
+        dir_mtime_ns(dir).unwrap()
+    }
+
+    #[test]
+    fn a_settled_directory_is_trusted_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = dir.path().join("artifacts");
+        for n in [0, 3] {
+            append(&artifacts, "S", entry(n, Map::new())).unwrap();
+            std::fs::write(artifacts.join(format!("snapshot-{n}-text.json")), "x").unwrap();
+        }
+        assert_eq!(health(&artifacts, "S").unwrap()["health"], "healthy");
+        let verified = |artifacts: &Path| Summary::load(artifacts, "S").unwrap().verified_dir_mtime_ns;
+        assert_eq!(verified(&artifacts), None, "a directory changed just now is not trusted yet");
+        let settled = set_dir_mtime(&artifacts, std::time::Duration::from_secs(10));
+        assert_eq!(health(&artifacts, "S").unwrap()["health"], "healthy");
+        assert_eq!(verified(&artifacts), Some(settled), "noted, without changing the directory");
+        assert_eq!(dir_mtime_ns(&artifacts), Some(settled));
+        std::fs::remove_file(artifacts.join("snapshot-3-text.json")).unwrap();
+        assert_eq!(
+            health(&artifacts, "S").unwrap()["health"],
+            "missing-artifacts",
+            "a removal moves the time"
+        );
+        // The trust is in the directory's time alone: put it back, and nothing is looked up.
+        set_dir_mtime(&artifacts, std::time::Duration::from_secs(10));
+        std::fs::write(artifacts.join("snapshot-3-text.json"), "x").unwrap();
+        let resettled = set_dir_mtime(&artifacts, std::time::Duration::from_secs(10));
+        assert_eq!(health(&artifacts, "S").unwrap()["health"], "healthy");
+        assert_eq!(verified(&artifacts), Some(resettled));
+        std::fs::remove_file(artifacts.join("snapshot-3-text.json")).unwrap();
+        File::open(&artifacts).unwrap().set_modified(system_time(resettled)).unwrap();
+        assert_eq!(health(&artifacts, "S").unwrap()["health"], "healthy", "no file was looked up");
+        append(&artifacts, "S", entry(6, Map::new())).unwrap();
+        assert_eq!(verified(&artifacts), None, "a capture starts over");
+    }
+
+    fn system_time(ns: i128) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(ns).unwrap())
     }
 }
