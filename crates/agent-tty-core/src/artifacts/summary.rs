@@ -15,7 +15,11 @@
 //! `]` and `}`, exactly as `serde_json`'s pretty printer writes the whole file (a test
 //! compares them), moved into place atomically like every manifest write.
 //!
-//! Measured with `scripts/bench-captures.sh` (the commit message has the figures).
+//! `scripts/bench-captures.sh`, user-space instructions (callgrind) after 3,000 captures
+//! against the start: one screen captured over and over, `snapshot` 1.00 and `inspect`
+//! 1.00 (0.5-style full rewrite: 4.6x and 6.7x wall time); 3,000 distinct files,
+//! `snapshot` 1.00, `inspect` right after a capture 8.2x (it looks every file up), and
+//! 1.65x once the directory is settled (the rest is `inspect` counting the event log).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
