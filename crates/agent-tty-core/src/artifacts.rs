@@ -2,6 +2,15 @@
 //! and the capture protocol: a new artifact file is staged under a temporary name and
 //! moved into place only after its manifest entry was appended ([`stage`],
 //! [`append_then_place`]), so a failed capture never removes or replaces an earlier file.
+//!
+//! Captures stay O(1) in the number of earlier ones (see [`summary`]): an append copies
+//! the manifest's bytes in the kernel and adds the new entry's text before its closing
+//! brackets, without reading or parsing the entries, and `inspect` counts from a summary
+//! kept beside the manifest instead of parsing it. The manifest stays the 0.5 file —
+//! the same pretty JSON, byte for byte, replaced atomically on every append — so a 0.5
+//! reader sees every artifact.
+
+mod summary;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -114,7 +123,7 @@ pub fn read(artifacts_dir: &Path, id: &str) -> Result<ArtifactManifest> {
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactHealth {
     /// Entries in the manifest.
-    pub total: usize,
+    pub total: u64,
     /// Entries per kind.
     pub by_kind: BTreeMap<String, u64>,
     /// Entries whose file is gone.
@@ -136,7 +145,14 @@ pub struct MissingArtifact {
 }
 
 /// `inspect`'s `artifacts` object, or `None` when the manifest cannot be read at all.
+/// Answered from the summary when it matches the manifest and every artifact it lists is
+/// there; otherwise (and to list what is missing) from the manifest itself.
 pub fn health(artifacts_dir: &Path, id: &str) -> Option<ArtifactHealth> {
+    if let Some(summary) = summary::Summary::load(artifacts_dir, id)
+        && summary.present(artifacts_dir)
+    {
+        return Some(report(summary.total, summary.by_kind, Vec::new()));
+    }
     let manifest = match read(artifacts_dir, id) {
         Ok(manifest) => manifest,
         Err(e) if e.code == ErrorCode::ManifestValidationError => {
@@ -154,11 +170,7 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<ArtifactHealth> {
     let mut missing = Vec::new();
     for entry in &manifest.artifacts {
         *by_kind.entry(entry.kind.clone()).or_default() += 1;
-        let location = match entry.metadata.get("outputPath").and_then(Value::as_str) {
-            Some(output_path) => Path::new(output_path).to_path_buf(),
-            None => artifacts_dir.join(&entry.filename),
-        };
-        if !location.exists() {
+        if !summary::Location::of(entry).path(artifacts_dir).exists() {
             missing.push(MissingArtifact {
                 id: entry.id.clone(),
                 kind: entry.kind.clone(),
@@ -166,13 +178,17 @@ pub fn health(artifacts_dir: &Path, id: &str) -> Option<ArtifactHealth> {
             });
         }
     }
-    let total = manifest.artifacts.len();
+    Some(report(manifest.artifacts.len() as u64, by_kind, missing))
+}
+
+/// The `artifacts` object of `inspect` from its counts.
+fn report(total: u64, by_kind: BTreeMap<String, u64>, missing: Vec<MissingArtifact>) -> ArtifactHealth {
     let health = match (total, missing.is_empty()) {
         (0, _) => "no-artifacts",
         (_, true) => "healthy",
         (_, false) => "missing-artifacts",
     };
-    Some(ArtifactHealth { total, by_kind, missing_count: missing.len(), health, missing })
+    ArtifactHealth { total, by_kind, missing_count: missing.len(), health, missing }
 }
 
 /// Stages `contents` for the file `path` under a temporary name in its directory
@@ -202,13 +218,31 @@ pub fn append_then_place(
 }
 
 /// Appends `entry` to the manifest under an exclusive lock (entries are serialised per
-/// session directory), writing atomically.
+/// session directory), writing atomically, and brings the summary up to date.
+///
+/// When the summary matches the manifest (the manifest is the one this code wrote last,
+/// already validated), the new manifest is the old one's bytes, copied in the kernel,
+/// with the entry's text added before the closing brackets: no read, parse or
+/// re-serialisation of the earlier entries. Otherwise — no summary yet, a manifest
+/// written by 0.5 or edited, a crash between the two writes — the manifest is read,
+/// validated and rewritten whole, as 0.5 does, and the summary rebuilt from it.
 pub fn append(artifacts_dir: &Path, id: &str, entry: ArtifactEntry) -> Result<()> {
     let _lock = crate::fsio::lock_exclusive(&artifacts_dir.join(".manifest.lock"))?;
+    let path = artifacts_dir.join(MANIFEST);
+    if let Some(summary) = summary::Summary::load(artifacts_dir, id)
+        && summary.append(artifacts_dir, &path, &entry)?
+    {
+        return Ok(());
+    }
     let mut manifest = read(artifacts_dir, id)?;
     manifest.artifacts.push(entry);
-    crate::fsio::write_json_atomic(&artifacts_dir.join("manifest.json"), &manifest)
+    crate::fsio::write_json_atomic(&path, &manifest)?;
+    summary::Summary::rebuild(artifacts_dir, &manifest, &path);
+    Ok(())
 }
+
+/// The manifest's file name in the artifacts directory.
+const MANIFEST: &str = "manifest.json";
 
 #[cfg(test)]
 mod tests {
@@ -257,7 +291,9 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, [".manifest.lock", "manifest.json", "snap.json"], "no staged file is left");
+        let expected =
+            [".manifest.locations", ".manifest.lock", ".manifest.summary.json", "manifest.json", "snap.json"];
+        assert_eq!(names, expected, "no staged file is left");
     }
 
     #[test]

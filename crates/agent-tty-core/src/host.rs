@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod child;
 pub mod connection;
+mod history;
 pub mod methods;
 pub mod render_wait;
 pub mod server;

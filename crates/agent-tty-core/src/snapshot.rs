@@ -4,17 +4,12 @@
 
 use std::path::PathBuf;
 
-use agent_tty_vt::{Cell, CellRow, Color, Snapshot, indexed_rgb};
+use agent_tty_vt::{Cell, CellRow, Color, DEFAULT_BG, DEFAULT_FG, RENDERER_BACKEND, Snapshot, indexed_rgb};
 use serde_json::Value;
 
 use crate::artifacts::{self, ArtifactEntry};
 use crate::error::{Error, Result};
 use crate::paths::SessionPaths;
-
-/// The default foreground of the `reference-dark` profile (inverse video needs it).
-pub const DEFAULT_FG: (u8, u8, u8) = (0xcd, 0xd6, 0xf4);
-/// The default background of the `reference-dark` profile.
-pub const DEFAULT_BG: (u8, u8, u8) = (0x1e, 0x1e, 0x2e);
 
 pub use crate::protocol::Format;
 use crate::protocol::{NumberedLine, Seq, SessionId, SnapshotCell, SnapshotCellRow, SnapshotResult};
@@ -130,7 +125,7 @@ pub fn persist(paths: &SessionPaths, result: &SnapshotResult, with_scrollback: b
     };
     let metadata = SnapshotMetadata {
         format,
-        renderer_backend: crate::host::methods::RENDERER_BACKEND,
+        renderer_backend: RENDERER_BACKEND,
         cols: result.cols,
         rows: result.rows,
         cursor_row: result.cursor_row,

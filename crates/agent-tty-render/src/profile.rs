@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use agent_tty_vt::PALETTE_16;
+use agent_tty_vt::{DEFAULT_BG, DEFAULT_FG, PALETTE_16};
 use sha2::{Digest, Sha256};
 
 use crate::glyphs::FONT_FILES;
@@ -51,8 +51,8 @@ impl Profile {
             "reference-dark" => Some(Profile {
                 name: "reference-dark",
                 theme: "dark",
-                background: (0x1e, 0x1e, 0x2e),
-                foreground: (0xcd, 0xd6, 0xf4),
+                background: DEFAULT_BG,
+                foreground: DEFAULT_FG,
                 palette: PALETTE_16,
             }),
             "reference-light" => Some(Profile {

@@ -8,11 +8,15 @@
 #![warn(missing_docs)]
 
 pub mod keys;
+pub mod palette;
 pub mod screen;
 pub mod snapshot;
 
 pub use keys::{KeyError, encode_key, encode_keys};
-pub use screen::{MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen};
-pub use snapshot::{
-    Cell, CellRow, Color, PALETTE_16, Snapshot, SnapshotOptions, Style, indexed_rgb, screen_hash,
-};
+pub use palette::{DEFAULT_BG, DEFAULT_FG, PALETTE_16, indexed_rgb};
+pub use screen::{LIVE_SCROLLBACK_LINES, MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen};
+pub use snapshot::{Cell, CellRow, Color, Snapshot, SnapshotOptions, Style, screen_hash};
+
+/// The renderer backend named in snapshot results, their artifact metadata and `inspect`:
+/// this crate, which builds every snapshot (`agent-tty-render` names its own).
+pub const RENDERER_BACKEND: &str = "agent-tty-vt";

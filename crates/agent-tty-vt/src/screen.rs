@@ -26,6 +26,18 @@ use crate::snapshot::{self, Snapshot, SnapshotOptions};
 /// Default number of scrollback lines kept above the visible area.
 pub const SCROLLBACK_LINES: usize = 10_000;
 
+/// Scrollback lines a session host's live screen keeps (see [`Screen::scrollback_trimmed`]).
+///
+/// None: every scrolled-off line costs 24 bytes per column in the emulator (1.9 kB at
+/// 80 columns), and the Event Log holds the whole history anyway, so a request that
+/// needs the scrollback (`snapshot --include-scrollback`, a resize that pulls lines back
+/// from it) rebuilds the screen from the log with [`SCROLLBACK_LINES`]. Any limit above
+/// zero costs at least 1,000 lines, because the emulator grows its history storage in
+/// steps of 1,000 rows: after `seq 1 30000` at 80x24 a host grows 18.8 MB with
+/// [`SCROLLBACK_LINES`], 1.9 MB with 100 to 1,000 lines, 24 kB with none, and a tmux
+/// server (2,000 compact lines) 0.26 MB (`scripts/bench-history.sh`).
+pub const LIVE_SCROLLBACK_LINES: usize = 0;
+
 /// Widest supported terminal; wider sizes are clamped down to this.
 ///
 /// Four times a full-screen terminal on a 4K display with a small font (about 250
@@ -124,6 +136,8 @@ pub struct Screen {
     config: Config,
     /// Scrollback lines asked for; the emulator keeps fewer on wide screens.
     requested_history: usize,
+    /// See [`Screen::scrollback_trimmed`].
+    trimmed: bool,
     /// See [`Screen::changes`].
     changes: u64,
 }
@@ -145,6 +159,7 @@ impl Screen {
         let size = Size::clamped(cols, rows);
         let config = Config { scrolling_history: history_lines(scrollback, size.cols), ..Config::default() };
         let term = Term::new(config.clone(), &size, Listener::new(queue.clone()));
+        let trimmed = config.scrolling_history == 0;
         Screen {
             term,
             parser: Processor::new(),
@@ -155,6 +170,7 @@ impl Screen {
             title: None,
             config,
             requested_history: scrollback,
+            trimmed,
             changes: 0,
         }
     }
@@ -172,6 +188,7 @@ impl Screen {
             self.stop_sync();
         }
         self.parser.advance(&mut self.term, bytes);
+        self.note_full_history();
         self.track_sync(now_ms);
         self.collect_replies();
     }
@@ -198,6 +215,52 @@ impl Screen {
         self.term.resize(size);
         if history > self.config.scrolling_history {
             self.set_history(history);
+        }
+        self.note_full_history();
+    }
+
+    /// Whether scrollback lines may have been dropped for want of room: the scrollback
+    /// has been full at some point (checked after every [`Screen::feed`] and
+    /// [`Screen::resize`]; sticky). While it is `false`, this screen's scrollback is
+    /// exactly what a screen fed the same input with the default [`SCROLLBACK_LINES`]
+    /// would hold (the limit never acted), so it can answer for one; once `true`, such
+    /// a screen must be rebuilt from the input (the Event Log) instead.
+    ///
+    /// Conservative: a scrollback filled to exactly its limit, or one filled and then
+    /// cleared, counts as trimmed; a screen keeping no scrollback always is.
+    pub fn scrollback_trimmed(&self) -> bool {
+        self.trimmed
+    }
+
+    /// Keeps at most `lines` of scrollback from now on (fewer on screens wider than 200
+    /// columns: see [`SCROLLBACK_CELLS`]); the oldest lines beyond go.
+    pub fn limit_scrollback(&mut self, lines: usize) {
+        self.requested_history = lines;
+        let history = history_lines(lines, to_u16(self.term.columns()));
+        if history != self.config.scrolling_history {
+            self.set_history(history);
+        }
+        self.trimmed = false;
+        self.note_full_history();
+    }
+
+    /// Takes the place of this screen by `rebuilt`, a screen rebuilt from the same input
+    /// (with a longer scrollback, from the Event Log), keeping this screen's scrollback
+    /// limit, pending replies and [`Screen::changes`] counter (which moves on).
+    pub fn adopt(&mut self, mut rebuilt: Screen) {
+        rebuilt.limit_scrollback(self.requested_history);
+        rebuilt.replies = std::mem::take(&mut self.replies);
+        rebuilt.changes = self.changes.wrapping_add(1);
+        *self = rebuilt;
+    }
+
+    /// Notes a full scrollback (see [`Screen::scrollback_trimmed`]). Within one feed the
+    /// history only grows, or is cleared (then both screens agree again), so a check
+    /// after each feed cannot miss lines that are still shown elsewhere.
+    fn note_full_history(&mut self) {
+        if !self.trimmed {
+            let limit = self.config.scrolling_history;
+            self.trimmed = limit == 0 || self.term.grid().history_size() >= limit;
         }
     }
 

@@ -102,7 +102,7 @@ impl Host {
         let now = Instant::now();
         let idle_timeout = record.idle_timeout_ms.filter(|&ms| ms > 0).map(Duration::from_millis);
         Host {
-            screen: Screen::new(record.cols, record.rows),
+            screen: Screen::with_scrollback(record.cols, record.rows, agent_tty_vt::LIVE_SCROLLBACK_LINES),
             paths,
             record,
             log,

@@ -11,21 +11,18 @@ use tokio::sync::oneshot;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::Event;
 use crate::host::actor::{Host, PendingRun, WaitKind, Waiter};
+use crate::host::history;
 use crate::process;
 use crate::protocol::method::{self as m};
 use crate::protocol::{
     DestroyReply, EmptyParams, Format, InspectReply, MarkParams, Method, RenderWaitParams, Request,
     ResizeParams, ResizeReply, Response, RunParams, RunReply, RunStarted, SendKeysParams, SendKeysReply, Seq,
-    SeqReply, SignalParams, SignalReply, SnapshotParams, SnapshotResult, TextParams, WaitParams, WaitReply,
-    encode,
+    SeqReply, SignalParams, SignalReply, SnapshotParams, TextParams, WaitParams, WaitReply, encode,
 };
 use crate::run_filter;
 
 type Reply = oneshot::Sender<Response>;
 type Answer = Option<(Reply, Result<Box<RawValue>>)>;
-
-/// The renderer backend this host reports.
-pub const RENDERER_BACKEND: &str = "agent-tty-vt";
 
 /// Routes a request to its handler.
 pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Result<Answer> {
@@ -42,7 +39,10 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
             Ok(p) => run(host, p, id, reply)?,
             Err(e) => Some((reply, Err(e))),
         },
-        m::Snapshot::NAME => now(reply, parse_snapshot(params).and_then(|p| snapshot(host, p))),
+        m::Snapshot::NAME => match parse_snapshot(params) {
+            Ok(p) => snapshot(host, p, id, reply)?,
+            Err(e) => Some((reply, Err(e))),
+        },
         m::WaitForRender::NAME => match parse::<m::WaitForRender>(params) {
             Ok(p) => wait_for_render(host, p, id, reply),
             Err(e) => Some((reply, Err(e))),
@@ -123,7 +123,7 @@ fn inspect(host: &Host) -> InspectReply {
         session: host.record.clone(),
         cli_version: env!("CARGO_PKG_VERSION").into(),
         rpc_socket_path: host.paths.socket.display().to_string(),
-        renderer_backend: RENDERER_BACKEND.into(),
+        renderer_backend: agent_tty_vt::RENDERER_BACKEND.into(),
         renderer_profile: "reference-dark".into(),
         renderer_booted: true,
         renderer_boot_in_flight: false,
@@ -215,7 +215,7 @@ fn resize(host: &mut Host, p: ResizeParams) -> Result<ResizeReply> {
     host.log.push(&Event::Resize { cols: p.cols, rows: p.rows });
     host.flush_log()?;
     host.pty.resize(p.cols, p.rows).map_err(|e| Error::internal(format!("Cannot resize the PTY: {e}")))?;
-    host.screen.resize(p.cols, p.rows);
+    history::resize(host, p.cols, p.rows);
     activity(host);
     host.record.cols = p.cols;
     host.record.rows = p.rows;
@@ -308,14 +308,19 @@ fn wait(host: &mut Host, p: WaitParams, id: String, reply: Reply) -> Answer {
     None
 }
 
-fn snapshot(host: &mut Host, p: SnapshotParams) -> Result<SnapshotResult> {
+/// A snapshot of the live screen, or (when it asks for scrollback the live screen no
+/// longer keeps) one answered later from the log: see [`crate::host::history`].
+fn snapshot(host: &mut Host, p: SnapshotParams, id: String, reply: Reply) -> Result<Answer> {
     let format = p.format.unwrap_or_default();
     let options = agent_tty_vt::SnapshotOptions {
         scrollback: p.include_scrollback.unwrap_or(false),
         cells: p.include_cells.unwrap_or(false),
     };
+    if history::needs_history(&host.screen, options) {
+        return history::snapshot_with_history(host, options, format, id, reply);
+    }
     let snap = host.screen.snapshot(options);
-    Ok(crate::snapshot::result(&host.record.session_id, host.latest_seq(), &snap, format))
+    Ok(now(reply, Ok(crate::snapshot::result(&host.record.session_id, host.latest_seq(), &snap, format))))
 }
 
 fn wait_for_render(host: &mut Host, p: RenderWaitParams, id: String, reply: Reply) -> Answer {

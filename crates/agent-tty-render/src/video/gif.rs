@@ -441,8 +441,8 @@ mod tests {
     use super::*;
     use crate::profile::Rgb;
 
-    const BG: Rgb = (0x1e, 0x1e, 0x2e);
-    const FG: Rgb = (0xcd, 0xd6, 0xf4);
+    const BG: Rgb = agent_tty_vt::DEFAULT_BG;
+    const FG: Rgb = agent_tty_vt::DEFAULT_FG;
     const RED: Rgb = (0xf3, 0x8b, 0xa8);
     const GREEN: Rgb = (0xa6, 0xe3, 0xa1);
 

@@ -19,10 +19,14 @@ pub(crate) const CELL_WIDTH_PX: u32 = 8;
 /// Cell height in pixels used to answer text-area size queries (`CSI 14 t`).
 pub(crate) const CELL_HEIGHT_PX: u32 = 16;
 
-/// Default foreground (`#cdd6f4`).
-const DEFAULT_FG: Rgb = Rgb { r: 0xcd, g: 0xd6, b: 0xf4 };
-/// Default background (`#1e1e2e`).
-const DEFAULT_BG: Rgb = Rgb { r: 0x1e, g: 0x1e, b: 0x2e };
+/// Default foreground ([`crate::palette::DEFAULT_FG`]).
+const DEFAULT_FG: Rgb = rgb(crate::palette::DEFAULT_FG);
+/// Default background ([`crate::palette::DEFAULT_BG`]).
+const DEFAULT_BG: Rgb = rgb(crate::palette::DEFAULT_BG);
+
+const fn rgb((r, g, b): (u8, u8, u8)) -> Rgb {
+    Rgb { r, g, b }
+}
 
 /// Formats a colour answer (built by the emulator, knows prefix and terminator).
 type ColorFormatter = Arc<dyn Fn(Rgb) -> String + Sync + Send + 'static>;
@@ -144,10 +148,7 @@ impl EventListener for Listener {
 pub(crate) fn default_color(index: usize) -> Rgb {
     const BG: usize = NamedColor::Background as usize;
     match index {
-        0..=255 => {
-            let (r, g, b) = crate::snapshot::indexed_rgb(index as u8);
-            Rgb { r, g, b }
-        }
+        0..=255 => rgb(crate::palette::indexed_rgb(index as u8)),
         BG => DEFAULT_BG,
         // Foreground, cursor and anything else.
         _ => DEFAULT_FG,

@@ -247,6 +247,41 @@ fn scrollback_option_is_accepted() {
 }
 
 #[test]
+fn scrollback_counts_as_trimmed_once_it_was_full() {
+    let mut screen = Screen::with_scrollback(10, 2, 3);
+    screen.feed(b"1\r\n2\r\n3\r\n4", 0);
+    assert!(!screen.scrollback_trimmed(), "two lines of three: nothing lost");
+    screen.feed(b"\r\n5\r\n6", 0);
+    assert!(screen.scrollback_trimmed(), "the limit acted");
+    screen.feed(b"\x1b[3J", 0);
+    assert!(screen.scrollback_trimmed(), "sticky, even once cleared");
+    assert!(Screen::with_scrollback(10, 2, 0).scrollback_trimmed(), "no scrollback: always");
+    let mut narrow = Screen::with_scrollback(4, 2, 2);
+    narrow.feed(b"abcdefgh", 0);
+    assert!(!narrow.scrollback_trimmed());
+    narrow.resize(2, 2);
+    assert!(narrow.scrollback_trimmed(), "a reflow that fills the scrollback counts too");
+}
+
+#[test]
+fn an_adopted_screen_keeps_the_limit_and_moves_the_counter_on() {
+    let bytes = b"1\r\n2\r\n3\r\n4\r\n5";
+    let mut live = Screen::with_scrollback(10, 2, 0);
+    live.feed(bytes, 0);
+    let mut full = Screen::new(10, 2);
+    full.feed(bytes, 0);
+    full.resize(10, 5);
+    let before = live.changes();
+    live.adopt(full);
+    assert_ne!(live.changes(), before);
+    assert_eq!(live.visible_lines(), vec!["1", "2", "3", "4", "5"], "the rebuilt screen's lines");
+    assert!(live.scrollback_trimmed(), "the live limit (none) is back");
+    live.feed(b"\r\n6", 0);
+    let scrollback = live.snapshot(SnapshotOptions { scrollback: true, cells: false }).scrollback_lines;
+    assert_eq!(scrollback, Some(vec![]));
+}
+
+#[test]
 fn sizes_are_clamped_to_the_maximum() {
     let mut screen = Screen::new(u16::MAX, u16::MAX);
     assert_eq!(screen.size(), (MAX_COLS, MAX_ROWS));

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::Screen;
+use crate::palette::indexed_rgb;
 
 fn screen_with(cols: u16, rows: u16, bytes: &[u8]) -> Screen {
     let mut screen = Screen::new(cols, rows);

@@ -9,7 +9,7 @@
 //! goes out as runs of one style. The cursor cell is drawn in inverse video.
 
 use agent_tty_core::live_view::{ExitInfo, LiveStatus};
-use agent_tty_vt::{Color as VtColor, Snapshot, Style as VtStyle};
+use agent_tty_vt::{Color as VtColor, DEFAULT_BG, DEFAULT_FG, Snapshot, Style as VtStyle};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -18,10 +18,6 @@ use ratatui::widgets::{Block, BorderType, Widget};
 
 use super::app::{App, Focus};
 use super::projection::{Mode, Projection, project};
-
-/// The reference-dark profile's default foreground and background.
-const DEFAULT_FG: (u8, u8, u8) = (0xcd, 0xd6, 0xf4);
-const DEFAULT_BG: (u8, u8, u8) = (0x1e, 0x1e, 0x2e);
 
 /// Draws the Live View box of `app` into `area` (borders included); the projected
 /// screen gets `pane` = `(cols, rows)`.
@@ -161,8 +157,8 @@ mod tests {
     fn defaults_are_left_unset_and_flags_map() {
         let plain = VtStyle::default();
         assert_eq!(cell_style(plain, false), Style::new());
-        let themed =
-            VtStyle { fg: VtColor::Rgb(0xcd, 0xd6, 0xf4), bg: VtColor::Rgb(0x1e, 0x1e, 0x2e), ..plain };
+        let ((fr, fg, fb), (br, bg, bb)) = (DEFAULT_FG, DEFAULT_BG);
+        let themed = VtStyle { fg: VtColor::Rgb(fr, fg, fb), bg: VtColor::Rgb(br, bg, bb), ..plain };
         assert_eq!(cell_style(themed, false), Style::new(), "reference-dark defaults stay unset");
         let loud = VtStyle { fg: VtColor::Indexed(1), bg: VtColor::Rgb(1, 2, 3), bold: true, ..plain };
         assert_eq!(
