@@ -38,6 +38,11 @@ pub const WAIT_MARGIN_MS: u64 = 5000;
 pub const RUN_MARGIN_MS: u64 = 10_000;
 /// A waited run's timeout when the request gives none (or 0).
 pub const RUN_DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The inactivity timeout of a request the host may answer by replaying the Event Log
+/// (a snapshot with scrollback, a resize that brings lines back: the live screen keeps
+/// no history, see `host::history`): replay runs at 100+ MB of log a second, so this
+/// covers logs of several GB.
+pub const HISTORY_TIMEOUT_MS: u64 = 60_000;
 
 /// One host method: its name, params and reply, and the client's transport policy.
 pub trait Method {
@@ -128,9 +133,17 @@ pub mod method {
     impl Policy for TextParams {}
     impl Policy for MarkParams {}
     impl Policy for SendKeysParams {}
-    impl Policy for ResizeParams {}
+    impl Policy for ResizeParams {
+        fn timeout_ms(&self) -> u64 {
+            HISTORY_TIMEOUT_MS
+        }
+    }
     impl Policy for SignalParams {}
-    impl Policy for SnapshotParams {}
+    impl Policy for SnapshotParams {
+        fn timeout_ms(&self) -> u64 {
+            if self.include_scrollback == Some(true) { HISTORY_TIMEOUT_MS } else { DEFAULT_TIMEOUT_MS }
+        }
+    }
     impl Policy for DestroyParams {}
 
     impl Policy for RunParams {

@@ -184,6 +184,15 @@ fn transport_timeouts_follow_the_method() {
     assert_eq!(WaitForRender::inactivity_timeout_ms(&forever), 0);
     let ten_s = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
     assert_eq!(Wait::inactivity_timeout_ms(&ten_s), 15_000);
+    // Requests the host may answer by replaying the log get the history timeout.
+    let plain = SnapshotParams::default();
+    assert_eq!(method::Snapshot::inactivity_timeout_ms(&plain), 5000);
+    let history = SnapshotParams { include_scrollback: Some(true), ..SnapshotParams::default() };
+    assert_eq!(method::Snapshot::inactivity_timeout_ms(&history), HISTORY_TIMEOUT_MS);
+    assert_eq!(
+        method::Resize::inactivity_timeout_ms(&ResizeParams { cols: 80, rows: 24 }),
+        HISTORY_TIMEOUT_MS
+    );
 }
 
 #[test]
