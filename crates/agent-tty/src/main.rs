@@ -12,7 +12,7 @@ mod signals;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use agent_tty_core::Error;
@@ -21,7 +21,7 @@ use cli::{Cli, Command};
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
     let json = args.iter().skip(1).any(|a| a == "--json");
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match parse(&args) {
         Ok(cli) => cli,
         Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args)),
     };
@@ -45,6 +45,15 @@ fn main() {
         Err(error) => output::print_error(command, json, &error),
     };
     std::process::exit(code);
+}
+
+/// Parses the command line like `Cli::try_parse_from`, without dropping the clap
+/// `Command` tree afterwards: freeing it costs more than a third of what parsing does, and
+/// the process ends when the command does.
+fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let command: &'static mut clap::Command = Box::leak(Box::new(Cli::command()));
+    let mut matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|error| error.format(&mut Cli::command()))
 }
 
 /// Reports a command-line parse error: help and version go to stdout with exit 0
