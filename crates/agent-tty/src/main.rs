@@ -12,14 +12,17 @@ mod signals;
 
 use std::ffi::OsString;
 
-use clap::{CommandFactory, FromArgMatches};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, FromArgMatches};
 
 use agent_tty_core::Error;
 use cli::{Cli, Command};
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(id) = host_session_id(&args) {
+        std::process::exit(agent_tty_core::host::run(id));
+    }
     let json = args.iter().skip(1).any(|a| a == "--json");
     let cli = match parse(&args) {
         Ok(cli) => cli,
@@ -45,6 +48,17 @@ fn main() {
         Err(error) => output::print_error(command, json, &error),
     };
     std::process::exit(code);
+}
+
+/// The session id of the exact command line `create` starts a host with
+/// (`agent-tty _host <id>`), recognised without building the whole clap tree: that costs
+/// a third of the host's start-up, which `create` waits for. Any other spelling (options,
+/// `--help`…) goes through clap as before.
+fn host_session_id(args: &[OsString]) -> Option<&str> {
+    match args {
+        [_, host, id] if host == "_host" => id.to_str().filter(|id| !id.starts_with('-')),
+        _ => None,
+    }
 }
 
 /// Parses the command line like `Cli::try_parse_from`, without dropping the clap
