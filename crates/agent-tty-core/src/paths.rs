@@ -45,9 +45,19 @@ impl SessionPaths {
 
     /// Paths of session `id` in `home`. The id must already be validated.
     pub fn new(home: &Path, id: &str) -> SessionPaths {
+        SessionPaths::with_socket_dir(home, id, || socket_dir(home))
+    }
+
+    /// [`SessionPaths::new`] for one of many sessions of `home`, given its [`socket_dir`]
+    /// (computed once: it hashes the Home's path).
+    pub fn in_socket_dir(home: &Path, id: &str, socket_dir: &Path) -> SessionPaths {
+        SessionPaths::with_socket_dir(home, id, || socket_dir.to_path_buf())
+    }
+
+    fn with_socket_dir(home: &Path, id: &str, socket_dir: impl FnOnce() -> PathBuf) -> SessionPaths {
         let dir = sessions_dir(home).join(id);
         let socket_record = dir.join(SOCKET_RECORD);
-        let socket = read_socket_record(&socket_record).unwrap_or_else(|| socket_path(home, id));
+        let socket = read_socket_record(&socket_record).unwrap_or_else(|| socket_dir().join(socket_name(id)));
         SessionPaths {
             id: id.to_string(),
             manifest: dir.join("session.json"),
@@ -115,12 +125,19 @@ pub fn home_hash(home: &Path) -> String {
 
 /// The host socket of session `id` in `home`.
 pub fn socket_path(home: &Path, id: &str) -> PathBuf {
-    socket_dir(home).join(&hex_sha256(id.as_bytes())[..12])
+    socket_dir(home).join(socket_name(id))
+}
+
+/// `S12`: the file name of session `id`'s socket in its [`socket_dir`].
+fn socket_name(id: &str) -> String {
+    let mut name = hex_sha256(id.as_bytes());
+    name.truncate(12);
+    name
 }
 
 /// Lowercase hex SHA-256.
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Lowercase hex SHA-256 of everything `reader` yields, read in chunks.
@@ -134,7 +151,7 @@ pub fn hex_sha256_read(mut file: impl std::io::Read) -> std::io::Result<String> 
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 #[cfg(test)]

@@ -35,6 +35,21 @@ pub fn liveness(pid: u32) -> Liveness {
     }
 }
 
+/// Reads a `/proc` file. `std::fs::read` sizes its buffer from the file's length, which
+/// `/proc` reports as 0: it then reads 32 bytes, 32, 64, 128… (eight reads for a host's
+/// environment). Starting from a page reads most of them in one call plus the final one.
+fn read_proc(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(4096);
+    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_proc`] as text.
+fn read_proc_string(path: &str) -> std::io::Result<String> {
+    String::from_utf8(read_proc(path)?).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
 /// Whether `pid` is a live agent-tty host of `session_id` in `home`. On Linux the command
 /// line must name `_host` and the session, so a recycled PID does not keep a dead session
 /// "running"; and when its environment is readable, its `AGENT_TTY_HOME` must be this very
@@ -44,7 +59,7 @@ pub fn host_is_alive(pid: u32, session_id: &str, home: &Path) -> bool {
     if liveness(pid) == Liveness::Dead {
         return false;
     }
-    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+    match read_proc(&format!("/proc/{pid}/cmdline")) {
         Ok(cmdline) => {
             let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
             let has = |needle: &[u8]| args.contains(&needle);
@@ -60,7 +75,7 @@ pub fn host_is_alive(pid: u32, session_id: &str, home: &Path) -> bool {
 fn in_home(pid: u32, home: &Path) -> Option<bool> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let environ = read_proc(&format!("/proc/{pid}/environ")).ok()?;
     let value = environ.split(|&b| b == 0).find_map(|entry| entry.strip_prefix(b"AGENT_TTY_HOME="))?;
     let theirs = std::fs::metadata(std::ffi::OsStr::from_bytes(value)).ok();
     let ours = std::fs::metadata(home).ok()?;
@@ -75,7 +90,7 @@ fn proc_uid(pid: u32) -> Option<u32> {
 
 /// The one-letter state and the session id (`sid`) from `/proc/<pid>/stat`.
 fn proc_stat(pid: u32) -> Option<(char, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = read_proc_string(&format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command: state ppid pgrp session …
     let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
     let state = fields.next()?.chars().next()?;
@@ -124,7 +139,7 @@ pub fn is_session_program(pid: u32, created_ms: u64, home: &Path) -> bool {
     if liveness(pid) == Liveness::Dead || in_home(pid, home) == Some(false) {
         return false;
     }
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return true };
+    let Ok(stat) = read_proc_string(&format!("/proc/{pid}/stat")) else { return true };
     let fields: Vec<&str> =
         stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
     let session = fields.get(3).and_then(|s| s.parse::<u32>().ok());
@@ -206,13 +221,13 @@ pub fn descendants_in_session(pid: u32, sid: u32) -> Vec<u32> {
 
 /// Whether `pid` runs an agent-tty host (`… _host <id>`), of any session.
 fn is_any_host(pid: u32) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
+    read_proc(&format!("/proc/{pid}/cmdline"))
         .is_ok_and(|cmdline| cmdline.split(|&b| b == 0).nth(1) == Some(b"_host".as_slice()))
 }
 
 /// The parent PID from `/proc/<pid>/stat`.
 fn proc_ppid(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = read_proc_string(&format!("/proc/{pid}/stat")).ok()?;
     stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -329,7 +344,7 @@ impl Marked<'_> {
         if proc_uid(pid) != Some(self.owner) {
             return false;
         }
-        let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+        let Ok(environ) = read_proc(&format!("/proc/{pid}/environ")) else { return false };
         let wanted = format!("{SESSION_MARKER}={}", self.session_id);
         environ.split(|&b| b == 0).any(|entry| entry == wanted.as_bytes())
             && in_home(pid, self.home) == Some(true)
@@ -453,7 +468,7 @@ mod tests {
         let pid = child.id();
         let now = crate::time::now_ms();
         let leader = || {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            read_proc_string(&format!("/proc/{pid}/stat")).is_ok_and(|s| {
                 s.rsplit_once(')')
                     .and_then(|(_, r)| r.split_whitespace().nth(3).map(|f| f == pid.to_string()))
                     == Some(true)
@@ -494,7 +509,7 @@ mod tests {
         let all = [marked.id(), other_session.id(), other_home.id()];
         // Until they have exec'd, /proc shows the test's own environment (no marker).
         let exec_done =
-            |pid: u32| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep"));
+            |pid: u32| read_proc(&format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep"));
         let start = std::time::Instant::now();
         while !all.iter().all(|&pid| exec_done(pid)) {
             assert!(start.elapsed() < Duration::from_secs(20), "sleep never started");

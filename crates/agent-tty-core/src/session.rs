@@ -87,15 +87,21 @@ pub fn list(home: &std::path::Path, include_terminal: bool) -> Vec<SessionRecord
     };
     let mut ids: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     ids.sort();
+    let socket_dir = crate::paths::socket_dir(home);
     ids.iter()
         .filter(|id| validate_session_id(id).is_ok())
         .filter_map(|id| {
-            let paths = SessionPaths::new(home, id);
+            let paths = SessionPaths::in_socket_dir(home, id, &socket_dir);
             let record = SessionRecord::read(&paths.manifest).ok()??;
             // A copied folder is not a session of its own (see `check_folder`).
             check_folder(&paths, &record).ok()?;
-            // A session whose reconciliation fails is still listed, as it was read.
-            if record.status.is_active() { reconcile(&paths).unwrap_or(Some(record)) } else { Some(record) }
+            // Only a session whose host is gone is reconciled (which reads its manifest again
+            // and ends it); one whose reconciliation fails is still listed, as it was read.
+            if crate::reconcile::would_end(&record, home) {
+                reconcile(&paths).unwrap_or(Some(record))
+            } else {
+                Some(record)
+            }
         })
         .filter(|r| include_terminal || r.status.is_active())
         .collect()

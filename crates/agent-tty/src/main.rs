@@ -21,7 +21,12 @@ use cli::{Cli, Command};
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(id) = host_session_id(&args) {
+        std::process::exit(agent_tty_core::host::run(id));
+    }
     let json = args.iter().skip(1).any(|a| a == "--json");
+    // The tree is never dropped: `process::exit` ends the process without running
+    // destructors, and freeing it would cost a third of what parsing does.
     let mut tree = Cli::command();
     let mut matches = match tree.try_get_matches_from_mut(&args) {
         Ok(matches) => matches,
@@ -55,6 +60,17 @@ fn main() {
         Err(error) => output::print_error(command, json, &error),
     };
     std::process::exit(code);
+}
+
+/// The session id of the exact command line `create` starts a host with
+/// (`agent-tty _host <id>`), recognised without building the whole clap tree: that costs
+/// a third of the host's start-up, which `create` waits for. Any other spelling (options,
+/// `--help`…) goes through clap as before.
+fn host_session_id(args: &[OsString]) -> Option<&str> {
+    match args {
+        [_, host, id] if host == "_host" => id.to_str().filter(|id| !id.starts_with('-')),
+        _ => None,
+    }
 }
 
 /// Reports a command-line parse error: help and version go to stdout with exit 0
