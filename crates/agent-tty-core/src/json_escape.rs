@@ -83,8 +83,9 @@ pub fn unescape_json_string(bytes: &[u8]) -> Option<(String, usize)> {
 fn unescape_into(bytes: &[u8], out: &mut Vec<u8>) -> Option<usize> {
     let mut start = 0;
     let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        match byte {
+    loop {
+        index += plain_run(&bytes[index..]);
+        match *bytes.get(index)? {
             b'"' => {
                 out.extend_from_slice(&bytes[start..index]);
                 return Some(index + 1);
@@ -94,11 +95,35 @@ fn unescape_into(bytes: &[u8], out: &mut Vec<u8>) -> Option<usize> {
                 index += 1 + unescape_one(&bytes[index + 1..], out)?;
                 start = index;
             }
-            0..0x20 => return None,
-            _ => index += 1,
+            _ => return None, // a raw control character
         }
     }
-    None
+}
+
+/// The length of the leading run of bytes that stand for themselves in a JSON string
+/// (all but `"`, `\` and control characters), 8 bytes per step while none is special
+/// (the "has a zero byte / a byte below n" word tricks).
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let mut index = 0;
+    while let Some(Ok(chunk)) = bytes.get(index..index + 8).map(<[u8; 8]>::try_from) {
+        let word = u64::from_le_bytes(chunk);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        if below(quote, 1) | below(backslash, 1) | below(word, 0x20) != 0 {
+            break;
+        }
+        index += 8;
+    }
+    while let Some(&byte) = bytes.get(index) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        index += 1;
+    }
+    index
 }
 
 /// Decodes one escape (after its backslash); returns the bytes it took.

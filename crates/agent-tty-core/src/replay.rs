@@ -29,48 +29,105 @@ pub struct Replayed {
 /// Replays the session's log up to and including `until` (all of it when `None`). With
 /// `until`, reading stops at the event `until` itself, so lines a running host appends
 /// meanwhile are never read (nor reported as torn).
+///
+/// Two threads: one reads and parses the log (JSON decoding is about a third of the
+/// work), this one feeds the screen, in the log's order, through a short bounded
+/// queue of batches; the result is the same as feeding line by line.
 pub fn replay(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) -> Result<Replayed> {
     let cols = record.creation_cols.unwrap_or(record.cols);
     let rows = record.creation_rows.unwrap_or(record.rows);
-    let mut replayed =
-        Replayed { screen: Screen::new(cols, rows), last_seq: None, damage: Damage::default() };
+    let mut screen = Screen::new(cols, rows);
     let file = match File::open(&paths.events) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(replayed),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Replayed { screen, last_seq: None, damage: Damage::default() });
+        }
         Err(e) => return Err(replay_error(paths, &format!("cannot open the event log: {e}"))),
     };
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Step>>(QUEUED_BATCHES);
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_steps(file, until, &batches));
+        for batch in received {
+            for step in batch {
+                match step {
+                    Step::Output(data, ts_ms) => screen.feed(data.as_bytes(), ts_ms),
+                    Step::Resize { cols, rows } => screen.resize(cols, rows),
+                }
+            }
+        }
+        reader.join()
+    });
+    let (last_seq, damage) = match read {
+        Ok(Ok(read)) => read,
+        Ok(Err(e)) => return Err(replay_error(paths, &format!("cannot read the event log: {e}"))),
+        Err(_) => return Err(replay_error(paths, "the log reader stopped unexpectedly")),
+    };
+    screen.end_sync();
+    Ok(Replayed { screen, last_seq, damage })
+}
+
+/// Batches in flight between the reader and the screen (each about [`BATCH_BYTES`]).
+const QUEUED_BATCHES: usize = 4;
+
+/// Output bytes per batch handed to the screen.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// What the screen must do for one event.
+enum Step {
+    /// Output received at a time (ms since the epoch).
+    Output(String, u64),
+    /// A resize.
+    Resize { cols: u16, rows: u16 },
+}
+
+/// Reads and parses the log up to `until`, sending the screen's steps in batches;
+/// returns the seq of the last event applied (any type) and the damage seen.
+fn read_steps(
+    file: File,
+    until: Option<u64>,
+    batches: &std::sync::mpsc::SyncSender<Vec<Step>>,
+) -> std::io::Result<(Option<u64>, Damage)> {
+    let mut damage = Damage::default();
+    let mut last_seq = None;
     let mut lines = LineReader::new(BufReader::with_capacity(1 << 20, file));
     let mut sequencer = Sequencer::default();
+    let mut batch = Vec::new();
+    let mut batched = 0;
     loop {
-        if until.is_some_and(|u| replayed.last_seq.is_some_and(|s| s >= u)) {
+        if until.is_some_and(|u| last_seq.is_some_and(|s| s >= u)) {
             break;
         }
-        let raw = lines
-            .next_line(&mut replayed.damage)
-            .map_err(|e| replay_error(paths, &format!("cannot read the event log: {e}")))?;
-        let Some(raw) = raw else { break };
+        let Some(raw) = lines.next_line(&mut damage)? else { break };
         let line = match parse_line(raw.bytes) {
             Ok(line) => line,
             Err(why) => {
-                replayed.damage.skip(raw.number, raw.last_unterminated, why);
+                damage.skip(raw.number, raw.last_unterminated, why);
                 continue;
             }
         };
         if until.is_some_and(|u| line.seq > u) {
             break;
         }
-        let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut replayed.damage) else {
+        let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut damage) else {
             continue;
         };
         match line.event {
-            StreamEvent::Output(data) => replayed.screen.feed(data.as_bytes(), ts_ms),
-            StreamEvent::Resize { cols, rows } => replayed.screen.resize(cols, rows),
+            StreamEvent::Output(data) => {
+                batched += data.len();
+                batch.push(Step::Output(data.into_owned(), ts_ms));
+            }
+            StreamEvent::Resize { cols, rows } => batch.push(Step::Resize { cols, rows }),
             StreamEvent::Other => {}
         }
-        replayed.last_seq = Some(line.seq);
+        last_seq = Some(line.seq);
+        if batched >= BATCH_BYTES {
+            batched = 0;
+            // The screen side only stops early by panicking; the join reports that.
+            let _ = batches.send(std::mem::take(&mut batch));
+        }
     }
-    replayed.screen.end_sync();
-    Ok(replayed)
+    let _ = batches.send(batch);
+    Ok((last_seq, damage))
 }
 
 fn replay_error(paths: &SessionPaths, message: &str) -> Error {

@@ -13,7 +13,8 @@
 //! Prints medians and the ratios of medians; asserts nothing.
 //!
 //! Run: `cargo bench -p agent-tty --bench ingest` (add `-- --runs N`, default 5, and
-//! `--mb N` for another file size, default 100).
+//! `--mb N` for another file size, default 100). `--baseline PATH` adds another
+//! agent-tty binary (an older build) to the interleaved runs, for before/after ratios.
 
 use std::io::{BufWriter, Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -38,14 +39,26 @@ fn main() {
     let bytes = write_coloured_file(&file, mb * 1_000_000);
     println!("input: {:.1} MB of coloured output, 80x24, {runs} interleaved runs", bytes as f64 / 1e6);
     let bench = Bench { bin: PathBuf::from(env!("CARGO_BIN_EXE_agent-tty")), home: tmp.join("home"), tmp };
+    let baseline = args.iter().skip_while(|a| *a != "--baseline").nth(1).map(|path| Bench {
+        bin: PathBuf::from(path),
+        home: bench.tmp.join("home-baseline"),
+        tmp: bench.tmp.clone(),
+    });
     let tmux = tmux_available();
     if !tmux {
         println!("tmux: not installed, (c) skipped");
     }
-    let (mut bare, mut ours, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
-    let mut last_session = None;
+    let (mut bare, mut ours, mut theirs, mut before) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut last_session, mut last_baseline) = (None, None);
     for run in 0..runs {
         bare.push(bare_pty_reader(&file));
+        if let Some(baseline) = &baseline {
+            let (elapsed, id) = baseline.agent_tty(&file);
+            before.push(elapsed);
+            if let Some(previous) = last_baseline.replace(id) {
+                baseline.remove(&previous);
+            }
+        }
         let (elapsed, id) = bench.agent_tty(&file);
         ours.push(elapsed);
         if let Some(previous) = last_session.replace(id) {
@@ -65,7 +78,29 @@ fn main() {
         println!("agent-tty / tmux:        {:.2} x", our_rate / tmux_rate);
     }
     println!("agent-tty / bare reader: {:.0} %", our_rate / bare_rate * 100.0);
-    if let Some(id) = last_session {
+    if let Some(baseline) = &baseline {
+        let before_rate = rate(&mut before);
+        println!("(b0) baseline agent-tty:          {before_rate:7.1} MB/s  {}", spread(&before));
+        println!("agent-tty / baseline:    {:.2} x", our_rate / before_rate);
+    }
+    if let (Some(id), Some(baseline), Some(before_id)) = (&last_session, &baseline, &last_baseline) {
+        // The same log replayed by both builds, interleaved.
+        let log = |b: &Bench, id: &str| b.home.join("sessions").join(id).join("events.jsonl");
+        std::fs::copy(log(&bench, id), log(baseline, before_id)).expect("copy the log");
+        let (mut new, mut old) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            new.push(bench.replay_once(id));
+            old.push(baseline.replay_once(before_id));
+        }
+        let size = std::fs::metadata(log(&bench, id)).map_or(0, |m| m.len()) as f64 / 1e6;
+        let (new, old) = (median(&mut new), median(&mut old));
+        println!(
+            "offline replay of a {size:.1} MB log: {:.3} s, baseline {:.3} s ({:.2} x)",
+            new.as_secs_f64(),
+            old.as_secs_f64(),
+            old.as_secs_f64() / new.as_secs_f64()
+        );
+    } else if let Some(id) = last_session {
         bench.replay(&id, runs);
     }
     let _ = std::fs::remove_dir_all(&bench.tmp);
@@ -101,6 +136,14 @@ impl Bench {
         (elapsed, id)
     }
 
+    fn replay_once(&self, id: &str) -> Duration {
+        let start = Instant::now();
+        let out = self.cli(&["snapshot", id, "--format", "text", "--json"]);
+        let elapsed = start.elapsed();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        elapsed
+    }
+
     fn remove(&self, id: &str) {
         let _ = std::fs::remove_dir_all(self.home.join("sessions").join(id));
     }
@@ -109,13 +152,7 @@ impl Bench {
     fn replay(&self, id: &str, runs: usize) {
         let log = self.home.join("sessions").join(id).join("events.jsonl");
         let size = std::fs::metadata(&log).map_or(0, |m| m.len());
-        let mut samples = Vec::new();
-        for _ in 0..runs {
-            let start = Instant::now();
-            let out = self.cli(&["snapshot", id, "--format", "text", "--json"]);
-            samples.push(start.elapsed());
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-        }
+        let mut samples: Vec<Duration> = (0..runs).map(|_| self.replay_once(id)).collect();
         println!(
             "offline replay of that {:.1} MB event log (snapshot of the exited session): median {:.3} s  {}",
             size as f64 / 1e6,
