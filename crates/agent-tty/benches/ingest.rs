@@ -103,7 +103,31 @@ fn main() {
     } else if let Some(id) = last_session {
         bench.replay(&id, runs);
     }
+    screen_feed_by_scrollback(&file, runs);
     let _ = std::fs::remove_dir_all(&bench.tmp);
+}
+
+/// The live Screen's share alone: the file fed in 64 KiB chunks to an 80×24 screen
+/// keeping 0, 1 000 and [`agent_tty_vt::SCROLLBACK_LINES`] lines of scrollback
+/// (interleaved, medians), to show what the scrollback size costs a flood.
+fn screen_feed_by_scrollback(file: &Path, runs: usize) {
+    let data = std::fs::read(file).unwrap();
+    let sizes = [0, 1000, agent_tty_vt::SCROLLBACK_LINES];
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); sizes.len()];
+    for _ in 0..runs {
+        for (size, times) in sizes.iter().zip(&mut samples) {
+            let mut screen = agent_tty_vt::Screen::with_scrollback(80, 24, *size);
+            let start = Instant::now();
+            for chunk in data.chunks(1 << 16) {
+                screen.feed(chunk, 0);
+            }
+            times.push(start.elapsed());
+        }
+    }
+    for (size, times) in sizes.iter().zip(&mut samples) {
+        let rate = data.len() as f64 / 1e6 / median(times).as_secs_f64();
+        println!("screen feed alone, scrollback {size:>5} lines: {rate:7.1} MB/s  {}", spread(times));
+    }
 }
 
 struct Bench {
