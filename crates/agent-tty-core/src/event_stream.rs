@@ -550,7 +550,7 @@ mod tests {
         let left_to_serde = [
             format!(r#"{{"seq":01,"ts":"{ts}","type":"output","payload":{{"data":"a"}}}}"#),
             format!(r#"{{"seq":18446744073709551616,"ts":"{ts}","type":"output","payload":{{"data":"a"}}}}"#),
-            format!(r#"{{"seq":1,"ts":"bad","type":"output","payload":{{"data":"a"}}}}"#),
+            r#"{"seq":1,"ts":"bad","type":"output","payload":{"data":"a"}}"#.to_string(),
             format!(r#"{{"seq":1,"ts":"{ts}\u0041","type":"output","payload":{{"data":"a"}}}}"#),
             format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"\ud83d"}}}}"#),
             format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"a\x"}}}}"#),

@@ -78,7 +78,7 @@ fn main() {
         println!("agent-tty / tmux:        {:.2} x", our_rate / tmux_rate);
     }
     println!("agent-tty / bare reader: {:.0} %", our_rate / bare_rate * 100.0);
-    if let Some(baseline) = &baseline {
+    if baseline.is_some() {
         let before_rate = rate(&mut before);
         println!("(b0) baseline agent-tty:          {before_rate:7.1} MB/s  {}", spread(&before));
         println!("agent-tty / baseline:    {:.2} x", our_rate / before_rate);
