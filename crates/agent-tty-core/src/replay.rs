@@ -135,3 +135,85 @@ fn replay_error(paths: &SessionPaths, message: &str) -> Error {
         .with("sessionId", paths.id.as_str())
         .with("eventLogPath", paths.events.display().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_log::{Event, EventLogWriter};
+
+    const ID: &str = "01M94WZCBG0WTJCRZXCEFT4127";
+
+    fn record() -> SessionRecord {
+        serde_json::from_value(serde_json::json!({
+            "version": 1, "sessionId": ID, "createdAt": "2026-12-06T05:24:37.872Z",
+            "updatedAt": "2026-12-06T05:24:38.039Z", "status": "exited", "command": ["cat"],
+            "cwd": "/", "cols": 60, "rows": 20, "creationCols": 80, "creationRows": 24,
+            "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
+        }))
+        .unwrap()
+    }
+
+    /// What a replay must show: the same events fed to a screen one by one.
+    enum Step {
+        Output(String),
+        Resize(u16, u16),
+        Other,
+    }
+
+    /// A log of several batches' worth of output (coloured, numbered lines) with resizes
+    /// and other events between, and the events as written.
+    fn write_log(paths: &SessionPaths) -> Vec<Step> {
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let mut log = EventLogWriter::open(&paths.events).unwrap();
+        let mut steps = Vec::new();
+        let mut line = 0;
+        while steps.len() < 320 {
+            let mut chunk = String::new();
+            while chunk.len() < 8000 {
+                line += 1;
+                chunk.push_str(&format!("\u{1b}[3{}mline {line} é─\u{1b}[0m\r\n", line % 8));
+            }
+            log.push_output(&chunk);
+            steps.push(Step::Output(chunk));
+            let n = steps.len() as u16;
+            if n % 97 == 0 {
+                log.push(&Event::Resize { cols: 50 + n % 40, rows: 10 + n % 20 });
+                steps.push(Step::Resize(50 + n % 40, 10 + n % 20));
+            } else if n % 89 == 0 {
+                log.push(&Event::Marker { label: format!("m{n}") });
+                steps.push(Step::Other);
+            }
+            log.flush().unwrap();
+        }
+        steps
+    }
+
+    fn fed(steps: &[Step]) -> Vec<String> {
+        let mut screen = Screen::new(80, 24);
+        for step in steps {
+            match step {
+                Step::Output(data) => screen.feed(data.as_bytes(), 0),
+                Step::Resize(cols, rows) => screen.resize(*cols, *rows),
+                Step::Other => {}
+            }
+        }
+        screen.visible_lines()
+    }
+
+    #[test]
+    fn the_threaded_replay_equals_feeding_event_by_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        let steps = write_log(&paths);
+        assert!(steps.iter().filter(|s| matches!(s, Step::Resize(..))).count() >= 3);
+        let whole = replay(&paths, &record(), None).unwrap();
+        assert_eq!(whole.last_seq, Some(steps.len() as u64 - 1));
+        assert!(whole.damage.is_clean());
+        assert_eq!(whole.screen.visible_lines(), fed(&steps));
+        for until in [0, 131, 290] {
+            let part = replay(&paths, &record(), Some(until)).unwrap();
+            assert_eq!(part.last_seq, Some(until));
+            assert_eq!(part.screen.visible_lines(), fed(&steps[..=until as usize]), "until {until}");
+        }
+    }
+}
