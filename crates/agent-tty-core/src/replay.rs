@@ -176,10 +176,10 @@ mod tests {
             log.push_output(&chunk);
             steps.push(Step::Output(chunk));
             let n = steps.len() as u16;
-            if n % 97 == 0 {
+            if n.is_multiple_of(97) {
                 log.push(&Event::Resize { cols: 50 + n % 40, rows: 10 + n % 20 });
                 steps.push(Step::Resize(50 + n % 40, 10 + n % 20));
-            } else if n % 89 == 0 {
+            } else if n.is_multiple_of(89) {
                 log.push(&Event::Marker { label: format!("m{n}") });
                 steps.push(Step::Other);
             }
