@@ -91,7 +91,13 @@ fn unescape_into(bytes: &[u8], out: &mut Vec<u8>) -> Option<usize> {
             }
             b'\\' => {
                 out.extend_from_slice(&bytes[start..index]);
-                index += 1 + unescape_one(&bytes[index + 1..], out)?;
+                // ESC, the escape coloured output is made of, without the general decoding.
+                if bytes.get(index + 1..index + 6) == Some(b"u001b") {
+                    out.push(0x1b);
+                    index += 6;
+                } else {
+                    index += 1 + unescape_one(&bytes[index + 1..], out)?;
+                }
                 start = index;
             }
             _ => return None, // a raw control character
