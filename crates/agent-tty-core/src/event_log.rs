@@ -162,7 +162,7 @@ impl EventLogWriter {
     fn push_output_line(&mut self, seq: u64, ts: &str, data: &str) {
         let out = &mut self.staged;
         let _ = write!(out, r#"{{"seq":{seq},"ts":"{ts}","type":"output","payload":{{"data":"#);
-        let _ = serde_json::to_writer(&mut *out, data);
+        crate::json_escape::push_json_string(out, data);
         out.extend_from_slice(b"}}\n");
     }
 

@@ -261,7 +261,7 @@ fn read_line_capped(
         if available.is_empty() {
             return Ok((total, false));
         }
-        let (used, done) = match available.iter().position(|&b| b == b'\n') {
+        let (used, done) = match find_newline(available) {
             Some(i) => (i + 1, true),
             None => (available.len(), false),
         };
@@ -273,6 +273,23 @@ fn read_line_capped(
             return Ok((total, true));
         }
     }
+}
+
+/// The index of the first `\n` in `bytes`, 8 bytes per step (the "has a zero byte"
+/// word trick): lines are tens of KiB long, and a byte-by-byte search was a fifth of
+/// the reading.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut index = 0;
+    while let Some(Ok(chunk)) = bytes.get(index..index + 8).map(<[u8; 8]>::try_from) {
+        let word = u64::from_le_bytes(chunk) ^ (ONES * u64::from(b'\n'));
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            break;
+        }
+        index += 8;
+    }
+    bytes[index..].iter().position(|&b| b == b'\n').map(|i| index + i)
 }
 
 /// Keeps seqs moving forward and time from running backwards (see the module docs).
@@ -358,6 +375,15 @@ struct Size {
 /// [`Sequencer`]).
 pub fn parse_line(line: &[u8]) -> Result<StreamedLine<'_>, String> {
     let text = trim(line);
+    match parse_output_line(text) {
+        Some(parsed) => Ok(parsed),
+        None => parse_line_general(text),
+    }
+}
+
+/// [`parse_line`] through serde_json, for every line the fast path leaves (`text` is
+/// trimmed).
+fn parse_line_general(text: &[u8]) -> Result<StreamedLine<'_>, String> {
     let line: Line<'_> = serde_json::from_slice(text).map_err(unusable)?;
     let ts_ms = crate::time::parse_iso(&line.ts).ok_or_else(|| format!("invalid ts {:?}", line.ts))?;
     let event = match line.kind.as_ref() {
@@ -381,6 +407,32 @@ pub fn parse_line(line: &[u8]) -> Result<StreamedLine<'_>, String> {
         other => return Err(format!("unknown event type {other:?}")),
     };
     Ok(StreamedLine { seq: line.seq, ts_ms, ts: line.ts, event })
+}
+
+/// The hot path of [`parse_line`]: an `output` line exactly as the host writes it
+/// (`{"seq":N,"ts":"…","type":"output","payload":{"data":"…"}}`), decoded without
+/// serde. `None` for anything else, a valid line written differently included: the
+/// general parse then decides, so both paths accept and reject the same lines.
+fn parse_output_line(text: &[u8]) -> Option<StreamedLine<'_>> {
+    let rest = text.strip_prefix(b"{\"seq\":")?;
+    let digits = rest.iter().position(|b| !b.is_ascii_digit())?;
+    if digits == 0 || (digits > 1 && rest[0] == b'0') {
+        return None;
+    }
+    let seq: u64 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let rest = rest[digits..].strip_prefix(b",\"ts\":\"")?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    if rest[end] != b'"' {
+        return None;
+    }
+    let ts = std::str::from_utf8(&rest[..end]).ok()?;
+    let rest = rest[end + 1..].strip_prefix(b",\"type\":\"output\",\"payload\":{\"data\":\"")?;
+    let (data, taken) = crate::json_escape::unescape_json_string(rest)?;
+    if &rest[taken..] != b"}}" {
+        return None;
+    }
+    let ts_ms = crate::time::parse_iso(ts)?;
+    Some(StreamedLine { seq, ts_ms, ts: Cow::Borrowed(ts), event: StreamEvent::Output(Cow::Owned(data)) })
 }
 
 /// Opens `path` limited to its first `limit` bytes (all of it when `None`). A log
@@ -528,6 +580,66 @@ mod tests {
         format!(
             "{{\"seq\":{seq},\"ts\":\"2026-11-26T10:00:0{seq}.000Z\",\"type\":\"{kind}\",\"payload\":{payload}}}\n"
         )
+    }
+
+    /// What a parse gives, comparable: `(seq, ts_ms, ts, event)` or the reason.
+    fn outcome(parsed: Result<StreamedLine<'_>, String>) -> Result<(u64, u64, String, String), String> {
+        parsed.map(|l| (l.seq, l.ts_ms, l.ts.into_owned(), format!("{:?}", l.event)))
+    }
+
+    #[test]
+    fn finds_the_first_newline_wherever_it_is() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                bytes.extend([0x8a, 0x0b, 0x09]);
+                if at < len {
+                    bytes[at] = b'\n';
+                    bytes[len.min(at + 3)..].iter_mut().for_each(|b| *b = b'\n');
+                }
+                let expected = bytes.iter().position(|&b| b == b'\n');
+                assert_eq!(find_newline(&bytes), expected, "len {len}, at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_output_fast_path_agrees_with_serde_json() {
+        let ts = "2026-11-26T10:00:01.000Z";
+        let good = [
+            format!(r#"{{"seq":0,"ts":"{ts}","type":"output","payload":{{"data":""}}}}"#),
+            format!(
+                r#"{{"seq":18446744073709551615,"ts":"{ts}","type":"output","payload":{{"data":"a\u001b[0m\r\né\ud83d\ude00\/"}}}}"#
+            ),
+        ];
+        for text in &good {
+            assert!(parse_output_line(text.as_bytes()).is_some(), "fast path taken: {text}");
+            assert_eq!(outcome(parse_line(text.as_bytes())), outcome(parse_line_general(text.as_bytes())));
+        }
+        let left_to_serde = [
+            format!(r#"{{"seq":01,"ts":"{ts}","type":"output","payload":{{"data":"a"}}}}"#),
+            format!(r#"{{"seq":18446744073709551616,"ts":"{ts}","type":"output","payload":{{"data":"a"}}}}"#),
+            r#"{"seq":1,"ts":"bad","type":"output","payload":{"data":"a"}}"#.to_string(),
+            format!(r#"{{"seq":1,"ts":"{ts}\u0041","type":"output","payload":{{"data":"a"}}}}"#),
+            format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"\ud83d"}}}}"#),
+            format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"a\x"}}}}"#),
+            format!("{{\"seq\":1,\"ts\":\"{ts}\",\"type\":\"output\",\"payload\":{{\"data\":\"\t\"}}}}"),
+            format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"a","more":1}}}}"#),
+            format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"a"}},"x":1}}"#),
+            format!(r#"{{ "seq":1,"ts":"{ts}","type":"output","payload":{{"data":"a"}}}}"#),
+            format!(r#"{{"seq":1,"ts":"{ts}","type":"output","payload":{{"data":"a"}}"#),
+        ];
+        for text in &left_to_serde {
+            assert!(parse_output_line(text.trim_end().as_bytes()).is_none(), "fast path left: {text}");
+            assert_eq!(
+                outcome(parse_line(text.as_bytes())),
+                outcome(parse_line_general(trim(text.as_bytes())))
+            );
+        }
+        let mut invalid_utf8 = good[0].clone().into_bytes();
+        invalid_utf8.splice(invalid_utf8.len() - 4..invalid_utf8.len() - 4, [0xff]);
+        assert!(parse_output_line(&invalid_utf8).is_none());
+        assert!(parse_line(&invalid_utf8).is_err());
     }
 
     #[test]

@@ -173,7 +173,7 @@ async fn serve_session(
                 }
             };
             tokio::select! {
-                read = host.pty.read(&mut buf), if pty_open => match read {
+                read = host.pty.read_batch(&mut buf), if pty_open => match read {
                     Ok(n) if n > 0 => host.on_output(&buf[..n])?,
                     _ => pty_open = false,
                 },

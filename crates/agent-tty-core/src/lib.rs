@@ -27,6 +27,7 @@ pub mod gc;
 pub mod home;
 pub mod home_scan;
 pub mod host;
+pub mod json_escape;
 pub mod live_view;
 pub mod manifest;
 pub mod paths;

@@ -65,6 +65,32 @@ impl Pty {
         }
     }
 
+    /// Waits for output and reads as much of it as is buffered now, up to `buf`'s size:
+    /// after the first read, reads again without waiting until the PTY has nothing more
+    /// (a PTY read returns at most about 4 KiB, so a flood costs one pass of the host's
+    /// loop, one log write and one screen feed per `buf`, not per 4 KiB). 0 or an error:
+    /// the PTY is closed (an error after some bytes is left for the next call). Cancel
+    /// safe like [`Pty::read`]: every read happens within one poll.
+    pub async fn read_batch(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let mut ready = self.master.readable().await?;
+            let mut filled = 0;
+            while filled < buf.len() {
+                match ready.try_io(|master| master.get_ref().read(&mut buf[filled..])) {
+                    Ok(Ok(0)) => return Ok(filled),
+                    Ok(Ok(n)) => filled += n,
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Ok(Err(e)) => return if filled > 0 { Ok(filled) } else { Err(e) },
+                    // Would block: nothing more for now (the readiness is cleared).
+                    Err(_) => break,
+                }
+            }
+            if filled > 0 {
+                return Ok(filled);
+            }
+        }
+    }
+
     /// Waits until the PTY takes input and writes as much of `bytes` as it takes. Cancel
     /// safe like [`Pty::read`].
     pub async fn write(&self, bytes: &[u8]) -> std::io::Result<usize> {

@@ -82,6 +82,17 @@ impl Utf8Stream {
 
     /// Decodes `bytes` lossily into `out`, holding an incomplete tail.
     fn decode_into(&mut self, bytes: &[u8], out: &mut String) {
+        // Fast path: `from_utf8` checks ASCII a word at a time, `utf8_chunks` a byte at a
+        // time; only what follows the first invalid or incomplete byte goes the slow way.
+        // A read often ends inside a character: that tail is left out of the fast check.
+        let (head, tail) = bytes.split_at(incomplete_tail_start(bytes));
+        let bytes = match std::str::from_utf8(head) {
+            Ok(text) => {
+                out.push_str(text);
+                tail
+            }
+            Err(_) => bytes,
+        };
         let mut chunks = bytes.utf8_chunks().peekable();
         while let Some(chunk) = chunks.next() {
             out.push_str(chunk.valid());
@@ -102,6 +113,23 @@ impl Utf8Stream {
         self.pending[..tail.len()].copy_from_slice(tail);
         self.pending_len = tail.len();
     }
+}
+
+/// Where a character that `bytes` ends before completing may begin: the index of the
+/// last lead byte if the bytes after it are too few for its sequence, else the end.
+fn incomplete_tail_start(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for index in (len.saturating_sub(MAX_CHAR_LEN - 1)..len).rev() {
+        let needed = match bytes[index] {
+            0x80..=0xbf => continue,
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xff => MAX_CHAR_LEN,
+            _ => return len,
+        };
+        return if len - index < needed { index } else { len };
+    }
+    len
 }
 
 /// Whether `bytes` is a truncated (not an invalid) UTF-8 sequence.
