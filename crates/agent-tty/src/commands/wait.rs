@@ -12,6 +12,8 @@ use agent_tty_core::session::{command_target, find};
 use agent_tty_core::wait_condition::{ScreenView, WaitCondition, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result, reconcile, replay};
 use agent_tty_vt::SnapshotOptions;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::WaitArgs;
@@ -162,7 +164,7 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
         return Err(error);
     };
     let out = RenderWaitReply {
-        damage: replayed.damage.to_json(),
+        damage: replayed.damage.report(),
         ..RenderWaitReply::observed(!condition.wants_stability(), found, &view, snap.screen_hash())
     };
     let mut outcome = render_outcome(out, true);
@@ -193,6 +195,16 @@ fn render_outcome(result: RenderWaitReply, offline: bool) -> Outcome {
         human.push(format!("capturedAtSeq: {seq}"));
     }
     Outcome { exit_code: if timed_out { 11 } else { 0 }, ..Outcome::new(result, human) }
+}
+
+/// The schema of `wait`'s result: a render wait's or an exit/idle wait's (only for the
+/// schema; a wait builds the result of its kind).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(missing_docs, dead_code)]
+pub enum WaitAnyResult {
+    Render(RenderWaitReply),
+    Legacy(WaitResult),
 }
 
 fn legacy_wait(
