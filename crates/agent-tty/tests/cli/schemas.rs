@@ -209,8 +209,5 @@ fn the_schemas_reject_results_of_the_wrong_shape() {
     assert!(invalid[1].starts_with("skills list: skills/0/name: 7 is not of type 'string'"), "{invalid:#?}");
     assert!(invalid[2].starts_with("list: sessions/0/status: 'sleeping' is not one of"), "{invalid:#?}");
     assert!(invalid[3].starts_with("batch: steps/0/status: 'skipped' is not one of"), "{invalid:#?}");
-    assert!(
-        invalid[4].starts_with("wait: : {'matched': True} is not valid under any"),
-        "{invalid:#?}"
-    );
+    assert!(invalid[4].starts_with("wait: : {'matched': True} is not valid under any"), "{invalid:#?}");
 }
