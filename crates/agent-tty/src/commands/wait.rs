@@ -4,17 +4,18 @@
 //! `--idle-ms`). A timeout is an `ok: true` envelope with exit code 11.
 
 use agent_tty_core::client::call_typed;
+use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::Status;
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::{Wait, WaitForRender};
 use agent_tty_core::protocol::{RenderWaitParams, RenderWaitReply, Seq, WaitParams, WaitResult};
 use agent_tty_core::session::{command_target, find};
-use agent_tty_core::wait_condition::{ScreenView, WaitCondition, WaitSpec};
+use agent_tty_core::wait_condition::{ConditionDetails, ScreenView, WaitCondition, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result, reconcile, replay};
 use agent_tty_vt::SnapshotOptions;
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::WaitArgs;
 use crate::context::Context;
@@ -148,20 +149,19 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
         captured_at_seq: captured,
     };
     let Some(found) = condition.evaluate(&view, Some(u64::MAX)) else {
-        let mut error = Error::new(
+        return Err(Error::new(
             ErrorCode::ReplayError,
             "Session host became unreachable during render wait, and the latest offline snapshot did not satisfy \
              the requested wait condition.",
-        );
-        error.details = condition.to_details();
-        error.details.insert("capturedAtSeq".into(), json!(captured));
-        error.details.insert("cursorRow".into(), json!(snap.cursor_row));
-        error.details.insert("cursorCol".into(), json!(snap.cursor_col));
-        error.details.insert("visibleLines".into(), json!(snap.visible_lines));
-        if let Some(damage) = replayed.damage.to_json() {
-            error.details.insert("damage".into(), damage);
-        }
-        return Err(error);
+        )
+        .with_fields(&OfflineMiss {
+            condition: condition.details(),
+            captured_at_seq: captured,
+            cursor_row: snap.cursor_row,
+            cursor_col: snap.cursor_col,
+            visible_lines: &snap.visible_lines,
+            damage: replayed.damage.report(),
+        }));
     };
     let out = RenderWaitReply {
         damage: replayed.damage.report(),
@@ -170,6 +170,21 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
     let mut outcome = render_outcome(out, true);
     outcome.human.extend(replayed.damage.summary());
     Ok(outcome)
+}
+
+/// The details of an offline render wait whose condition did not hold: the condition,
+/// then what the replayed screen showed (and the log's damage, if any).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfflineMiss<'a> {
+    #[serde(flatten)]
+    condition: ConditionDetails,
+    captured_at_seq: u64,
+    cursor_row: u16,
+    cursor_col: u16,
+    visible_lines: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    damage: Option<DamageReport>,
 }
 
 fn render_outcome(result: RenderWaitReply, offline: bool) -> Outcome {
