@@ -281,6 +281,8 @@ mod tests {
         let Err(StartError::Refused(refused)) = parse_report(&line) else { panic!("not refused") };
         assert_eq!(refused, error);
         assert!(parse_report(br#"{"ok":true}"#).is_ok());
+        let Err(StartError::Refused(unexplained)) = parse_report(b"{}") else { panic!("not refused") };
+        assert_eq!(unexplained.code, ErrorCode::InternalError);
         assert!(matches!(parse_report(b"{\"ok\":"), Err(StartError::Died)));
     }
 }

@@ -65,7 +65,8 @@ impl ReadyPipe {
 /// code, message, details}` with the error that stopped its start-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadyReport {
-    /// Whether the host started.
+    /// Whether the host started (a report without it is a failure).
+    #[serde(default)]
     pub ok: bool,
     /// The error's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
