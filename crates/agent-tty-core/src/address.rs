@@ -23,7 +23,7 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::manifest::{SessionRecord, Status};
@@ -181,19 +181,41 @@ fn ambiguous(home: &Path, input: &str, rule: &str, several: &[Candidate]) -> Err
     } else {
         (format!("have ids starting with \"{input}\""), "Pass more characters of the id, or the full id")
     };
-    let candidates: Vec<Value> = several
+    let candidates = several
         .iter()
-        .map(|c| json!({ "sessionId": c.id, "name": c.name, "status": c.status.as_str() }))
+        .map(|c| CandidateDetail { session_id: &c.id, name: c.name.as_deref(), status: c.status.as_str() })
         .collect();
     Error::invalid_input(format!(
         "Session \"{input}\" is ambiguous: {} sessions {what}: {}{more}. {fix} (see agent-tty list --all).",
         several.len(),
         listed.join(", ")
     ))
-    .with("sessionId", input)
-    .with("matchedBy", rule)
-    .with("candidates", candidates)
-    .with("home", home.display().to_string())
+    .with_fields(&AmbiguousDetails {
+        session_id: input,
+        matched_by: rule,
+        candidates,
+        home: home.display().to_string(),
+    })
+}
+
+/// The `details` of an ambiguous address.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AmbiguousDetails<'a> {
+    session_id: &'a str,
+    matched_by: &'a str,
+    candidates: Vec<CandidateDetail<'a>>,
+    home: String,
+}
+
+/// One session an ambiguous address matched: `{sessionId, name, status}` (`name` null
+/// when it has none).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CandidateDetail<'a> {
+    session_id: &'a str,
+    name: Option<&'a str>,
+    status: &'static str,
 }
 
 /// The other registered Homes (from the Home Registry of this user) holding a session
@@ -318,7 +340,7 @@ mod tests {
         assert_eq!(err.details["candidates"].as_array().unwrap().len(), 2);
         assert_eq!(
             err.details["candidates"][0],
-            json!({ "sessionId": A, "name": "web", "status": "running" })
+            serde_json::json!({ "sessionId": A, "name": "web", "status": "running" })
         );
         assert!(
             err.message.contains(A) && err.message.contains("\"web\" running") && err.message.contains(B)

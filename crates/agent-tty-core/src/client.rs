@@ -6,7 +6,7 @@
 //! of another shape is `PROTOCOL_ERROR`). The method, not the caller, decides the
 //! inactivity timeout: quick requests [`DEFAULT_TIMEOUT_MS`], waits their own timeout
 //! plus a margin (none when they wait forever), runs theirs plus the run margin (see
-//! [`crate::protocol`]). [`call`] is the untyped form, with an explicit timeout.
+//! [`crate::protocol`]).
 //!
 //! Every step has a deadline: `connect()` waits at most the RPC timeout for room in the
 //! host's accept backlog (the default when the caller disabled the read timeout, see
@@ -46,8 +46,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::paths::SessionPaths;
@@ -71,16 +71,6 @@ pub fn call_typed<M: Method>(paths: &SessionPaths, params: &M::Params) -> Result
 /// A reply that does not have the expected shape.
 pub fn unexpected_reply(reply: &Value) -> Error {
     Error::new(ErrorCode::ProtocolError, format!("Unexpected response from host: {reply}"))
-}
-
-/// Sends `method(params)` to the host at `socket` and returns its untyped `result`.
-/// `timeout_ms` is an inactivity timeout; 0 disables it.
-pub fn call(socket: &Path, method: &str, params: Map<String, Value>, timeout_ms: u64) -> Result<Value> {
-    let waited_run = method == "run" && params.get("noWait").and_then(Value::as_bool) != Some(true);
-    let reply = exchange(socket, method, &params, timeout_ms, waited_run)?;
-    serde_json::from_str(reply.get()).map_err(|e| {
-        Error::new(ErrorCode::RpcError, format!("Invalid RPC response: {e}")).with("method", method)
-    })
 }
 
 /// One round trip: connect, write the request line, read the reply line.
@@ -209,11 +199,17 @@ fn transport_error(socket: &Path, method: &str, timeout_ms: u64, e: &std::io::Er
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::EmptyParams;
+
+    /// One `method({})` round trip to the socket at `path` with an explicit timeout.
+    fn call(path: &Path, method: &str, timeout_ms: u64) -> Result<Box<RawValue>> {
+        exchange(path, method, &EmptyParams {}, timeout_ms, false)
+    }
 
     #[test]
     fn missing_socket_is_host_unreachable() {
         let dir = tempfile::tempdir().unwrap();
-        let err = call(&dir.path().join("no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
+        let err = call(&dir.path().join("no-such-socket"), "inspect", 100).unwrap_err();
         assert_eq!(err.code, ErrorCode::HostUnreachable);
         assert_eq!(err.details["errno"], "ENOENT");
     }
@@ -221,8 +217,7 @@ mod tests {
     #[test]
     fn socket_in_a_shared_directory_is_refused() {
         // /tmp is writable by everyone: whoever made a socket there is not trusted.
-        let err =
-            call(Path::new("/tmp/agent-tty-test-no-such-socket"), "inspect", Map::new(), 100).unwrap_err();
+        let err = call(Path::new("/tmp/agent-tty-test-no-such-socket"), "inspect", 100).unwrap_err();
         assert_eq!(err.code, ErrorCode::HostUnreachable);
         assert_eq!(err.details["path"], "/tmp");
         assert_eq!(
@@ -236,7 +231,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s");
         let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
-        let err = call(&path, "inspect", Map::new(), 50).unwrap_err();
+        let err = call(&path, "inspect", 50).unwrap_err();
         assert_eq!(
             (err.code, err.message.as_str()),
             (ErrorCode::HostTimeout, "RPC request timed out after 50ms.")
@@ -257,7 +252,7 @@ mod tests {
             queued.push(stream);
             assert!(queued.len() < 64, "the backlog never filled");
         }
-        let err = call(&path, "type", Map::new(), 100).unwrap_err();
+        let err = call(&path, "type", 100).unwrap_err();
         assert_eq!(
             (err.code, err.message.as_str()),
             (ErrorCode::HostTimeout, "RPC request timed out after 100ms.")

@@ -11,11 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rustix::event::{PollFd, PollFlags, Timespec};
-use serde_json::Value;
 
 use crate::env;
 use crate::error::{Error, ErrorCode, Result};
 use crate::home::Home;
+use crate::host::ReadyReport;
 use crate::manifest::{SessionRecord, Status};
 use crate::paths::SessionPaths;
 
@@ -249,21 +249,40 @@ fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {
 }
 
 fn parse_report(report: &[u8]) -> std::result::Result<(), StartError> {
-    let Ok(value) = serde_json::from_slice::<Value>(report) else {
+    let Ok(report) = serde_json::from_slice::<ReadyReport>(report) else {
         return Err(StartError::Died);
     };
-    if value["ok"] == Value::Bool(true) {
+    if report.ok {
         return Ok(());
     }
-    let code = value["code"].as_str().and_then(ErrorCode::parse).unwrap_or(ErrorCode::InternalError);
-    let message = value["message"].as_str().unwrap_or("The session host failed to start.");
+    let code = report.code.as_deref().and_then(ErrorCode::parse).unwrap_or(ErrorCode::InternalError);
+    let message = report.message.as_deref().unwrap_or("The session host failed to start.");
     let mut error = Error::new(code, message);
-    if let Some(details) = value["details"].as_object() {
-        error.details = details.clone();
-    }
+    error.details = report.details.unwrap_or_default();
     Err(StartError::Refused(error))
 }
 
 fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ready_report_carries_the_host_error_to_create() {
+        let error = Error::new(ErrorCode::InvalidInput, "bad program").with("program", "x");
+        let line = serde_json::to_vec(&ReadyReport::failed(&error)).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&line),
+            r#"{"ok":false,"code":"INVALID_INPUT","message":"bad program","details":{"program":"x"}}"#
+        );
+        let Err(StartError::Refused(refused)) = parse_report(&line) else { panic!("not refused") };
+        assert_eq!(refused, error);
+        assert!(parse_report(br#"{"ok":true}"#).is_ok());
+        let Err(StartError::Refused(unexplained)) = parse_report(b"{}") else { panic!("not refused") };
+        assert_eq!(unexplained.code, ErrorCode::InternalError);
+        assert!(matches!(parse_report(b"{\"ok\":"), Err(StartError::Died)));
+    }
 }

@@ -212,6 +212,16 @@ impl Error {
         self
     }
 
+    /// Adds the fields of a typed value (a struct of plain fields) to `details`, in its
+    /// field order. A value that is not an object adds nothing.
+    #[must_use]
+    pub fn with_fields(mut self, fields: &impl serde::Serialize) -> Error {
+        if let Ok(Value::Object(fields)) = serde_json::to_value(fields) {
+            self.details.extend(fields);
+        }
+        self
+    }
+
     /// The code as printed: the foreign code when the host sent one we do not know.
     pub fn code_str(&self) -> &str {
         self.foreign_code.as_deref().unwrap_or(self.code.as_str())

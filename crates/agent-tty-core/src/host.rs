@@ -14,6 +14,7 @@ use std::io::Write;
 use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -45,18 +46,48 @@ impl ReadyPipe {
 
     /// Reports success.
     pub fn ready(&mut self) {
-        self.send(&serde_json::json!({ "ok": true }));
+        self.send(&ReadyReport { ok: true, code: None, message: None, details: None });
     }
 
     /// Reports a start-up failure.
     pub fn fail(&mut self, error: &Error) {
-        let msg = serde_json::json!({ "ok": false, "code": error.code_str(), "message": error.message, "details": error.details });
-        self.send(&msg);
+        self.send(&ReadyReport::failed(error));
     }
 
-    fn send(&mut self, msg: &serde_json::Value) {
-        if let Some(mut file) = self.0.take() {
-            let _ = file.write_all(format!("{msg}\n").as_bytes());
+    fn send(&mut self, report: &ReadyReport) {
+        if let (Some(mut file), Ok(mut line)) = (self.0.take(), serde_json::to_vec(report)) {
+            line.push(b'\n');
+            let _ = file.write_all(&line);
+        }
+    }
+}
+
+/// The one line the host writes to the ready pipe: `{"ok": true}`, or `{"ok": false,
+/// code, message, details}` with the error that stopped its start-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadyReport {
+    /// Whether the host started (a report without it is a failure).
+    #[serde(default)]
+    pub ok: bool,
+    /// The error's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The error's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The error's details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ReadyReport {
+    /// The report of a start-up stopped by `error`.
+    pub fn failed(error: &Error) -> ReadyReport {
+        ReadyReport {
+            ok: false,
+            code: Some(error.code_str().to_string()),
+            message: Some(error.message.clone()),
+            details: Some(error.details.clone()),
         }
     }
 }

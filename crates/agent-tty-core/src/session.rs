@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use crate::address;
 use crate::client;
 use crate::error::{Error, ErrorCode, Result};
@@ -68,15 +66,6 @@ pub fn command_target(home: &std::path::Path, input: &str) -> Result<SessionPath
             .with("sessionId", id)
             .with("status", other.as_str())),
     }
-}
-
-/// Calls the session's host, untyped (typed callers use [`client::call_typed`]).
-pub fn call(paths: &SessionPaths, method: &str, params: Value, timeout_ms: u64) -> Result<Value> {
-    let params = match params {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    client::call(&paths.socket, method, params, timeout_ms)
 }
 
 /// Every session of the Home (reconciling active ones), oldest first. Unreadable

@@ -79,8 +79,6 @@
 
 mod js_regex;
 
-use serde_json::{Map, Value};
-
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::Seq;
 
@@ -292,24 +290,38 @@ impl WaitCondition {
         }
     }
 
-    /// The condition as `REPLAY_ERROR` details: `text`, `regex`, `screenStableMs`,
-    /// `expectedCursorRow`, `expectedCursorCol`, `afterSeq`, absent ones left out.
-    pub fn to_details(&self) -> Map<String, Value> {
+    /// The condition as `REPLAY_ERROR` details.
+    pub fn details(&self) -> ConditionDetails {
         let spec = self.to_spec();
-        let mut details = Map::new();
-        let mut put = |key: &str, value: Option<Value>| {
-            if let Some(value) = value {
-                details.insert(key.to_string(), value);
-            }
-        };
-        put("text", spec.text.map(Value::from));
-        put("regex", spec.regex.map(Value::from));
-        put("screenStableMs", spec.screen_stable_ms.map(Value::from));
-        put("expectedCursorRow", spec.cursor_row.map(Value::from));
-        put("expectedCursorCol", spec.cursor_col.map(Value::from));
-        put("afterSeq", spec.after_seq.map(|seq| Value::from(seq.get())));
-        details
+        ConditionDetails {
+            text: spec.text,
+            regex: spec.regex,
+            screen_stable_ms: spec.screen_stable_ms,
+            expected_cursor_row: spec.cursor_row,
+            expected_cursor_col: spec.cursor_col,
+            after_seq: spec.after_seq,
+        }
     }
+}
+
+/// A condition as error details: `text`, `regex`, `screenStableMs`, `expectedCursorRow`,
+/// `expectedCursorCol`, `afterSeq`, absent ones left out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct ConditionDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen_stable_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_cursor_row: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_cursor_col: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_seq: Option<Seq>,
 }
 
 /// The reference's nested-quantifier heuristic: scanning the pattern (skipping the
@@ -588,15 +600,10 @@ mod tests {
         let wait = prepare(full.clone());
         assert_eq!(wait.to_spec(), full);
         assert_eq!(
-            Value::Object(wait.to_details()),
-            serde_json::json!({
-                "regex": "\\d+", "screenStableMs": 300, "expectedCursorRow": 1,
-                "expectedCursorCol": 0, "afterSeq": 9
-            })
+            serde_json::to_string(&wait.details()).unwrap(),
+            r#"{"regex":"\\d+","screenStableMs":300,"expectedCursorRow":1,"expectedCursorCol":0,"afterSeq":9}"#
         );
-        let keys: Vec<_> = wait.to_details().keys().cloned().collect();
-        assert_eq!(keys, ["regex", "screenStableMs", "expectedCursorRow", "expectedCursorCol", "afterSeq"]);
-        assert_eq!(Value::Object(prepare(text("hi")).to_details()), serde_json::json!({"text": "hi"}));
+        assert_eq!(serde_json::to_string(&prepare(text("hi")).details()).unwrap(), r#"{"text":"hi"}"#);
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod wait;
 
 /// The typed results of the commands, for [`crate::schemas`].
 pub mod results {
+    pub(crate) use super::batch::BatchResult;
     pub use super::create::CreateResult;
     pub use super::doctor::DoctorResult;
     pub use super::gc::GcResult;
@@ -29,8 +30,10 @@ pub mod results {
     pub use super::list::ListResult;
     pub use super::record_export::RecordExportAnyResult;
     pub use super::screenshot::ScreenshotResult;
+    pub use super::session_ops::SignalResult;
     pub use super::skills::{SkillGetResult, SkillPathResult, SkillsListResult};
     pub use super::version::VersionResult;
+    pub use super::wait::WaitAnyResult;
 }
 
 use std::ffi::OsString;

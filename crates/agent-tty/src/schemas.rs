@@ -13,10 +13,14 @@
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 
+use agent_tty_core::protocol::{
+    DestroyReply, ResizeReply, RunReply, SendKeysReply, SeqReply, SnapshotResult,
+};
+
 use crate::commands::results::{
-    CreateResult, DoctorResult, GcResult, HomeForgetResult, HomeListResult, InspectResult, ListResult,
-    RecordExportAnyResult, ScreenshotResult, SkillGetResult, SkillPathResult, SkillsListResult,
-    VersionResult,
+    BatchResult, CreateResult, DoctorResult, GcResult, HomeForgetResult, HomeListResult, InspectResult,
+    ListResult, RecordExportAnyResult, ScreenshotResult, SignalResult, SkillGetResult, SkillPathResult,
+    SkillsListResult, VersionResult, WaitAnyResult,
 };
 use crate::dashboard::DashboardResult;
 
@@ -25,14 +29,25 @@ fn schema<T: JsonSchema>() -> Schema {
     SchemaSettings::draft2020_12().for_serialize().into_generator().into_root_schema_for::<T>()
 }
 
-/// Every typed result, by the envelope's `command`. Commands whose results are still
-/// built as JSON values are not listed yet.
+/// Every command's result, by the envelope's `command`. `run` is either a finished or a
+/// started (`--no-wait`) run; `wait` either a render wait or an exit/idle wait.
 pub fn all() -> Vec<(&'static str, Schema)> {
     vec![
         ("create", schema::<CreateResult>()),
         ("list", schema::<ListResult>()),
         ("inspect", schema::<InspectResult>()),
+        ("destroy", schema::<DestroyReply>()),
         ("version", schema::<VersionResult>()),
+        ("run", schema::<RunReply>()),
+        ("type", schema::<SeqReply>()),
+        ("paste", schema::<SeqReply>()),
+        ("send-keys", schema::<SendKeysReply>()),
+        ("mark", schema::<SeqReply>()),
+        ("resize", schema::<ResizeReply>()),
+        ("signal", schema::<SignalResult>()),
+        ("wait", schema::<WaitAnyResult>()),
+        ("snapshot", schema::<SnapshotResult>()),
+        ("batch", schema::<BatchResult>()),
         ("screenshot", schema::<ScreenshotResult>()),
         ("home list", schema::<HomeListResult>()),
         ("home forget", schema::<HomeForgetResult>()),

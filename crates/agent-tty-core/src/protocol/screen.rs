@@ -3,10 +3,10 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
 
 use super::{Seq, SessionId};
 use crate::error::{Error, Result};
+use crate::event_stream::DamageReport;
 
 /// `structured` or `text`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
@@ -97,9 +97,9 @@ pub struct SnapshotResult {
     /// Whether the program shows the cursor (DECTCEM; not part of the Screen Hash).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor_visible: Option<bool>,
-    /// Offline replay only (never on the wire): the damaged log's summary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub damage: Option<Value>,
+    /// Offline replay only (never on the wire): what the read of a damaged log skipped.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub damage: Option<DamageReport>,
 }
 
 /// `{row, text}`.

@@ -17,7 +17,6 @@ pub struct EmptyParams {}
 #[allow(missing_docs)]
 pub struct InspectReply {
     /// The host's session record (the manifest as the host holds it).
-    #[schemars(with = "serde_json::Value")]
     pub session: SessionRecord,
     pub cli_version: String,
     pub rpc_socket_path: String,

@@ -2,9 +2,9 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::Seq;
+use crate::event_stream::DamageReport;
 use crate::wait_condition::{Match, ScreenView, WaitSpec};
 
 /// `wait`: `{exit?, idleMs?, timeoutMs?}` (exactly one of exit and idleMs, checked by
@@ -149,9 +149,9 @@ pub struct RenderWaitReply {
     /// The observed screen's Screen Hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_hash: Option<String>,
-    /// Offline replay only (never on the wire): the damaged log's summary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub damage: Option<Value>,
+    /// Offline replay only (never on the wire): what the read of a damaged log skipped.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub damage: Option<DamageReport>,
 }
 
 impl RenderWaitReply {

@@ -27,7 +27,8 @@ use crate::commands::input::{input_text_for, unexpected};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
-use record::{BatchResult, RunOutcome, StepFields, StepRecord, StepStatus, human_step};
+pub(crate) use record::BatchResult;
+use record::{RunOutcome, StepFields, StepRecord, StepStatus, human_step};
 
 /// The state shared with the signal flusher.
 #[derive(Debug, Default)]

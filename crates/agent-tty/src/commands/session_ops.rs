@@ -5,6 +5,7 @@ use agent_tty_core::protocol::method::{Mark, Resize, Signal};
 use agent_tty_core::protocol::{MarkParams, ResizeParams, SignalParams};
 use agent_tty_core::session::command_target;
 use agent_tty_core::{Error, ErrorCode, Result, process};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::cli::{MarkArgs, ResizeArgs, SignalArgs};
@@ -69,8 +70,10 @@ pub fn signal(context: &Context, args: &SignalArgs) -> Result<Outcome> {
 }
 
 /// The `signal` result: `{signal, delivered: true}`.
-#[derive(Serialize)]
-struct SignalResult {
-    signal: String,
-    delivered: bool,
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SignalResult {
+    /// The signal's name, as given.
+    pub signal: String,
+    /// Always `true`.
+    pub delivered: bool,
 }

@@ -3,12 +3,13 @@
 //! written as an artifact.
 
 use agent_tty_core::client::call_typed;
+use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::{SessionRecord, Status};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::Snapshot;
 use agent_tty_core::protocol::{NumberedLine, SnapshotParams, SnapshotResult};
 use agent_tty_core::snapshot::{Format, persist, result};
-use agent_tty_core::{ErrorCode, Result, event_stream, replay, session};
+use agent_tty_core::{ErrorCode, Result, replay, session};
 use agent_tty_vt::SnapshotOptions;
 
 use crate::cli::SnapshotArgs;
@@ -23,13 +24,12 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     let snapshot = capture(&paths, &record, format, options)?;
     persist(&paths, &snapshot, args.include_scrollback)?;
     let mut human = human_lines(&snapshot, args.include_scrollback);
-    human.extend(snapshot.damage.as_ref().and_then(event_stream::damage_summary));
+    human.extend(snapshot.damage.as_ref().map(DamageReport::summary));
     Ok(Outcome::new(snapshot, human))
 }
 
 /// Takes a snapshot from the live host, or offline when the host is gone. An offline
-/// snapshot of a damaged log carries a trailing `damage` object (see
-/// `agent_tty_core::event_stream::Damage::to_json`).
+/// snapshot of a damaged log carries a trailing `damage` object ([`DamageReport`]).
 pub fn capture(
     paths: &SessionPaths,
     record: &SessionRecord,
@@ -55,7 +55,7 @@ pub fn capture(
     }
     let snap = replayed.screen.snapshot(options);
     let mut out = result(&paths.id, replayed.last_seq.unwrap_or(0), &snap, format);
-    out.damage = replayed.damage.to_json();
+    out.damage = replayed.damage.report();
     Ok(out)
 }
 

@@ -4,15 +4,18 @@
 //! `--idle-ms`). A timeout is an `ok: true` envelope with exit code 11.
 
 use agent_tty_core::client::call_typed;
+use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::Status;
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::{Wait, WaitForRender};
 use agent_tty_core::protocol::{RenderWaitParams, RenderWaitReply, Seq, WaitParams, WaitResult};
 use agent_tty_core::session::{command_target, find};
-use agent_tty_core::wait_condition::{ScreenView, WaitCondition, WaitSpec};
+use agent_tty_core::wait_condition::{ConditionDetails, ScreenView, WaitCondition, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result, reconcile, replay};
 use agent_tty_vt::SnapshotOptions;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::cli::WaitArgs;
 use crate::context::Context;
@@ -146,28 +149,42 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
         captured_at_seq: captured,
     };
     let Some(found) = condition.evaluate(&view, Some(u64::MAX)) else {
-        let mut error = Error::new(
+        return Err(Error::new(
             ErrorCode::ReplayError,
             "Session host became unreachable during render wait, and the latest offline snapshot did not satisfy \
              the requested wait condition.",
-        );
-        error.details = condition.to_details();
-        error.details.insert("capturedAtSeq".into(), json!(captured));
-        error.details.insert("cursorRow".into(), json!(snap.cursor_row));
-        error.details.insert("cursorCol".into(), json!(snap.cursor_col));
-        error.details.insert("visibleLines".into(), json!(snap.visible_lines));
-        if let Some(damage) = replayed.damage.to_json() {
-            error.details.insert("damage".into(), damage);
-        }
-        return Err(error);
+        )
+        .with_fields(&OfflineMiss {
+            condition: condition.details(),
+            captured_at_seq: captured,
+            cursor_row: snap.cursor_row,
+            cursor_col: snap.cursor_col,
+            visible_lines: &snap.visible_lines,
+            damage: replayed.damage.report(),
+        }));
     };
     let out = RenderWaitReply {
-        damage: replayed.damage.to_json(),
+        damage: replayed.damage.report(),
         ..RenderWaitReply::observed(!condition.wants_stability(), found, &view, snap.screen_hash())
     };
     let mut outcome = render_outcome(out, true);
     outcome.human.extend(replayed.damage.summary());
     Ok(outcome)
+}
+
+/// The details of an offline render wait whose condition did not hold: the condition,
+/// then what the replayed screen showed (and the log's damage, if any).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfflineMiss<'a> {
+    #[serde(flatten)]
+    condition: ConditionDetails,
+    captured_at_seq: u64,
+    cursor_row: u16,
+    cursor_col: u16,
+    visible_lines: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    damage: Option<DamageReport>,
 }
 
 fn render_outcome(result: RenderWaitReply, offline: bool) -> Outcome {
@@ -193,6 +210,16 @@ fn render_outcome(result: RenderWaitReply, offline: bool) -> Outcome {
         human.push(format!("capturedAtSeq: {seq}"));
     }
     Outcome { exit_code: if timed_out { 11 } else { 0 }, ..Outcome::new(result, human) }
+}
+
+/// The schema of `wait`'s result: a render wait's or an exit/idle wait's (only for the
+/// schema; a wait builds the result of its kind).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(missing_docs, dead_code)]
+pub enum WaitAnyResult {
+    Render(RenderWaitReply),
+    Legacy(WaitResult),
 }
 
 fn legacy_wait(

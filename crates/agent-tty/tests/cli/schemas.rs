@@ -1,8 +1,10 @@
 //! The published result schemas (`crates/agent-tty/schemas/results.json`, generated from
 //! the typed results by `src/schemas.rs`) are valid JSON Schemas, and real results of the
 //! real binary validate against them: every listed command, with its optional keys both
-//! present and absent (a live and an offline `inspect`, a clean and a damaged export).
-//! The validator is Python's `jsonschema` package (draft 2020-12).
+//! present and absent (a live and an offline `inspect`, a clean and a damaged export, a
+//! finished and a started `run`, a matched, timed-out, idle, exit and damaged offline
+//! `wait`, a passing and a failing `batch`). The validator is Python's `jsonschema`
+//! package (draft 2020-12).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -118,6 +120,68 @@ fn real_results_validate_against_the_published_schemas() {
     assert_eq!(invalid_results(&cases), Vec::<String>::new());
 }
 
+/// The live commands: each result shape a script can see, from a real bash session, then
+/// offline (host gone, log damaged).
+#[test]
+fn live_command_results_validate_against_the_published_schemas() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let mut cases: Vec<(&str, Value)> = Vec::new();
+    let ok = |args: &[&str], command: &str| t.at(args).ok(command);
+    cases.push(("run", t.run_cmd(&id, "echo schema-run")));
+    let started = ok(&["run", &id, "true", "--no-wait", "--json"], "run");
+    assert_keys(&started, &["accepted", "seq"]);
+    cases.push(("run", started));
+    cases.push(("type", ok(&["type", &id, "# typed", "--json"], "type")));
+    cases.push(("paste", ok(&["paste", &id, " pasted", "--json"], "paste")));
+    cases.push(("send-keys", ok(&["send-keys", &id, "Enter", "--json"], "send-keys")));
+    cases.push(("mark", ok(&["mark", &id, "schema-mark", "--json"], "mark")));
+    cases.push(("resize", ok(&["resize", &id, "--cols", "100", "--rows", "30", "--json"], "resize")));
+    cases.push(("signal", ok(&["signal", &id, "SIGINT", "--json"], "signal")));
+    let matched = t.wait_render(&id, &["--regex", "schema-r.n"]);
+    assert!(matched.get("matchedText").is_some() && matched.get("screenHash").is_some(), "{matched}");
+    cases.push(("wait", matched));
+    let stable = t.wait_render(&id, &["--screen-stable-ms", "50ms"]);
+    assert!(stable.get("matchedText").is_none(), "{stable}");
+    cases.push(("wait", stable));
+    let never = ["wait", &id, "--text", "never-on-screen", "--timeout", "300ms", "--json"];
+    let timed_out = t.at(&never).ok_with_exit("wait", 11);
+    assert_eq!(timed_out["timedOut"], true, "{timed_out}");
+    cases.push(("wait", timed_out));
+    cases.push(("wait", ok(&["wait", &id, "--idle-ms", "50ms", "--json"], "wait")));
+    cases.push(("snapshot", t.snapshot(&id, &["--format", "text"])));
+    let structured = t.snapshot(&id, &["--include-scrollback", "--include-cells"]);
+    assert!(structured.get("scrollbackLines").is_some() && structured.get("cells").is_some(), "{structured}");
+    cases.push(("snapshot", structured));
+    cases.push(("snapshot", t.snapshot(&id, &[])));
+    let every_kind = r#"[{"type":"echo sch"},{"paste":"ema-batch"},{"sendKeys":["Enter"]},
+        {"wait":{"text":"schema-batch\n"}},{"run":"true"},{"run":"true","noWait":true}]"#;
+    cases.push(("batch", ok(&["batch", &id, every_kind, "--json"], "batch")));
+    let failing =
+        r#"[{"wait":{"text":"never-on-screen","timeout":300}},{"type":"x"},{"run":"true","noWait":true}]"#;
+    let failed = t.at(&["batch", &id, failing, "--json"]).ok_with_exit("batch", 11);
+    let statuses: Vec<&str> =
+        failed["steps"].as_array().unwrap().iter().filter_map(|s| s["status"].as_str()).collect();
+    assert_eq!(statuses, ["failed", "not-run", "not-run"], "{failed}");
+    cases.push(("batch", failed));
+    t.at(&["run", &id, "exit 3", "--no-wait", "--json"]).ok("run");
+    let exited = ok(&["wait", &id, "--exit", "--json"], "wait");
+    assert_eq!(exited["exitCode"], 3, "{exited}");
+    cases.push(("wait", exited));
+    cases.push(("destroy", ok(&["destroy", &id, "--json"], "destroy")));
+    // Offline, from a damaged log: snapshot and wait report `damage`.
+    let log = t.session_dir(&id).join("events.jsonl");
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(b"this is not an event\n").unwrap();
+    let offline_snapshot = t.snapshot(&id, &["--format", "text"]);
+    assert!(offline_snapshot.get("damage").is_some(), "{offline_snapshot}");
+    cases.push(("snapshot", offline_snapshot));
+    let offline_wait = ok(&["wait", &id, "--text", "schema-run", "--json"], "wait");
+    assert!(offline_wait.get("damage").is_some(), "{offline_wait}");
+    cases.push(("wait", offline_wait));
+    assert_eq!(invalid_results(&cases), Vec::<String>::new());
+}
+
 /// The check can fail: results with a key missing, a wrong type or a wrong enum value
 /// are rejected.
 #[test]
@@ -130,9 +194,20 @@ fn the_schemas_reject_results_of_the_wrong_shape() {
     let list = json!({ "sessions": [{
         "sessionId": "x", "status": "sleeping", "command": [], "createdAt": "x", "pid": null
     }]});
-    let invalid = invalid_results(&[("version", version), ("skills list", skills), ("list", list)]);
-    assert_eq!(invalid.len(), 3, "{invalid:#?}");
+    let batch = json!({ "steps": [{ "index": 0, "durationMs": 1, "kind": "type", "status": "skipped" }],
+        "completedCount": 0, "failedIndices": [] });
+    let wait = json!({ "matched": true });
+    let invalid = invalid_results(&[
+        ("version", version),
+        ("skills list", skills),
+        ("list", list),
+        ("batch", batch),
+        ("wait", wait),
+    ]);
+    assert_eq!(invalid.len(), 5, "{invalid:#?}");
     assert!(invalid[0].starts_with("version: : 'cliVersion' is a required property"), "{invalid:#?}");
     assert!(invalid[1].starts_with("skills list: skills/0/name: 7 is not of type 'string'"), "{invalid:#?}");
     assert!(invalid[2].starts_with("list: sessions/0/status: 'sleeping' is not one of"), "{invalid:#?}");
+    assert!(invalid[3].starts_with("batch: steps/0/status: 'skipped' is not one of"), "{invalid:#?}");
+    assert!(invalid[4].starts_with("wait: : {'matched': True} is not valid under any"), "{invalid:#?}");
 }

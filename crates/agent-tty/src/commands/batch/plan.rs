@@ -4,7 +4,7 @@
 use agent_tty_core::wait_condition::{WaitCondition, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result};
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::numbers::parse_duration_ms;
 
@@ -130,7 +130,7 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
     let invalid = |issue: String| {
         Error::invalid_input(format!("Batch step {index} is invalid: {issue}"))
             .with("stepIndex", index)
-            .with("issues", json!([issue]))
+            .with("issues", vec![issue])
     };
     let only_verb = || -> Result<()> {
         match object.keys().find(|k| k.as_str() != verb) {
@@ -188,9 +188,7 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 after_seq: None,
             };
             WaitCondition::prepare(&spec).map_err(|e| {
-                let mut e = Error::new(e.code, format!("Batch step {index}: {}", e.message));
-                e.details.insert("stepIndex".into(), json!(index));
-                e
+                Error::new(e.code, format!("Batch step {index}: {}", e.message)).with("stepIndex", index)
             })?;
             Ok(Step::Wait { spec, timeout_ms: body.timeout.unwrap_or(600_000) })
         }
@@ -271,7 +269,7 @@ mod tests {
         assert!(message(r#"[{"type":""}]"#).contains("is invalid"));
         assert!(message(r#"[{"wait":{"text":"a","afterSeq":1}}]"#).contains("is invalid"));
         let keys = parse(r#"[{"sendKeys":["BOGUS"]}]"#).unwrap_err();
-        assert_eq!((keys.code, &keys.details["stepIndex"]), (ErrorCode::InvalidKeys, &json!(0)));
+        assert_eq!((keys.code, &keys.details["stepIndex"]), (ErrorCode::InvalidKeys, &Value::from(0)));
         let regex = parse(r#"[{"wait":{"regex":"(a+)+"}}]"#).unwrap_err();
         assert_eq!(regex.code, ErrorCode::InvalidInput);
     }

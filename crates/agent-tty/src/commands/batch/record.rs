@@ -2,27 +2,35 @@
 //! (`index`, `durationMs`, `kind`, `status`, the kind's fields, then `error`).
 
 use agent_tty_core::protocol::{Seq, WireError};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::plan::Step;
 
 /// One step's record, in the contract's key order: `index`, `durationMs`, `kind`,
 /// `status`, the kind's fields, then `error`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StepRecord {
+    /// The step's position in the plan (0-based).
     pub index: usize,
+    /// How long the step took (0 when it did not run).
     pub duration_ms: u64,
+    /// The step's verb.
+    #[schemars(extend("enum" = ["type", "paste", "sendKeys", "run", "wait"]))]
     pub kind: &'static str,
+    /// Where the step got to.
     pub status: StepStatus,
+    /// The kind's fields.
     #[serde(flatten)]
     pub fields: StepFields,
+    /// Why the step failed (failed steps only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<WireError>,
 }
 
 /// Where a step got to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum StepStatus {
     Completed,
@@ -32,7 +40,7 @@ pub(crate) enum StepStatus {
 }
 
 /// The fields of each kind of step (absent until known).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub(crate) enum StepFields {
     /// `type`, `paste`, `sendKeys`.
@@ -68,7 +76,7 @@ pub(crate) enum StepFields {
 }
 
 /// How a run step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum RunOutcome {
     Started,
@@ -121,11 +129,14 @@ impl StepRecord {
 }
 
 /// The `batch` result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BatchResult {
+    /// Every step's record, in plan order.
     pub steps: Vec<StepRecord>,
+    /// How many steps completed.
     pub completed_count: usize,
+    /// The indices of the failed steps.
     pub failed_indices: Vec<usize>,
 }
 

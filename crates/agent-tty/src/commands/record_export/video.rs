@@ -6,7 +6,7 @@
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
 
-use agent_tty_core::event_stream::{self, StreamError, StreamEvent, StreamedLine};
+use agent_tty_core::event_stream::{self, DamageReport, StreamError, StreamEvent, StreamedLine};
 use agent_tty_core::manifest::SessionRecord;
 use agent_tty_core::paths::{SessionPaths, hex_sha256_read};
 use agent_tty_core::{Error, ErrorCode, Result, fsio};
@@ -105,9 +105,8 @@ pub(super) fn export(
             Failure::Cli(error) => error,
             Failure::Export(reason) => failed(reason),
             Failure::Damaged(reason, damage) => {
-                let mut error = failed(reason.clone());
+                let mut error = failed(reason.clone()).with_fields(&DamageDetails { damage });
                 error.message = format!("Failed to export session \"{}\" as {format}: {reason}.", paths.id);
-                error.details.insert("damage".into(), damage);
                 error
             }
         })?;
@@ -196,7 +195,13 @@ enum Failure {
     /// Anything else: wrapped as `EXPORT_ERROR` with this reason.
     Export(String),
     /// A log whose damage left nothing to export: the reason and the `damage` object.
-    Damaged(String, serde_json::Value),
+    Damaged(String, DamageReport),
+}
+
+/// The `damage` entry of an export error.
+#[derive(Serialize)]
+struct DamageDetails {
+    damage: DamageReport,
 }
 
 impl From<VideoError> for Failure {
@@ -261,14 +266,15 @@ fn encode(
     });
     match streamed {
         Ok(streamed) if streamed.events == 0 => {
-            let Some((json, (line, why))) = streamed.damage.to_json().zip(streamed.damage.first_bad()) else {
+            let Some((report, (line, why))) = streamed.damage.report().zip(streamed.damage.first_bad())
+            else {
                 return Err(Failure::Export("the session has no events to replay".to_string()));
             };
             let reason = format!(
                 "the event log has no usable events: {} damaged line(s) skipped, the first at line {line}: {why}",
                 streamed.damage.total_skipped()
             );
-            return Err(Failure::Damaged(reason, json));
+            return Err(Failure::Damaged(reason, report));
         }
         Ok(streamed) => {
             facts.damage = streamed.damage;
