@@ -123,7 +123,7 @@ mod tests {
     use super::*;
 
     fn rec(seq: u64, ts: &str, event: Event) -> EventRecord {
-        EventRecord { seq, ts: ts.to_string(), event }
+        EventRecord { seq: crate::protocol::Seq(seq), ts: ts.to_string(), event }
     }
 
     fn header(id: &str) -> HeaderData<'_> {

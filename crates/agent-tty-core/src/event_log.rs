@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::protocol::Seq;
 use crate::time::{MonotonicClock, format_iso};
 
 /// Offline readers refuse logs larger than this (50 MiB).
@@ -67,7 +68,7 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
     /// Position in the log, from 0.
-    pub seq: u64,
+    pub seq: Seq,
     /// ISO timestamp.
     pub ts: String,
     /// The event.
@@ -280,7 +281,7 @@ pub fn read_all(path: &Path) -> Result<Vec<EventRecord>> {
         }
     }
     for (expected, record) in records.iter().enumerate() {
-        if record.seq != expected as u64 {
+        if record.seq != Seq(expected as u64) {
             let message = format!("expected seq {expected}, found {}", record.seq);
             return Err(replay_error(path, message));
         }
@@ -297,7 +298,7 @@ pub fn parse_line(line: &str) -> std::result::Result<EventRecord, String> {
     }
     let tagged = serde_json::json!({ "type": raw.kind, "payload": raw.payload });
     let event: Event = serde_json::from_value(tagged).map_err(|e| e.to_string())?;
-    Ok(EventRecord { seq: raw.seq, ts: raw.ts, event })
+    Ok(EventRecord { seq: Seq(raw.seq), ts: raw.ts, event })
 }
 
 fn replay_error(path: &Path, message: String) -> Error {

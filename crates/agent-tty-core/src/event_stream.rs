@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::event_log::{self, Event, EventRecord};
+use crate::protocol::Seq;
 
 /// One decoded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +60,7 @@ pub enum StreamEvent<'a> {
 #[derive(Debug)]
 pub struct StreamedLine<'a> {
     /// The event's seq.
-    pub seq: u64,
+    pub seq: Seq,
     /// The event's time, ms since the epoch.
     pub ts_ms: u64,
     /// The event's time as written.
@@ -302,7 +303,8 @@ pub struct Sequencer {
 impl Sequencer {
     /// Admits the event at line `line` with `seq` and time `ts_ms`: the time to use, or
     /// `None` when the line must be skipped (already recorded in `damage`).
-    pub fn admit(&mut self, line: u64, seq: u64, ts_ms: u64, damage: &mut Damage) -> Option<u64> {
+    pub fn admit(&mut self, line: u64, seq: Seq, ts_ms: u64, damage: &mut Damage) -> Option<u64> {
+        let seq = seq.get();
         if let Some(previous) = self.last_seq
             && seq <= previous
         {
@@ -406,7 +408,7 @@ fn parse_line_general(text: &[u8]) -> Result<StreamedLine<'_>, String> {
         }
         other => return Err(format!("unknown event type {other:?}")),
     };
-    Ok(StreamedLine { seq: line.seq, ts_ms, ts: line.ts, event })
+    Ok(StreamedLine { seq: Seq(line.seq), ts_ms, ts: line.ts, event })
 }
 
 /// The hot path of [`parse_line`]: an `output` line exactly as the host writes it
@@ -432,7 +434,12 @@ fn parse_output_line(text: &[u8]) -> Option<StreamedLine<'_>> {
         return None;
     }
     let ts_ms = crate::time::parse_iso(ts)?;
-    Some(StreamedLine { seq, ts_ms, ts: Cow::Borrowed(ts), event: StreamEvent::Output(Cow::Owned(data)) })
+    Some(StreamedLine {
+        seq: Seq(seq),
+        ts_ms,
+        ts: Cow::Borrowed(ts),
+        event: StreamEvent::Output(Cow::Owned(data)),
+    })
 }
 
 /// Opens `path` limited to its first `limit` bytes (all of it when `None`). A log
@@ -584,7 +591,7 @@ mod tests {
 
     /// What a parse gives, comparable: `(seq, ts_ms, ts, event)` or the reason.
     fn outcome(parsed: Result<StreamedLine<'_>, String>) -> Result<(u64, u64, String, String), String> {
-        parsed.map(|l| (l.seq, l.ts_ms, l.ts.into_owned(), format!("{:?}", l.event)))
+        parsed.map(|l| (l.seq.get(), l.ts_ms, l.ts.into_owned(), format!("{:?}", l.event)))
     }
 
     #[test]
@@ -651,7 +658,7 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let mut seen = Vec::new();
         let streamed = stream(&path, Some(first.len() as u64 + 10), |l| {
-            seen.push(l.seq);
+            seen.push(l.seq.get());
             Ok::<(), ()>(())
         })
         .unwrap();
@@ -669,7 +676,7 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let mut seen = Vec::new();
         let out = stream(&path, None, |l| {
-            seen.push((l.seq, l.ts_ms % 60_000));
+            seen.push((l.seq.get(), l.ts_ms % 60_000));
             Ok::<(), ()>(())
         })
         .unwrap();

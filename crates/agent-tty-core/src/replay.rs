@@ -105,7 +105,7 @@ fn read_steps(
                 continue;
             }
         };
-        if until.is_some_and(|u| line.seq > u) {
+        if until.is_some_and(|u| line.seq.get() > u) {
             break;
         }
         let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut damage) else {
@@ -119,7 +119,7 @@ fn read_steps(
             StreamEvent::Resize { cols, rows } => batch.push(Step::Resize { cols, rows }),
             StreamEvent::Other => {}
         }
-        last_seq = Some(line.seq);
+        last_seq = Some(line.seq.get());
         if batched >= BATCH_BYTES {
             batched = 0;
             // The screen side only stops early by panicking; the join reports that.

@@ -184,7 +184,7 @@ fn event_log_writable(probe: &Probe) -> Verdict {
     writer.flush().map_err(|e| format!("cannot append to {}: {e}", events.display()))?;
     drop(writer);
     let records = event_log::read_all(&events).map_err(|e| e.message.clone())?;
-    let read: Vec<(u64, &Event)> = records.iter().map(|r| (r.seq, &r.event)).collect();
+    let read: Vec<(u64, &Event)> = records.iter().map(|r| (r.seq.get(), &r.event)).collect();
     if read != [(0, &expected[0]), (1, &expected[1])] {
         return Err(format!("{} does not hold the two events appended", events.display()));
     }

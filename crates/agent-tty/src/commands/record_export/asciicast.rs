@@ -38,7 +38,7 @@ pub(super) fn export(
         tool_version: env!("CARGO_PKG_VERSION"),
     };
     let cast = asciicast::generate(&records, &header).map_err(|_| failed())?;
-    let last_seq = records.last().map_or(0, |r| r.seq);
+    let last_seq = records.last().map_or(0, |r| r.seq.get());
     let default_name = format!("recording-{last_seq}-asciicast.cast");
     let target = match args.out.as_deref() {
         Some(out) => resolve_out(out).ok_or_else(failed)?,

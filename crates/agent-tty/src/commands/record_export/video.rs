@@ -245,7 +245,7 @@ fn encode(
     let mut exporter = Exporter::new(start, largest, profile, mode, sink.as_mut())?;
     let streamed = event_stream::stream(&paths.events, limit, |line: StreamedLine<'_>| {
         facts.events += 1;
-        facts.last_seq = line.seq;
+        facts.last_seq = line.seq.get();
         facts.first_ts.get_or_insert(line.ts_ms);
         facts.last_ts = facts.last_ts.max(line.ts_ms);
         let event = match &line.event {
