@@ -23,6 +23,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::EventLogWriter;
 use crate::manifest::{SessionRecord, Status};
 use crate::paths::{SessionPaths, validate_session_id};
+use crate::pty::Output;
 use actor::Host;
 
 /// The start-up channel back to `create` (fd named by `AGENT_TTY_READY_FD`).
@@ -190,7 +191,8 @@ async fn serve_session(
     ready.ready();
     // Room to record a storage failure later; made after `create` has its answer.
     crate::reserve::create(&host.paths);
-    let mut buf = vec![0u8; 1 << 16];
+    let mut output =
+        host.pty.start_reader().map_err(|e| Error::internal(format!("Cannot read the PTY: {e}")))?;
     let mut pty_open = true;
     // A failure in here is one of the session's storage (the event log or the manifest
     // cannot be written): the host records why and stops (`Host::fail`).
@@ -204,9 +206,10 @@ async fn serve_session(
                 }
             };
             tokio::select! {
-                read = host.pty.read_batch(&mut buf), if pty_open => match read {
-                    Ok(n) if n > 0 => host.on_output(&buf[..n])?,
-                    _ => pty_open = false,
+                batch = output.recv(), if pty_open => match batch {
+                    Some(Output::Bytes(bytes)) => host.on_output(&bytes)?,
+                    Some(Output::Synced) => {}
+                    None => pty_open = false,
                 },
                 written = host.pty.write(host.pending_input()), if !host.pending_input().is_empty() => {
                     match written {
@@ -218,7 +221,18 @@ async fn serve_session(
                 Some(done) = evaluated.recv() => host.on_evaluated(done),
                 status = process.wait() => {
                     let status = status.map_err(|e| Error::internal(format!("Cannot wait for the child: {e}")))?;
-                    host.drain_pty()?;
+                    // Its last output first: everything the PTY holds now is logged
+                    // before the exit.
+                    // (A reader that has stopped already holds everything: read to its end.)
+                    let synced = pty_open && output.sync();
+                    while pty_open {
+                        match output.recv().await {
+                            Some(Output::Bytes(bytes)) => host.on_output(&bytes)?,
+                            Some(Output::Synced) if synced => break,
+                            Some(Output::Synced) => {}
+                            None => pty_open = false,
+                        }
+                    }
                     host.on_exit(status)?;
                 }
                 _ = sigterm.recv() => host.begin_shutdown()?,

@@ -1,8 +1,8 @@
 //! The PTY: one owner of the master side for the life of a session. Opening it (with the
 //! terminal's line discipline: the same defaults as node-pty, so echo looks the same as
 //! under agent-tty 0.5.0), starting a program on it as a session leader with the PTY as
-//! its controlling terminal, reading and writing the master from the host's loop, resizing
-//! it, and draining what is left at exit all go through [`Pty`]. The host and `doctor`
+//! its controlling terminal, reading the master (on a reader thread, see [`reader`]) and
+//! writing it from the host's loop, and resizing it all go through [`Pty`]. The host and `doctor`
 //! both start programs through [`spawn`].
 
 use std::fs::File;
@@ -10,6 +10,9 @@ use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 
 use tokio::io::unix::AsyncFd;
+
+pub mod reader;
+pub use reader::{Output, OutputReader};
 
 /// Our side (the master) of a PTY, registered with the tokio reactor. Reads and writes take
 /// `&self`, so one `select!` can wait on both directions while other code resizes.
@@ -65,32 +68,6 @@ impl Pty {
         }
     }
 
-    /// Waits for output and reads as much of it as is buffered now, up to `buf`'s size:
-    /// after the first read, reads again without waiting until the PTY has nothing more
-    /// (a PTY read returns at most about 4 KiB, so a flood costs one pass of the host's
-    /// loop, one log write and one screen feed per `buf`, not per 4 KiB). 0 or an error:
-    /// the PTY is closed (an error after some bytes is left for the next call). Cancel
-    /// safe like [`Pty::read`]: every read happens within one poll.
-    pub async fn read_batch(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-        loop {
-            let mut ready = self.master.readable().await?;
-            let mut filled = 0;
-            while filled < buf.len() {
-                match ready.try_io(|master| master.get_ref().read(&mut buf[filled..])) {
-                    Ok(Ok(0)) => return Ok(filled),
-                    Ok(Ok(n)) => filled += n,
-                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Ok(Err(e)) => return if filled > 0 { Ok(filled) } else { Err(e) },
-                    // Would block: nothing more for now (the readiness is cleared).
-                    Err(_) => break,
-                }
-            }
-            if filled > 0 {
-                return Ok(filled);
-            }
-        }
-    }
-
     /// Waits until the PTY takes input and writes as much of `bytes` as it takes. Cancel
     /// safe like [`Pty::read`].
     pub async fn write(&self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -102,10 +79,10 @@ impl Pty {
         }
     }
 
-    /// Reads what output is buffered now, without waiting (0 or an error: nothing is, or
-    /// the PTY is closed).
-    pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.master.get_ref().read(buf)
+    /// Starts reading the program's output on a thread of its own (see [`reader`]): the
+    /// host's loop takes it from the returned [`OutputReader`], in order.
+    pub fn start_reader(&self) -> std::io::Result<OutputReader> {
+        OutputReader::start(self.master.get_ref().try_clone()?)
     }
 
     /// Sets the terminal size (`TIOCSWINSZ`); the program gets SIGWINCH.

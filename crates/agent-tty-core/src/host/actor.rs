@@ -501,19 +501,6 @@ impl Host {
         }
     }
 
-    /// Reads whatever output is still buffered in the PTY after the child exited.
-    pub(crate) fn drain_pty(&mut self) -> Result<()> {
-        let mut buf = vec![0u8; 65536];
-        // Bounded: a leftover process that keeps writing must not delay the exit forever.
-        for _ in 0..64 {
-            match self.pty.try_read(&mut buf) {
-                Ok(n) if n > 0 => self.on_output(&buf[..n])?,
-                _ => return Ok(()),
-            }
-        }
-        Ok(())
-    }
-
     /// The child exited: flush held-back output, record the exit, answer waiters.
     pub(crate) fn on_exit(&mut self, status: std::process::ExitStatus) -> Result<()> {
         use std::os::unix::process::ExitStatusExt;
