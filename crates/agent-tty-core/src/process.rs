@@ -38,10 +38,25 @@ pub fn liveness(pid: u32) -> Liveness {
 /// Reads a `/proc` file. `std::fs::read` sizes its buffer from the file's length, which
 /// `/proc` reports as 0: it then reads 32 bytes, 32, 64, 128… (eight reads for a host's
 /// environment). Starting from a page reads most of them in one call plus the final one.
+/// The loop is `read_to_end` without its size probe (an `fstat` and an `lseek` per file,
+/// useless here): `list` reads three of these files per live session.
 fn read_proc(path: &str) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut bytes = Vec::with_capacity(4096);
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = vec![0; 4096];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(len * 2, 0);
+        }
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
     Ok(bytes)
 }
 
@@ -77,6 +92,10 @@ fn in_home(pid: u32, home: &Path) -> Option<bool> {
     use std::os::unix::fs::MetadataExt;
     let environ = read_proc(&format!("/proc/{pid}/environ")).ok()?;
     let value = environ.split(|&b| b == 0).find_map(|entry| entry.strip_prefix(b"AGENT_TTY_HOME="))?;
+    // The same spelling is the same directory: no need to stat it twice.
+    if value == home.as_os_str().as_bytes() {
+        return Some(true);
+    }
     let theirs = std::fs::metadata(std::ffi::OsStr::from_bytes(value)).ok();
     let ours = std::fs::metadata(home).ok()?;
     Some(theirs.is_some_and(|theirs| (theirs.dev(), theirs.ino()) == (ours.dev(), ours.ino())))
