@@ -239,6 +239,16 @@ fn on_disk_status(paths: &SessionPaths) -> Option<Status> {
 /// by `gc` (which removes only ended sessions). A terminal status that exists only in
 /// memory (it could not be saved) is the storage error of [`not_saved`].
 fn ended(paths: &SessionPaths) -> Result<bool> {
+    // Terminal on disk (how `destroy` usually finds it, after `wait --exit`): one read of
+    // the manifest where reconciling and then checking what is saved would take two.
+    match SessionRecord::read(&paths.manifest)? {
+        None => return Ok(true),
+        Some(record) if record.status.is_terminal() => {
+            check_folder(paths, &record)?;
+            return Ok(true);
+        }
+        Some(_) => {}
+    }
     match reconcile(paths)? {
         None => Ok(true),
         Some(record) if record.status.is_terminal() => match on_disk_status(paths) {
