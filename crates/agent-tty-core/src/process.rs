@@ -42,25 +42,12 @@ fn exists(pid: u32) -> Option<bool> {
 /// Reads a `/proc` file. `std::fs::read` sizes its buffer from the file's length, which
 /// `/proc` reports as 0: it then reads 32 bytes, 32, 64, 128… (eight reads for a host's
 /// environment). Starting from a page reads most of them in one call plus the final one.
-/// The loop is `read_to_end` without its size probe (an `fstat` and an `lseek` per file,
-/// useless here): `list` reads three of these files per live session.
+/// Through `Take`, `read_to_end` skips `File`'s size probe (an `fstat` and an `lseek` per
+/// file, useless here): `list` reads two of these files per live session.
 fn read_proc(path: &str) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut bytes = vec![0; 4096];
-    let mut len = 0;
-    loop {
-        if len == bytes.len() {
-            bytes.resize(len * 2, 0);
-        }
-        match file.read(&mut bytes[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(len);
+    let mut bytes = Vec::with_capacity(4096);
+    std::fs::File::open(path)?.take(u64::MAX).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
