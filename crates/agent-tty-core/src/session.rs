@@ -132,12 +132,27 @@ pub fn destroy(home: &std::path::Path, input: &str, force: bool) -> Result<()> {
     if force {
         return force_destroy(&paths, &record);
     }
+    // The host answers `wait --exit` once the program is gone and the manifest is final,
+    // which is sooner than the host process exiting. It goes out first, on its own
+    // connection, and `destroy` follows once it is written: sent after the destroy's
+    // reply, it may reach a host that has already stopped taking requests, and then hears
+    // nothing until the host has exited. Its answer (or failure) only says when to look:
+    // `wait_terminal` decides.
+    let (sent_tx, sent_rx) = std::sync::mpsc::channel::<()>();
+    let exit_wait = {
+        let paths = paths.clone();
+        std::thread::spawn(move || {
+            let exit = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
+            let _ = client::call_typed_then::<method::Wait>(&paths, &exit, || {
+                let _ = sent_tx.send(());
+            });
+        })
+    };
+    // Returns when the wait is written, or at once when it failed before that.
+    let _ = sent_rx.recv();
     match client::call_typed::<method::Destroy>(&paths, &DestroyParams::default()) {
         Ok(_) => {
-            // The host answers `wait --exit` once the program is gone and the manifest is
-            // final, which is sooner than the host process exiting.
-            let exit = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
-            let _ = client::call_typed::<method::Wait>(&paths, &exit);
+            let _ = exit_wait.join();
             wait_terminal(&paths, record.host_pid, Duration::from_secs(10))
         }
         // The host went away (or stopped answering) while we asked: if the session has
