@@ -59,9 +59,19 @@ pub use crate::protocol::DEFAULT_TIMEOUT_MS;
 /// decides the transport's inactivity timeout and whether a time-out leaves the effect
 /// unknown; a reply of another shape is `PROTOCOL_ERROR`.
 pub fn call_typed<M: Method>(paths: &SessionPaths, params: &M::Params) -> Result<M::Reply> {
+    call_typed_then::<M>(paths, params, || {})
+}
+
+/// [`call_typed`], running `sent` once the request has been written (not when it fails
+/// before that): a caller can then start another request that must follow this one.
+pub fn call_typed_then<M: Method>(
+    paths: &SessionPaths,
+    params: &M::Params,
+    sent: impl FnOnce(),
+) -> Result<M::Reply> {
     let timeout_ms = M::inactivity_timeout_ms(params);
     let effect_unknown = M::effect_unknown_on_timeout(params);
-    let reply = exchange(&paths.socket, M::NAME, params, timeout_ms, effect_unknown)?;
+    let reply = exchange(&paths.socket, M::NAME, params, timeout_ms, effect_unknown, sent)?;
     serde_json::from_str(reply.get()).map_err(|_| match serde_json::from_str::<Value>(reply.get()) {
         Ok(value) => unexpected_reply(&value),
         Err(_) => unexpected_reply(&Value::String(reply.get().to_string())),
@@ -80,6 +90,7 @@ fn exchange<P: Serialize>(
     params: &P,
     timeout_ms: u64,
     effect_unknown: bool,
+    sent: impl FnOnce(),
 ) -> Result<Box<RawValue>> {
     let id = crate::fsio::uuid_v4();
     let request = Outgoing { id: &id, method, params };
@@ -102,6 +113,7 @@ fn exchange<P: Serialize>(
     let mut line = serde_json::to_vec(&request).map_err(|e| Error::internal(e.to_string()))?;
     line.push(b'\n');
     stream.write_all(&line).map_err(transport)?;
+    sent();
     let reply = read_line(&mut stream).map_err(|e| {
         let mut error = transport(e);
         if effect_unknown && error.code == ErrorCode::HostTimeout {
@@ -203,7 +215,7 @@ mod tests {
 
     /// One `method({})` round trip to the socket at `path` with an explicit timeout.
     fn call(path: &Path, method: &str, timeout_ms: u64) -> Result<Box<RawValue>> {
-        exchange(path, method, &EmptyParams {}, timeout_ms, false)
+        exchange(path, method, &EmptyParams {}, timeout_ms, false, || {})
     }
 
     #[test]

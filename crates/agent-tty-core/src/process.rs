@@ -15,33 +15,39 @@ pub enum Liveness {
 }
 
 /// Whether `pid` names a live (non-zombie) process. `EPERM` means alive but not ours.
-#[allow(unsafe_code)]
 pub fn liveness(pid: u32) -> Liveness {
-    let Ok(pid_t) = i32::try_from(pid) else {
-        return Liveness::Dead;
-    };
-    if pid_t <= 0 {
-        return Liveness::Dead;
+    match exists(pid) {
+        None => Liveness::Dead,
+        Some(false) => Liveness::Alive,
+        Some(true) => match proc_state(pid) {
+            Some('Z' | 'X') => Liveness::Dead,
+            _ => Liveness::Alive,
+        },
     }
+}
+
+/// The signal probe: `Some(true)` for a process (zombies included) we may signal,
+/// `Some(false)` for one that exists but is not ours (`EPERM`), `None` for no process.
+#[allow(unsafe_code)]
+fn exists(pid: u32) -> Option<bool> {
+    let pid_t = i32::try_from(pid).ok().filter(|&p| p > 0)?;
     // SAFETY: kill with signal 0 only checks for existence and permission.
     let rc = unsafe { libc::kill(pid_t, 0) };
-    if rc != 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error();
-        return if errno == Some(libc::EPERM) { Liveness::Alive } else { Liveness::Dead };
+    if rc == 0 {
+        return Some(true);
     }
-    match proc_state(pid) {
-        Some('Z' | 'X') => Liveness::Dead,
-        _ => Liveness::Alive,
-    }
+    (std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)).then_some(false)
 }
 
 /// Reads a `/proc` file. `std::fs::read` sizes its buffer from the file's length, which
 /// `/proc` reports as 0: it then reads 32 bytes, 32, 64, 128… (eight reads for a host's
 /// environment). Starting from a page reads most of them in one call plus the final one.
+/// Through `Take`, `read_to_end` skips `File`'s size probe (an `fstat` and an `lseek` per
+/// file, useless here): `list` reads two of these files per live session.
 fn read_proc(path: &str) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(4096);
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?.take(u64::MAX).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -55,8 +61,11 @@ fn read_proc_string(path: &str) -> std::io::Result<String> {
 /// "running"; and when its environment is readable, its `AGENT_TTY_HOME` must be this very
 /// Home (same directory, whatever the path's spelling), so a copied Home or session folder
 /// never takes the original's host for its own.
+///
+/// Only the signal probe comes first, not [`liveness`]'s zombie check: a zombie's command
+/// line reads as empty, which names no host.
 pub fn host_is_alive(pid: u32, session_id: &str, home: &Path) -> bool {
-    if liveness(pid) == Liveness::Dead {
+    if exists(pid).is_none() {
         return false;
     }
     match read_proc(&format!("/proc/{pid}/cmdline")) {
@@ -65,8 +74,8 @@ pub fn host_is_alive(pid: u32, session_id: &str, home: &Path) -> bool {
             let has = |needle: &[u8]| args.contains(&needle);
             has(b"_host") && has(session_id.as_bytes()) && in_home(pid, home) != Some(false)
         }
-        // No /proc (not Linux) or no permission: trust the signal probe.
-        Err(_) => true,
+        // No /proc (not Linux) or no permission: trust the probe (a zombie is still dead).
+        Err(_) => liveness(pid) == Liveness::Alive,
     }
 }
 
@@ -77,6 +86,10 @@ fn in_home(pid: u32, home: &Path) -> Option<bool> {
     use std::os::unix::fs::MetadataExt;
     let environ = read_proc(&format!("/proc/{pid}/environ")).ok()?;
     let value = environ.split(|&b| b == 0).find_map(|entry| entry.strip_prefix(b"AGENT_TTY_HOME="))?;
+    // The same spelling is the same directory: no need to stat it twice.
+    if value == home.as_os_str().as_bytes() {
+        return Some(true);
+    }
     let theirs = std::fs::metadata(std::ffi::OsStr::from_bytes(value)).ok();
     let ours = std::fs::metadata(home).ok()?;
     Some(theirs.is_some_and(|theirs| (theirs.dev(), theirs.ino()) == (ours.dev(), ours.ino())))

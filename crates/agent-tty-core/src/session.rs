@@ -121,12 +121,27 @@ pub fn destroy(home: &std::path::Path, input: &str, force: bool) -> Result<()> {
     if force {
         return force_destroy(&paths, &record);
     }
+    // The host answers `wait --exit` once the program is gone and the manifest is final,
+    // which is sooner than the host process exiting. It goes out first, on its own
+    // connection, and `destroy` follows once it is written: sent after the destroy's
+    // reply, it may reach a host that has already stopped taking requests, and then hears
+    // nothing until the host has exited. Its answer (or failure) only says when to look:
+    // `wait_terminal` decides.
+    let (sent_tx, sent_rx) = std::sync::mpsc::channel::<()>();
+    let exit_wait = {
+        let paths = paths.clone();
+        std::thread::spawn(move || {
+            let exit = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
+            let _ = client::call_typed_then::<method::Wait>(&paths, &exit, || {
+                let _ = sent_tx.send(());
+            });
+        })
+    };
+    // Returns when the wait is written, or at once when it failed before that.
+    let _ = sent_rx.recv();
     match client::call_typed::<method::Destroy>(&paths, &DestroyParams::default()) {
         Ok(_) => {
-            // The host answers `wait --exit` once the program is gone and the manifest is
-            // final, which is sooner than the host process exiting.
-            let exit = WaitParams { exit: Some(true), idle_ms: None, timeout_ms: Some(10_000) };
-            let _ = client::call_typed::<method::Wait>(&paths, &exit);
+            let _ = exit_wait.join();
             wait_terminal(&paths, record.host_pid, Duration::from_secs(10))
         }
         // The host went away (or stopped answering) while we asked: if the session has
@@ -228,6 +243,16 @@ fn on_disk_status(paths: &SessionPaths) -> Option<Status> {
 /// by `gc` (which removes only ended sessions). A terminal status that exists only in
 /// memory (it could not be saved) is the storage error of [`not_saved`].
 fn ended(paths: &SessionPaths) -> Result<bool> {
+    // Terminal on disk (how `destroy` usually finds it, after `wait --exit`): one read of
+    // the manifest where reconciling and then checking what is saved would take two.
+    match SessionRecord::read(&paths.manifest)? {
+        None => return Ok(true),
+        Some(record) if record.status.is_terminal() => {
+            check_folder(paths, &record)?;
+            return Ok(true);
+        }
+        Some(_) => {}
+    }
     match reconcile(paths)? {
         None => Ok(true),
         Some(record) if record.status.is_terminal() => match on_disk_status(paths) {

@@ -37,8 +37,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands. Each one's arguments are added only when clap needs them (`defer`):
+/// parsing builds just the subcommand on the command line, not all 26.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Start a new session: a program on its own PTY, served by a detached host.
     Create(CreateArgs),
@@ -118,8 +120,10 @@ fn in_place(id: &'static str, change: fn(Arg) -> Arg) -> impl FnMut(Arg) -> Arg 
 /// The help line of `--json` for the commands that have one (clap drops the doc comments' final period).
 const JSON_HELP: &str = "Print a JSON envelope";
 
-/// Only `--json`.
+// Only `--json`. No doc comment on this or any other arguments struct: with `defer`, it
+// would replace the description of every subcommand built from it.
 #[derive(Debug, Args)]
+#[allow(missing_docs)]
 #[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct JsonArgs {
     #[command(flatten)]
@@ -137,8 +141,9 @@ pub struct SessionArg {
     pub session_id: String,
 }
 
-/// A session id and `--json`.
+// A session id and `--json` (no doc comment: see `JsonArgs`).
 #[derive(Debug, Args)]
+#[allow(missing_docs)]
 #[command(mut_args(in_place("session_id", |a| a.help("The session: its id, a unique id prefix, or its name (create --name)"))))]
 #[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct IdArgs {
@@ -413,8 +418,9 @@ pub struct RecordArgs {
     pub command: RecordCommand,
 }
 
-/// `record` subcommands.
+// `record` subcommands (no doc comment: see `JsonArgs`).
 #[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
 pub enum RecordCommand {
     /// Export the session's event log as a recording: asciicast v2, WebM (VP9) or animated GIF.
     Export(RecordExportArgs),
@@ -449,8 +455,9 @@ pub struct HomeArgs {
     pub command: HomeCommand,
 }
 
-/// `home` subcommands.
+// `home` subcommands (no doc comment: see `JsonArgs`).
 #[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
 pub enum HomeCommand {
     /// List registered Homes with their session counts (active ones unless --all).
     List(HomeListArgs),
@@ -501,8 +508,9 @@ pub struct SkillsArgs {
     pub command: SkillsCommand,
 }
 
-/// `skills` subcommands.
+// `skills` subcommands (no doc comment: see `JsonArgs`).
 #[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
 pub enum SkillsCommand {
     /// List the bundled skills.
     List(JsonArgs),

@@ -30,14 +30,14 @@ fn main() {
     let mut tree = Cli::command();
     let mut matches = match tree.try_get_matches_from_mut(&args) {
         Ok(matches) => matches,
-        Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args, &tree)),
+        Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args, &mut tree)),
     };
     let invocation = commands::invocation(&matches);
     let cli = match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
         Err(error) => {
             let error = error.format(&mut tree);
-            std::process::exit(usage_error(&error, json, &args, &tree))
+            std::process::exit(usage_error(&error, json, &args, &mut tree))
         }
     };
     if let Command::Host(host) = &cli.command {
@@ -77,7 +77,7 @@ fn host_session_id(args: &[OsString]) -> Option<&str> {
 /// (`--version --json` prints the `version --json` envelope); a bare `agent-tty` prints
 /// help to stderr; anything else exits 2, as a JSON envelope when `--json` was on the
 /// command line.
-fn usage_error(error: &clap::Error, json: bool, args: &[OsString], tree: &clap::Command) -> i32 {
+fn usage_error(error: &clap::Error, json: bool, args: &[OsString], tree: &mut clap::Command) -> i32 {
     match error.kind() {
         ErrorKind::DisplayVersion if json => {
             let style = output::Style { json: true, no_color: false };
@@ -102,6 +102,8 @@ fn usage_error(error: &clap::Error, json: bool, args: &[OsString], tree: &clap::
             }
             let hint = " Run `agent-tty --help` (or `agent-tty <command> --help`) for usage.";
             let error = Error::invalid_input(format!("{message}.{hint}").replace("..", "."));
+            // Subcommands the parse did not reach are not defined yet (`defer`, see cli.rs).
+            tree.build();
             output::print_error(&commands::name_from_args(args, tree), true, &error)
         }
         _ => {

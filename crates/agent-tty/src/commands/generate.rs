@@ -12,15 +12,53 @@ const BIN: &str = "agent-tty";
 
 /// Runs `completions`: the script for the chosen shell.
 pub fn completions(args: &CompletionsArgs) -> Result<Outcome> {
+    // The subcommands' arguments are deferred (`cli::Command`): build the tree to add them.
+    let mut full = Cli::command();
+    full.build();
     // clap_complete would offer hidden subcommands too: leave out the internal `_host`.
-    let full = Cli::command();
+    // The built tree's `help` subcommand and help/version flags are left out and made
+    // again, as clap does for an unbuilt tree (see `help_subcommand`).
+    let shown: Vec<&clap::Command> =
+        full.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help").collect();
     let mut command = clap::Command::new(BIN)
         .version(env!("CARGO_PKG_VERSION"))
-        .args(full.get_arguments().cloned())
-        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+        .args(full.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")).cloned())
+        .subcommands(shown.iter().map(|s| (*s).clone()))
+        .disable_help_subcommand(true)
+        .subcommand(help_subcommand(&shown));
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, BIN, &mut script);
     raw(script, "completion script")
+}
+
+/// The `help` subcommand clap adds to an unbuilt tree, made from built subcommands: a copy
+/// of each (name, description, nested subcommands but not their own `help`), then `help`.
+/// clap would copy the built subcommands' `help` subcommands too.
+fn help_subcommand(subcommands: &[&clap::Command]) -> clap::Command {
+    const ABOUT: &str = "Print this message or the help of the given subcommand(s)";
+    let help = || {
+        clap::Command::new("help")
+            .about(ABOUT)
+            .disable_help_flag(true)
+            .disable_version_flag(true)
+            .disable_help_subcommand(true)
+    };
+    help().subcommands(subcommands.iter().map(|s| copy_for_help(s))).subcommand(help())
+}
+
+/// One subcommand as `help` lists it.
+fn copy_for_help(command: &clap::Command) -> clap::Command {
+    // clap takes only `'static` names without its `string` feature; this runs once per
+    // process, for about 30 names.
+    let name: &'static str = Box::leak(command.get_name().to_owned().into_boxed_str());
+    let mut copy = clap::Command::new(name).hide(command.is_hide_set());
+    if let Some(about) = command.get_about() {
+        copy = copy.about(about.clone());
+    }
+    copy.disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .subcommands(command.get_subcommands().filter(|s| s.get_name() != "help").map(copy_for_help))
 }
 
 /// Runs `man`: the page of `agent-tty`, or of the (sub)command named by the words given

@@ -17,7 +17,9 @@ use crate::output::Outcome;
 pub fn run(context: &Context, args: &ListArgs) -> Result<Outcome> {
     let records = session::list(&context.home.path, args.all);
     let sessions = records.iter().map(SessionSummary::from).collect();
-    Ok(Outcome::new(ListResult { sessions }, table(&records)))
+    // The envelope has no use for the table (a tenth of `list --json` with 100 sessions).
+    let human = if args.output.json { Vec::new() } else { table(&records) };
+    Ok(Outcome::new(ListResult { sessions }, human))
 }
 
 /// The result of `list`.

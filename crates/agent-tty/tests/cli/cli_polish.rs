@@ -181,6 +181,47 @@ fn completions_load_in_each_shell() {
     assert!(bad.stderr.contains("possible values"), "{}", bad.stderr);
 }
 
+/// Subcommands are defined lazily (only the one on the command line is built), which must
+/// not show: each keeps its own description in help and manual pages, the completion
+/// scripts still offer `help <command> <subcommand>`, and a usage error names the command
+/// the words spell even when parsing stopped before reaching it.
+#[test]
+fn deferred_subcommands_look_as_if_all_were_built() {
+    let t = TestHome::new();
+    let help = t.raw(&["--help"]);
+    help.exit(0);
+    for (command, about) in [
+        ("home", "The Home Registry: every Home that hosted a session on this machine"),
+        ("record", "Export a session's recording from its event log"),
+        ("skills", "Manage built-in skills: guides that teach an agent this CLI"),
+        ("inspect", "Show a session's record, event-log counters and host details"),
+        ("version", "Print version information and (with --json) what this build can do"),
+    ] {
+        assert!(
+            help.stdout.lines().any(|l| l.trim_start().starts_with(command) && l.contains(about)),
+            "agent-tty --help lacks {command}: {about}:\n{}",
+            help.stdout
+        );
+        let own = t.raw(&[command, "--help"]);
+        own.exit(0);
+        assert!(
+            own.stdout.starts_with(about),
+            "{command} --help does not start with {about:?}:\n{}",
+            own.stdout
+        );
+        let page = t.raw(&["man", command]).stdout;
+        let escaped = about.replace('-', "\\-").replace('\'', "\\*(Aq");
+        assert!(page.contains(&escaped), "man {command} lacks {escaped:?}:\n{page}");
+    }
+    let bash = t.raw(&["completions", "bash"]);
+    bash.exit(0);
+    for nested in ["help__subcmd__home__subcmd__forget", "help__subcmd__record__subcmd__export"] {
+        assert!(bash.stdout.contains(nested), "bash completions lack `help` {nested}");
+    }
+    assert!(!bash.stdout.contains("help__subcmd__home__subcmd__help"), "`help home help` offered");
+    t.raw(&["--timeout-ms", "home", "forget", "--json"]).err("home forget", 2, "INVALID_INPUT");
+}
+
 /// Checks a roff page's structure: `.TH <title> 1`, NAME and SYNOPSIS sections.
 fn assert_roff(page: &str, title: &str) {
     let th = page.lines().find(|l| l.starts_with(".TH ")).unwrap_or_else(|| panic!("no .TH:\n{page}"));
