@@ -43,3 +43,37 @@ fn host_refuses_owned_or_terminal_sessions() {
     assert_eq!(t.events_raw(&id), events_before, "the event log is untouched");
     assert_eq!(t.at(&["list", "--json"]).ok("list"), json!({"sessions": []}));
 }
+
+/// The PTY is read on a thread of its own: a flood's last bytes still reach the log before
+/// the exit, in order, with nothing lost or repeated.
+#[test]
+fn a_flood_is_logged_whole_and_before_the_exit() {
+    let t = TestHome::new();
+    let created = t.create(&[], &["bash", "-c", "seq 1 300000; echo LAST-LINE"]);
+    let id = created["sessionId"].as_str().unwrap().to_string();
+    let waited = t.at(&["wait", &id, "--exit", "--timeout", "60000", "--json"]).ok("wait");
+    assert_eq!(waited, json!({"timedOut": false, "exitCode": 0}));
+    let events = t.checked_events(&id);
+    assert_eq!(events.last().unwrap()["type"], "exit", "the exit is the last event");
+    let output = output_of(&events);
+    let lines: Vec<&str> = output.split("\r\n").collect();
+    let expected: Vec<String> =
+        (1..=300_000).map(|n| n.to_string()).chain(["LAST-LINE".into(), String::new()]).collect();
+    assert_eq!(lines.len(), expected.len(), "every line once");
+    assert!(lines.iter().zip(&expected).all(|(a, b)| a == b), "the lines in order");
+}
+
+/// A program whose background child keeps the terminal open: its exit is still recorded
+/// (after everything it printed), and the session can be destroyed.
+#[test]
+fn an_exit_is_recorded_while_a_leftover_holds_the_terminal() {
+    let t = TestHome::new();
+    let created = t.create(&[], &["bash", "-c", "sleep 30 & echo parent-done"]);
+    let id = created["sessionId"].as_str().unwrap().to_string();
+    let waited = t.at(&["wait", &id, "--exit", "--timeout", "20000", "--json"]).ok("wait");
+    assert_eq!(waited, json!({"timedOut": false, "exitCode": 0}));
+    let events = t.checked_events(&id);
+    assert!(output_of(&events).contains("parent-done"), "{}", output_of(&events));
+    assert_eq!(events.last().unwrap()["type"], "exit");
+    t.at(&["destroy", &id, "--json"]).ok("destroy");
+}
