@@ -144,11 +144,6 @@ impl Damage {
         })
     }
 
-    /// [`Damage::report`] as a JSON value, for results still built as JSON values.
-    pub fn to_json(&self) -> Option<serde_json::Value> {
-        self.report().map(|report| report.to_json())
-    }
-
     /// One human line describing the damage, `None` when clean.
     pub fn summary(&self) -> Option<String> {
         self.report().map(|report| report.summary())
@@ -171,11 +166,6 @@ pub struct DamageReport {
 }
 
 impl DamageReport {
-    /// As a JSON value (a struct of plain fields always serialises).
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
-
     /// The human warning line.
     pub fn summary(&self) -> String {
         let torn = if self.torn_last_line { " (the last line is torn)" } else { "" };
@@ -184,17 +174,6 @@ impl DamageReport {
             self.skipped_lines, self.first_bad_line, self.reason
         )
     }
-}
-
-/// The human warning line of a result's `damage` object (see [`Damage::to_json`]).
-pub fn damage_summary(damage: &serde_json::Value) -> Option<String> {
-    let (line, why) = (damage.get("firstBadLine")?, damage.get("reason")?.as_str()?);
-    let torn =
-        if damage["tornLastLine"] == serde_json::Value::Bool(true) { " (the last line is torn)" } else { "" };
-    Some(format!(
-        "Warning: the event log is damaged: {} line(s) skipped{torn}; first bad line {line}: {why}.",
-        damage["skippedLines"]
-    ))
 }
 
 /// Line-by-line reader of a log that never holds more than [`MAX_LINE_BYTES`] of a line.
@@ -710,7 +689,7 @@ mod tests {
             assert_eq!(line, 3, "{what}");
             assert!(why.contains(reason), "{what}: {why}");
             assert!(damage.torn_tail.is_none(), "{what}");
-            assert_eq!(damage.to_json().unwrap()["skippedLines"], 1);
+            assert_eq!(serde_json::to_value(damage.report().unwrap()).unwrap()["skippedLines"], 1);
         }
     }
 
@@ -741,17 +720,17 @@ mod tests {
         let (seen, damage) = streamed((output(0) + "{\"seq\":1,\"ts").as_bytes());
         assert_eq!(seen.len(), 1);
         assert_eq!((damage.skipped_lines, damage.torn_tail.as_ref().map(|t| t.0)), (0, Some(2)));
-        let json = damage.to_json().unwrap();
+        let json = serde_json::to_value(damage.report().unwrap()).unwrap();
         assert_eq!((json["skippedLines"].as_u64(), json["tornLastLine"].as_bool()), (Some(1), Some(true)));
         // A complete last event without a newline is no damage.
         let (seen, damage) = streamed((output(0) + output(1).trim_end()).as_bytes());
         assert_eq!((seen.len(), damage.is_clean()), (2, true));
         // A garbage line in the middle comes first even with a torn tail.
         let (_, mut damage) = streamed((output(0) + "junk\n" + &output(1) + "{").as_bytes());
-        assert_eq!(damage.to_json().unwrap()["skippedLines"], 2);
+        assert_eq!(serde_json::to_value(damage.report().unwrap()).unwrap()["skippedLines"], 2);
         assert_eq!(damage.first_bad().unwrap().0, 2);
         damage.forget_torn_tail();
-        assert_eq!(damage.to_json().unwrap()["tornLastLine"], false);
+        assert_eq!(serde_json::to_value(damage.report().unwrap()).unwrap()["tornLastLine"], false);
     }
 
     #[test]
