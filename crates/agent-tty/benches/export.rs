@@ -12,8 +12,9 @@
 //! Run: `cargo bench -p agent-tty --bench export` (narrow it with `-- --workload typing
 //! --minutes 1 --format webm`; `--keep` keeps the Home and prints where it is).
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+
+use common::{Bench, tempdir};
 use std::time::Instant;
 
 fn main() {
@@ -21,10 +22,8 @@ fn main() {
         println!("export bench: pass --bench (cargo bench) to run it");
         return;
     }
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_agent-tty"));
-    let tmp = std::env::temp_dir().join(format!("agent-tty-export-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
-    let bench = Bench { bin, home: tmp.join("home"), tmp: tmp.clone() };
+    let tmp = tempdir("export");
+    let bench = Bench::new(&tmp);
     println!(
         "{:<8} {:>6} {:>6} {:>10} {:>9} {:>8} {:>10} {:>9}",
         "workload", "min", "format", "wall ms", "×realtime", "frames", "bytes", "peak RSS"
@@ -48,19 +47,7 @@ fn main() {
     }
 }
 
-struct Bench {
-    bin: PathBuf,
-    home: PathBuf,
-    tmp: PathBuf,
-}
-
 impl Bench {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.bin);
-        command.arg("--home").arg(&self.home).args(args).env("XDG_STATE_HOME", self.tmp.join("state"));
-        command
-    }
-
     /// A destroyed 80×24 session whose log is replaced by the synthetic workload.
     fn session(&self, workload: &str, minutes: u64) -> String {
         let out = self

@@ -5,10 +5,13 @@
 //!
 //! Run: `cargo bench -p agent-tty --bench host` (add `-- --runs N` for more samples).
 
+mod common;
+
+use common::{Bench, cpu_seconds, host_pid, tempdir};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -18,10 +21,8 @@ fn main() {
         println!("host bench: pass --bench (cargo bench) to run it");
         return;
     }
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_agent-tty"));
-    let tmp = tempdir();
-    let home = tmp.join("home");
-    let bench = Bench { bin, home, tmp: tmp.clone() };
+    let tmp = tempdir("host");
+    let bench = Bench::new(&tmp);
     bench.create_latency(runs);
     bench.type_round_trip(runs);
     bench.wait_latency(runs);
@@ -34,23 +35,7 @@ fn main() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-struct Bench {
-    bin: PathBuf,
-    home: PathBuf,
-    tmp: PathBuf,
-}
-
 impl Bench {
-    fn cli(&self, args: &[&str]) -> Output {
-        Command::new(&self.bin)
-            .arg("--home")
-            .arg(&self.home)
-            .args(args)
-            .env("XDG_STATE_HOME", self.tmp.join("state"))
-            .output()
-            .expect("run agent-tty")
-    }
-
     fn create(&self, argv: &[&str]) -> String {
         let mut args = vec!["create", "--json", "--"];
         args.extend_from_slice(argv);
@@ -289,21 +274,6 @@ impl Bench {
     }
 }
 
-fn host_pid(home: &Path, id: &str) -> u64 {
-    let manifest = std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).unwrap();
-    let record: serde_json::Value = serde_json::from_str(&manifest).unwrap();
-    record["hostPid"].as_u64().unwrap()
-}
-
-/// utime + stime of a process, in seconds (assumes the usual 100 ticks per second).
-fn cpu_seconds(pid: u64) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
-    ticks as f64 / 100.0
-}
-
 fn socket_of(home: &Path, id: &str) -> PathBuf {
     let manifest = std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).unwrap();
     let _: serde_json::Value = serde_json::from_str(&manifest).unwrap();
@@ -346,10 +316,4 @@ fn report(what: &str, samples: &mut [Duration]) {
         ms(samples[samples.len() * 9 / 10]),
         samples.len()
     );
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("agent-tty-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

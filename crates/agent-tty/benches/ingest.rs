@@ -16,10 +16,13 @@
 //! `--mb N` for another file size, default 100). `--baseline PATH` adds another
 //! agent-tty binary (an older build) to the interleaved runs, for before/after ratios.
 
+mod common;
+
+use common::{Bench, tempdir};
 use std::io::{BufWriter, Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -33,12 +36,11 @@ fn main() {
     };
     let runs = option("--runs", 5).max(1);
     let mb = option("--mb", 100).max(1);
-    let tmp = std::env::temp_dir().join(format!("agent-tty-ingest-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp = tempdir("ingest");
     let file = tmp.join("flood.txt");
     let bytes = write_coloured_file(&file, mb * 1_000_000);
     println!("input: {:.1} MB of coloured output, 80x24, {runs} interleaved runs", bytes as f64 / 1e6);
-    let bench = Bench { bin: PathBuf::from(env!("CARGO_BIN_EXE_agent-tty")), home: tmp.join("home"), tmp };
+    let bench = Bench::new(&tmp);
     let baseline = args.iter().skip_while(|a| *a != "--baseline").nth(1).map(|path| Bench {
         bin: PathBuf::from(path),
         home: bench.tmp.join("home-baseline"),
@@ -130,23 +132,7 @@ fn screen_feed_by_scrollback(file: &Path, runs: usize) {
     }
 }
 
-struct Bench {
-    bin: PathBuf,
-    home: PathBuf,
-    tmp: PathBuf,
-}
-
 impl Bench {
-    fn cli(&self, args: &[&str]) -> Output {
-        Command::new(&self.bin)
-            .arg("--home")
-            .arg(&self.home)
-            .args(args)
-            .env("XDG_STATE_HOME", self.tmp.join("state"))
-            .output()
-            .expect("run agent-tty")
-    }
-
     /// (b): `create` to the program's exit, as a script would see it.
     fn agent_tty(&self, file: &Path) -> (Duration, String) {
         let file = file.to_str().unwrap();

@@ -13,9 +13,12 @@
 //! checks only on a changed screen, spaced by their cost, and the hash for the reply
 //! only, +1.4 % (2.11 s → 2.14 s; wall 3.05 s → 3.07 s).
 
+mod common;
+
+use common::{Bench, cpu_seconds, host_pid, tempdir};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Instant;
 
 const SIZE: usize = 100 * 1000 * 1000;
@@ -27,15 +30,10 @@ fn main() {
     }
     let runs =
         std::env::args().skip_while(|a| a != "--runs").nth(1).and_then(|n| n.parse().ok()).unwrap_or(3);
-    let tmp = std::env::temp_dir().join(format!("agent-tty-bench-waits-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let tmp = tempdir("waits");
     let file = tmp.join("flood.txt");
     write_flood(&file);
-    let bench = Bench {
-        bin: PathBuf::from(env!("CARGO_BIN_EXE_agent-tty")),
-        home: tmp.join("home"),
-        tmp: tmp.clone(),
-    };
+    let bench = Bench::new(&tmp);
     let (mut none, mut pending) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         none.push(bench.flood(&file, false));
@@ -57,23 +55,7 @@ fn main() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-struct Bench {
-    bin: PathBuf,
-    home: PathBuf,
-    tmp: PathBuf,
-}
-
 impl Bench {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.bin);
-        command.arg("--home").arg(&self.home).args(args).env("XDG_STATE_HOME", self.tmp.join("state"));
-        command
-    }
-
-    fn cli(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run agent-tty")
-    }
-
     /// One flood; returns (host CPU seconds, wall seconds) for the `run` of the `cat`.
     fn flood(&self, file: &Path, with_wait: bool) -> (f64, f64) {
         let out = self.cli(&["create", "--json", "--cols", "200", "--rows", "50", "--", "sh"]);
@@ -151,20 +133,4 @@ fn medians(samples: &mut [(f64, f64)]) -> (f64, f64) {
     cpu.sort_by(f64::total_cmp);
     wall.sort_by(f64::total_cmp);
     (cpu[cpu.len() / 2], wall[wall.len() / 2])
-}
-
-fn host_pid(home: &Path, id: &str) -> u64 {
-    let manifest =
-        std::fs::read_to_string(home.join("sessions").join(id).join("session.json")).expect("manifest");
-    let record: serde_json::Value = serde_json::from_str(&manifest).expect("manifest JSON");
-    record["hostPid"].as_u64().expect("host pid")
-}
-
-/// utime + stime of a process, in seconds (assumes the usual 100 ticks per second).
-fn cpu_seconds(pid: u64) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
-    ticks as f64 / 100.0
 }
