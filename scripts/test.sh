@@ -56,5 +56,8 @@ echo
 echo "== summary ($(($(date +%s) - started)) s)"
 grep -E '^ *(Running|Doc-tests) |^test result:' /tmp/agent-tty-test.$$.log | sed 's/^ *//'
 grep -E '^test .* FAILED$' /tmp/agent-tty-test.$$.log | sed 's/^/failed: /'
+# Why each failed (the panic message and the test's own output), so a failure far up the
+# log is still explained at its end.
+grep -A30 -E '^---- .* stdout ----$' /tmp/agent-tty-test.$$.log | head -200
 rm -f /tmp/agent-tty-test.$$.log
 exit "$status"

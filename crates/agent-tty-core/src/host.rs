@@ -207,7 +207,13 @@ async fn serve_session(
             };
             tokio::select! {
                 batch = output.recv(), if pty_open => match batch {
-                    Some(Output::Bytes(bytes)) => host.on_output(&bytes)?,
+                    Some(Output::Bytes(bytes)) => {
+                        host.on_output(&bytes)?;
+                        // Let the connection tasks run: in a flood the output is always
+                        // ready, and without this a request would wait for tokio's
+                        // co-operative budget (128 batches, 8 MiB of output) to run out.
+                        tokio::task::yield_now().await;
+                    }
                     Some(Output::Synced) => {}
                     None => pty_open = false,
                 },
