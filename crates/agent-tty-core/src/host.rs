@@ -9,6 +9,7 @@ mod history;
 pub mod methods;
 pub mod render_wait;
 pub mod server;
+mod shell;
 
 use std::io::Write;
 use std::os::fd::FromRawFd;
