@@ -128,6 +128,12 @@ fn inspect(host: &Host) -> InspectReply {
         renderer_profile: "reference-dark".into(),
         renderer_booted: true,
         renderer_boot_in_flight: false,
+        shell_integration: Some(crate::protocol::ShellIntegration {
+            injected: None,
+            active: host.shell.marks_seen,
+            commands: host.shell.commands,
+            cwd: host.shell.cwd.clone(),
+        }),
     }
 }
 

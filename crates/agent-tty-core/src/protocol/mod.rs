@@ -27,7 +27,7 @@ pub use input::{
     RunStarted, SendKeysParams, SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
 };
 pub use screen::{Format, NumberedLine, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult};
-pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply};
+pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply, ShellIntegration};
 pub use wait::{RenderWaitParams, RenderWaitReply, WaitParams, WaitReply, WaitResult};
 
 /// The client's inactivity timeout for a quick request, in ms.

@@ -83,15 +83,15 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
 /// The human lines of a waited run: how it ended, then what it printed.
 fn run_human(finished: &RunFinished) -> Vec<String> {
     let (seq, duration) = (finished.seq, finished.duration_ms);
-    let status = finished.exit_code.map(|code| format!(", exit {code}")).unwrap_or_default();
     let first = if finished.completed {
-        format!("Command completed (seq={seq}, {duration}ms{status}).")
+        format!("Command completed (seq={seq}, {duration}ms).")
     } else if finished.timed_out {
         format!("Command timed out after {duration}ms (seq={seq}).")
     } else {
         String::new()
     };
     let mut lines = vec![first];
+    lines.extend(finished.exit_code.map(|code| format!("Exit code: {code}")));
     if let Some(output) = finished.output.as_deref().filter(|output| !output.is_empty()) {
         lines.extend(output.strip_suffix('\n').unwrap_or(output).lines().map(str::to_owned));
     }
