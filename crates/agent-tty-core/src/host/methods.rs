@@ -277,8 +277,11 @@ fn run(host: &mut Host, p: RunParams, id: String, reply: Reply) -> Result<Answer
     // A shell that marks its commands and sits at its prompt says when the command ends
     // and how (OSC 133 D): nothing else is typed. Otherwise the postamble makes the
     // shell print a private sentinel carrying `$?` after the command.
-    let by_marks =
-        host.shell.can_mark_a_run() && !host.runs.iter().any(|r| r.outcome.by_marks && r.reply.is_some());
+    // (A command of several lines is several commands to the shell: the postamble waits
+    // for the last.)
+    let by_marks = host.shell.can_mark_a_run()
+        && !p.command.contains('\n')
+        && !host.runs.iter().any(|r| r.outcome.by_marks && r.reply.is_some());
     let postamble = if by_marks {
         None
     } else {
