@@ -40,6 +40,7 @@ pub mod replay;
 pub mod reserve;
 pub mod run_filter;
 pub mod session;
+pub mod shell_integration;
 pub mod snapshot;
 pub mod socket_connect;
 pub mod socket_dir;
