@@ -33,6 +33,7 @@ mod scale;
 mod schemas;
 mod screenshot;
 mod security;
+mod shell_integration;
 mod snapshot;
 mod tmux;
 mod transport;
