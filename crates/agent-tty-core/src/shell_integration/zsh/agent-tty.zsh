@@ -59,6 +59,13 @@ __agent_tty_prompt() {
     typeset -g +x PS1
 }
 
-precmd_functions=(__agent_tty_precmd ${${precmd_functions:#__agent_tty_precmd}:#__agent_tty_prompt} __agent_tty_prompt)
-preexec_functions=(${preexec_functions:#__agent_tty_preexec} __agent_tty_preexec)
-__agent_tty_osc7
+# Ours first and last among the precmd hooks (the user's options, such as ksh_arrays, do not
+# apply in here).
+__agent_tty_install() {
+    emulate -L zsh
+    precmd_functions=(__agent_tty_precmd ${${precmd_functions:#__agent_tty_precmd}:#__agent_tty_prompt} __agent_tty_prompt)
+    preexec_functions=(${preexec_functions:#__agent_tty_preexec} __agent_tty_preexec)
+    __agent_tty_osc7
+}
+__agent_tty_install
+unfunction __agent_tty_install
