@@ -226,6 +226,12 @@ fn common_scenario(term: &mut Term, prompt_status: &str, hook_check: (&str, &str
 
     assert_eq!(term.command("cd /tmp"), finished("cd /tmp", Path::new("/tmp"), 0));
     assert_eq!(term.command(""), ["A", "B"], "an empty line is no command");
+    let (prompts, start) = (term.prompts(), term.output.len());
+    term.send("echo abandoned");
+    term.wait_until("the typed line", |out| String::from_utf8_lossy(&out[start..]).contains("abandoned"));
+    term.send("\x03");
+    term.wait_prompts(prompts + 1);
+    assert_eq!(term.new_marks(), ["A", "B"], "a line given up with ctrl+c is no command");
 
     let line = r#"echo "a  b" 'é ü' "x;y" 100%"#;
     let written = term.command(line);
