@@ -189,6 +189,10 @@ pub struct CreateArgs {
     /// 30s, 10m, 1h (0 = never).
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub idle_timeout_ms: Option<String>,
+    /// Do not inject shell integration (OSC 133 prompt/command marks and OSC 7) into bash, zsh or
+    /// fish.
+    #[arg(long)]
+    pub no_shell_integration: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// The program and its arguments (after `--`).

@@ -90,6 +90,8 @@ pub struct Host {
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
     pub(crate) pty: Pty,
+    /// The shell whose integration was injected into the program, if any.
+    pub(crate) integration: Option<crate::shell_integration::Shell>,
 }
 
 impl std::fmt::Debug for Host {
@@ -131,6 +133,7 @@ impl Host {
             exited: false,
             child_pid,
             pty,
+            integration: None,
         }
     }
 

@@ -129,7 +129,7 @@ fn inspect(host: &Host) -> InspectReply {
         renderer_booted: true,
         renderer_boot_in_flight: false,
         shell_integration: Some(crate::protocol::ShellIntegration {
-            injected: None,
+            injected: host.integration.map(|shell| shell.name().to_string()),
             active: host.shell.marks_seen,
             commands: host.shell.commands,
             cwd: host.shell.cwd.clone(),
