@@ -19,6 +19,8 @@ pub(crate) struct ShellState {
     pub cwd: Option<String>,
     /// How many commands started.
     pub commands: u64,
+    /// The shell runs a `run`'s postamble: not a command of the user's, not recorded.
+    pub in_postamble: bool,
 }
 
 /// What a mark changes in the event log.
@@ -56,12 +58,23 @@ impl ShellState {
                 }
                 self.marks_seen = true;
                 self.at_prompt = false;
+                if said.as_deref().is_some_and(|line| line.starts_with(crate::run_filter::POSTAMBLE_PREFIX)) {
+                    self.in_postamble = true;
+                    return None;
+                }
                 self.commands += 1;
                 let start = CommandStart::new(said.or_else(command), self.cwd.clone());
                 Some(Boundary::Start(CommandRecord::Start(start)))
             }
             Mark::CommandEnd { exit_code } => {
+                if std::mem::take(&mut self.in_postamble) {
+                    self.at_prompt = true;
+                    return None;
+                }
                 let start_seq = self.running.take()?;
+                // The shell reads its next command line now (its prompt may be drawn a
+                // moment later: zsh draws it after its hooks).
+                self.at_prompt = true;
                 Some(self.end(start_seq, exit_code))
             }
         }
@@ -147,7 +160,9 @@ impl RunOutcome {
         let mut rest = String::new();
         self.plain.finish(&mut rest);
         let by_marks = self.by_marks;
-        if by_marks {
+        // A last line of blanks is the shell's, not the command's (zsh fills the line
+        // with spaces before its prompt, to see whether the output ended with a newline).
+        if by_marks && !rest.trim().is_empty() {
             capped.push(&rest);
         }
         // Without marks, the unfinished last line is the shell's next prompt.
@@ -196,6 +211,17 @@ mod tests {
         let end = end_of(shell.on_mark(Mark::CommandEnd { exit_code: Some(2) }, || None));
         assert_eq!((end.start_seq, end.exit_code, end.cwd.as_deref()), (7, Some(2), Some("/tmp")));
         assert!(shell.on_mark(Mark::CommandEnd { exit_code: Some(2) }, || None).is_none(), "said twice");
+        assert!(shell.can_mark_a_run(), "after an end, before the next prompt is drawn");
+    }
+
+    #[test]
+    fn a_runs_postamble_is_not_a_command() {
+        let mut shell = ShellState::default();
+        let postamble = format!("{}\\141\\164';%d\\033\\134' $?", crate::run_filter::POSTAMBLE_PREFIX);
+        assert!(shell.on_mark(Mark::CommandStart { command: Some(postamble) }, || None).is_none());
+        assert!(shell.on_mark(Mark::CommandEnd { exit_code: Some(0) }, || None).is_none());
+        assert!(shell.can_mark_a_run());
+        assert_eq!(shell.commands, 0);
     }
 
     #[test]
@@ -222,6 +248,10 @@ mod tests {
         run.started(9);
         run.output("1\r\n2\r\n3");
         assert_eq!(run.take_output(), (Some("1\n2\n3".into()), Some(false)));
+        let mut zsh = RunOutcome::new("echo hi".into(), true, 1024);
+        zsh.started(3);
+        zsh.output("hi\r\n       \r");
+        assert_eq!(zsh.take_output(), (Some("hi\n".into()), Some(false)), "zsh's PROMPT_SP is not output");
         let mut quiet = RunOutcome::new("true".into(), true, 0);
         quiet.started(1);
         quiet.output("x");

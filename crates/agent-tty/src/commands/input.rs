@@ -72,10 +72,8 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
         && let Some(code) = finished.exit_code.filter(|&code| code != 0)
     {
         let message = format!("The command failed with exit status {code} (seq={}).", finished.seq);
-        let human: Vec<String> = std::iter::once(message.clone()).chain(human.into_iter().skip(1)).collect();
-        return Err(Error::new(ErrorCode::CommandFailed, message)
-            .with_fields(&finished)
-            .with_human(human.join("\n")));
+        // One line on stderr, as every error; the output is in the JSON's details.
+        return Err(Error::new(ErrorCode::CommandFailed, message).with_fields(&finished));
     }
     Ok(Outcome::new(finished, human))
 }

@@ -26,7 +26,7 @@ fn integrated(t: &TestHome, shell: &str, rc_path: &str, rc: &str) -> String {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, rc).unwrap();
     let id = t.create(&[], &[shell])["sessionId"].as_str().unwrap().to_string();
-    t.wait_render(&id, &["--text", "custom> "]);
+    t.wait_render(&id, &["--text", "custom>"]);
     id
 }
 
@@ -106,6 +106,7 @@ fn outcomes_in(shell: &str, package: &str, rc_path: &str, rc: &str) {
         t.at(&["run", &id, "vim -u NONE -N", "--no-wait", "--json"]).ok("run")["seq"].as_u64().unwrap();
     t.wait_render(&id, &["--text", "~", "--after-seq", &vim_seq.to_string()]);
     t.type_text(&id, ":q!\r");
+    wait_until("vim ended", DEADLINE, || running_command(&t, &id).is_none());
     let after = run_json(&t, &id, "echo after-vim");
     assert_eq!(after["output"], "after-vim\n", "{after}");
 
@@ -181,7 +182,7 @@ fn nested_programs_do_not_confuse_the_marks() {
     let (shell, _, rc_path, rc) = SHELLS[0];
     let id = integrated(&t, shell, rc_path, rc);
     t.at(&["run", &id, "python3 -q", "--no-wait", "--json"]).ok("run");
-    t.wait_render(&id, &["--regex", ">>> $"]);
+    t.wait_render(&id, &["--regex", ">>>\\n*$"]);
     assert_eq!(running_command(&t, &id).as_deref(), Some("python3 -q"));
     t.type_text(&id, "print(6*7)\r");
     t.wait_render(&id, &["--text", "42"]);
@@ -189,12 +190,12 @@ fn nested_programs_do_not_confuse_the_marks() {
 
     // A nested bash reads the user's files only (no hooks): its commands are not
     // recorded, and its exit status is the outer command's.
-    t.wait_render(&id, &["--regex", "custom> $"]);
+    t.wait_render(&id, &["--regex", "custom>\\n*$"]);
     t.at(&["run", &id, "bash --norc --noprofile", "--no-wait", "--json"]).ok("run");
-    t.wait_render(&id, &["--regex", "bash-[0-9.]+\\$ $"]);
+    t.wait_render(&id, &["--regex", "bash-[0-9.]+[#$]\\n*$"]);
     let before = commands(&history(&t, &id, &[])).len();
     t.type_text(&id, "echo inner; exit 3\r");
-    t.wait_render(&id, &["--regex", "custom> $"]);
+    t.wait_render(&id, &["--regex", "custom>\\n*$"]);
     let outer = run_json(&t, &id, "echo outer");
     assert_eq!(outer["output"], "outer\n");
     let listed = commands(&history(&t, &id, &[]));
@@ -255,4 +256,19 @@ fn command_records_are_markers_and_their_prefix_is_reserved() {
     let error = t.at(&["mark", &id, "agent-tty:command-end {}", "--json"]).err("mark", 2, "INVALID_INPUT");
     assert!(error["message"].as_str().unwrap().contains("reserved"), "{error}");
     t.at(&["mark", &id, "agent-tty-ok", "--json"]).ok("mark");
+}
+
+/// A `run` at once after `create`, before the shell drew its first prompt, still gets its
+/// outcome (by the postamble), and the postamble is not a command of the history.
+#[test]
+fn a_run_before_the_first_prompt_has_an_outcome_and_no_postamble_in_history() {
+    let t = TestHome::new();
+    let id = t.create(&[], &["bash"])["sessionId"].as_str().unwrap().to_string();
+    let first = t.run_cmd(&id, "echo first");
+    assert_eq!((first["exitCode"].as_i64(), first["output"].as_str()), (Some(0), Some("first\n")), "{first}");
+    let second = t.run_cmd(&id, "echo second");
+    assert_eq!(second["output"], "second\n", "{second}");
+    let listed = commands(&history(&t, &id, &[]));
+    assert!(listed.iter().all(|(command, _)| !command.starts_with("printf")), "{listed:?}");
+    assert!(listed.contains(&("echo second".to_string(), Some(0))), "{listed:?}");
 }
