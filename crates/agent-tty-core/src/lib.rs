@@ -30,6 +30,7 @@ pub mod host;
 pub mod json_escape;
 pub mod live_view;
 pub mod manifest;
+pub mod output_since;
 pub mod paths;
 pub mod process;
 pub mod protocol;
@@ -47,5 +48,6 @@ pub mod temp_file;
 pub mod time;
 pub mod utf8_stream;
 pub mod wait_condition;
+pub mod wait_evidence;
 
 pub use error::{Error, ErrorCode, Result};

@@ -11,13 +11,16 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
 use crate::host::render_wait::{Evaluated, Observation, RenderWaiter};
 use crate::host::server::Incoming;
+use crate::wait_condition::WaitIn;
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
+use crate::output_since::OutputSince;
 use crate::paths::SessionPaths;
 use crate::process;
 use crate::protocol::{RenderWaitReply, Response, RunFinished, RunReply, Seq, WaitReply};
 use crate::pty::Pty;
 use crate::run_filter::{Piece, RunFilter};
 use crate::utf8_stream::Utf8Stream;
+use crate::wait_evidence::WaitedFor;
 
 /// How long a destroyed session's processes get after SIGHUP before SIGKILL.
 pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
@@ -73,6 +76,8 @@ pub struct Host {
     pub(crate) runs: Vec<PendingRun>,
     pub(crate) waiters: Vec<Waiter>,
     pub(crate) render_waiters: Vec<RenderWaiter>,
+    /// The output since the last input (for `wait --in output` and time-out evidence).
+    pub(crate) output_since: OutputSince,
     /// When the render checks put off by output are due (see [`RENDER_CHECK_SPACING`]).
     pub(crate) render_deferred: Option<Instant>,
     /// Where off-loop evaluations of slow conditions report (set by the loop that
@@ -115,6 +120,7 @@ impl Host {
             runs: Vec::new(),
             waiters: Vec::new(),
             render_waiters: Vec::new(),
+            output_since: OutputSince::new(),
             render_deferred: None,
             evaluations: None,
             kill_deadline: None,
@@ -157,7 +163,8 @@ impl Host {
         for piece in pieces {
             match piece {
                 Piece::Output(data) => {
-                    self.log.push_output(&data);
+                    let seq = self.log.push_output(&data);
+                    self.output_since.push_event(seq, &data);
                     self.screen.feed(data.as_bytes(), crate::time::now_ms());
                 }
                 Piece::RunComplete { marker } => {
@@ -196,11 +203,13 @@ impl Host {
     /// The live screen's canonical state now (text and cursor; no hash).
     pub(crate) fn observe(&self) -> Observation {
         let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
+        let wants_output = self.render_waiters.iter().any(|w| w.condition.within() == WaitIn::Output);
         Observation {
             text: snapshot.canonical_text(),
             cursor_row: snapshot.cursor_row,
             cursor_col: snapshot.cursor_col,
             captured_at_seq: self.latest_seq(),
+            output: wants_output.then(|| self.output_since.text().to_string()),
         }
     }
 
@@ -256,7 +265,8 @@ impl Host {
         if self.render_waiters.is_empty() {
             return;
         }
-        let changes = self.screen.changes();
+        // The output since the last input changes without the screen (an input's anchor).
+        let changes = self.screen.changes().wrapping_add(self.output_since.revision());
         let latest_seq = self.latest_seq();
         let mut seen: Option<Observation> = None;
         let mut kept = Vec::with_capacity(self.render_waiters.len());
@@ -366,9 +376,9 @@ impl Host {
         let latest = self.latest_seq();
         for waiter in std::mem::take(&mut self.render_waiters) {
             if waiter.deadline.is_some_and(|d| d <= now) {
-                let _ = waiter
-                    .reply
-                    .send(Response::answer(&waiter.id, Ok(RenderWaitReply::timed_out(Seq(latest)))));
+                let evidence = self.wait_evidence(WaitedFor::Render(&waiter.condition), now);
+                let reply = RenderWaitReply::timed_out(Seq(latest), Some(evidence));
+                let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(reply)));
             } else {
                 self.render_waiters.push(waiter);
             }
@@ -377,7 +387,12 @@ impl Host {
             std::mem::take(&mut self.waiters).into_iter().partition(|w| w.deadline.is_some_and(|d| d <= now));
         self.waiters = kept;
         for waiter in expired {
-            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(WaitReply::timed_out())));
+            let waited = match waiter.kind {
+                WaitKind::Exit => WaitedFor::Exit,
+                WaitKind::Idle { idle, .. } => WaitedFor::Idle { idle_ms: idle.as_millis() as u64 },
+            };
+            let reply = WaitReply::timed_out(self.wait_evidence(waited, now));
+            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(reply)));
         }
         if let Some(timeout) = self.idle_timeout
             && self.record.status.is_commandable()
