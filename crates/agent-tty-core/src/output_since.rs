@@ -5,7 +5,7 @@
 //! escape sequences (CSI, OSC, DCS/SOS/PM/APC strings, other ESC sequences, C1 controls)
 //! and control characters stripped. `\n` and `\t` are kept; `\r\n` becomes `\n`, and a
 //! lone `\r` (a progress line redrawn) becomes `\n` too, so a needle never spans an
-//! overwrite. At most the last 1 MiB is kept ([`OUTPUT_SINCE_LIMIT`]; the buffer is
+//! overwrite (but not at the start of a line: no empty lines from it). At most the last 1 MiB is kept ([`OUTPUT_SINCE_LIMIT`]; the buffer is
 //! trimmed back to that once it has grown 64 KiB past it).
 //!
 //! # Echo skipping
@@ -56,7 +56,7 @@ impl OutputSince {
             let mut pending_cr = false;
             for c in typed.chars() {
                 if let Some(c) = strip.visible(c) {
-                    normalise_cr(c, &mut pending_cr, |c| self.expect.push_back(c));
+                    normalise_cr(c, &mut pending_cr, |c| self.expect.push_back(if c == '\r' { '\n' } else { c }));
                 }
             }
             if pending_cr {
@@ -94,7 +94,12 @@ impl OutputSince {
                 self.expect.clear();
             }
             let text = &mut self.text;
-            normalise_cr(c, &mut self.pending_cr, |c| text.push(c));
+            normalise_cr(c, &mut self.pending_cr, |c| match c {
+                // A carriage return at the start of a line moves nothing: no empty line.
+                '\r' if text.is_empty() || text.ends_with('\n') => {}
+                '\r' => text.push('\n'),
+                c => text.push(c),
+            });
         }
         if self.text.len() != before {
             self.revision += 1;
@@ -136,7 +141,7 @@ impl OutputSince {
 
     /// Rebuilds the state at the end of a log (offline): `output` events are pushed,
     /// `input_text`/`input_paste`/`input_keys`/`input_run` are inputs, and a marker for
-    /// which `is_command_start` holds is a command start.
+    /// which `is_command_start` holds is a command start (pass [`is_command_start`]).
     pub fn from_records(records: &[EventRecord], is_command_start: impl Fn(&str) -> bool) -> OutputSince {
         let mut since = OutputSince::new();
         for record in records {
@@ -154,6 +159,15 @@ impl OutputSince {
     }
 }
 
+/// Whether a `marker` event's label records a command start (an OSC 133 C mark), the
+/// offline counterpart of [`OutputSince::on_command_start`].
+pub fn is_command_start(label: &str) -> bool {
+    matches!(
+        crate::command_log::CommandRecord::from_label(label),
+        Some(crate::command_log::CommandRecord::Start(_))
+    )
+}
+
 /// The echo `send-keys` keys produce, when every key is one printable character or
 /// `Enter`/`Return` (a line end); `None` otherwise (no echo is expected).
 pub fn echo_of_keys(keys: &[String]) -> Option<String> {
@@ -169,7 +183,8 @@ pub fn echo_of_keys(keys: &[String]) -> Option<String> {
     Some(echo)
 }
 
-/// `\r\n` → `\n`, a lone `\r` → `\n` (several `\r` in a row count as one).
+/// `\r\n` → `\n`; a lone `\r` (several in a row count as one) is emitted as `\r`, for
+/// the caller to turn into a line break (or nothing, at the start of a line).
 fn normalise_cr(c: char, pending_cr: &mut bool, mut emit: impl FnMut(char)) {
     match c {
         '\r' => *pending_cr = true,
@@ -179,7 +194,7 @@ fn normalise_cr(c: char, pending_cr: &mut bool, mut emit: impl FnMut(char)) {
         }
         c => {
             if std::mem::take(pending_cr) {
-                emit('\n');
+                emit('\r');
             }
             emit(c);
         }
@@ -323,6 +338,9 @@ mod tests {
     #[test]
     fn no_typed_text_means_nothing_to_skip() {
         assert_eq!(after(None, &["\u{1b}[31mred\u{1b}[0m\r\nnext\rover"]), "red\nnext\nover");
+        // A carriage return at the start of a line adds no empty line.
+        assert_eq!(after(None, &["\r\u{1b}[K\rtext\r\n\rmore"]), "text\nmore");
+        assert_eq!(after(Some("ls\n"), &["ls\r\n\u{1b}[?2004l\r", "a b\r\n"]), "a b\n");
     }
 
     #[test]

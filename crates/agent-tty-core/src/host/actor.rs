@@ -200,16 +200,16 @@ impl Host {
         self.log.next_seq().saturating_sub(1)
     }
 
-    /// The live screen's canonical state now (text and cursor; no hash).
-    pub(crate) fn observe(&self) -> Observation {
+    /// The live screen's canonical state now (text and cursor; no hash), and the output
+    /// since the last input when `with_output`.
+    pub(crate) fn observe(&self, with_output: bool) -> Observation {
         let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
-        let wants_output = self.render_waiters.iter().any(|w| w.condition.within() == WaitIn::Output);
         Observation {
             text: snapshot.canonical_text(),
             cursor_row: snapshot.cursor_row,
             cursor_col: snapshot.cursor_col,
             captured_at_seq: self.latest_seq(),
-            output: wants_output.then(|| self.output_since.text().to_string()),
+            output: with_output.then(|| self.output_since.text().to_string()),
         }
     }
 
@@ -268,6 +268,7 @@ impl Host {
         // The output since the last input changes without the screen (an input's anchor).
         let changes = self.screen.changes().wrapping_add(self.output_since.revision());
         let latest_seq = self.latest_seq();
+        let with_output = self.render_waiters.iter().any(|w| w.condition.within() == WaitIn::Output);
         let mut seen: Option<Observation> = None;
         let mut kept = Vec::with_capacity(self.render_waiters.len());
         for mut waiter in std::mem::take(&mut self.render_waiters) {
@@ -290,7 +291,7 @@ impl Host {
                 continue;
             }
             let started = Instant::now();
-            let seen = seen.get_or_insert_with(|| self.observe());
+            let seen = seen.get_or_insert_with(|| self.observe(with_output));
             waiter.evaluated = Some((changes, now));
             let result = match &self.evaluations {
                 Some(done) if off_loop && waiter.condition.may_be_slow() => {

@@ -177,6 +177,7 @@ fn wait_step(
         matched_text: reply.matched_text,
         captured_at_seq: Some(reply.captured_at_seq),
         screen_hash: reply.screen_hash,
+        evidence: reply.evidence.map(Box::new),
     };
     if timed_out || !matched {
         return Err(Error::new(
@@ -218,6 +219,9 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
             }
         }
         human.push(human_step(&record));
+        if let StepFields::Wait { evidence: Some(evidence), .. } = &record.fields {
+            human.extend(crate::commands::wait::evidence_lines(evidence).into_iter().map(|l| format!("    {l}")));
+        }
         steps.push(record);
     }
     let completed = steps.iter().filter(|s| s.status == StepStatus::Completed).count();

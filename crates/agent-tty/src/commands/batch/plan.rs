@@ -1,7 +1,7 @@
 //! The batch plan: a JSON array of steps, each an object with exactly one verb
 //! (`type`, `paste`, `sendKeys`, `run`, `wait`). Fully validated before anything is sent.
 
-use agent_tty_core::wait_condition::{WaitCondition, WaitSpec};
+use agent_tty_core::wait_condition::{WaitCondition, WaitIn, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -58,6 +58,9 @@ struct WaitBody {
     cursor_col: Option<u64>,
     #[serde(default, deserialize_with = "timeout_field")]
     timeout: Option<u64>,
+    /// `"screen"` (default) or `"output"` (see `wait --in`).
+    #[serde(default, rename = "in")]
+    within: WaitIn,
 }
 
 fn timeout_field<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<u64>, D::Error> {
@@ -186,6 +189,7 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 cursor_row: body.cursor_row,
                 cursor_col: body.cursor_col,
                 after_seq: None,
+                within: body.within,
             };
             WaitCondition::prepare(&spec).map_err(|e| {
                 Error::new(e.code, format!("Batch step {index}: {}", e.message)).with("stepIndex", index)
