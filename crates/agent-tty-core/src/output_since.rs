@@ -56,7 +56,9 @@ impl OutputSince {
             let mut pending_cr = false;
             for c in typed.chars() {
                 if let Some(c) = strip.visible(c) {
-                    normalise_cr(c, &mut pending_cr, |c| self.expect.push_back(if c == '\r' { '\n' } else { c }));
+                    normalise_cr(c, &mut pending_cr, |c| {
+                        self.expect.push_back(if c == '\r' { '\n' } else { c })
+                    });
                 }
             }
             if pending_cr {

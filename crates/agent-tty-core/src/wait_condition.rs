@@ -536,7 +536,13 @@ mod tests {
     }
 
     fn view(text: &str) -> ScreenView<'_> {
-        ScreenView { canonical_text: text, cursor_row: 2, cursor_col: 7, captured_at_seq: 5, output_text: None }
+        ScreenView {
+            canonical_text: text,
+            cursor_row: 2,
+            cursor_col: 7,
+            captured_at_seq: 5,
+            output_text: None,
+        }
     }
 
     fn matched(text: Option<&str>) -> Option<Match> {
@@ -745,10 +751,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&output).unwrap(), r#"{"text":"READY","in":"output"}"#);
         assert_eq!(serde_json::from_str::<WaitSpec>(r#"{"text":"READY","in":"output"}"#).unwrap(), output);
         assert!(serde_json::from_str::<WaitSpec>(r#"{"text":"a","in":"scrollback"}"#).is_err());
-        assert_eq!(
-            serde_json::to_string(&wait.details()).unwrap(),
-            r#"{"text":"READY","in":"output"}"#
-        );
+        assert_eq!(serde_json::to_string(&wait.details()).unwrap(), r#"{"text":"READY","in":"output"}"#);
         // The baseline and the cursor still apply.
         let gated = prepare(WaitSpec { after_seq: Some(Seq(5)), ..output.clone() });
         assert_eq!(gated.evaluate(&printed, None), None);

@@ -272,7 +272,10 @@ fn render_finding(
 /// A wait on the cursor or stability alone.
 fn no_needle_finding(condition: &WaitCondition, seen: &Observed<'_>, blocked: Option<u64>) -> String {
     if let Some(after) = blocked {
-        return format!("nothing after the baseline seq {after} was captured (the screen is at seq {})", seen.captured_at_seq);
+        return format!(
+            "nothing after the baseline seq {after} was captured (the screen is at seq {})",
+            seen.captured_at_seq
+        );
     }
     format!("the screen did not satisfy the condition: {}", other_conditions(condition, seen))
 }
@@ -300,7 +303,8 @@ fn other_conditions(condition: &WaitCondition, seen: &Observed<'_>) -> String {
 
 fn summary(finding: &str, evidence: &WaitEvidence) -> String {
     let mut parts = vec![format!("Timed out: {finding}")];
-    let state = if evidence.program_running { "the program is still running" } else { "the program has exited" };
+    let state =
+        if evidence.program_running { "the program is still running" } else { "the program has exited" };
     let output = match (evidence.last_output_seq, evidence.last_output_age_ms) {
         (Some(seq), Some(age)) => format!("its last output (seq {seq}) came {} ago", duration(age)),
         (Some(seq), None) => format!("its last output is seq {seq}"),
@@ -551,12 +555,19 @@ mod tests {
             Some(NearMiss { text: "hello world".into(), row: 1, distance: 1 }),
             "ties go to the later line"
         );
-        assert!(evidence.summary.contains(r#"the closest is row 1: "hello world" (1 edit away)"#), "{}", evidence.summary);
+        assert!(
+            evidence.summary.contains(r#"the closest is row 1: "hello world" (1 edit away)"#),
+            "{}",
+            evidence.summary
+        );
         let far = condition(WaitSpec { text: Some("goodbye".into()), ..WaitSpec::default() });
         assert_eq!(gather(WaitedFor::Render(&far), &observed(&screen, &output)).near_miss, None);
         // A regex is compared through its longest literal run.
         let regex = condition(WaitSpec { regex: Some(r"^\d+ hello wrld$".into()), ..WaitSpec::default() });
-        assert_eq!(gather(WaitedFor::Render(&regex), &observed(&screen, &output)).near_miss.map(|n| n.row), Some(1));
+        assert_eq!(
+            gather(WaitedFor::Render(&regex), &observed(&screen, &output)).near_miss.map(|n| n.row),
+            Some(1)
+        );
     }
 
     #[test]
@@ -622,7 +633,12 @@ mod tests {
         let screen = lines("$ cat\nName: \n\n");
         let output = OutputSince::new();
         let at = |row, col, reading| {
-            let seen = Observed { cursor_row: row, cursor_col: col, reading_terminal: reading, ..observed(&screen, &output) };
+            let seen = Observed {
+                cursor_row: row,
+                cursor_col: col,
+                reading_terminal: reading,
+                ..observed(&screen, &output)
+            };
             gather(WaitedFor::Exit, &seen)
         };
         let evidence = at(1, 6, false);
@@ -636,12 +652,19 @@ mod tests {
                 reading_terminal: false
             })
         );
-        assert!(evidence.summary.starts_with("Timed out: the program did not exit; the program is still running"));
-        assert!(evidence.summary.contains(r#"ends in a prompt "Name:" with the cursor at row 1, col 6"#), "{}", evidence.summary);
+        assert!(
+            evidence.summary.starts_with("Timed out: the program did not exit; the program is still running")
+        );
+        assert!(
+            evidence.summary.contains(r#"ends in a prompt "Name:" with the cursor at row 1, col 6"#),
+            "{}",
+            evidence.summary
+        );
         assert_eq!(at(1, 3, false).waiting_for_input, None, "text after the cursor");
         assert_eq!(at(0, 5, false).waiting_for_input, None, "not a prompt, and a line below");
         assert!(at(0, 5, true).waiting_for_input.is_some_and(|w| w.reading_terminal && !w.prompt));
-        let exited = Observed { program_running: false, cursor_row: 1, cursor_col: 6, ..observed(&screen, &output) };
+        let exited =
+            Observed { program_running: false, cursor_row: 1, cursor_col: 6, ..observed(&screen, &output) };
         assert_eq!(gather(WaitedFor::Exit, &exited).waiting_for_input, None);
     }
 
@@ -649,10 +672,18 @@ mod tests {
     fn the_evidence_serialises_in_camel_case() {
         let screen = lines("$ ");
         let output = OutputSince::new();
-        let evidence = gather(WaitedFor::Idle { idle_ms: 500 }, &Observed { cursor_col: 2, ..observed(&screen, &output) });
+        let evidence = gather(
+            WaitedFor::Idle { idle_ms: 500 },
+            &Observed { cursor_col: 2, ..observed(&screen, &output) },
+        );
         let json = serde_json::to_string(&evidence).unwrap();
         assert!(json.starts_with(r#"{"lastLines":["$ "],"linesOmitted":0,"screenHash":""#), "{json}");
-        assert!(json.contains(r#""cursorRow":0,"cursorCol":2,"programRunning":true,"waitingForInput":{"lastLine":"$","#), "{json}");
+        assert!(
+            json.contains(
+                r#""cursorRow":0,"cursorCol":2,"programRunning":true,"waitingForInput":{"lastLine":"$","#
+            ),
+            "{json}"
+        );
         assert!(json.ends_with(r#""summary":"Timed out: the output never paused for 500 ms; the program is still running; it has printed nothing; it looks like it is waiting for input (the screen ends in a prompt \"$\" with the cursor at row 0, col 2)."}"#), "{json}");
     }
 }

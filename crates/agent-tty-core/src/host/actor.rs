@@ -11,7 +11,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
 use crate::host::render_wait::{Evaluated, Observation, RenderWaiter};
 use crate::host::server::Incoming;
-use crate::wait_condition::WaitIn;
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::output_since::OutputSince;
 use crate::paths::SessionPaths;
@@ -20,6 +19,7 @@ use crate::protocol::{RenderWaitReply, Response, RunFinished, RunReply, Seq, Wai
 use crate::pty::Pty;
 use crate::run_filter::{Piece, RunFilter};
 use crate::utf8_stream::Utf8Stream;
+use crate::wait_condition::WaitIn;
 use crate::wait_evidence::WaitedFor;
 
 /// How long a destroyed session's processes get after SIGHUP before SIGKILL.

@@ -90,7 +90,11 @@ fn render_wait_params_carry_the_spec() {
         r#"{"matched":true,"timedOut":false,"matchedText":"ready","cursorRow":1,"cursorCol":2,"capturedAtSeq":12,"screenHash":"abc"}"#,
     );
     wire(&RenderWaitReply::timed_out(Seq(3), None), r#"{"matched":false,"timedOut":true,"capturedAtSeq":3}"#);
-    let output = WaitSpec { text: Some("x".into()), within: crate::wait_condition::WaitIn::Output, ..WaitSpec::default() };
+    let output = WaitSpec {
+        text: Some("x".into()),
+        within: crate::wait_condition::WaitIn::Output,
+        ..WaitSpec::default()
+    };
     let params = RenderWaitParams::new(output.clone(), 0);
     wire(&params, r#"{"text":"x","in":"output"}"#);
     assert_eq!(params.into_spec(), (output, None));

@@ -220,7 +220,9 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
         }
         human.push(human_step(&record));
         if let StepFields::Wait { evidence: Some(evidence), .. } = &record.fields {
-            human.extend(crate::commands::wait::evidence_lines(evidence).into_iter().map(|l| format!("    {l}")));
+            human.extend(
+                crate::commands::wait::evidence_lines(evidence).into_iter().map(|l| format!("    {l}")),
+            );
         }
         steps.push(record);
     }

@@ -13,11 +13,11 @@
 use agent_tty_core::client::call_typed;
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::Status;
+use agent_tty_core::output_since::{OutputSince, is_command_start};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::{Wait, WaitForRender};
 use agent_tty_core::protocol::{RenderWaitParams, RenderWaitReply, Seq, WaitParams, WaitResult};
 use agent_tty_core::session::{command_target, find};
-use agent_tty_core::output_since::{OutputSince, is_command_start};
 use agent_tty_core::wait_condition::{ConditionDetails, ScreenView, WaitCondition, WaitIn, WaitSpec};
 use agent_tty_core::wait_evidence::{Observed, WaitEvidence, WaitedFor, gather};
 use agent_tty_core::{Error, ErrorCode, Result, event_stream, reconcile, replay};
@@ -189,7 +189,9 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
             cursor_col: snap.cursor_col,
             captured_at_seq: captured,
             output: &history.since,
-            last_output_age_ms: history.last_output_ms.map(|at| agent_tty_core::time::now_ms().saturating_sub(at)),
+            last_output_age_ms: history
+                .last_output_ms
+                .map(|at| agent_tty_core::time::now_ms().saturating_sub(at)),
             // The host is gone: nothing of the session is known to run.
             program_running: false,
             reading_terminal: false,
@@ -325,9 +327,11 @@ fn legacy_wait(
         Err(e) if matches!(e.code, ErrorCode::HostUnreachable | ErrorCode::RpcError) && args.exit => {
             // The host is gone: the reconciled manifest knows how the session ended.
             match reconcile::reconcile(paths)? {
-                Some(record) if record.status.is_terminal() => {
-                    Ok(legacy_outcome(WaitResult { timed_out: false, exit_code: record.exit_code, evidence: None }))
-                }
+                Some(record) if record.status.is_terminal() => Ok(legacy_outcome(WaitResult {
+                    timed_out: false,
+                    exit_code: record.exit_code,
+                    evidence: None,
+                })),
                 _ => Err(e),
             }
         }

@@ -39,3 +39,4 @@ mod transport;
 mod tui;
 mod video_export;
 mod view_polish;
+mod wait_evidence;
