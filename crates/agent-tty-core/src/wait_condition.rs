@@ -139,7 +139,7 @@ pub enum WaitIn {
     /// The canonical visible text of the screen.
     #[default]
     Screen,
-    /// The output since the last input, its echo skipped (see [`crate::output_since`]).
+    /// The output since the last input, the echo of that input left out.
     Output,
 }
 

@@ -479,9 +479,9 @@ pub fn reading_terminal(pid: u32) -> bool {
         .is_ok_and(|wchan| matches!(wchan.trim(), "n_tty_read" | "wait_woken"))
 }
 
-/// `ms` for people: `850 ms`, `1.2 s`.
+/// `ms` as `850 ms` (always milliseconds, as the flags and keys count them).
 fn duration(ms: u64) -> String {
-    if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", ms as f64 / 1000.0) }
+    format!("{ms} ms")
 }
 
 /// A JSON-quoted string, cut to 80 characters.
@@ -609,7 +609,7 @@ mod tests {
         assert_eq!((evidence.output_since_seq, evidence.last_output_seq), (Some(Seq(4)), Some(Seq(5))));
         assert!(evidence.summary.contains("in the output since seq 4"), "{}", evidence.summary);
         assert!(evidence.summary.contains("although the screen shows it"), "{}", evidence.summary);
-        assert!(evidence.summary.contains("came 1.5 s ago"), "{}", evidence.summary);
+        assert!(evidence.summary.contains("came 1500 ms ago"), "{}", evidence.summary);
     }
 
     #[test]

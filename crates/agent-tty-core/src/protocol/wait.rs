@@ -34,7 +34,8 @@ pub struct WaitReply {
     pub exit_code: Option<i32>,
     /// The wait's timeout came first.
     pub timed_out: bool,
-    /// Timed out: why (see [`crate::wait_evidence`]).
+    /// Timed out: why (the screen's last lines, the last output, whether the program
+    /// runs or waits for input, the nearest miss).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<WaitEvidence>,
 }
@@ -66,7 +67,8 @@ pub struct WaitResult {
     /// The program's exit code, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
-    /// Timed out: why (see [`crate::wait_evidence`]).
+    /// Timed out: why (the screen's last lines, the last output, whether the program
+    /// runs or waits for input, the nearest miss).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<WaitEvidence>,
 }
@@ -164,7 +166,8 @@ pub struct RenderWaitReply {
     /// Offline replay only (never on the wire): what the read of a damaged log skipped.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub damage: Option<DamageReport>,
-    /// Timed out: why (see [`crate::wait_evidence`]).
+    /// Timed out: why (the screen's last lines, the last output, whether the program
+    /// runs or waits for input, the nearest miss).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<WaitEvidence>,
 }
