@@ -77,9 +77,8 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
                      --text READY",
                 ));
             }
-            return Err(Error::invalid_input(format!(
-                "--after-seq and --in only restrict a condition. {NO_CONDITION}"
-            )));
+            let flags = if args.after_seq.is_some() { "--after-seq" } else { "--in" };
+            return Err(Error::invalid_input(format!("{flags} only restricts a condition. {NO_CONDITION}")));
         }
         let condition = WaitCondition::prepare(&spec)?;
         return render_wait(&paths, record.status, spec, &condition, timeout);
@@ -196,7 +195,9 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
             program_running: false,
             reading_terminal: false,
         };
-        let evidence = gather(WaitedFor::Render(condition), &seen);
+        let mut evidence = gather(WaitedFor::Render(condition), &seen);
+        // One look, not a time-out.
+        evidence.summary = evidence.summary.replacen("Timed out: ", "Offline (the host is gone): ", 1);
         return Err(Error::new(
             ErrorCode::ReplayError,
             "Session host became unreachable during render wait, and the latest offline snapshot did not satisfy \

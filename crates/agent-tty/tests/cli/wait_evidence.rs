@@ -206,6 +206,12 @@ fn offline_waits_rebuild_the_output_and_explain_a_miss() {
     assert_eq!(evidence["nearMiss"]["distance"], 1);
     assert_eq!(evidence["screenHash"], t.snapshot(&id, &[])["screenHash"]);
     assert!(evidence.get("waitingForInput").is_none(), "nothing runs: {evidence}");
+    let summary = evidence["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Offline (the host is gone): the text \"hello wrld\" was not found"),
+        "{summary}"
+    );
+    assert!(summary.contains("the program has exited"), "{summary}");
 }
 
 /// Batch wait steps take `"in"` and carry the evidence on a timed-out record.
@@ -230,12 +236,15 @@ fn batch_wait_steps_in_output_carry_the_evidence() {
 
     let human = t.at(&["batch", &id, r#"[{"wait":{"text":"no-such-text","timeout":100}}]"#]);
     human.exit(11);
-    assert!(human.stdout.contains("[0] wait failed (WAIT_TIMEOUT)"), "{}", human.stdout);
+    let lines: Vec<&str> = human.stdout.lines().collect();
+    assert!(lines[0].starts_with("[0] wait failed (WAIT_TIMEOUT)"), "{}", human.stdout);
+    assert!(lines[2].starts_with("failed at step 0: WAIT_TIMEOUT"), "the 0.5 lines first: {}", human.stdout);
     assert!(
-        human.stdout.contains("    Timed out: the text \"no-such-text\" was not found"),
+        lines[3].starts_with("step 0: Timed out: the text \"no-such-text\" was not found"),
         "{}",
         human.stdout
     );
+    assert!(lines[4].starts_with("    Screen (cursor at row "), "{}", human.stdout);
     let bad = t.at(&["batch", &id, r#"[{"wait":{"text":"x","in":"scrollback"}}]"#, "--json"]);
     bad.err("batch", 2, "INVALID_INPUT");
 }
