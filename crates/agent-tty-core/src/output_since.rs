@@ -16,8 +16,9 @@
 //! (readline repaints: `\r`, `ESC[K`, colours), and at the first mismatch skipping stops
 //! for good: everything from there on is real output. An echo that has not fully arrived
 //! at the next input is carried over (typed text followed quickly by `send-keys Enter`
-//! still has its echo skipped). A `send-keys` call echoes what its keys type when each is
-//! one printable character or `Enter` ([`echo_of_keys`]); other keys expect no echo.
+//! still has its echo skipped). A `send-keys` call echoes what its keys type when that
+//! is printable text and line ends (`a`, `space`, `Enter`; [`echo_of_keys`]); other keys
+//! (control keys, arrows, `Tab`) expect no echo.
 
 use std::collections::VecDeque;
 
@@ -170,19 +171,13 @@ pub fn is_command_start(label: &str) -> bool {
     )
 }
 
-/// The echo `send-keys` keys produce, when every key is one printable character or
-/// `Enter`/`Return` (a line end); `None` otherwise (no echo is expected).
+/// The echo `send-keys` keys produce, when what they type (their encoding) is printable
+/// text and line ends (`a`, `space`, `Enter`); `None` otherwise — a control key, an
+/// arrow, `Tab` (completion) — and no echo is expected.
 pub fn echo_of_keys(keys: &[String]) -> Option<String> {
-    let mut echo = String::new();
-    for key in keys {
-        let mut chars = key.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) if !c.is_control() => echo.push(c),
-            _ if key.eq_ignore_ascii_case("enter") || key.eq_ignore_ascii_case("return") => echo.push('\r'),
-            _ => return None,
-        }
-    }
-    Some(echo)
+    let bytes = agent_tty_vt::encode_keys(keys).ok()?;
+    let typed = String::from_utf8(bytes).ok()?;
+    typed.chars().all(|c| c == '\r' || !c.is_control()).then_some(typed)
 }
 
 /// `\r\n` → `\n`; a lone `\r` (several in a row count as one) is emitted as `\r`, for
@@ -395,6 +390,8 @@ mod tests {
     fn keys_echo_when_they_type_text() {
         let keys = |k: &[&str]| echo_of_keys(&k.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert_eq!(keys(&["h", "i", "Enter"]).as_deref(), Some("hi\r"));
+        assert_eq!(keys(&["o", "space", "k", "Enter"]).as_deref(), Some("o k\r"));
+        assert_eq!(keys(&["Tab"]), None);
         assert_eq!(keys(&["ctrl+c"]), None);
         assert_eq!(keys(&["h", "Up"]), None);
     }

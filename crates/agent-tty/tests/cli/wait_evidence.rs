@@ -62,6 +62,9 @@ fn in_output_after_a_run_no_wait() {
     timed_out_evidence(&out, &RENDER_TIMEOUT_KEYS);
     // On the screen it is there.
     assert_eq!(t.wait_render(&id, &["--text", "6*7"])["matchedText"], "6*7");
+    // Keys that type text echo it too: `^` anchors at the first character printed after it.
+    t.send_keys(&id, &["e", "c", "h", "o", "space", "o", "k", "Enter"]);
+    assert_eq!(t.wait_render(&id, &["--regex", r"^ok\n", "--in", "output"])["matchedText"], "ok\n");
 }
 
 /// A text wait that times out: the screen's last lines, hash and cursor, the last output,
