@@ -41,7 +41,7 @@ fn run(data: &[u8], registered: bool) -> f64 {
     let mut decoder = Utf8Stream::new();
     let mut filter = RunFilter::new();
     if registered {
-        filter.register_new(&new_marker()).unwrap();
+        filter.register_new(&new_marker(), None).unwrap();
     }
     let mut screen = Screen::new(80, 24);
     let start = Instant::now();

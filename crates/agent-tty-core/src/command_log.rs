@@ -214,6 +214,46 @@ impl History {
     }
 }
 
+/// A session's command history read from its event log at `path`, with what had to be
+/// skipped (the same rules as every other reader, see [`crate::event_stream`]). Works
+/// while the host writes the log: a torn last line is the line being written.
+pub fn read_history(
+    path: &std::path::Path,
+) -> Result<(Vec<CommandEntry>, crate::event_stream::Damage), String> {
+    use crate::event_stream::{Damage, StreamEvent, parse_line, parse_record};
+    let mut damage = Damage::default();
+    let mut history = History::new();
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), damage)),
+        Err(e) => return Err(format!("cannot open the event log: {e}")),
+    };
+    let mut lines = crate::event_stream::LineReader::new(std::io::BufReader::with_capacity(1 << 16, file));
+    let mut sequencer = crate::event_stream::Sequencer::default();
+    while let Some(raw) =
+        lines.next_line(&mut damage).map_err(|e| format!("cannot read the event log: {e}"))?
+    {
+        let (number, last) = (raw.number, raw.last_unterminated);
+        let line = match parse_line(raw.bytes) {
+            Ok(line) => line,
+            Err(why) => {
+                damage.skip(number, last, why);
+                continue;
+            }
+        };
+        if sequencer.admit(number, line.seq, line.ts_ms, &mut damage).is_none() {
+            continue;
+        }
+        // Only markers and the exit matter; they are rare, so parsed in full.
+        if matches!(line.event, StreamEvent::Other)
+            && let Ok((record, _)) = parse_record(raw.bytes)
+        {
+            history.push(&record);
+        }
+    }
+    Ok((history.finish(), damage))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

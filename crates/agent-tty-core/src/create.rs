@@ -45,6 +45,9 @@ pub struct CreateOptions {
     pub idle_timeout_ms: u64,
     /// Extra environment for the host only (resolved log level, renderer…), not persisted.
     pub host_env: Vec<(String, String)>,
+    /// Whether the host may inject shell integration into bash, zsh or fish (see
+    /// [`crate::shell_integration`]); `false` sets its switch off in the host's environment.
+    pub shell_integration: bool,
 }
 
 /// A created session.
@@ -206,6 +209,9 @@ fn spawn_host(
         .env(env::TERM, &options.term)
         .env(env::AGENT_TTY_HOME, home)
         .env(env::AGENT_TTY_READY_FD, "3");
+    if !options.shell_integration {
+        command.env(crate::shell_integration::DISABLE_ENV, "0");
+    }
     // SAFETY: only async-signal-safe calls (setsid, dup2) between fork and exec.
     unsafe {
         command.pre_exec(move || {

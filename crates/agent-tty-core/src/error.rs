@@ -31,11 +31,13 @@ pub enum ErrorCode {
     SkillNotFound,
     WaitTimeout,
     InternalError,
+    /// `run --check`: the command ended with a non-zero exit status.
+    CommandFailed,
 }
 
 use ErrorCode as C;
 
-const ALL: [ErrorCode; 21] = [
+const ALL: [ErrorCode; 22] = [
     C::SessionNotFound,
     C::SessionNotRunning,
     C::SessionAlreadyDestroyed,
@@ -57,6 +59,7 @@ const ALL: [ErrorCode; 21] = [
     C::SkillNotFound,
     C::WaitTimeout,
     C::InternalError,
+    C::CommandFailed,
 ];
 
 impl ErrorCode {
@@ -84,6 +87,7 @@ impl ErrorCode {
             C::SkillNotFound => "SKILL_NOT_FOUND",
             C::WaitTimeout => "WAIT_TIMEOUT",
             C::InternalError => "INTERNAL_ERROR",
+            C::CommandFailed => "COMMAND_FAILED",
         }
     }
 
@@ -95,7 +99,7 @@ impl ErrorCode {
     /// The process exit code for this error (the public exit-code table).
     pub fn exit_code(self) -> i32 {
         match self {
-            C::InternalError | C::SkillNotFound => 1,
+            C::InternalError | C::SkillNotFound | C::CommandFailed => 1,
             C::InvalidSessionId
             | C::InvalidDimensions
             | C::InvalidSignal
@@ -143,6 +147,7 @@ impl ErrorCode {
             C::SkillNotFound => "Skill not found.",
             C::WaitTimeout => "Render wait timed out before its condition was met.",
             C::InternalError => "Internal error.",
+            C::CommandFailed => "The command failed (non-zero exit status).",
         }
     }
 }

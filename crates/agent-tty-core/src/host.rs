@@ -9,6 +9,7 @@ mod history;
 pub mod methods;
 pub mod render_wait;
 pub mod server;
+mod shell;
 
 use std::io::Write;
 use std::os::fd::FromRawFd;
@@ -133,15 +134,40 @@ async fn host_main(id: &str, ready: &mut ReadyPipe) -> Result<()> {
         error
     };
     crate::process::become_subreaper();
-    let child = child::spawn(&record).map_err(unbind)?;
+    let injection = shell_integration(&record, &paths);
+    let child = child::spawn(&record, injection.as_ref()).map_err(unbind)?;
     record.host_pid = Some(std::process::id());
     record.child_pid = Some(child.pid);
     record.touch();
     record.write(&paths.manifest).map_err(unbind)?;
-    let result = serve_session(paths, record, log, child, listener, ready).await;
+    let integration = injection.map(|injection| injection.shell);
+    let result = serve_session(paths, record, log, child, integration, listener, ready).await;
     let _ = dir.unlink(&name);
     dir.remove_if_empty();
     result
+}
+
+/// The shell integration for the session's program (see [`crate::shell_integration`]),
+/// unless the host's environment turns it off. It is not worth failing the session for:
+/// when its files cannot be written, the program starts without it and `host.log` says why.
+fn shell_integration(
+    record: &SessionRecord,
+    paths: &SessionPaths,
+) -> Option<crate::shell_integration::Injection> {
+    if !crate::shell_integration::enabled_by_env() {
+        return None;
+    }
+    let dir = paths.dir.join("shell-integration");
+    match crate::shell_integration::prepare(&record.command, &dir) {
+        Ok(injection) => injection,
+        Err(e) => {
+            eprintln!(
+                "agent-tty host {}: warning: starting the program without shell integration: {e}",
+                paths.id
+            );
+            None
+        }
+    }
 }
 
 /// Prepares the socket directory (checked and held open; the bound socket is checked and
@@ -175,6 +201,7 @@ async fn serve_session(
     record: SessionRecord,
     log: EventLogWriter,
     child: child::Child,
+    integration: Option<crate::shell_integration::Shell>,
     listener: tokio::net::UnixListener,
     ready: &mut ReadyPipe,
 ) -> Result<()> {
@@ -183,6 +210,7 @@ async fn serve_session(
     let server = tokio::spawn(server::serve(listener, tx, std::sync::Arc::clone(&connections)));
     let child::Child { pty, mut process, pid } = child;
     let mut host = Host::new(paths, record, log, pid, pty);
+    host.integration = integration;
     // Slow render-wait conditions are evaluated off this loop and report here.
     let (evaluated_tx, mut evaluated) = mpsc::unbounded_channel();
     host.evaluations = Some(evaluated_tx);

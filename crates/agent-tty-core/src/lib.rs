@@ -43,6 +43,7 @@ pub mod replay;
 pub mod reserve;
 pub mod run_filter;
 pub mod session;
+pub mod shell_integration;
 pub mod shell_marks;
 pub mod snapshot;
 pub mod socket_connect;

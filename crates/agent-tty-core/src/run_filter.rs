@@ -21,7 +21,8 @@ mod scanner;
 mod tests;
 
 pub use ids::{
-    MAX_POSTAMBLE_LEN, POSTAMBLE_PREFIX, is_marker, new_marker, new_sentinel_token, postamble, sentinel,
+    MAX_POSTAMBLE_LEN, POSTAMBLE_PREFIX, is_marker, new_marker, new_sentinel_token, postamble,
+    postamble_with_status, sentinel, status_variable,
 };
 
 use echo::EchoSanitizer;
@@ -37,6 +38,8 @@ pub enum Piece {
     RunComplete {
         /// The completed run's marker.
         marker: String,
+        /// The command's exit status, when the postamble carried it.
+        exit_code: Option<i32>,
     },
 }
 
@@ -111,12 +114,18 @@ impl RunFilter {
 
     /// Registers a pending waited run for `marker` with a fresh random
     /// sentinel, drawing again while it collides with an active one, and
-    /// returns the sentinel and the postamble to type.
+    /// returns the sentinel and the postamble to type. The postamble prints the
+    /// command's exit status from `status` (the shell's variable: `$?`, or `$status`
+    /// in fish and csh) inside the sentinel, when `status` is given.
     ///
     /// # Errors
     ///
     /// [`RegisterError::InvalidMarker`] or [`RegisterError::DuplicateMarker`].
-    pub fn register_new(&mut self, marker: &str) -> Result<Registration, RegisterError> {
+    pub fn register_new(
+        &mut self,
+        marker: &str,
+        status: Option<&str>,
+    ) -> Result<Registration, RegisterError> {
         self.check_marker(marker)?;
         let sentinel = loop {
             let candidate = sentinel(&new_sentinel_token());
@@ -124,7 +133,10 @@ impl RunFilter {
                 break candidate;
             }
         };
-        let postamble = postamble(&sentinel);
+        let postamble = match status {
+            Some(status) => postamble_with_status(&sentinel, status),
+            None => postamble(&sentinel),
+        };
         self.register(marker, &sentinel, &postamble)?;
         Ok(Registration { sentinel, postamble })
     }
@@ -209,10 +221,10 @@ impl PieceSink {
     fn accept(&mut self, echo: &mut EchoSanitizer, scanned: Scanned<'_>) {
         match scanned {
             Scanned::Output(text) => echo.feed(text, &mut self.text),
-            Scanned::Complete(marker) => {
+            Scanned::Complete(marker, exit_code) => {
                 echo.deregister(&marker, &mut self.text);
                 self.close_output();
-                self.pieces.push(Piece::RunComplete { marker });
+                self.pieces.push(Piece::RunComplete { marker, exit_code });
             }
         }
     }

@@ -84,21 +84,29 @@ impl MarkScanner {
 }
 
 /// Emits the segments of `text` and returns the tail to hold back.
+///
+/// Marks are found by their `]`, which is rare in output (CSI sequences use `[`): a scan
+/// for ESC would stop at every colour change of a coloured stream.
 fn scan<'a>(text: &'a str, emit: &mut dyn FnMut(Segment<'_>)) -> &'a str {
     let bytes = text.as_bytes();
     let mut start = 0; // the output not yet emitted starts here
     let mut from = 0;
-    while let Some(offset) = text[from..].find('\u{1b}') {
-        let at = from + offset;
+    while let Some(offset) = memchr::memchr(b']', &bytes[from..]) {
+        let close = from + offset;
+        from = close + 1;
+        if close == 0 || bytes[close - 1] != ESC {
+            continue;
+        }
+        let at = close - 1;
         match parse_at(&bytes[at..]) {
-            Parsed::NotAMark => from = at + 1,
+            Parsed::NotAMark => {}
             Parsed::Incomplete if bytes.len() - at <= MAX_HELD => {
                 if start < at {
                     emit(Segment::Text(&text[start..at]));
                 }
                 return &text[at..];
             }
-            Parsed::Incomplete => from = at + 1,
+            Parsed::Incomplete => {}
             Parsed::Mark(mark, len) => {
                 if start < at {
                     emit(Segment::Text(&text[start..at]));
@@ -111,10 +119,12 @@ fn scan<'a>(text: &'a str, emit: &mut dyn FnMut(Segment<'_>)) -> &'a str {
             }
         }
     }
-    if start < text.len() {
-        emit(Segment::Text(&text[start..]));
+    // A lone ESC at the very end may be the start of a mark.
+    let end = if bytes.last() == Some(&ESC) { bytes.len() - 1 } else { bytes.len() };
+    if start < end {
+        emit(Segment::Text(&text[start..end]));
     }
-    ""
+    &text[end.max(start)..]
 }
 
 enum Parsed {

@@ -71,6 +71,8 @@ pub enum Command {
     Wait(WaitArgs),
     /// Read the screen: lines (structured) or text, live or replayed from the event log.
     Snapshot(SnapshotArgs),
+    /// List the commands the session's shell ran (exit status, duration, cwd), from its event log.
+    History(HistoryArgs),
     /// Render the screen as a PNG into the session's artifacts (no browser needed).
     Screenshot(ScreenshotArgs),
     /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
@@ -187,6 +189,10 @@ pub struct CreateArgs {
     /// 30s, 10m, 1h (0 = never).
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub idle_timeout_ms: Option<String>,
+    /// Do not inject shell integration (OSC 133 prompt/command marks and OSC 7) into bash, zsh or
+    /// fish.
+    #[arg(long)]
+    pub no_shell_integration: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// The program and its arguments (after `--`).
@@ -234,6 +240,15 @@ pub struct RunArgs {
     /// Do not wait for the command to finish.
     #[arg(long)]
     pub no_wait: bool,
+    /// Fail (exit 1, error COMMAND_FAILED, the run's result in its details) when the command
+    /// ends with a non-zero exit status.
+    #[arg(long, conflicts_with = "no_wait")]
+    pub check: bool,
+    /// The most output the result carries: bytes (65536) or with a unit (64k, 256KiB); the
+    /// first quarter and the last three quarters are kept, the whole output stays in the event
+    /// log. 0 leaves `output` out (default 64k, at most 256k).
+    #[arg(long, value_name = "SIZE", conflicts_with = "no_wait")]
+    pub max_output: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -376,6 +391,21 @@ pub struct ScreenshotArgs {
     /// Hide the terminal cursor (the default).
     #[arg(long)]
     pub hide_cursor: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub session: SessionArg,
+    /// Show only the N most recent commands (after --failed).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub last: Option<String>,
+    /// Show only the commands that failed (non-zero or unknown exit status).
+    #[arg(long)]
+    pub failed: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -6,6 +6,7 @@ mod destroy;
 mod doctor;
 mod gc;
 mod generate;
+mod history;
 mod home;
 mod input;
 mod inspect;
@@ -25,6 +26,7 @@ pub mod results {
     pub use super::create::CreateResult;
     pub use super::doctor::DoctorResult;
     pub use super::gc::GcResult;
+    pub use super::history::HistoryResult;
     pub use super::home::{HomeForgetResult, HomeListResult};
     pub use super::inspect::InspectResult;
     pub use super::list::ListResult;
@@ -121,6 +123,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Signal(args) => session_ops::signal(context, &args),
         Command::Wait(args) => wait::run(context, &args),
         Command::Snapshot(args) => snapshot::run(context, &args),
+        Command::History(args) => history::run(context, &args),
         Command::Screenshot(args) => screenshot::run(context, &args),
         Command::Batch(args) => batch::run(context, args, style),
         Command::Home(args) => match args.command {

@@ -61,6 +61,32 @@ pub fn duration_flag(flag: &str, raw: &str, zero: Zero) -> Result<u64, String> {
     Err(format!("Invalid {flag} \"{raw}\": {problem}use {DURATION_FORMS}{zero_note}."))
 }
 
+/// The largest `run --max-output` (the reply must fit in one host message).
+pub const MAX_RUN_OUTPUT: u64 = 256 * 1024;
+
+/// Parses a byte size: a number of bytes, or with a unit `k`/`KiB` (1024) or
+/// `m`/`MiB` (1024²), up to `max`. On failure, a message naming the flag, the value and
+/// the accepted forms.
+pub fn byte_size_flag(flag: &str, raw: &str, max: u64) -> Result<u64, String> {
+    let text = raw.trim();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => Some(1),
+        "k" | "kb" | "kib" => Some(1024),
+        "m" | "mb" | "mib" => Some(1024 * 1024),
+        _ => None,
+    };
+    let value = number.parse::<u64>().ok().zip(scale).and_then(|(n, scale)| n.checked_mul(scale));
+    match value {
+        Some(value) if value <= max => Ok(value),
+        Some(_) => Err(format!("{flag} must be at most {max} bytes ({} KiB); got {raw:?}.", max / 1024)),
+        None => Err(format!(
+            "{flag} must be a size in bytes (65536) or with a unit such as 64k, 64KiB or 1m; got {raw:?}."
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +99,17 @@ mod tests {
         assert_eq!(parse_int("abc"), None);
         assert_eq!(parse_int(""), None);
         assert_eq!(js_display(None), "NaN");
+    }
+
+    #[test]
+    fn byte_sizes_take_units_and_a_maximum() {
+        assert_eq!(byte_size_flag("--max-output", "0", 100), Ok(0));
+        assert_eq!(byte_size_flag("--max-output", "64k", 1 << 20), Ok(65_536));
+        assert_eq!(byte_size_flag("--max-output", "1MiB", 1 << 20), Ok(1 << 20));
+        assert!(byte_size_flag("--max-output", "2m", 1 << 20).unwrap_err().contains("at most"));
+        for bad in ["", "-1", "1.5k", "12 apples", "k"] {
+            assert!(byte_size_flag("--max-output", bad, 1 << 20).unwrap_err().contains("unit"), "{bad}");
+        }
     }
 
     #[test]

@@ -18,9 +18,9 @@ use agent_tty_core::protocol::{
 };
 
 use crate::commands::results::{
-    BatchResult, CreateResult, DoctorResult, GcResult, HomeForgetResult, HomeListResult, InspectResult,
-    ListResult, RecordExportAnyResult, ScreenshotResult, SignalResult, SkillGetResult, SkillPathResult,
-    SkillsListResult, VersionResult, WaitAnyResult,
+    BatchResult, CreateResult, DoctorResult, GcResult, HistoryResult, HomeForgetResult, HomeListResult,
+    InspectResult, ListResult, RecordExportAnyResult, ScreenshotResult, SignalResult, SkillGetResult,
+    SkillPathResult, SkillsListResult, VersionResult, WaitAnyResult,
 };
 use crate::dashboard::DashboardResult;
 
@@ -47,6 +47,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("signal", schema::<SignalResult>()),
         ("wait", schema::<WaitAnyResult>()),
         ("snapshot", schema::<SnapshotResult>()),
+        ("history", schema::<HistoryResult>()),
         ("batch", schema::<BatchResult>()),
         ("screenshot", schema::<ScreenshotResult>()),
         ("home list", schema::<HomeListResult>()),

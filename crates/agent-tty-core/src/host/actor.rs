@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
 use crate::host::render_wait::{Evaluated, Observation, RenderWaiter};
 use crate::host::server::Incoming;
+use crate::host::shell::{Boundary, RunOutcome, ShellState};
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::output_since::OutputSince;
 use crate::paths::SessionPaths;
@@ -18,6 +19,7 @@ use crate::process;
 use crate::protocol::{RenderWaitReply, Response, RunFinished, RunReply, Seq, WaitReply};
 use crate::pty::Pty;
 use crate::run_filter::{Piece, RunFilter};
+use crate::shell_marks::{Mark, MarkScanner, Segment};
 use crate::utf8_stream::Utf8Stream;
 use crate::wait_condition::WaitIn;
 use crate::wait_evidence::WaitedFor;
@@ -44,6 +46,8 @@ pub(crate) struct PendingRun {
     pub started: Instant,
     pub deadline: Instant,
     pub reply: Option<(String, oneshot::Sender<Response>)>,
+    /// Its output, exit status and working directory, as they come.
+    pub outcome: RunOutcome,
 }
 
 /// A `wait --exit` or `wait --idle-ms` caller.
@@ -68,6 +72,10 @@ pub struct Host {
     pub(crate) log: EventLogWriter,
     pub(crate) screen: Screen,
     pub(crate) filter: RunFilter,
+    /// Finds the shell integration marks in the output (after `filter`).
+    pub(crate) marks: MarkScanner,
+    /// What the marks say of the shell.
+    pub(crate) shell: ShellState,
     pub(crate) decoder: Utf8Stream,
     pub(crate) input: Vec<u8>,
     pub(crate) last_output_at: Instant,
@@ -87,6 +95,8 @@ pub struct Host {
     pub(crate) exited: bool,
     pub(crate) child_pid: u32,
     pub(crate) pty: Pty,
+    /// The shell whose integration was injected into the program, if any.
+    pub(crate) integration: Option<crate::shell_integration::Shell>,
 }
 
 impl std::fmt::Debug for Host {
@@ -112,6 +122,8 @@ impl Host {
             record,
             log,
             filter: RunFilter::new(),
+            marks: MarkScanner::new(),
+            shell: ShellState::default(),
             decoder: Utf8Stream::new(),
             input: Vec::new(),
             last_output_at: now,
@@ -127,6 +139,7 @@ impl Host {
             exited: false,
             child_pid,
             pty,
+            integration: None,
         }
     }
 
@@ -163,13 +176,20 @@ impl Host {
         for piece in pieces {
             match piece {
                 Piece::Output(data) => {
-                    let seq = self.log.push_output(&data);
-                    self.output_since.push_event(seq, &data);
-                    self.screen.feed(data.as_bytes(), crate::time::now_ms());
+                    let mut marks = std::mem::take(&mut self.marks);
+                    marks.push(&data, &mut |segment| match segment {
+                        Segment::Text(text) => self.log_output(text),
+                        Segment::Mark(mark) => self.on_mark(mark, &mut completed),
+                    });
+                    self.marks = marks;
                 }
-                Piece::RunComplete { marker } => {
-                    let input_run_seq =
-                        self.runs.iter().find(|r| r.marker == marker).map(|r| r.input_run_seq);
+                Piece::RunComplete { marker, exit_code } => {
+                    let cwd = self.shell_cwd();
+                    let run = self.runs.iter_mut().find(|r| r.marker == marker);
+                    let input_run_seq = run.map(|run| {
+                        run.outcome.ended(exit_code, cwd);
+                        run.input_run_seq
+                    });
                     self.log.push(&Event::RunComplete { marker: marker.clone(), input_run_seq });
                     completed.push(marker);
                 }
@@ -184,6 +204,61 @@ impl Host {
         self.check_idle_waiters(now);
         self.check_render_waiters_after_output(now);
         Ok(())
+    }
+
+    /// Output that reaches the log and the screen (marks and sentinels taken out).
+    fn log_output(&mut self, text: &str) {
+        let seq = self.log.push_output(text);
+        self.output_since.push_event(seq, text);
+        self.screen.feed(text.as_bytes(), crate::time::now_ms());
+        for run in &mut self.runs {
+            run.outcome.output(text);
+        }
+    }
+
+    /// A shell integration mark: records a command's start or end, and ends the waited
+    /// run whose command it was (its `run_complete` follows the end record).
+    fn on_mark(&mut self, mark: Mark, completed: &mut Vec<String>) {
+        let is_start = matches!(mark, Mark::CommandStart { .. });
+        // A `run` typed at the prompt is the command the shell starts next.
+        let waiting = self.runs.iter().position(|r| r.outcome.by_marks && r.outcome.start_seq.is_none());
+        let typed = waiting.map(|index| self.runs[index].outcome.command.clone());
+        match self.shell.on_mark(mark, || typed) {
+            Some(Boundary::Start(record)) => {
+                let seq = self.log.push(&record.to_event());
+                self.shell.running = Some(seq);
+                // What the command prints comes after this: `wait --in output` starts here.
+                self.output_since.on_command_start(seq);
+                if let Some(index) = waiting.filter(|_| is_start) {
+                    self.runs[index].outcome.started(seq);
+                }
+            }
+            Some(Boundary::End(record)) => {
+                self.log.push(&record.to_event());
+                let crate::command_log::CommandRecord::End(end) = record else { return };
+                let Some(run) = self.runs.iter_mut().find(|r| r.outcome.start_seq == Some(end.start_seq))
+                else {
+                    return;
+                };
+                run.outcome.ended(end.exit_code, end.cwd);
+                let marker = run.marker.clone();
+                self.log.push(&Event::RunComplete {
+                    marker: marker.clone(),
+                    input_run_seq: Some(run.input_run_seq),
+                });
+                completed.push(marker);
+            }
+            None => {}
+        }
+    }
+
+    /// The shell's working directory: as its marks said, else as the kernel knows it.
+    pub(crate) fn shell_cwd(&self) -> Option<String> {
+        self.shell.cwd.clone().or_else(|| {
+            std::fs::read_link(format!("/proc/{}/cwd", self.child_pid))
+                .ok()
+                .map(|path| path.to_string_lossy().into_owned())
+        })
     }
 
     /// Queues the terminal's answers to queries for the program; dropped while the program
@@ -320,7 +395,7 @@ impl Host {
         };
         let mut run = self.runs.swap_remove(index);
         if let Some((id, reply)) = run.reply.take() {
-            let _ = reply.send(Response::answer(&id, Ok(run_result(&run, true, false))));
+            let _ = reply.send(Response::answer(&id, Ok(run_result(&mut run, true, false))));
         }
     }
 
@@ -371,6 +446,11 @@ impl Host {
             if let Some((id, reply)) = run.reply.take() {
                 let _ = reply.send(Response::answer(&id, Ok(run_result_at(run, false, true, now))));
             }
+        }
+        // A timed-out run stays registered (its end is still logged), but nobody reads
+        // its output any more.
+        for run in self.runs.iter_mut().filter(|r| r.reply.is_none()) {
+            run.outcome.take_output();
         }
         self.check_idle_waiters(now);
         self.check_render_waiters(now);
@@ -525,6 +605,9 @@ impl Host {
         pieces.extend(self.filter.flush());
         self.filter.clear();
         self.apply_pieces(pieces)?;
+        if let Some(held) = self.marks.flush() {
+            self.log_output(&held);
+        }
         let exit_code = Some(status.code().unwrap_or(0));
         let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
         // Whatever else still runs goes with its leader on destroy: SIGTERM, then SIGKILL.
@@ -545,7 +628,7 @@ impl Host {
         let now = Instant::now();
         for mut run in std::mem::take(&mut self.runs) {
             if let Some((id, reply)) = run.reply.take() {
-                let _ = reply.send(Response::answer(&id, Ok(run_result_at(&run, false, false, now))));
+                let _ = reply.send(Response::answer(&id, Ok(run_result_at(&mut run, false, false, now))));
             }
         }
         self.check_render_waiters_finally(now);
@@ -592,11 +675,12 @@ impl Host {
     }
 }
 
-fn run_result(run: &PendingRun, completed: bool, timed_out: bool) -> RunReply {
+fn run_result(run: &mut PendingRun, completed: bool, timed_out: bool) -> RunReply {
     run_result_at(run, completed, timed_out, Instant::now())
 }
 
-fn run_result_at(run: &PendingRun, completed: bool, timed_out: bool, now: Instant) -> RunReply {
+fn run_result_at(run: &mut PendingRun, completed: bool, timed_out: bool, now: Instant) -> RunReply {
+    let (output, output_truncated) = run.outcome.take_output();
     RunReply::Finished(RunFinished {
         accepted: true,
         completed,
@@ -604,5 +688,9 @@ fn run_result_at(run: &PendingRun, completed: bool, timed_out: bool, now: Instan
         seq: Seq(run.input_run_seq),
         duration_ms: now.duration_since(run.started).as_millis() as u64,
         marker: run.marker.clone(),
+        exit_code: run.outcome.exit_code.filter(|_| completed),
+        cwd: run.outcome.cwd.clone().filter(|_| completed),
+        output,
+        output_truncated,
     })
 }

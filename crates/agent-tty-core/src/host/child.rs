@@ -5,6 +5,7 @@ use crate::env;
 use crate::error::{Error, ErrorCode, Result};
 use crate::manifest::SessionRecord;
 use crate::pty::{self, Pty, SpawnError};
+use crate::shell_integration::{self, Injection};
 
 /// The running child and our side of its PTY.
 pub struct Child {
@@ -16,11 +17,14 @@ pub struct Child {
     pub pid: u32,
 }
 
-/// Spawns `record.command` on a PTY of `record.cols`×`record.rows` in `record.cwd`.
-pub fn spawn(record: &SessionRecord) -> Result<Child> {
-    let program = &record.command[0];
+/// Spawns `record.command` on a PTY of `record.cols`×`record.rows` in `record.cwd`; with an
+/// `injection` (see [`shell_integration`]), its argv and its environment on top of the
+/// session's (`record.command` stays what the user asked for).
+pub fn spawn(record: &SessionRecord, injection: Option<&Injection>) -> Result<Child> {
+    let argv = injection.map_or(&record.command, |injection| &injection.argv);
+    let program = &argv[0];
     let mut command = pty_process::Command::new(program)
-        .args(&record.command[1..])
+        .args(&argv[1..])
         .current_dir(&record.cwd)
         .env_remove(env::AGENT_TTY_HOST_RENDERER)
         .env_remove(env::AGENT_TTY_READY_FD);
@@ -35,6 +39,11 @@ pub fn spawn(record: &SessionRecord) -> Result<Child> {
     if let Some(term) = &record.term {
         command = command.env(env::TERM, term);
     }
+    if let Some(injection) = injection {
+        command = command.envs(injection.env.iter().map(|(k, v)| (k, v)));
+    }
+    // The host's switch only: a shell started inside the session decides nothing by it.
+    command = command.env_remove(shell_integration::DISABLE_ENV);
     let (pty, process) = pty::spawn(command, record.cols, record.rows).map_err(|e| match e {
         SpawnError::Open(e) => Error::internal(format!("Cannot allocate a PTY: {e}")),
         SpawnError::Configure(e) => Error::internal(format!("Cannot configure the PTY: {e}")),

@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::Event;
 use crate::host::actor::{Host, PendingRun, WaitKind, Waiter};
 use crate::host::history;
+use crate::host::shell::RunOutcome;
 use crate::process;
 use crate::protocol::method::{self as m};
 use crate::protocol::{
@@ -127,6 +128,12 @@ fn inspect(host: &Host) -> InspectReply {
         renderer_profile: "reference-dark".into(),
         renderer_booted: true,
         renderer_boot_in_flight: false,
+        shell_integration: Some(crate::protocol::ShellIntegration {
+            injected: host.integration.map(|shell| shell.name().to_string()),
+            active: host.shell.marks_seen,
+            commands: host.shell.commands,
+            cwd: host.shell.cwd.clone(),
+        }),
     }
 }
 
@@ -175,6 +182,14 @@ fn paste(host: &mut Host, p: TextParams) -> Result<SeqReply> {
 }
 
 fn mark(host: &mut Host, p: MarkParams) -> Result<SeqReply> {
+    if p.label.starts_with(crate::command_log::RESERVED_PREFIX) {
+        return Err(Error::invalid_input(format!(
+            "Marker labels starting with `{}` are reserved for the records agent-tty writes itself \
+             (command boundaries). Choose another label.",
+            crate::command_log::RESERVED_PREFIX
+        ))
+        .with("label", p.label.as_str()));
+    }
     require_commandable(host)?;
     activity(host);
     let seq = host.log.push(&Event::Marker { label: p.label });
@@ -263,9 +278,24 @@ fn run(host: &mut Host, p: RunParams, id: String, reply: Reply) -> Result<Answer
         return Ok(now(reply, Ok(RunReply::Started(RunStarted { accepted: true, seq: Seq(seq) }))));
     }
     let marker = run_filter::new_marker();
-    let registration = match host.filter.register_new(&marker) {
-        Ok(registration) => registration,
-        Err(e) => return Ok(Some((reply, Err(Error::internal(format!("Cannot register the run: {e}")))))),
+    // A shell that marks its commands and sits at its prompt says when the command ends
+    // and how (OSC 133 D): nothing else is typed. Otherwise the postamble makes the
+    // shell print a private sentinel carrying `$?` after the command.
+    // (A command of several lines is several commands to the shell: the postamble waits
+    // for the last.)
+    let by_marks = host.shell.can_mark_a_run()
+        && !p.command.contains('\n')
+        && !host.runs.iter().any(|r| r.outcome.by_marks && r.reply.is_some());
+    let postamble = if by_marks {
+        None
+    } else {
+        let status = run_filter::status_variable(&host.record.command[0]);
+        match host.filter.register_new(&marker, Some(status)) {
+            Ok(registration) => Some(registration.postamble),
+            Err(e) => {
+                return Ok(Some((reply, Err(Error::internal(format!("Cannot register the run: {e}"))))));
+            }
+        }
     };
     let seq = host.log.push(&Event::InputRun {
         command: p.command.clone(),
@@ -274,17 +304,23 @@ fn run(host: &mut Host, p: RunParams, id: String, reply: Reply) -> Result<Answer
     });
     host.output_since.on_input(seq, Some(&format!("{}\n", p.command)));
     host.flush_log()?;
-    write_input(host, format!("{}\n{}\n", p.command, registration.postamble).as_bytes());
+    let typed = match &postamble {
+        Some(postamble) => format!("{}\n{postamble}\n", p.command),
+        None => format!("{}\n", p.command),
+    };
+    write_input(host, typed.as_bytes());
     let started = Instant::now();
     let timeout = Duration::from_millis(
         p.timeout_ms.filter(|&t| t > 0).unwrap_or(crate::protocol::RUN_DEFAULT_TIMEOUT_MS),
     );
+    let max_output = p.max_output.unwrap_or(crate::protocol::RUN_DEFAULT_MAX_OUTPUT);
     host.runs.push(PendingRun {
         marker,
         input_run_seq: seq,
         started,
         deadline: started + timeout,
         reply: Some((id, reply)),
+        outcome: RunOutcome::new(p.command, by_marks, max_output),
     });
     Ok(None)
 }

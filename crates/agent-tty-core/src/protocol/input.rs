@@ -59,7 +59,14 @@ pub struct RunParams {
     /// How long a waited run may take, in ms (absent or 0: 30 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// The most bytes of the command's output a waited run's reply carries (absent:
+    /// [`RUN_DEFAULT_MAX_OUTPUT`]; 0: no output in the reply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output: Option<u64>,
 }
+
+/// The most output a waited run's reply carries by default (64 KiB).
+pub const RUN_DEFAULT_MAX_OUTPUT: u64 = 64 * 1024;
 
 /// The reply of `type`, `paste` and `mark`: `{seq}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -140,4 +147,19 @@ pub struct RunFinished {
     pub duration_ms: u64,
     /// The run's completion marker.
     pub marker: String,
+    /// The command's exit status (absent when it is not known: the run timed out, or
+    /// the session exited first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The shell's working directory after the command, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// What the command printed (escape sequences stripped, its echo left out), up to
+    /// `maxOutput` bytes; so far, when it timed out. Absent when `maxOutput` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// Part of the output was left out to keep within `maxOutput` (the whole of it is
+    /// in the event log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_truncated: Option<bool>,
 }

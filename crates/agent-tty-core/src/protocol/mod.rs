@@ -23,11 +23,11 @@ use serde::de::DeserializeOwned;
 pub use envelope::{MAX_MESSAGE_BYTES, Outgoing, Request, Response, WireError, encode, parse_request};
 pub use ids::{Seq, SessionId};
 pub use input::{
-    MarkParams, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply, RunStarted, SendKeysParams,
-    SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
+    MarkParams, RUN_DEFAULT_MAX_OUTPUT, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply,
+    RunStarted, SendKeysParams, SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
 };
 pub use screen::{Format, NumberedLine, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult};
-pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply};
+pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply, ShellIntegration};
 pub use wait::{RenderWaitParams, RenderWaitReply, WaitParams, WaitReply, WaitResult};
 
 /// The client's inactivity timeout for a quick request, in ms.

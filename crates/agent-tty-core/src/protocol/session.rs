@@ -24,6 +24,25 @@ pub struct InspectReply {
     pub renderer_profile: String,
     pub renderer_booted: bool,
     pub renderer_boot_in_flight: bool,
+    /// What the host knows of the shell's integration (absent from older hosts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shell_integration: Option<ShellIntegration>,
+}
+
+/// Whether the session's shell marks its commands (OSC 133), so that `run` learns their
+/// outcome from the shell and `history` lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShellIntegration {
+    /// The shell agent-tty injected its hooks into (`bash`, `zsh` or `fish`); `null` when
+    /// it did not (turned off, not one of those shells, or not known offline).
+    pub injected: Option<String>,
+    /// The shell has marked its prompts or commands: command outcomes are recorded.
+    pub active: bool,
+    /// Commands recorded so far.
+    pub commands: u64,
+    /// The working directory the shell last reported (OSC 7), when it did.
+    pub cwd: Option<String>,
 }
 
 /// `destroy`: `{force?}` (ignored by the host).

@@ -31,9 +31,10 @@ fn input_params_and_replies() {
 
 #[test]
 fn run_params_and_both_replies() {
-    let started = RunParams { command: "sleep 1".into(), no_wait: true, timeout_ms: None };
+    let started = RunParams { command: "sleep 1".into(), no_wait: true, timeout_ms: None, max_output: None };
     wire(&started, r#"{"command":"sleep 1","noWait":true}"#);
-    let waited = RunParams { command: "ls".into(), no_wait: false, timeout_ms: Some(30_000) };
+    let waited =
+        RunParams { command: "ls".into(), no_wait: false, timeout_ms: Some(30_000), max_output: None };
     wire(&waited, r#"{"command":"ls","noWait":false,"timeoutMs":30000}"#);
     assert!(!serde_json::from_str::<RunParams>(r#"{"command":"ls"}"#).unwrap().no_wait);
     wire(&RunReply::Started(RunStarted { accepted: true, seq: Seq(4) }), r#"{"accepted":true,"seq":4}"#);
@@ -44,12 +45,32 @@ fn run_params_and_both_replies() {
         seq: Seq(5),
         duration_ms: 12,
         marker: "m".into(),
+        exit_code: None,
+        cwd: None,
+        output: None,
+        output_truncated: None,
     });
     wire(
         &finished,
         r#"{"accepted":true,"completed":true,"timedOut":false,"seq":5,"durationMs":12,"marker":"m"}"#,
     );
     assert_eq!(finished.seq(), Seq(5));
+    let outcome = RunReply::Finished(RunFinished {
+        accepted: true,
+        completed: true,
+        timed_out: false,
+        seq: Seq(5),
+        duration_ms: 12,
+        marker: "m".into(),
+        exit_code: Some(1),
+        cwd: Some("/tmp".into()),
+        output: Some("no\n".into()),
+        output_truncated: Some(false),
+    });
+    wire(
+        &outcome,
+        r#"{"accepted":true,"completed":true,"timedOut":false,"seq":5,"durationMs":12,"marker":"m","exitCode":1,"cwd":"/tmp","output":"no\n","outputTruncated":false}"#,
+    );
 }
 
 #[test]
@@ -177,7 +198,7 @@ fn transport_timeouts_follow_the_method() {
     use method::{Run, Type, Wait, WaitForRender};
     let text = TextParams { text: "a".into() };
     assert_eq!(Type::inactivity_timeout_ms(&text), 5000);
-    let no_wait = RunParams { command: "a".into(), no_wait: true, timeout_ms: None };
+    let no_wait = RunParams { command: "a".into(), no_wait: true, timeout_ms: None, max_output: None };
     assert_eq!(
         (Run::inactivity_timeout_ms(&no_wait), Run::effect_unknown_on_timeout(&no_wait)),
         (10_000, false)

@@ -20,8 +20,9 @@ const TOKEN_BYTES: usize = 4;
 
 /// What every postamble, and so every echo of one, starts with.
 pub const POSTAMBLE_PREFIX: &str = r"printf '\033\137";
-/// The longest postamble allowed, so its echo stays short.
-pub const MAX_POSTAMBLE_LEN: usize = 64;
+/// The longest postamble allowed, so its echo stays short (the reference's 64, plus
+/// room for the exit status: `;%d` and ` $status`).
+pub const MAX_POSTAMBLE_LEN: usize = 72;
 
 /// Lowercase hexadecimal digits.
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -76,6 +77,28 @@ pub fn postamble(sentinel: &str) -> String {
     }
     postamble.push('\'');
     postamble
+}
+
+/// Builds the postamble that prints `sentinel` with the exit status of the command
+/// before it: `printf '<escapes>;%d<ST escapes>' <status>`, so the sentinel arrives as
+/// `ESC _ at<token>;<status> ESC \`. `status` is the shell's variable for the last
+/// status (see [`status_variable`]).
+pub fn postamble_with_status(sentinel: &str, status: &str) -> String {
+    let plain = postamble(sentinel);
+    // The sentinel's terminator, ESC \, is the last 8 characters before the quote.
+    let body = &plain[..plain.len() - 1];
+    let (head, terminator) = body.split_at(body.len() - 8);
+    format!("{head};%d{terminator}' {status}")
+}
+
+/// The shell variable that holds the last command's exit status, by the program's
+/// name: `$status` in fish, csh and tcsh, `$?` in every other shell.
+pub fn status_variable(program: &str) -> &'static str {
+    let name = program.rsplit('/').next().unwrap_or(program).trim_start_matches('-');
+    match name {
+        "fish" | "csh" | "tcsh" => "$status",
+        _ => "$?",
+    }
 }
 
 /// Encodes `bytes` as unpadded base64url.
@@ -174,6 +197,19 @@ mod tests {
         assert!(postamble.starts_with(r"printf '\033\137\141\164\101\142"), "{postamble}");
         assert!(postamble.ends_with(r"\033\134'"), "{postamble}");
         assert_eq!(printf_bytes(&postamble), sentinel.as_bytes());
+    }
+
+    #[test]
+    fn postamble_with_status_prints_the_status_inside_the_sentinel() {
+        let sentinel = sentinel("AbC-_9");
+        let postamble = postamble_with_status(&sentinel, "$?");
+        assert!(postamble.starts_with(POSTAMBLE_PREFIX), "{postamble}");
+        assert!(postamble.ends_with(r";%d\033\134' $?"), "{postamble}");
+        assert!(
+            postamble_with_status(&sentinel, status_variable("/usr/bin/fish")).len() <= MAX_POSTAMBLE_LEN
+        );
+        assert_eq!(status_variable("-bash"), "$?");
+        assert_eq!(status_variable("tcsh"), "$status");
     }
 
     #[test]

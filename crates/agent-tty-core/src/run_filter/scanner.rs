@@ -3,6 +3,9 @@
 //! It reports the text around each sentinel, drops the sentinel itself and
 //! reports which run it completed. A chunk that ends in a strict prefix of an
 //! active sentinel has that tail held back until the next chunk decides it.
+//!
+//! A sentinel `ESC _ at<token> ESC \` may carry the command's exit status before its
+//! string terminator: `ESC _ at<token>;<status> ESC \` (see `ids::postamble_with_status`).
 
 use super::repaint::ESC;
 
@@ -11,8 +14,9 @@ use super::repaint::ESC;
 pub(super) enum Scanned<'a> {
     /// Output text that is not a sentinel.
     Output(&'a str),
-    /// The sentinel of the run with this marker; the run is now inactive.
-    Complete(String),
+    /// The sentinel of the run with this marker, with the exit status it carried; the
+    /// run is now inactive.
+    Complete(String, Option<i32>),
 }
 
 /// One active run's sentinel.
@@ -85,11 +89,11 @@ impl SentinelScanner {
                 break;
             };
             let at = index + offset;
-            if let Some(found) = self.take_match(&bytes[at..]) {
+            if let Some((found, len, status)) = self.take_match(&bytes[at..]) {
                 emit_output(&buffer[start..at], emit);
-                index = at + found.sentinel.len();
+                index = at + len;
                 start = index;
-                emit(Scanned::Complete(found.marker));
+                emit(Scanned::Complete(found.marker, status));
             } else if !is_final && self.is_strict_prefix(&bytes[at..]) {
                 emit_output(&buffer[start..at], emit);
                 buffer[at..].clone_into(&mut self.tail);
@@ -101,18 +105,72 @@ impl SentinelScanner {
         emit_output(&buffer[start..], emit);
     }
 
-    /// Removes and returns the active sentinel that `rest` starts with.
-    fn take_match(&mut self, rest: &[u8]) -> Option<ActiveSentinel> {
-        let position = self.active.iter().position(|active| rest.starts_with(active.sentinel.as_bytes()))?;
-        Some(self.active.remove(position))
+    /// Removes and returns the active sentinel that `rest` starts with, the length it
+    /// has there and the status it carries.
+    fn take_match(&mut self, rest: &[u8]) -> Option<(ActiveSentinel, usize, Option<i32>)> {
+        let (position, len, status) = self.active.iter().enumerate().find_map(|(position, active)| {
+            match match_sentinel(active.sentinel.as_bytes(), rest) {
+                SentinelMatch::Found(len, status) => Some((position, len, status)),
+                _ => None,
+            }
+        })?;
+        Some((self.active.remove(position), len, status))
     }
 
-    /// Whether `rest` is a strict prefix of an active sentinel.
+    /// Whether `rest` is a strict prefix of an active sentinel (with or without a status).
     fn is_strict_prefix(&self, rest: &[u8]) -> bool {
-        self.active.iter().any(|active| {
-            let sentinel = active.sentinel.as_bytes();
-            rest.len() < sentinel.len() && sentinel.starts_with(rest)
-        })
+        self.active
+            .iter()
+            .any(|active| matches!(match_sentinel(active.sentinel.as_bytes(), rest), SentinelMatch::Prefix))
+    }
+}
+
+/// How far `rest` matches a sentinel.
+enum SentinelMatch {
+    /// `rest` starts with the sentinel, this long, carrying this status.
+    Found(usize, Option<i32>),
+    /// `rest` is shorter than the sentinel and could still become it.
+    Prefix,
+    /// `rest` is not this sentinel.
+    No,
+}
+
+/// The longest exit status a sentinel may carry, in digits.
+const MAX_STATUS_DIGITS: usize = 10;
+
+/// Matches `rest` against `sentinel` (`<head> ESC \`), which may carry `;<digits>`
+/// between its head and its terminator.
+fn match_sentinel(sentinel: &[u8], rest: &[u8]) -> SentinelMatch {
+    const ST: &[u8] = b"\x1b\\";
+    let head = sentinel.strip_suffix(ST).unwrap_or(sentinel);
+    if rest.len() < head.len() {
+        return if head.starts_with(rest) { SentinelMatch::Prefix } else { SentinelMatch::No };
+    }
+    if !rest.starts_with(head) {
+        return SentinelMatch::No;
+    }
+    let after = &rest[head.len()..];
+    let (digits, status) = match after.first() {
+        Some(b';') => {
+            let count = after[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if count > MAX_STATUS_DIGITS {
+                return SentinelMatch::No;
+            }
+            let status = std::str::from_utf8(&after[1..=count]).ok().and_then(|d| d.parse().ok());
+            (1 + count, status)
+        }
+        _ => (0, None),
+    };
+    let tail = &after[digits..];
+    if tail.len() < ST.len() {
+        // Still digits (or the terminator) to come.
+        let open = tail.is_empty() || ST.starts_with(tail);
+        return if open && digits <= MAX_STATUS_DIGITS { SentinelMatch::Prefix } else { SentinelMatch::No };
+    }
+    if tail.starts_with(ST) {
+        SentinelMatch::Found(head.len() + digits + ST.len(), status)
+    } else {
+        SentinelMatch::No
     }
 }
 
@@ -157,7 +215,7 @@ mod tests {
         |scanned| {
             events.push(match scanned {
                 Scanned::Output(text) => Event::Output(text.to_owned()),
-                Scanned::Complete(marker) => Event::Complete(marker),
+                Scanned::Complete(marker, _) => Event::Complete(marker),
             });
         }
     }
@@ -244,6 +302,30 @@ mod tests {
         assert_eq!(feed(&mut scanner, &["\x1b_atAAAAAA\x1b"]), []);
         assert_eq!(flush(&mut scanner), [output("\x1b_atAAAAAA\x1b")]);
         assert_eq!(flush(&mut scanner), []);
+    }
+
+    #[test]
+    fn a_sentinel_may_carry_an_exit_status_even_when_split() {
+        let text = "x\x1b_atAAAAAA;130\x1b\\y";
+        for split in 1..text.len() {
+            let mut scanner = scanner(&[("a", SENTINEL_A)]);
+            let mut statuses = Vec::new();
+            let mut events = Vec::new();
+            for chunk in [&text[..split], &text[split..]] {
+                scanner.feed(chunk, &mut |scanned| match scanned {
+                    Scanned::Output(text) => events.push(output(text)),
+                    Scanned::Complete(marker, status) => {
+                        statuses.push(status);
+                        events.push(Event::Complete(marker));
+                    }
+                });
+            }
+            assert_eq!(events, [output("x"), complete("a"), output("y")], "split at {split}");
+            assert_eq!(statuses, [Some(130)], "split at {split}");
+        }
+        let mut scanner = scanner(&[("a", SENTINEL_A)]);
+        let events = feed(&mut scanner, &["\x1b_atAAAAAA;1x\x1b\\"]);
+        assert_eq!(events, [output("\x1b_atAAAAAA;1x\x1b\\")], "not a status: output");
     }
 
     #[test]

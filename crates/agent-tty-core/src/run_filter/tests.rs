@@ -25,7 +25,7 @@ impl Run {
     }
 
     fn complete(&self) -> Piece {
-        Piece::RunComplete { marker: self.marker.to_owned() }
+        Piece::RunComplete { marker: self.marker.to_owned(), exit_code: None }
     }
 }
 
@@ -86,7 +86,7 @@ fn segments(pieces: &[Piece]) -> (Vec<String>, Vec<String>) {
     for piece in pieces {
         match piece {
             Piece::Output(text) => texts.last_mut().unwrap().push_str(text),
-            Piece::RunComplete { marker } => {
+            Piece::RunComplete { marker, .. } => {
                 markers.push(marker.clone());
                 texts.push(String::new());
             }
@@ -351,7 +351,7 @@ fn register_new_draws_distinct_working_sentinels() {
     let mut filter = RunFilter::new();
     let markers: Vec<String> = (0..100).map(|_| new_marker()).collect();
     let registrations: Vec<Registration> =
-        markers.iter().map(|marker| filter.register_new(marker).unwrap()).collect();
+        markers.iter().map(|marker| filter.register_new(marker, None).unwrap()).collect();
     for (index, registration) in registrations.iter().enumerate() {
         assert_eq!(registration.postamble, postamble(&registration.sentinel));
         let later = &registrations[index + 1..];
@@ -359,12 +359,12 @@ fn register_new_draws_distinct_working_sentinels() {
     }
     let last = registrations.last().unwrap();
     let input = format!("{}out{}", last.postamble, last.sentinel);
-    let expected = [output("out"), Piece::RunComplete { marker: markers[99].clone() }];
+    let expected = [output("out"), Piece::RunComplete { marker: markers[99].clone(), exit_code: None }];
     assert_eq!(filter.push(&format!("{input}\n")[..input.len()]), expected);
     assert!(filter.is_active());
-    let duplicate = filter.register_new(&markers[0]);
+    let duplicate = filter.register_new(&markers[0], None);
     assert_eq!(duplicate, Err(RegisterError::DuplicateMarker(markers[0].clone())));
-    assert!(matches!(filter.register_new("nope"), Err(RegisterError::InvalidMarker(_))));
+    assert!(matches!(filter.register_new("nope", None), Err(RegisterError::InvalidMarker(_))));
 }
 
 #[test]

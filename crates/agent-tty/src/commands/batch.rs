@@ -100,6 +100,7 @@ fn execute(
                 command: command.clone(),
                 no_wait: *no_wait,
                 timeout_ms: timeout_ms.filter(|_| !no_wait),
+                max_output: None,
             };
             return run_step(paths, index, &params, baseline, fields);
         }

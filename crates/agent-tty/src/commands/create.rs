@@ -60,6 +60,7 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
         name: args.name,
         idle_timeout_ms,
         host_env: context.host_env(),
+        shell_integration: !args.no_shell_integration,
     };
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;

@@ -6,13 +6,13 @@ use std::os::unix::fs::FileTypeExt;
 
 use agent_tty_core::client::call_typed;
 use agent_tty_core::protocol::method::{Paste, Run, Type};
-use agent_tty_core::protocol::{Method, RunParams, RunReply, RunStarted, TextParams};
+use agent_tty_core::protocol::{Method, RunFinished, RunParams, RunReply, RunStarted, TextParams};
 use agent_tty_core::session::command_target;
-use agent_tty_core::{Error, Result};
+use agent_tty_core::{Error, ErrorCode, Result};
 
 use crate::cli::{RunArgs, TextArgs, TypeArgs};
 use crate::context::Context;
-use crate::numbers::{Zero, duration_flag};
+use crate::numbers::{MAX_RUN_OUTPUT, Zero, byte_size_flag, duration_flag};
 use crate::output::Outcome;
 
 /// Largest `--file` input.
@@ -48,27 +48,54 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
         Some(raw) => duration_flag("--timeout", raw, Zero::Rejected)
             .map_err(|message| Error::invalid_input(message).with("timeout", raw))?,
     };
+    let max_output = match args.max_output.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            byte_size_flag("--max-output", raw, MAX_RUN_OUTPUT)
+                .map_err(|message| Error::invalid_input(message).with("maxOutput", raw))?,
+        ),
+    };
     let paths = command_target(&context.home.path, &args.session.session_id)?;
     if args.no_wait {
-        let params = RunParams { command, no_wait: true, timeout_ms: None };
+        let params = RunParams { command, no_wait: true, timeout_ms: None, max_output: None };
         let seq = call_typed::<Run>(&paths, &params)?.seq();
         let human = vec![format!("Command injected into session (seq={seq}).")];
         return Ok(Outcome::new(RunStarted { accepted: true, seq }, human));
     }
-    let params = RunParams { command, no_wait: false, timeout_ms: Some(timeout) };
+    let params = RunParams { command, no_wait: false, timeout_ms: Some(timeout), max_output };
     let finished = match call_typed::<Run>(&paths, &params)? {
         RunReply::Finished(finished) => finished,
         started @ RunReply::Started(_) => return Err(unexpected(&started)),
     };
+    let human = run_human(&finished);
+    if args.check
+        && let Some(code) = finished.exit_code.filter(|&code| code != 0)
+    {
+        let message = format!("The command failed with exit status {code} (seq={}).", finished.seq);
+        let human: Vec<String> = std::iter::once(message.clone()).chain(human.into_iter().skip(1)).collect();
+        return Err(Error::new(ErrorCode::CommandFailed, message)
+            .with_fields(&finished)
+            .with_human(human.join("\n")));
+    }
+    Ok(Outcome::new(finished, human))
+}
+
+/// The human lines of a waited run: how it ended, then what it printed.
+fn run_human(finished: &RunFinished) -> Vec<String> {
     let (seq, duration) = (finished.seq, finished.duration_ms);
-    let human = if finished.completed {
+    let first = if finished.completed {
         format!("Command completed (seq={seq}, {duration}ms).")
     } else if finished.timed_out {
         format!("Command timed out after {duration}ms (seq={seq}).")
     } else {
         String::new()
     };
-    Ok(Outcome::new(finished, vec![human]))
+    let mut lines = vec![first];
+    lines.extend(finished.exit_code.map(|code| format!("Exit code: {code}")));
+    if let Some(output) = finished.output.as_deref().filter(|output| !output.is_empty()) {
+        lines.extend(output.strip_suffix('\n').unwrap_or(output).lines().map(str::to_owned));
+    }
+    lines
 }
 
 /// A host reply of the wrong kind (`PROTOCOL_ERROR`).

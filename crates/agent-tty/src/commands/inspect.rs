@@ -5,7 +5,7 @@ use agent_tty_core::artifacts::ArtifactHealth;
 use agent_tty_core::client::call_typed;
 use agent_tty_core::manifest::{SessionRecord, termination_category};
 use agent_tty_core::protocol::method::Inspect;
-use agent_tty_core::protocol::{EmptyParams, InspectReply};
+use agent_tty_core::protocol::{EmptyParams, InspectReply, ShellIntegration};
 use agent_tty_core::session::find;
 use agent_tty_core::{ErrorCode, Result, artifacts, event_log, reconcile, time};
 use schemars::JsonSchema;
@@ -44,6 +44,10 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
     };
     let artifacts = artifacts::health(&paths.artifacts, &paths.id);
     let renderer_runtime = renderer_runtime(&record, host.as_ref(), offline);
+    let shell_integration = match host.as_mut().and_then(|host| host.shell_integration.take()) {
+        Some(live) => live,
+        None => offline_shell_integration(&paths.events),
+    };
     let host =
         host.map(|host| HostInfo { cli_version: host.cli_version, rpc_socket_path: host.rpc_socket_path });
     let result = InspectResult {
@@ -57,6 +61,7 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
         renderer_runtime,
         host,
         event_log_bytes: log_bytes,
+        shell_integration,
     };
     let human = human_lines(&result);
     Ok(Outcome::new(result, human))
@@ -90,6 +95,17 @@ pub struct InspectResult {
     /// The event log's size (absent when there is no log).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_log_bytes: Option<u64>,
+    /// Whether the shell marks its commands (live: as the host knows it; offline: from
+    /// the command records of the event log).
+    pub shell_integration: ShellIntegration,
+}
+
+/// What the event log says of the shell's integration once the host is gone.
+fn offline_shell_integration(events: &std::path::Path) -> ShellIntegration {
+    let commands =
+        agent_tty_core::command_log::read_history(events).map(|(commands, _)| commands).unwrap_or_default();
+    let cwd = commands.iter().rev().find_map(|c| c.cwd_after.clone().or_else(|| c.cwd.clone()));
+    ShellIntegration { injected: None, active: !commands.is_empty(), commands: commands.len() as u64, cwd }
 }
 
 /// `inspect`'s `rendererRuntime`: `reason` when the host is not serving the screen,
@@ -198,6 +214,14 @@ fn human_lines(result: &InspectResult) -> Vec<String> {
     if result.used_offline_replay {
         lines.push("Offline Replay: yes".into());
     }
+    let shell = &result.shell_integration;
+    let injected =
+        shell.injected.as_deref().map(|name| format!("{name} hooks injected, ")).unwrap_or_default();
+    lines.push(if shell.active {
+        format!("Shell Integration: active ({injected}{} commands recorded)", shell.commands)
+    } else {
+        format!("Shell Integration: inactive ({injected}no marks seen)")
+    });
     lines.push(format!("Host PID: {}", dash(record.host_pid.map(|p| p.to_string()))));
     lines.push(format!("Child PID: {}", dash(record.child_pid.map(|p| p.to_string()))));
     lines.push(format!("Exit Code: {}", dash(record.exit_code.map(|c| c.to_string()))));

@@ -22,7 +22,11 @@ fn human_mode_outputs() {
     assert_ulid(&id);
 
     let out = t.at(&["run", &id, "echo hi"]);
-    let line = out.human_ok().trim_end().to_string();
+    let text = out.human_ok().trim_end().to_string();
+    let mut lines = text.lines();
+    let line = lines.next().unwrap_or_default().to_string();
+    assert_eq!(lines.next(), Some("Exit code: 0"), "{text}");
+    assert_eq!(lines.next(), Some("hi"), "then what it printed: {text}");
     assert!(line.starts_with("Command completed (seq=") && line.ends_with("ms)."), "{line:?}");
     let run_seq: u64 = line["Command completed (seq=".len()..line.find(',').unwrap()].parse().unwrap();
     let events = t.checked_events(&id);
@@ -89,6 +93,7 @@ fn inspect_human_lines() {
             "Host CLI Version",
             "RPC Socket",
             "Artifacts",
+            "Shell Integration",
             "Host PID",
             "Child PID",
             "Exit Code",
@@ -133,6 +138,7 @@ fn inspect_human_lines() {
             "Event Log Bytes",
             "Uptime",
             "Artifacts",
+            "Shell Integration",
             "Host PID",
             "Child PID",
             "Exit Code",
@@ -166,6 +172,7 @@ fn inspect_terminal_json() {
             "usedOfflineReplay",
             "rendererRuntime",
             "eventLogBytes",
+            "shellIntegration",
         ],
     );
     assert_keys(&result["rendererRuntime"], &["backend", "mode", "status", "reason"]);

@@ -139,7 +139,11 @@ fn run_timeout_then_late_completion() {
     let id = t.bash();
     let out = t.at(&["run", &id, "sleep 1; echo late-$((2+2))", "--timeout", "100", "--json"]);
     let result = out.ok("run");
-    assert_keys(&result, &["accepted", "completed", "timedOut", "seq", "durationMs", "marker"]);
+    // A timed-out run carries what was printed so far, but no exit status or cwd.
+    assert_keys(
+        &result,
+        &["accepted", "completed", "timedOut", "seq", "durationMs", "marker", "output", "outputTruncated"],
+    );
     assert_eq!(result["completed"], false);
     assert_eq!(result["timedOut"], true);
     let marker = result["marker"].as_str().unwrap().to_string();

@@ -26,7 +26,25 @@ fn canonical_loop() {
 
     // run
     let run = t.at(&["run", &id, "echo hello", "--json"]).ok("run");
-    assert_keys(&run, &["accepted", "completed", "timedOut", "seq", "durationMs", "marker"]);
+    assert_keys(
+        &run,
+        &[
+            "accepted",
+            "completed",
+            "timedOut",
+            "seq",
+            "durationMs",
+            "marker",
+            "exitCode",
+            "cwd",
+            "output",
+            "outputTruncated",
+        ],
+    );
+    assert_eq!(
+        (&run["exitCode"], &run["output"], &run["outputTruncated"]),
+        (&json!(0), &json!("hello\n"), &json!(false))
+    );
     assert_eq!(run["accepted"], true);
     assert_eq!(run["completed"], true);
     assert_eq!(run["timedOut"], false);
@@ -358,6 +376,7 @@ fn inspect_running_session() {
             "rendererRuntime",
             "host",
             "eventLogBytes",
+            "shellIntegration",
         ],
     );
     let session = &result["session"];

@@ -33,6 +33,8 @@ mod scale;
 mod schemas;
 mod screenshot;
 mod security;
+mod shell_integration;
+mod shell_outcomes;
 mod snapshot;
 mod tmux;
 mod transport;
