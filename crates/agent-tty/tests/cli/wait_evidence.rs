@@ -47,6 +47,34 @@ fn in_output_never_matches_the_echo_of_the_typed_command() {
     assert!(matched.get("evidence").is_none(), "a match carries no evidence: {matched}");
 }
 
+/// With shell integration (bash started without `--norc`), the output is counted from the
+/// command's start mark (OSC 133 C), live and offline.
+#[test]
+fn in_output_starts_at_the_command_start_mark() {
+    let t = TestHome::new();
+    let id = t.create(&[], &["bash"])["sessionId"].as_str().unwrap().to_string();
+    t.wait_render(&id, &["--regex", r"[#$]\n*$"]);
+    let typed = t.type_text(&id, "sleep 1; echo READY\n");
+    let out = t.at(&["wait", &id, "--text", "READY", "--in", "output", "--timeout", "300", "--json"]);
+    let evidence = timed_out_evidence(&out, &RENDER_TIMEOUT_KEYS);
+    let events = t.checked_events(&id);
+    let start = events
+        .iter()
+        .find(|e| {
+            e["type"] == "marker"
+                && e["payload"]["label"].as_str().unwrap().starts_with("agent-tty:command-start")
+        })
+        .expect("bash with shell integration marks the command's start");
+    assert!(start["seq"].as_u64().unwrap() > typed);
+    assert_eq!(evidence["outputSinceSeq"], start["seq"], "{evidence}");
+    assert_eq!(t.wait_render(&id, &["--text", "READY", "--in", "output"])["matchedText"], "READY");
+    t.at(&["destroy", &id, "--json"]).ok("destroy");
+    wait_until("the session is destroyed", DEADLINE, || t.listed_status(&id).as_deref() == Some("destroyed"));
+    let offline = t.at(&["wait", &id, "--text", "READY", "--in", "output", "--json"]).ok("wait");
+    assert_eq!(offline["matched"], true, "{offline}");
+    t.at(&["wait", &id, "--text", "echo READY", "--in", "output", "--json"]).err("wait", 10, "REPLAY_ERROR");
+}
+
 /// After `run --no-wait`, the command line's echo does not count; its output does.
 #[test]
 fn in_output_after_a_run_no_wait() {
