@@ -19,8 +19,9 @@
 //!   length (at least 1). `row` is the screen row, or for `in: "output"` the line number
 //!   in the output since the anchor. A regex is compared through its longest literal run
 //!   (`\d+ items` → ` items`); a pattern without a run of 3 literal characters gets none.
-//!   Only the first 200 characters of a needle and the last 200 lines of output (1000
-//!   characters each) are compared, so the cost stays below a few ms.
+//!   Only the first 200 characters of a needle and the last 100 lines of output (500
+//!   characters each) are compared: at most 10 million steps (tens of ms at worst, once per
+//!   time-out; a usual 80×24 screen and a short needle take microseconds).
 //! - `beforeBaseline` (the content is there, but the screen was captured at or before
 //!   the Wait Baseline): `{seq, afterSeq}`.
 //! - `waitingForInput` (the program runs and looks like it waits for input): the screen
@@ -48,9 +49,9 @@ pub const MAX_BYTES: usize = 4096;
 /// The longest part of a needle compared for a near miss, in characters.
 const NEEDLE_CHARS: usize = 200;
 /// The most output lines (the newest) compared for a near miss.
-const OUTPUT_LINES: usize = 200;
+const OUTPUT_LINES: usize = 100;
 /// The longest part of a line compared for a near miss, in characters.
-const LINE_CHARS: usize = 1000;
+const LINE_CHARS: usize = 500;
 /// How the text before the cursor ends when the screen shows a prompt.
 const PROMPT_ENDS: [&str; 6] = ["$ ", "# ", "> ", "% ", ": ", "? "];
 

@@ -277,4 +277,27 @@ mod tests {
         let regex = parse(r#"[{"wait":{"regex":"(a+)+"}}]"#).unwrap_err();
         assert_eq!(regex.code, ErrorCode::InvalidInput);
     }
+
+    #[test]
+    fn wait_steps_take_in() {
+        let plan = parse(r#"[{"wait":{"text":"x","in":"output"}},{"wait":{"text":"y","in":"screen"}},{"wait":{"text":"z"}}]"#)
+            .unwrap();
+        let within: Vec<_> = plan
+            .iter()
+            .filter_map(|s| match s {
+                Step::Wait { spec, .. } => Some(spec.within),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(within, [WaitIn::Output, WaitIn::Screen, WaitIn::Screen]);
+        let error = parse(r#"[{"wait":{"screenStableMs":100,"in":"output"}}]"#).unwrap_err();
+        assert_eq!(error.code, agent_tty_core::ErrorCode::InvalidInput);
+        assert!(
+            error.message.starts_with("Batch step 0: Render wait in output needs text or regex"),
+            "{}",
+            error.message
+        );
+        let error = parse(r#"[{"wait":{"text":"x","in":"scrollback"}}]"#).unwrap_err();
+        assert!(error.message.contains("is invalid"), "{}", error.message);
+    }
 }
