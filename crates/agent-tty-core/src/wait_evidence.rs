@@ -19,8 +19,8 @@
 //!   length (at least 1). `row` is the screen row, or for `in: "output"` the line number
 //!   in the output since the anchor. A regex is compared through its longest literal run
 //!   (`\d+ items` → ` items`); a pattern without a run of 3 literal characters gets none.
-//!   Only the first 200 characters of a needle and the last 100 lines of output (500
-//!   characters each) are compared: at most 10 million steps (tens of ms at worst, once per
+//!   Only the first 200 characters of a needle and the last 100 lines of the screen or
+//!   the output (500 characters each) are compared: at most 10 million steps (tens of ms at worst, once per
 //!   time-out; a usual 80×24 screen and a short needle take microseconds).
 //! - `beforeBaseline` (the content is there, but the screen was captured at or before
 //!   the Wait Baseline): `{seq, afterSeq}`.
@@ -48,8 +48,8 @@ pub const MAX_BYTES: usize = 4096;
 
 /// The longest part of a needle compared for a near miss, in characters.
 const NEEDLE_CHARS: usize = 200;
-/// The most output lines (the newest) compared for a near miss.
-const OUTPUT_LINES: usize = 100;
+/// The most lines (the newest) compared for a near miss.
+const NEAR_MISS_LINES: usize = 100;
 /// The longest part of a line compared for a near miss, in characters.
 const LINE_CHARS: usize = 500;
 /// How the text before the cursor ends when the screen shows a prompt.
@@ -246,10 +246,11 @@ fn render_finding(
     if let Some(literal) = literal {
         evidence.near_miss = if output {
             let lines: Vec<&str> = seen.output.text().split('\n').collect();
-            let skip = lines.len().saturating_sub(OUTPUT_LINES);
+            let skip = lines.len().saturating_sub(NEAR_MISS_LINES);
             near_miss(&literal, lines.iter().copied().enumerate().skip(skip))
         } else {
-            near_miss(&literal, seen.lines.iter().map(String::as_str).enumerate())
+            let skip = seen.lines.len().saturating_sub(NEAR_MISS_LINES);
+            near_miss(&literal, seen.lines.iter().map(String::as_str).enumerate().skip(skip))
         };
     }
     let mut finding = format!("the {kind} {quoted} was not found {place}");
