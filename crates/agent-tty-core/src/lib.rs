@@ -31,6 +31,7 @@ pub mod host;
 pub mod json_escape;
 pub mod live_view;
 pub mod manifest;
+pub mod output_since;
 pub mod paths;
 pub mod plain_text;
 pub mod process;
@@ -51,5 +52,6 @@ pub mod temp_file;
 pub mod time;
 pub mod utf8_stream;
 pub mod wait_condition;
+pub mod wait_evidence;
 
 pub use error::{Error, ErrorCode, Result};

@@ -12,6 +12,17 @@
 //! - stability: no `screenStableMs`, or the known stable time is at least that long;
 //! - baseline: no `afterSeq`, or the screen's `capturedAtSeq` is strictly greater.
 //!
+//! # `in`: screen or output
+//!
+//! `in: "output"` (`wait --in output`) points `text`/`regex` at what the program printed
+//! since the last input instead of the screen (see [`crate::output_since`]: escape
+//! sequences stripped, the echo of the typed input skipped), so a wait never matches the
+//! echo of the command it waits on. It needs `text` or `regex` (`INVALID_INPUT`
+//! otherwise); everything else keeps its meaning (cursor and stability are still about
+//! the screen, the baseline still about the observation's seq). A regex searches the
+//! *last* 50 000 UTF-16 code units of the output (the newest; the screen's regex searches
+//! the first), a text needle all of it (at least its last 1 MiB).
+//!
 //! # Regex engine
 //!
 //! The reference runs a JavaScript `RegExp` with no flags, once, over the first 50 000
@@ -113,6 +124,38 @@ pub struct WaitSpec {
     /// The Wait Baseline: only screens captured after this event-log seq may match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seq: Option<Seq>,
+    /// What `text`/`regex` look at: the screen (default, left out) or the output since
+    /// the last input.
+    #[serde(default, rename = "in", skip_serializing_if = "WaitIn::is_screen")]
+    pub within: WaitIn,
+}
+
+/// What a render wait's `text`/`regex` are matched against.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum WaitIn {
+    /// The canonical visible text of the screen.
+    #[default]
+    Screen,
+    /// The output since the last input, the echo of that input left out.
+    Output,
+}
+
+impl WaitIn {
+    /// Whether this is the default (serialised as an absent key).
+    pub fn is_screen(&self) -> bool {
+        *self == WaitIn::Screen
+    }
+
+    /// The flag's spelling: `screen` or `output`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitIn::Screen => "screen",
+            WaitIn::Output => "output",
+        }
+    }
 }
 
 /// What a render wait waits for (already validated).
@@ -123,6 +166,7 @@ pub struct WaitCondition {
     cursor_row: Option<u64>,
     cursor_col: Option<u64>,
     after_seq: Option<u64>,
+    within: WaitIn,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +187,9 @@ pub struct ScreenView<'a> {
     pub cursor_col: u16,
     /// Seq of the last event applied to the screen.
     pub captured_at_seq: u64,
+    /// The output since the last input (only looked at by `in: "output"` conditions;
+    /// `None` reads as empty).
+    pub output_text: Option<&'a str>,
 }
 
 /// A satisfied condition.
@@ -179,6 +226,12 @@ impl WaitCondition {
                 "Render wait requires at least one of text, regex, screenStableMs, cursorRow, or cursorCol.",
             ));
         }
+        if spec.within == WaitIn::Output && spec.text.is_none() && spec.regex.is_none() {
+            return Err(Error::invalid_input(
+                "Render wait in output needs text or regex: --in output only changes what --text or --regex \
+                 look at (the output since the last input instead of the screen).",
+            ));
+        }
         let content = if let Some(text) = &spec.text {
             let len = utf16_len(text);
             if !(1..=MAX_TEXT_LEN).contains(&len) {
@@ -212,6 +265,7 @@ impl WaitCondition {
             cursor_row: spec.cursor_row,
             cursor_col: spec.cursor_col,
             after_seq: spec.after_seq.map(Seq::get),
+            within: spec.within,
         })
     }
 
@@ -239,17 +293,53 @@ impl WaitCondition {
         {
             return None;
         }
-        let matched_text = match &self.content {
-            Content::Any => None,
-            Content::Text(needle) => {
-                if !view.canonical_text.contains(needle.as_str()) {
-                    return None;
-                }
-                Some(needle.clone())
-            }
-            Content::Regex(regex) => Some(regex.find(view.canonical_text)?.to_string()),
-        };
+        let matched_text = self.find_content(view)?;
         Some(Match { matched_text })
+    }
+
+    /// The content part alone, on the text this condition looks at: `Some(None)` when
+    /// there is no text/regex, `Some(Some(found))` when it is found, `None` when not.
+    pub fn find_content(&self, view: &ScreenView<'_>) -> Option<Option<String>> {
+        let haystack = self.comparand(view);
+        match &self.content {
+            Content::Any => Some(None),
+            Content::Text(needle) => haystack.contains(needle.as_str()).then(|| Some(needle.clone())),
+            Content::Regex(regex) => Some(Some(regex.find(haystack)?.to_string())),
+        }
+    }
+
+    /// What `text`/`regex` look at: the canonical text, or the output's last 50 000
+    /// UTF-16 code units (a text needle: all of it).
+    fn comparand<'v>(&self, view: &ScreenView<'v>) -> &'v str {
+        match self.within {
+            WaitIn::Screen => view.canonical_text,
+            WaitIn::Output => {
+                let output = view.output_text.unwrap_or("");
+                match &self.content {
+                    Content::Regex(_) => js_regex::utf16_suffix(output, REGEX_SEARCH_LIMIT),
+                    _ => output,
+                }
+            }
+        }
+    }
+
+    /// What `text`/`regex` look at.
+    pub fn within(&self) -> WaitIn {
+        self.within
+    }
+
+    /// The needle (`text`) or the pattern (`regex`).
+    pub fn needle(&self) -> Option<Needle<'_>> {
+        match &self.content {
+            Content::Any => None,
+            Content::Text(text) => Some(Needle::Text(text)),
+            Content::Regex(regex) => Some(Needle::Regex(regex.source())),
+        }
+    }
+
+    /// The required cursor row and column.
+    pub fn cursor(&self) -> (Option<u64>, Option<u64>) {
+        (self.cursor_row, self.cursor_col)
     }
 
     /// Whether evaluating the content can be slow: a regex that needs the backtracking
@@ -287,6 +377,7 @@ impl WaitCondition {
             cursor_row: self.cursor_row,
             cursor_col: self.cursor_col,
             after_seq: self.after_seq.map(Seq),
+            within: self.within,
         }
     }
 
@@ -300,8 +391,18 @@ impl WaitCondition {
             expected_cursor_row: spec.cursor_row,
             expected_cursor_col: spec.cursor_col,
             after_seq: spec.after_seq,
+            within: spec.within,
         }
     }
+}
+
+/// What a condition searches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needle<'a> {
+    /// A plain substring.
+    Text(&'a str),
+    /// A JavaScript pattern.
+    Regex(&'a str),
 }
 
 /// A condition as error details: `text`, `regex`, `screenStableMs`, `expectedCursorRow`,
@@ -322,6 +423,8 @@ pub struct ConditionDetails {
     pub expected_cursor_col: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_seq: Option<Seq>,
+    #[serde(rename = "in", skip_serializing_if = "WaitIn::is_screen")]
+    pub within: WaitIn,
 }
 
 /// The reference's nested-quantifier heuristic: scanning the pattern (skipping the
@@ -433,7 +536,13 @@ mod tests {
     }
 
     fn view(text: &str) -> ScreenView<'_> {
-        ScreenView { canonical_text: text, cursor_row: 2, cursor_col: 7, captured_at_seq: 5 }
+        ScreenView {
+            canonical_text: text,
+            cursor_row: 2,
+            cursor_col: 7,
+            captured_at_seq: 5,
+            output_text: None,
+        }
     }
 
     fn matched(text: Option<&str>) -> Option<Match> {
@@ -596,6 +705,7 @@ mod tests {
             cursor_row: Some(1),
             cursor_col: Some(0),
             after_seq: Some(Seq(9)),
+            within: WaitIn::Screen,
         };
         let wait = prepare(full.clone());
         assert_eq!(wait.to_spec(), full);
@@ -621,10 +731,49 @@ mod tests {
                 cursor_row: Some(1),
                 cursor_col: Some(2),
                 after_seq: Some(Seq(3)),
+                within: WaitIn::Screen,
             }
         );
         assert!(serde_json::from_str::<WaitSpec>(r#"{"text":"hi","timeout":5}"#).is_err());
         assert!(serde_json::from_str::<WaitSpec>(r#"{"cursorRow":-1}"#).is_err());
         assert_eq!(serde_json::to_string(&text("hi")).unwrap(), r#"{"text":"hi"}"#);
+    }
+
+    #[test]
+    fn in_output_looks_at_the_output_only() {
+        let output = WaitSpec { within: WaitIn::Output, ..text("READY") };
+        let wait = prepare(output.clone());
+        let on_screen = ScreenView { canonical_text: "$ echo READY", ..view("") };
+        assert_eq!(wait.evaluate(&on_screen, None), None, "the echo on screen does not count");
+        let printed = ScreenView { output_text: Some("READY\n"), ..on_screen };
+        assert_eq!(wait.evaluate(&printed, None), matched(Some("READY")));
+        assert_eq!(wait.to_spec(), output);
+        assert_eq!(serde_json::to_string(&output).unwrap(), r#"{"text":"READY","in":"output"}"#);
+        assert_eq!(serde_json::from_str::<WaitSpec>(r#"{"text":"READY","in":"output"}"#).unwrap(), output);
+        assert!(serde_json::from_str::<WaitSpec>(r#"{"text":"a","in":"scrollback"}"#).is_err());
+        assert_eq!(serde_json::to_string(&wait.details()).unwrap(), r#"{"text":"READY","in":"output"}"#);
+        // The baseline and the cursor still apply.
+        let gated = prepare(WaitSpec { after_seq: Some(Seq(5)), ..output.clone() });
+        assert_eq!(gated.evaluate(&printed, None), None);
+        rejects(
+            WaitSpec { within: WaitIn::Output, screen_stable_ms: Some(100), ..spec() },
+            ErrorCode::InvalidInput,
+            &["needs text or regex", "--in output"],
+        );
+    }
+
+    #[test]
+    fn a_regex_in_output_searches_the_newest_50000_units() {
+        let mut output = "EARLY".to_string();
+        output.push_str(&"x".repeat(REGEX_SEARCH_LIMIT));
+        output.push_str("LATE");
+        let at = |pattern: &str| {
+            let wait = prepare(WaitSpec { within: WaitIn::Output, ..regex(pattern) });
+            wait.evaluate(&ScreenView { output_text: Some(&output), ..view("") }, None)
+        };
+        assert_eq!(at("LATE"), matched(Some("LATE")));
+        assert_eq!(at("EARLY"), None);
+        let needle = prepare(WaitSpec { within: WaitIn::Output, ..text("EARLY") });
+        assert!(needle.evaluate(&ScreenView { output_text: Some(&output), ..view("") }, None).is_some());
     }
 }

@@ -359,6 +359,10 @@ pub struct WaitArgs {
     /// Only match screens captured after this event seq (the Wait Baseline).
     #[arg(long, allow_hyphen_values = true)]
     pub after_seq: Option<String>,
+    /// What --text/--regex look at: `screen` (default) or `output`, what the program printed
+    /// since the last input, without the echo of the typed input.
+    #[arg(long = "in", value_name = "screen|output", allow_hyphen_values = true)]
+    pub within: Option<String>,
     /// Give up after this long: milliseconds (500) or a duration such as 500ms, 2s, 1.5s, 2m, 1h
     /// (default 10m; 0 = never).
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]

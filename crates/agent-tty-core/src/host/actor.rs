@@ -13,6 +13,7 @@ use crate::host::render_wait::{Evaluated, Observation, RenderWaiter};
 use crate::host::server::Incoming;
 use crate::host::shell::{Boundary, RunOutcome, ShellState};
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
+use crate::output_since::OutputSince;
 use crate::paths::SessionPaths;
 use crate::process;
 use crate::protocol::{RenderWaitReply, Response, RunFinished, RunReply, Seq, WaitReply};
@@ -20,6 +21,8 @@ use crate::pty::Pty;
 use crate::run_filter::{Piece, RunFilter};
 use crate::shell_marks::{Mark, MarkScanner, Segment};
 use crate::utf8_stream::Utf8Stream;
+use crate::wait_condition::WaitIn;
+use crate::wait_evidence::WaitedFor;
 
 /// How long a destroyed session's processes get after SIGHUP before SIGKILL.
 pub const DESTROY_GRACE: Duration = Duration::from_millis(3000);
@@ -81,6 +84,8 @@ pub struct Host {
     pub(crate) runs: Vec<PendingRun>,
     pub(crate) waiters: Vec<Waiter>,
     pub(crate) render_waiters: Vec<RenderWaiter>,
+    /// The output since the last input (for `wait --in output` and time-out evidence).
+    pub(crate) output_since: OutputSince,
     /// When the render checks put off by output are due (see [`RENDER_CHECK_SPACING`]).
     pub(crate) render_deferred: Option<Instant>,
     /// Where off-loop evaluations of slow conditions report (set by the loop that
@@ -127,6 +132,7 @@ impl Host {
             runs: Vec::new(),
             waiters: Vec::new(),
             render_waiters: Vec::new(),
+            output_since: OutputSince::new(),
             render_deferred: None,
             evaluations: None,
             kill_deadline: None,
@@ -202,7 +208,8 @@ impl Host {
 
     /// Output that reaches the log and the screen (marks and sentinels taken out).
     fn log_output(&mut self, text: &str) {
-        self.log.push_output(text);
+        let seq = self.log.push_output(text);
+        self.output_since.push_event(seq, text);
         self.screen.feed(text.as_bytes(), crate::time::now_ms());
         for run in &mut self.runs {
             run.outcome.output(text);
@@ -220,6 +227,8 @@ impl Host {
             Some(Boundary::Start(record)) => {
                 let seq = self.log.push(&record.to_event());
                 self.shell.running = Some(seq);
+                // What the command prints comes after this: `wait --in output` starts here.
+                self.output_since.on_command_start(seq);
                 if let Some(index) = waiting.filter(|_| is_start) {
                     self.runs[index].outcome.started(seq);
                 }
@@ -266,14 +275,16 @@ impl Host {
         self.log.next_seq().saturating_sub(1)
     }
 
-    /// The live screen's canonical state now (text and cursor; no hash).
-    pub(crate) fn observe(&self) -> Observation {
+    /// The live screen's canonical state now (text and cursor; no hash), and the output
+    /// since the last input when `with_output`.
+    pub(crate) fn observe(&self, with_output: bool) -> Observation {
         let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
         Observation {
             text: snapshot.canonical_text(),
             cursor_row: snapshot.cursor_row,
             cursor_col: snapshot.cursor_col,
             captured_at_seq: self.latest_seq(),
+            output: with_output.then(|| self.output_since.text().to_string()),
         }
     }
 
@@ -329,8 +340,10 @@ impl Host {
         if self.render_waiters.is_empty() {
             return;
         }
-        let changes = self.screen.changes();
+        // The output since the last input changes without the screen (an input's anchor).
+        let changes = self.screen.changes().wrapping_add(self.output_since.revision());
         let latest_seq = self.latest_seq();
+        let with_output = self.render_waiters.iter().any(|w| w.condition.within() == WaitIn::Output);
         let mut seen: Option<Observation> = None;
         let mut kept = Vec::with_capacity(self.render_waiters.len());
         for mut waiter in std::mem::take(&mut self.render_waiters) {
@@ -353,7 +366,7 @@ impl Host {
                 continue;
             }
             let started = Instant::now();
-            let seen = seen.get_or_insert_with(|| self.observe());
+            let seen = seen.get_or_insert_with(|| self.observe(with_output));
             waiter.evaluated = Some((changes, now));
             let result = match &self.evaluations {
                 Some(done) if off_loop && waiter.condition.may_be_slow() => {
@@ -444,9 +457,9 @@ impl Host {
         let latest = self.latest_seq();
         for waiter in std::mem::take(&mut self.render_waiters) {
             if waiter.deadline.is_some_and(|d| d <= now) {
-                let _ = waiter
-                    .reply
-                    .send(Response::answer(&waiter.id, Ok(RenderWaitReply::timed_out(Seq(latest)))));
+                let evidence = self.wait_evidence(WaitedFor::Render(&waiter.condition), now);
+                let reply = RenderWaitReply::timed_out(Seq(latest), Some(evidence));
+                let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(reply)));
             } else {
                 self.render_waiters.push(waiter);
             }
@@ -455,7 +468,12 @@ impl Host {
             std::mem::take(&mut self.waiters).into_iter().partition(|w| w.deadline.is_some_and(|d| d <= now));
         self.waiters = kept;
         for waiter in expired {
-            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(WaitReply::timed_out())));
+            let waited = match waiter.kind {
+                WaitKind::Exit => WaitedFor::Exit,
+                WaitKind::Idle { idle, .. } => WaitedFor::Idle { idle_ms: idle.as_millis() as u64 },
+            };
+            let reply = WaitReply::timed_out(self.wait_evidence(waited, now));
+            let _ = waiter.reply.send(Response::answer(&waiter.id, Ok(reply)));
         }
         if let Some(timeout) = self.idle_timeout
             && self.record.status.is_commandable()

@@ -165,7 +165,8 @@ fn type_text(host: &mut Host, p: TextParams) -> Result<SeqReply> {
     require_commandable(host)?;
     input_room(host, p.text.len())?;
     write_input(host, p.text.as_bytes());
-    let seq = host.log.push(&Event::InputText { data: p.text });
+    let seq = host.log.push(&Event::InputText { data: p.text.clone() });
+    host.output_since.on_input(seq, Some(&p.text));
     Ok(SeqReply { seq: Seq(seq) })
 }
 
@@ -176,6 +177,7 @@ fn paste(host: &mut Host, p: TextParams) -> Result<SeqReply> {
     input_room(host, data.len())?;
     write_input(host, data.as_bytes());
     let seq = host.log.push(&Event::InputPaste { data });
+    host.output_since.on_input(seq, Some(&p.text));
     Ok(SeqReply { seq: Seq(seq) })
 }
 
@@ -207,6 +209,7 @@ fn send_keys(host: &mut Host, p: SendKeysParams) -> Result<SendKeysReply> {
     input_room(host, bytes.len())?;
     write_input(host, &bytes);
     let seq = host.log.push(&Event::InputKeys { keys: p.keys.clone() });
+    host.output_since.on_input(seq, crate::output_since::echo_of_keys(&p.keys).as_deref());
     Ok(SendKeysReply { accepted: p.keys, bytes_written: bytes.len() as u64, seq: Seq(seq) })
 }
 
@@ -270,6 +273,7 @@ fn run(host: &mut Host, p: RunParams, id: String, reply: Reply) -> Result<Answer
     }
     if p.no_wait {
         write_input(host, format!("{}\n", p.command).as_bytes());
+        host.output_since.on_input(host.log.next_seq(), Some(&format!("{}\n", p.command)));
         let seq = host.log.push(&Event::InputRun { command: p.command, marker: None, no_wait: true });
         return Ok(now(reply, Ok(RunReply::Started(RunStarted { accepted: true, seq: Seq(seq) }))));
     }
@@ -298,6 +302,7 @@ fn run(host: &mut Host, p: RunParams, id: String, reply: Reply) -> Result<Answer
         marker: Some(marker.clone()),
         no_wait: false,
     });
+    host.output_since.on_input(seq, Some(&format!("{}\n", p.command)));
     host.flush_log()?;
     let typed = match &postamble {
         Some(postamble) => format!("{}\n{postamble}\n", p.command),

@@ -36,8 +36,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::host::actor::Host;
 use crate::protocol::{RenderWaitReply, Response};
 use crate::wait_condition::{ScreenView, WaitCondition};
+use crate::wait_evidence::{Observed, WaitEvidence, WaitedFor};
 
 /// One pending `waitForRender`.
 #[derive(Debug)]
@@ -75,6 +77,8 @@ pub(crate) struct Observation {
     pub cursor_row: u16,
     pub cursor_col: u16,
     pub captured_at_seq: u64,
+    /// The output since the last input, when a waiter looks at it (`in: "output"`).
+    pub output: Option<String>,
 }
 
 impl RenderWaiter {
@@ -170,6 +174,7 @@ fn evaluate(condition: &WaitCondition, seen: &Observation, stable_for: u64) -> O
         cursor_row: seen.cursor_row,
         cursor_col: seen.cursor_col,
         captured_at_seq: seen.captured_at_seq,
+        output_text: seen.output.as_deref(),
     };
     let found = condition.evaluate(&view, Some(stable_for))?;
     let screen_hash = agent_tty_vt::screen_hash(&[seen.text.as_str()]);
@@ -190,6 +195,26 @@ impl RenderWaiter {
     }
 }
 
+impl Host {
+    /// The evidence of a wait that times out now (see [`crate::wait_evidence`]): one look
+    /// at the live screen, the output since the last input and the program.
+    pub(crate) fn wait_evidence(&self, waited: WaitedFor<'_>, now: Instant) -> WaitEvidence {
+        let snapshot = self.screen.snapshot(agent_tty_vt::SnapshotOptions::default());
+        let running = !self.exited;
+        let seen = Observed {
+            lines: &snapshot.visible_lines,
+            cursor_row: snapshot.cursor_row,
+            cursor_col: snapshot.cursor_col,
+            captured_at_seq: self.latest_seq(),
+            output: &self.output_since,
+            last_output_age_ms: Some(now.saturating_duration_since(self.last_output_at).as_millis() as u64),
+            program_running: running,
+            reading_terminal: running && crate::wait_evidence::reading_terminal(self.child_pid),
+        };
+        crate::wait_evidence::gather(waited, &seen)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,7 +228,7 @@ mod tests {
     }
 
     fn seen(text: &str, seq: u64) -> Observation {
-        Observation { text: text.into(), cursor_row: 0, cursor_col: 0, captured_at_seq: seq }
+        Observation { text: text.into(), cursor_row: 0, cursor_col: 0, captured_at_seq: seq, output: None }
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn waits_keep_the_host_and_cli_orders() {
     // The host writes `exitCode` first; the CLI prints `timedOut` first (both as 0.5 does).
     wire(&WaitReply::exited(Some(7)), r#"{"exitCode":7,"timedOut":false}"#);
     wire(&WaitReply::exited(None), r#"{"timedOut":false}"#);
-    wire(&WaitReply::timed_out(), r#"{"timedOut":true}"#);
+    wire(&WaitReply { evidence: None, ..WaitReply::exited(None) }, r#"{"timedOut":false}"#);
     wire(&WaitResult::from(WaitReply::exited(Some(7))), r#"{"timedOut":false,"exitCode":7}"#);
 }
 
@@ -104,12 +104,21 @@ fn render_wait_params_carry_the_spec() {
         captured_at_seq: Seq(12),
         screen_hash: Some("abc".into()),
         damage: None,
+        evidence: None,
     };
     wire(
         &matched,
         r#"{"matched":true,"timedOut":false,"matchedText":"ready","cursorRow":1,"cursorCol":2,"capturedAtSeq":12,"screenHash":"abc"}"#,
     );
-    wire(&RenderWaitReply::timed_out(Seq(3)), r#"{"matched":false,"timedOut":true,"capturedAtSeq":3}"#);
+    wire(&RenderWaitReply::timed_out(Seq(3), None), r#"{"matched":false,"timedOut":true,"capturedAtSeq":3}"#);
+    let output = WaitSpec {
+        text: Some("x".into()),
+        within: crate::wait_condition::WaitIn::Output,
+        ..WaitSpec::default()
+    };
+    let params = RenderWaitParams::new(output.clone(), 0);
+    wire(&params, r#"{"text":"x","in":"output"}"#);
+    assert_eq!(params.into_spec(), (output, None));
 }
 
 #[test]

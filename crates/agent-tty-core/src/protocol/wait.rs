@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Seq;
 use crate::event_stream::DamageReport;
-use crate::wait_condition::{Match, ScreenView, WaitSpec};
+use crate::wait_condition::{Match, ScreenView, WaitIn, WaitSpec};
+use crate::wait_evidence::WaitEvidence;
 
 /// `wait`: `{exit?, idleMs?, timeoutMs?}` (exactly one of exit and idleMs, checked by
 /// the host).
@@ -25,7 +26,7 @@ pub struct WaitParams {
 
 /// The reply of `wait` as the host writes it: `{exitCode?, timedOut}` (`exitCode` only
 /// for an exit wait whose exit code is known).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitReply {
     /// The program's exit code.
@@ -33,28 +34,32 @@ pub struct WaitReply {
     pub exit_code: Option<i32>,
     /// The wait's timeout came first.
     pub timed_out: bool,
+    /// Timed out: why (the screen's last lines, the last output, whether the program
+    /// runs or waits for input, the nearest miss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<WaitEvidence>,
 }
 
 impl WaitReply {
     /// The reply of an exit wait that is over.
     pub fn exited(exit_code: Option<i32>) -> WaitReply {
-        WaitReply { exit_code, timed_out: false }
+        WaitReply { exit_code, timed_out: false, evidence: None }
     }
 
     /// The reply of an idle wait that is over (`exited(None)`).
     pub fn met() -> WaitReply {
-        WaitReply { exit_code: None, timed_out: false }
+        WaitReply { exit_code: None, timed_out: false, evidence: None }
     }
 
-    /// The reply at the wait's timeout.
-    pub fn timed_out() -> WaitReply {
-        WaitReply { exit_code: None, timed_out: true }
+    /// The reply at the wait's timeout, with its evidence.
+    pub fn timed_out(evidence: WaitEvidence) -> WaitReply {
+        WaitReply { exit_code: None, timed_out: true, evidence: Some(evidence) }
     }
 }
 
 /// The CLI's `wait --exit/--idle-ms` result: `{timedOut, exitCode?}` (the order 0.5's
 /// CLI prints, which is not the host's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitResult {
     /// The wait's timeout came first.
@@ -62,11 +67,15 @@ pub struct WaitResult {
     /// The program's exit code, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// Timed out: why (the screen's last lines, the last output, whether the program
+    /// runs or waits for input, the nearest miss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<WaitEvidence>,
 }
 
 impl From<WaitReply> for WaitResult {
     fn from(reply: WaitReply) -> WaitResult {
-        WaitResult { timed_out: reply.timed_out, exit_code: reply.exit_code }
+        WaitResult { timed_out: reply.timed_out, exit_code: reply.exit_code, evidence: reply.evidence }
     }
 }
 
@@ -92,12 +101,15 @@ pub struct RenderWaitParams {
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renderer_name: Option<String>,
+    /// What `text`/`regex` look at (`screen`, the default, is left out).
+    #[serde(default, rename = "in", skip_serializing_if = "WaitIn::is_screen")]
+    pub within: WaitIn,
 }
 
 impl RenderWaitParams {
     /// The params of `spec` with a timeout (0 = none: the key is left out).
     pub fn new(spec: WaitSpec, timeout_ms: u64) -> RenderWaitParams {
-        let WaitSpec { text, regex, screen_stable_ms, cursor_row, cursor_col, after_seq } = spec;
+        let WaitSpec { text, regex, screen_stable_ms, cursor_row, cursor_col, after_seq, within } = spec;
         RenderWaitParams {
             text,
             regex,
@@ -107,6 +119,7 @@ impl RenderWaitParams {
             after_seq,
             timeout_ms: (timeout_ms > 0).then_some(timeout_ms),
             renderer_name: None,
+            within,
         }
     }
 
@@ -120,9 +133,10 @@ impl RenderWaitParams {
             cursor_col,
             after_seq,
             timeout_ms,
+            within,
             ..
         } = self;
-        (WaitSpec { text, regex, screen_stable_ms, cursor_row, cursor_col, after_seq }, timeout_ms)
+        (WaitSpec { text, regex, screen_stable_ms, cursor_row, cursor_col, after_seq, within }, timeout_ms)
     }
 }
 
@@ -152,6 +166,10 @@ pub struct RenderWaitReply {
     /// Offline replay only (never on the wire): what the read of a damaged log skipped.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub damage: Option<DamageReport>,
+    /// Timed out: why (the screen's last lines, the last output, whether the program
+    /// runs or waits for input, the nearest miss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<WaitEvidence>,
 }
 
 impl RenderWaitReply {
@@ -172,11 +190,13 @@ impl RenderWaitReply {
             captured_at_seq: Seq(view.captured_at_seq),
             screen_hash: Some(screen_hash),
             damage: None,
+            evidence: None,
         }
     }
 
-    /// The reply at the wait's timeout.
-    pub fn timed_out(latest_seq: Seq) -> RenderWaitReply {
+    /// The reply at the wait's timeout, with its evidence (`None` only where none can
+    /// be gathered).
+    pub fn timed_out(latest_seq: Seq, evidence: Option<WaitEvidence>) -> RenderWaitReply {
         RenderWaitReply {
             matched: false,
             timed_out: true,
@@ -186,6 +206,7 @@ impl RenderWaitReply {
             captured_at_seq: latest_seq,
             screen_hash: None,
             damage: None,
+            evidence,
         }
     }
 }

@@ -117,6 +117,22 @@ pub(crate) fn utf16_prefix(text: &str, max_units: usize) -> &str {
     text
 }
 
+/// The longest suffix of `text` that is at most `max_units` UTF-16 code units long (a
+/// straddling surrogate pair is left out whole).
+pub(crate) fn utf16_suffix(text: &str, max_units: usize) -> &str {
+    if text.len() <= max_units {
+        return text;
+    }
+    let mut units = 0;
+    for (index, ch) in text.char_indices().rev() {
+        units += ch.len_utf16();
+        if units > max_units {
+            return &text[index + ch.len_utf8()..];
+        }
+    }
+    text
+}
+
 /// The number of UTF-16 code units of `text` (JavaScript's `length`).
 pub(crate) fn utf16_len(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()

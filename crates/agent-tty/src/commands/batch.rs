@@ -178,6 +178,7 @@ fn wait_step(
         matched_text: reply.matched_text,
         captured_at_seq: Some(reply.captured_at_seq),
         screen_hash: reply.screen_hash,
+        evidence: reply.evidence.map(Box::new),
     };
     if timed_out || !matched {
         return Err(Error::new(
@@ -200,6 +201,8 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
     let mut human = Vec::new();
     let mut failed = Vec::new();
     let mut first_failure: Option<(usize, String, String)> = None;
+    // Why waits timed out: after the 0.5 lines, so those keep their places.
+    let mut explained = Vec::new();
     for (index, record) in progress.records.iter().enumerate() {
         let record = match record {
             Some(record) => record.clone(),
@@ -219,6 +222,11 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
             }
         }
         human.push(human_step(&record));
+        if let StepFields::Wait { evidence: Some(evidence), .. } = &record.fields {
+            explained.push(format!("step {index}: {}", evidence.summary));
+            let screen = crate::commands::wait::evidence_lines(evidence);
+            explained.extend(screen.into_iter().skip(1).map(|line| format!("    {line}")));
+        }
         steps.push(record);
     }
     let completed = steps.iter().filter(|s| s.status == StepStatus::Completed).count();
@@ -234,6 +242,7 @@ pub(crate) fn finish(progress: &Progress, interrupted: bool) -> Outcome {
             exit_code = ErrorCode::parse(code).map_or(1, ErrorCode::exit_code);
         }
     }
+    human.extend(explained);
     let result = BatchResult { steps, completed_count: completed, failed_indices: failed };
     Outcome { exit_code, ..Outcome::new(result, human) }
 }

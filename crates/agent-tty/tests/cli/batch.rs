@@ -149,7 +149,17 @@ fn fail_fast_on_wait_timeout() {
     let steps = result["steps"].as_array().unwrap();
     assert_keys(
         &steps[0],
-        &["index", "durationMs", "kind", "status", "matched", "timedOut", "capturedAtSeq", "error"],
+        &[
+            "index",
+            "durationMs",
+            "kind",
+            "status",
+            "matched",
+            "timedOut",
+            "capturedAtSeq",
+            "evidence",
+            "error",
+        ],
     );
     assert_eq!(steps[0]["status"], "failed");
     assert_eq!((&steps[0]["matched"], &steps[0]["timedOut"]), (&json!(false), &json!(true)));
@@ -172,8 +182,10 @@ fn fail_fast_on_wait_timeout() {
     assert_eq!(out.stderr, "");
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert!(lines[0].starts_with("[0] wait failed (WAIT_TIMEOUT) ("), "{}", out.stdout);
+    // Then why the wait timed out (its evidence).
+    assert!(lines[5].starts_with("step 0: Timed out: "), "{}", out.stdout);
     assert_eq!(
-        &lines[1..],
+        &lines[1..5],
         [
             "[1] type not-run (0ms)",
             "[2] run not-run (0ms)",
@@ -205,7 +217,7 @@ fn keep_going_attempts_every_step() {
     ]);
     assert_eq!(out.code, 1);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(&lines[3..], ["1/3 steps completed", "failed steps: 0, 2"], "{}", out.stdout);
+    assert_eq!(&lines[3..5], ["1/3 steps completed", "failed steps: 0, 2"], "{}", out.stdout);
 }
 
 /// Malformed plans fail with exit 2 before anything is sent — even for a missing

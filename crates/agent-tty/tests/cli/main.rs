@@ -41,3 +41,4 @@ mod transport;
 mod tui;
 mod video_export;
 mod view_polish;
+mod wait_evidence;

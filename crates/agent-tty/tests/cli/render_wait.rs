@@ -16,7 +16,7 @@ const CONDITION_MET_KEYS: [&str; 6] =
 /// with the latest event seq.
 fn assert_timed_out(t: &TestHome, id: &str, out: &Out) -> u64 {
     let result = out.ok_with_exit("wait", 11);
-    assert_keys(&result, &["matched", "timedOut", "capturedAtSeq"]);
+    assert_keys(&result, &["matched", "timedOut", "capturedAtSeq", "evidence"]);
     assert_eq!(result["matched"], false);
     assert_eq!(result["timedOut"], true);
     let seq = result["capturedAtSeq"].as_u64().unwrap();
@@ -87,10 +87,9 @@ fn live_text_regex_and_cursor_waits() {
     let human = t.at(&["wait", &id, "--cursor-row", &row]).human_ok().to_string();
     assert_eq!(human, format!("Wait condition met.\nCursor: row {row}, col {col}\ncapturedAtSeq: {seq}\n"));
     let out = t.at(&["wait", &id, "--text", "nope", "--timeout", "200"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str(), out.stderr.as_str()),
-        (11, &*format!("Wait timed out. (capturedAtSeq: {seq})\n"), "")
-    );
+    assert_eq!((out.code, out.stderr.as_str()), (11, ""));
+    let first = format!("Wait timed out. (capturedAtSeq: {seq})\nTimed out: the text \"nope\" was not found");
+    assert!(out.stdout.starts_with(&first), "{}", out.stdout);
 }
 
 /// `--after-seq`: text already on screen does not match until an event after the
@@ -277,7 +276,10 @@ fn offline_fallback_after_destroy() {
             "Session host became unreachable during render wait, and the latest offline snapshot did not satisfy \
              the requested wait condition."
         );
-        assert_keys(&error["details"], &["text", "capturedAtSeq", "cursorRow", "cursorCol", "visibleLines"]);
+        assert_keys(
+            &error["details"],
+            &["text", "capturedAtSeq", "cursorRow", "cursorCol", "visibleLines", "evidence"],
+        );
         assert_eq!(error["details"]["text"], "absent");
         assert_eq!(error["details"]["capturedAtSeq"], last);
         assert_eq!(error["details"]["cursorRow"], snap["cursorRow"]);
@@ -316,6 +318,7 @@ fn offline_fallback_after_destroy() {
             "cursorRow",
             "cursorCol",
             "visibleLines",
+            "evidence",
         ],
     );
     assert_eq!(error["details"]["expectedCursorRow"], 3);

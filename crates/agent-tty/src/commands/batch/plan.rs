@@ -1,7 +1,7 @@
 //! The batch plan: a JSON array of steps, each an object with exactly one verb
 //! (`type`, `paste`, `sendKeys`, `run`, `wait`). Fully validated before anything is sent.
 
-use agent_tty_core::wait_condition::{WaitCondition, WaitSpec};
+use agent_tty_core::wait_condition::{WaitCondition, WaitIn, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -58,6 +58,9 @@ struct WaitBody {
     cursor_col: Option<u64>,
     #[serde(default, deserialize_with = "timeout_field")]
     timeout: Option<u64>,
+    /// `"screen"` (default) or `"output"` (see `wait --in`).
+    #[serde(default, rename = "in")]
+    within: WaitIn,
 }
 
 fn timeout_field<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<u64>, D::Error> {
@@ -186,6 +189,7 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 cursor_row: body.cursor_row,
                 cursor_col: body.cursor_col,
                 after_seq: None,
+                within: body.within,
             };
             WaitCondition::prepare(&spec).map_err(|e| {
                 Error::new(e.code, format!("Batch step {index}: {}", e.message)).with("stepIndex", index)
@@ -272,5 +276,28 @@ mod tests {
         assert_eq!((keys.code, &keys.details["stepIndex"]), (ErrorCode::InvalidKeys, &Value::from(0)));
         let regex = parse(r#"[{"wait":{"regex":"(a+)+"}}]"#).unwrap_err();
         assert_eq!(regex.code, ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn wait_steps_take_in() {
+        let plan = parse(r#"[{"wait":{"text":"x","in":"output"}},{"wait":{"text":"y","in":"screen"}},{"wait":{"text":"z"}}]"#)
+            .unwrap();
+        let within: Vec<_> = plan
+            .iter()
+            .filter_map(|s| match s {
+                Step::Wait { spec, .. } => Some(spec.within),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(within, [WaitIn::Output, WaitIn::Screen, WaitIn::Screen]);
+        let error = parse(r#"[{"wait":{"screenStableMs":100,"in":"output"}}]"#).unwrap_err();
+        assert_eq!(error.code, agent_tty_core::ErrorCode::InvalidInput);
+        assert!(
+            error.message.starts_with("Batch step 0: Render wait in output needs text or regex"),
+            "{}",
+            error.message
+        );
+        let error = parse(r#"[{"wait":{"text":"x","in":"scrollback"}}]"#).unwrap_err();
+        assert!(error.message.contains("is invalid"), "{}", error.message);
     }
 }

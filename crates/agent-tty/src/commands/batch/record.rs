@@ -2,6 +2,7 @@
 //! (`index`, `durationMs`, `kind`, `status`, the kind's fields, then `error`).
 
 use agent_tty_core::protocol::{Seq, WireError};
+use agent_tty_core::wait_evidence::WaitEvidence;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -72,6 +73,9 @@ pub(crate) enum StepFields {
         captured_at_seq: Option<Seq>,
         #[serde(skip_serializing_if = "Option::is_none")]
         screen_hash: Option<String>,
+        /// Timed out: why (see `wait`'s evidence).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        evidence: Option<Box<WaitEvidence>>,
     },
 }
 
@@ -114,6 +118,7 @@ impl StepRecord {
                 matched_text: None,
                 captured_at_seq: None,
                 screen_hash: None,
+                evidence: None,
             },
             _ => StepFields::Input { seq: None },
         };
@@ -200,6 +205,7 @@ mod tests {
             matched_text: Some("x".into()),
             captured_at_seq: Some(Seq(6)),
             screen_hash: Some("h".into()),
+            evidence: None,
         };
         assert_eq!(
             line(&wait),
