@@ -22,6 +22,14 @@
 //! The scripts unset or un-export everything they were given and everything they change
 //! (`PS0`, `PS1`, `ENV`, `ZDOTDIR`), so a shell started inside (a nested `bash`, `ssh`) reads
 //! only the user's files and writes no marks; the outer shell's marks go on after it exits.
+//!
+//! Each shell's prompt hook captures the status first and hands it on (bash returns it
+//! from its `PROMPT_COMMAND` entry, zsh gives every hook the status itself, fish's wrapped
+//! `fish_prompt` sets it again before the user's), and runs its prompt wrapper last, so a
+//! prompt the user's hooks rebuild still gets A and B. Known limits: bash needs
+//! `promptvars` (on by default) for `PS0`; zsh writes its `PROMPT_SP` padding (spaces and a
+//! carriage return) before its precmd hooks, so it comes between a command's output and D;
+//! fish and zsh redraw prompts (a resize, ctrl+l) and write A and B again without D.
 
 use std::path::Path;
 

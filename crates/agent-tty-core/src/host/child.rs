@@ -44,6 +44,7 @@ pub fn spawn(record: &SessionRecord, injection: Option<&Injection>) -> Result<Ch
     }
     // The host's switch only: a shell started inside the session decides nothing by it.
     command = command.env_remove(shell_integration::DISABLE_ENV);
+    command = default_signals(command);
     let (pty, process) = pty::spawn(command, record.cols, record.rows).map_err(|e| match e {
         SpawnError::Open(e) => Error::internal(format!("Cannot allocate a PTY: {e}")),
         SpawnError::Configure(e) => Error::internal(format!("Cannot configure the PTY: {e}")),
@@ -51,6 +52,22 @@ pub fn spawn(record: &SessionRecord, injection: Option<&Injection>) -> Result<Ch
     })?;
     let pid = process.id().ok_or_else(|| Error::internal("The child exited before it had a PID."))?;
     Ok(Child { pty, process, pid })
+}
+
+/// Gives the program the default actions of SIGINT and SIGQUIT. A host started from a
+/// background job of a script has them ignored, exec passes that on, and ctrl+c would then
+/// interrupt nothing in the session.
+#[allow(unsafe_code)]
+fn default_signals(command: pty_process::Command) -> pty_process::Command {
+    // SAFETY: runs in the child between fork and exec, where it only calls signal(), which
+    // is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        })
+    }
 }
 
 fn spawn_error(program: &str, cwd: &str, e: pty_process::Error) -> Error {

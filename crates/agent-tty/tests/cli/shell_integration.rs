@@ -57,3 +57,26 @@ fn no_shell_integration_starts_the_shell_as_given() {
         t.at(&["destroy", id, "--force"]).exit(0);
     }
 }
+
+/// A host started from a background job of a script (SIGINT and SIGQUIT ignored) still gives
+/// its program their default actions, or ctrl+c would interrupt nothing in the session.
+#[test]
+fn the_program_gets_default_sigint_and_sigquit_from_a_host_that_ignores_them() {
+    let t = TestHome::new();
+    let out = std::process::Command::new("sh")
+        .args(["-c", r#"trap "" INT QUIT; exec "$0" "$@""#, BIN, "--home", &t.home_str()])
+        .args(["create", "--json", "--", "sleep", "60"])
+        .env("HOME", &t.user_home)
+        .env("XDG_STATE_HOME", &t.state)
+        .output()
+        .unwrap();
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["result"]["sessionId"].as_str().unwrap().to_string();
+    let pid = pid_of(&t.manifest(&id), "childPid");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let ignored = status.lines().find_map(|l| l.strip_prefix("SigIgn:")).unwrap().trim();
+    let ignored = u64::from_str_radix(ignored, 16).unwrap();
+    let (sigint, sigquit) = (1 << (libc::SIGINT - 1), 1 << (libc::SIGQUIT - 1));
+    assert_eq!(ignored & (sigint | sigquit), 0, "SigIgn: {ignored:#x}");
+    t.at(&["destroy", &id, "--force"]).exit(0);
+}
