@@ -34,6 +34,8 @@ const SLACK: usize = 64 << 10;
 #[derive(Debug, Clone, Default)]
 pub struct OutputSince {
     text: String,
+    /// Output not looked at yet (see [`OutputSince::push`]).
+    raw: String,
     anchor: Option<u64>,
     expect: VecDeque<char>,
     strip: Stripper,
@@ -77,12 +79,53 @@ impl OutputSince {
     fn reset(&mut self, seq: u64) {
         self.anchor = Some(seq);
         self.text.clear();
+        self.raw.clear();
         self.pending_cr = false;
         self.revision += 1;
     }
 
-    /// Output as logged.
+    /// Output as logged. While an echo is expected it is read at once; after that it is
+    /// only kept, and read when someone asks ([`OutputSince::settle`]): a flood costs a
+    /// copy, not a character-by-character scan of output nobody waits on, and what would
+    /// be trimmed before anyone asked is dropped unread.
     pub fn push(&mut self, text: &str) {
+        if !self.expect.is_empty() {
+            self.settle();
+            self.scan(text);
+            return;
+        }
+        if text.is_empty() {
+            return;
+        }
+        self.raw.push_str(text);
+        self.revision += 1;
+        // Trimmed by a whole limit at a time, so each byte is moved about once.
+        if self.raw.len() > 2 * OUTPUT_SINCE_LIMIT {
+            // Everything read before, and the start of this, would be trimmed anyway. (The
+            // cut may fall inside an escape sequence: a few stray characters at the start of
+            // a 1 MiB window.)
+            let mut cut = self.raw.len() - OUTPUT_SINCE_LIMIT;
+            while !self.raw.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.raw.drain(..cut);
+            self.text.clear();
+            self.strip = Stripper::default();
+            self.pending_cr = false;
+        }
+    }
+
+    /// Reads the output kept by [`OutputSince::push`]; call it before [`OutputSince::text`].
+    pub fn settle(&mut self) {
+        if !self.raw.is_empty() {
+            let raw = std::mem::take(&mut self.raw);
+            self.scan(&raw);
+            self.raw = raw;
+            self.raw.clear();
+        }
+    }
+
+    fn scan(&mut self, text: &str) {
         let before = self.text.len();
         for c in text.chars() {
             let Some(c) = self.strip.visible(c) else { continue };
@@ -122,8 +165,10 @@ impl OutputSince {
         self.push(text);
     }
 
-    /// The output text since the anchor (its last [`OUTPUT_SINCE_LIMIT`] bytes at least).
+    /// The output text since the anchor (its last [`OUTPUT_SINCE_LIMIT`] bytes at least),
+    /// as far as it was read: call [`OutputSince::settle`] first.
     pub fn text(&self) -> &str {
+        debug_assert!(self.raw.is_empty(), "OutputSince::text before settle");
         &self.text
     }
 
@@ -158,6 +203,7 @@ impl OutputSince {
                 _ => {}
             }
         }
+        since.settle();
         since
     }
 }
@@ -304,6 +350,7 @@ mod tests {
         for chunk in chunks {
             since.push(chunk);
         }
+        since.settle();
         since.text().to_string()
     }
 
@@ -346,6 +393,7 @@ mod tests {
         since.on_input(3, Some("ls"));
         since.on_input(4, echo_of_keys(&["Enter".into()]).as_deref());
         since.push("ls\r\nfile\r\n");
+        since.settle();
         assert_eq!((since.text(), since.anchor_seq()), ("file\n", Some(4)));
     }
 
@@ -354,17 +402,21 @@ mod tests {
         let mut since = OutputSince::new();
         assert_eq!(since.anchor_seq(), None);
         since.push_event(0, "banner\r\n");
+        since.settle();
         assert_eq!(since.text(), "banner\n", "before any input: everything");
         let revision = since.revision();
         since.on_command_start(5);
         assert!(since.revision() > revision);
+        since.settle();
         assert_eq!((since.text(), since.anchor_seq()), ("", Some(5)));
         since.push_event(6, "out");
+        since.settle();
         assert_eq!((since.text(), since.last_output_seq()), ("out", Some(6)));
         // A command start expects no echo, even one still outstanding.
         since.on_input(7, Some("abc"));
         since.on_command_start(8);
         since.push("abc");
+        since.settle();
         assert_eq!(since.text(), "abc");
     }
 
@@ -381,8 +433,11 @@ mod tests {
         for _ in 0..2200 {
             since.push(&line);
         }
+        since.settle();
         assert!(since.text().len() <= OUTPUT_SINCE_LIMIT + SLACK);
+        since.settle();
         assert!(since.text().len() >= OUTPUT_SINCE_LIMIT);
+        since.settle();
         assert!(since.text().ends_with(&line));
     }
 

@@ -344,6 +344,9 @@ impl Host {
         let changes = self.screen.changes().wrapping_add(self.output_since.revision());
         let latest_seq = self.latest_seq();
         let with_output = self.render_waiters.iter().any(|w| w.condition.within() == WaitIn::Output);
+        if with_output {
+            self.output_since.settle();
+        }
         let mut seen: Option<Observation> = None;
         let mut kept = Vec::with_capacity(self.render_waiters.len());
         for mut waiter in std::mem::take(&mut self.render_waiters) {
@@ -437,6 +440,8 @@ impl Host {
     /// Handles every deadline that has passed.
     pub(crate) fn on_deadline(&mut self) {
         let now = Instant::now();
+        // Time-outs carry the output since the last input in their evidence.
+        self.output_since.settle();
         self.waiters.retain(|w| !w.reply.is_closed());
         if self.screen.sync_deadline().is_some_and(|at_ms| at_ms <= crate::time::now_ms()) {
             self.screen.end_sync();
