@@ -91,6 +91,9 @@ impl ShellState {
     }
 }
 
+/// How far into a run's output its echo is looked for, in bytes.
+const ECHO_WINDOW: usize = 8 * 1024;
+
 /// The outcome a waited `run` collects: its output, and (from the marks or the
 /// postamble) its exit status and working directory.
 #[derive(Debug)]
@@ -168,13 +171,38 @@ impl RunOutcome {
         // Without marks, the unfinished last line is the shell's next prompt.
         let (mut text, truncated) = capped.finish();
         if !by_marks {
-            let echo = format!("{}\n", self.command.lines().next().unwrap_or_default());
-            if let Some(after) = text.strip_prefix(&echo) {
-                text = after.to_owned();
+            // The echo of the command line, after whatever the shell printed before it
+            // read the line (a prompt drawn late, the end of an earlier command).
+            let line = self.command.lines().next().unwrap_or_default();
+            let echo = format!("{line}\n");
+            let window = &text[..floor_boundary(&text, ECHO_WINDOW + echo.len())];
+            if let Some(at) = window.find(&echo) {
+                text.drain(..at + echo.len());
+                // Typed before the shell read it, the line is echoed twice: by the
+                // terminal at once, then by the line editor after its prompt.
+                while let Some(end) = text.find('\n').filter(|&end| is_prompt_and(&text[..end], line)) {
+                    text.drain(..=end);
+                }
             }
         }
         (Some(text), Some(truncated))
     }
+}
+
+/// Whether `row` is a prompt followed by `line`: nothing, or something ending like a
+/// prompt (`$ `, `# `, `> `, `% `), before it.
+fn is_prompt_and(row: &str, line: &str) -> bool {
+    row.strip_suffix(line).is_some_and(|prompt| {
+        prompt.is_empty() || ["$ ", "# ", "> ", "% ", "❯ "].iter().any(|end| prompt.ends_with(end))
+    })
+}
+
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -239,6 +267,16 @@ mod tests {
         run.output("echo hi\r\n\u{1b}[1mhi\u{1b}[0m\r\n");
         run.output("me@box:~$ ");
         assert_eq!(run.take_output(), (Some("hi\n".into()), Some(false)));
+        let mut late = RunOutcome::new("echo hi".into(), false, 1024);
+        late.output("echo hi\r\nme@box:~$ echo hi\r\nhi\r\nme@box:~$ ");
+        assert_eq!(late.take_output(), (Some("hi\n".into()), Some(false)), "a prompt drawn late goes too");
+        let mut ls = RunOutcome::new("ls".into(), false, 1024);
+        ls.output("ls\r\nfoo/ls\r\ntools\r\n$ ");
+        assert_eq!(
+            ls.take_output(),
+            (Some("foo/ls\ntools\n".into()), Some(false)),
+            "output that ends like the command stays"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
 pub(crate) use record::BatchResult;
-use record::{RunOutcome, StepFields, StepRecord, StepStatus, human_step};
+use record::{CommandOutcome, RunOutcome, StepFields, StepRecord, StepStatus, human_step};
 
 /// The state shared with the signal flusher.
 #[derive(Debug, Default)]
@@ -95,14 +95,14 @@ fn execute(
         Step::Type(text) => call_typed::<Type>(paths, &TextParams { text: text.clone() })?.seq,
         Step::Paste(text) => call_typed::<Paste>(paths, &TextParams { text: text.clone() })?.seq,
         Step::SendKeys(keys) => call_typed::<SendKeys>(paths, &SendKeysParams { keys: keys.clone() })?.seq,
-        Step::Run { command, no_wait, timeout_ms } => {
+        Step::Run { command, no_wait, timeout_ms, check, max_output } => {
             let params = RunParams {
                 command: command.clone(),
                 no_wait: *no_wait,
                 timeout_ms: timeout_ms.filter(|_| !no_wait),
-                max_output: None,
+                max_output: max_output.filter(|_| !no_wait),
             };
-            return run_step(paths, index, &params, baseline, fields);
+            return run_step(paths, index, &params, *check, baseline, fields);
         }
         Step::Wait { spec, timeout_ms } => {
             return wait_step(paths, index, spec, *timeout_ms, *baseline, fields);
@@ -117,6 +117,7 @@ fn run_step(
     paths: &SessionPaths,
     index: usize,
     params: &RunParams,
+    check: bool,
     baseline: &mut Option<Seq>,
     fields: &mut StepFields,
 ) -> Result<()> {
@@ -138,12 +139,34 @@ fn run_step(
                 completed: None,
                 timed_out: None,
                 run_outcome: None,
+                command: None,
             };
             return Err(unexpected(&reply));
         }
     };
-    *fields = StepFields::Run { seq: Some(seq), no_wait, completed, timed_out, run_outcome: Some(outcome) };
+    let command = match reply {
+        RunReply::Finished(finished) => Some(CommandOutcome {
+            exit_code: finished.exit_code,
+            cwd: finished.cwd,
+            output: finished.output,
+            output_truncated: finished.output_truncated,
+        }),
+        RunReply::Started(_) => None,
+    };
+    let failed = command.as_ref().and_then(|c| c.exit_code).filter(|&code| code != 0);
+    *fields = StepFields::Run {
+        seq: Some(seq),
+        no_wait,
+        completed,
+        timed_out,
+        run_outcome: Some(outcome),
+        command,
+    };
     match outcome {
+        RunOutcome::Completed if check && failed.is_some() => Err(Error::new(
+            ErrorCode::CommandFailed,
+            format!("Run at step {index} failed with exit status {}.", failed.unwrap_or_default()),
+        )),
         RunOutcome::Started | RunOutcome::Completed => Ok(()),
         RunOutcome::TimedOut => Err(Error::new(
             ErrorCode::WaitTimeout,

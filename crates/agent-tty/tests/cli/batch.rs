@@ -18,8 +18,22 @@ const WAIT_KEYS: [&str; 10] = [
     "capturedAtSeq",
     "screenHash",
 ];
-const RUN_KEYS: [&str; 9] =
-    ["index", "durationMs", "kind", "status", "seq", "noWait", "completed", "timedOut", "runOutcome"];
+/// A finished run step: 0.5's keys, then the command's outcome.
+const RUN_KEYS: [&str; 13] = [
+    "index",
+    "durationMs",
+    "kind",
+    "status",
+    "seq",
+    "noWait",
+    "completed",
+    "timedOut",
+    "runOutcome",
+    "exitCode",
+    "cwd",
+    "output",
+    "outputTruncated",
+];
 const INPUT_KEYS: [&str; 5] = ["index", "durationMs", "kind", "status", "seq"];
 
 fn batch_result(out: &Out, exit: i32) -> Value {

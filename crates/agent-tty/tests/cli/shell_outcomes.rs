@@ -272,3 +272,30 @@ fn a_run_before_the_first_prompt_has_an_outcome_and_no_postamble_in_history() {
     assert!(listed.iter().all(|(command, _)| !command.starts_with("printf")), "{listed:?}");
     assert!(listed.contains(&("echo second".to_string(), Some(0))), "{listed:?}");
 }
+
+/// Batch run steps carry the same outcome, and `"check": true` stops the batch at a failed
+/// command with `COMMAND_FAILED` (exit 1).
+#[test]
+fn batch_run_steps_carry_outcomes_and_check() {
+    let t = TestHome::new();
+    let (shell, _, rc_path, rc) = SHELLS[0];
+    let id = integrated(&t, shell, rc_path, rc);
+    let steps = r#"[{"run":"echo one"},{"run":"seq 1 500","maxOutput":"1k"},{"run":"false","check":true},{"run":"echo never"}]"#;
+    let result = t.at(&["batch", &id, steps, "--json"]).ok_with_exit("batch", 1);
+    let steps = result["steps"].as_array().unwrap();
+    assert_eq!(
+        (steps[0]["exitCode"].as_i64(), steps[0]["output"].as_str()),
+        (Some(0), Some("one\n")),
+        "{result}"
+    );
+    assert_eq!(steps[1]["outputTruncated"], true, "{result}");
+    assert_eq!(steps[2]["status"], "failed", "{result}");
+    assert_eq!(steps[2]["error"]["code"], "COMMAND_FAILED", "{result}");
+    assert_eq!(steps[3]["status"], "not-run", "{result}");
+    let bad = t.at(&["batch", &id, r#"[{"run":"x","maxOutput":"lots"}]"#, "--json"]).err(
+        "batch",
+        2,
+        "INVALID_INPUT",
+    );
+    assert!(bad["message"].as_str().unwrap().contains("maxOutput"), "{bad}");
+}

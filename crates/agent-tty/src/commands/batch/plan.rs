@@ -18,7 +18,7 @@ pub enum Step {
     /// Named keys (already checked with the key encoder).
     SendKeys(Vec<String>),
     /// A shell command, waited unless `no_wait`.
-    Run { command: String, no_wait: bool, timeout_ms: Option<u64> },
+    Run { command: String, no_wait: bool, timeout_ms: Option<u64>, check: bool, max_output: Option<u64> },
     /// A render wait (its inputs, already validated); `timeout_ms` 0 = forever.
     Wait { spec: WaitSpec, timeout_ms: u64 },
 }
@@ -45,6 +45,10 @@ struct RunStep {
     no_wait: Option<bool>,
     #[serde(default, deserialize_with = "timeout_field")]
     timeout: Option<u64>,
+    /// A non-zero exit status fails the step (`COMMAND_FAILED`), like `run --check`.
+    check: Option<bool>,
+    /// Bytes (`65536`) or a size (`"64k"`), like `run --max-output`.
+    max_output: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -172,10 +176,21 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
             if step.timeout == Some(0) {
                 return Err(invalid("`timeout` must be a positive integer (ms)".into()));
             }
+            let max_output = match &step.max_output {
+                None | Some(Value::Null) => None,
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(invalid("`maxOutput` must be a size: 65536 or \"64k\"".into())),
+            }
+            .map(|raw| crate::numbers::byte_size_flag("maxOutput", &raw, crate::numbers::MAX_RUN_OUTPUT))
+            .transpose()
+            .map_err(invalid)?;
             Ok(Step::Run {
                 command: step.run,
                 no_wait: step.no_wait.unwrap_or(false),
                 timeout_ms: step.timeout,
+                check: step.check.unwrap_or(false),
+                max_output,
             })
         }
         _ => {

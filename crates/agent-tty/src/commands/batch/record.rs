@@ -40,6 +40,24 @@ pub(crate) enum StepStatus {
     NotRun,
 }
 
+/// What a finished run step learned of its command (see `run`'s result).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CommandOutcome {
+    /// The exit status, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The shell's working directory after it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// What it printed (see `run --max-output`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// Part of the output was left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_truncated: Option<bool>,
+}
+
 /// The fields of each kind of step (absent until known).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged, rename_all_fields = "camelCase")]
@@ -59,6 +77,9 @@ pub(crate) enum StepFields {
         timed_out: Option<bool>,
         #[serde(skip_serializing_if = "Option::is_none")]
         run_outcome: Option<RunOutcome>,
+        /// A finished run's exit code, cwd and output.
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        command: Option<CommandOutcome>,
     },
     Wait {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,6 +131,7 @@ impl StepRecord {
                 completed: None,
                 timed_out: None,
                 run_outcome: None,
+                command: None,
             },
             Step::Wait { .. } => StepFields::Wait {
                 wait_baseline: None,
@@ -184,6 +206,7 @@ mod tests {
         );
         run.status = StepStatus::Failed;
         run.fields = StepFields::Run {
+            command: None,
             seq: Some(Seq(4)),
             no_wait: false,
             completed: Some(false),
