@@ -23,6 +23,7 @@
 use std::collections::VecDeque;
 
 use crate::event_log::{Event, EventRecord};
+use crate::plain_text::Escapes;
 
 /// How much output text is kept, in bytes (the newest).
 pub const OUTPUT_SINCE_LIMIT: usize = 1 << 20;
@@ -38,7 +39,7 @@ pub struct OutputSince {
     raw: String,
     anchor: Option<u64>,
     expect: VecDeque<char>,
-    strip: Stripper,
+    strip: Escapes,
     pending_cr: bool,
     revision: u64,
     last_output_seq: Option<u64>,
@@ -55,10 +56,10 @@ impl OutputSince {
     pub fn on_input(&mut self, seq: u64, typed: Option<&str>) {
         self.reset(seq);
         if let Some(typed) = typed {
-            let mut strip = Stripper::default();
+            let mut strip = Escapes::default();
             let mut pending_cr = false;
             for c in typed.chars() {
-                if let Some(c) = strip.visible(c) {
+                if let Some(c) = strip.visible(c).filter(|&c| c != '\u{8}') {
                     normalise_cr(c, &mut pending_cr, |c| {
                         self.expect.push_back(if c == '\r' { '\n' } else { c })
                     });
@@ -110,7 +111,7 @@ impl OutputSince {
             }
             self.raw.drain(..cut);
             self.text.clear();
-            self.strip = Stripper::default();
+            self.strip = Escapes::default();
             self.pending_cr = false;
         }
     }
@@ -128,7 +129,7 @@ impl OutputSince {
     fn scan(&mut self, text: &str) {
         let before = self.text.len();
         for c in text.chars() {
-            let Some(c) = self.strip.visible(c) else { continue };
+            let Some(c) = self.strip.visible(c).filter(|&c| c != '\u{8}') else { continue };
             if !self.expect.is_empty() {
                 if c == '\r' {
                     continue;
@@ -240,101 +241,6 @@ fn normalise_cr(c: char, pending_cr: &mut bool, mut emit: impl FnMut(char)) {
                 emit('\r');
             }
             emit(c);
-        }
-    }
-}
-
-/// Escape-sequence state, kept across chunks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Stripper {
-    #[default]
-    Ground,
-    /// After ESC.
-    Escape,
-    /// ESC followed by intermediates (0x20–0x2F), until a final byte.
-    EscapeIntermediate,
-    /// A control sequence, until its final byte (0x40–0x7E).
-    Csi,
-    /// An OSC / DCS / SOS / PM / APC string, until BEL (OSC) or ST.
-    Str,
-    /// ESC inside a string: `\` ends it, anything else starts a new escape.
-    StrEscape,
-}
-
-impl Stripper {
-    /// The character if it is visible text (`\n`, `\r`, `\t` included), else `None`.
-    fn visible(&mut self, c: char) -> Option<char> {
-        match *self {
-            Stripper::Ground => self.ground(c),
-            Stripper::Escape => {
-                *self = match c {
-                    '[' => Stripper::Csi,
-                    ']' | 'P' | 'X' | '^' | '_' => Stripper::Str,
-                    '\u{20}'..='\u{2f}' => Stripper::EscapeIntermediate,
-                    '\u{1b}' => Stripper::Escape,
-                    '\u{30}'..='\u{7e}' => Stripper::Ground,
-                    _ => return self.abort(c),
-                };
-                None
-            }
-            Stripper::EscapeIntermediate => match c {
-                '\u{20}'..='\u{2f}' => None,
-                '\u{30}'..='\u{7e}' => {
-                    *self = Stripper::Ground;
-                    None
-                }
-                _ => self.abort(c),
-            },
-            Stripper::Csi => match c {
-                '\u{20}'..='\u{3f}' => None,
-                '\u{40}'..='\u{7e}' => {
-                    *self = Stripper::Ground;
-                    None
-                }
-                _ => self.abort(c),
-            },
-            Stripper::Str => {
-                match c {
-                    '\u{7}' | '\u{9c}' => *self = Stripper::Ground,
-                    '\u{1b}' => *self = Stripper::StrEscape,
-                    _ => {}
-                }
-                None
-            }
-            Stripper::StrEscape => {
-                if c == '\\' {
-                    *self = Stripper::Ground;
-                    return None;
-                }
-                *self = Stripper::Escape;
-                self.visible(c)
-            }
-        }
-    }
-
-    /// A sequence broken by `c`: back to text, `c` handled there.
-    fn abort(&mut self, c: char) -> Option<char> {
-        *self = Stripper::Ground;
-        self.ground(c)
-    }
-
-    fn ground(&mut self, c: char) -> Option<char> {
-        match c {
-            '\n' | '\r' | '\t' => Some(c),
-            '\u{1b}' => {
-                *self = Stripper::Escape;
-                None
-            }
-            '\u{9b}' => {
-                *self = Stripper::Csi;
-                None
-            }
-            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => {
-                *self = Stripper::Str;
-                None
-            }
-            c if c.is_control() => None,
-            c => Some(c),
         }
     }
 }

@@ -8,25 +8,108 @@
 //! cut between two chunks is still recognised. Cursor movement across lines is not
 //! applied (that is the screen's job, see `agent_tty_vt::Screen`).
 
-/// Where the stripper is inside an escape sequence.
+/// Where a stream is among escape sequences (CSI, OSC, DCS/SOS/PM/APC strings, other
+/// ESC sequences, their C1 forms), kept across chunks: the one escape stripper that
+/// [`PlainText`] and `OutputSince` share.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum State {
+pub(crate) enum Escapes {
     #[default]
-    Text,
+    Ground,
     /// After ESC.
     Escape,
-    /// Inside `ESC [`, up to its final byte.
+    /// ESC followed by intermediates (0x20–0x2F), until a final byte.
+    EscapeIntermediate,
+    /// A control sequence, until its final byte (0x40–0x7E).
     Csi,
-    /// Inside a string (`ESC ]`, `ESC P`, `ESC _`, `ESC ^`, `ESC X`), up to BEL or ST.
-    String,
-    /// After ESC inside a string: `\` ends it.
-    StringEscape,
+    /// An OSC / DCS / SOS / PM / APC string, until BEL (OSC) or ST.
+    Str,
+    /// ESC inside a string: `\` ends it, anything else starts a new escape.
+    StrEscape,
+}
+
+impl Escapes {
+    /// The character if it is visible text (`\n`, `\r`, `\t` and backspace included),
+    /// else `None`.
+    pub(crate) fn visible(&mut self, c: char) -> Option<char> {
+        match *self {
+            Escapes::Ground => self.ground(c),
+            Escapes::Escape => {
+                *self = match c {
+                    '[' => Escapes::Csi,
+                    ']' | 'P' | 'X' | '^' | '_' => Escapes::Str,
+                    '\u{20}'..='\u{2f}' => Escapes::EscapeIntermediate,
+                    '\u{1b}' => Escapes::Escape,
+                    '\u{30}'..='\u{7e}' => Escapes::Ground,
+                    _ => return self.abort(c),
+                };
+                None
+            }
+            Escapes::EscapeIntermediate => match c {
+                '\u{20}'..='\u{2f}' => None,
+                '\u{30}'..='\u{7e}' => {
+                    *self = Escapes::Ground;
+                    None
+                }
+                _ => self.abort(c),
+            },
+            Escapes::Csi => match c {
+                '\u{20}'..='\u{3f}' => None,
+                '\u{40}'..='\u{7e}' => {
+                    *self = Escapes::Ground;
+                    None
+                }
+                _ => self.abort(c),
+            },
+            Escapes::Str => {
+                match c {
+                    '\u{7}' | '\u{9c}' => *self = Escapes::Ground,
+                    '\u{1b}' => *self = Escapes::StrEscape,
+                    _ => {}
+                }
+                None
+            }
+            Escapes::StrEscape => {
+                if c == '\\' {
+                    *self = Escapes::Ground;
+                    return None;
+                }
+                *self = Escapes::Escape;
+                self.visible(c)
+            }
+        }
+    }
+
+    /// A sequence broken by `c`: back to text, `c` handled there.
+    fn abort(&mut self, c: char) -> Option<char> {
+        *self = Escapes::Ground;
+        self.ground(c)
+    }
+
+    fn ground(&mut self, c: char) -> Option<char> {
+        match c {
+            '\n' | '\r' | '\t' | '\u{8}' => Some(c),
+            '\u{1b}' => {
+                *self = Escapes::Escape;
+                None
+            }
+            '\u{9b}' => {
+                *self = Escapes::Csi;
+                None
+            }
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => {
+                *self = Escapes::Str;
+                None
+            }
+            c if c.is_control() => None,
+            c => Some(c),
+        }
+    }
 }
 
 /// A streaming escape-sequence stripper; complete lines go to the caller's buffer.
 #[derive(Debug, Default)]
 pub struct PlainText {
-    state: State,
+    escapes: Escapes,
     /// The line being built (no `\n`).
     line: String,
     /// A `\r` was seen and nothing after it yet.
@@ -42,27 +125,9 @@ impl PlainText {
     /// Strips `input`, appending every line it completes (with its `\n`) to `out`.
     pub fn push(&mut self, input: &str, out: &mut String) {
         for c in input.chars() {
-            self.state = match self.state {
-                State::Text => self.text(c, out),
-                State::Escape => match c {
-                    '[' => State::Csi,
-                    ']' | 'P' | '_' | '^' | 'X' => State::String,
-                    // An intermediate byte (`ESC ( B`): the next one is the final.
-                    ' '..='/' => State::Escape,
-                    _ => State::Text,
-                },
-                State::Csi if ('\u{40}'..='\u{7e}').contains(&c) => State::Text,
-                // ESC inside a sequence abandons it and starts another (as terminals do).
-                State::Csi if c == '\u{1b}' => State::Escape,
-                State::Csi => State::Csi,
-                State::String => match c {
-                    '\u{7}' => State::Text,
-                    '\u{1b}' => State::StringEscape,
-                    _ => State::String,
-                },
-                State::StringEscape if c == '\\' => State::Text,
-                State::StringEscape => State::String,
-            };
+            if let Some(c) = self.escapes.visible(c) {
+                self.text(c, out);
+            }
         }
     }
 
@@ -74,9 +139,8 @@ impl PlainText {
         self.carriage_return = false;
     }
 
-    fn text(&mut self, c: char, out: &mut String) -> State {
+    fn text(&mut self, c: char, out: &mut String) {
         match c {
-            '\u{1b}' => return State::Escape,
             '\n' => {
                 out.push_str(&self.line);
                 out.push('\n');
@@ -87,11 +151,8 @@ impl PlainText {
             '\u{8}' => {
                 self.line.pop();
             }
-            '\t' => self.printable(c),
-            c if c.is_control() => {}
             c => self.printable(c),
         }
-        State::Text
     }
 
     fn printable(&mut self, c: char) {

@@ -232,7 +232,7 @@ fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// Percent-encodes `text` as the marks carry it (`cmdline_url`, the OSC 7 path): every
 /// UTF-8 byte outside `A-Z a-z 0-9 - . _ ~ /` becomes `%XX`. The shells' scripts do the
-/// same; this is the reference for tests and for the host.
+/// same; the host decodes with [`crate::shell_marks::percent_decode`].
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for &byte in text.as_bytes() {
@@ -243,25 +243,6 @@ pub fn percent_encode(text: &str) -> String {
         }
     }
     out
-}
-
-/// Decodes [`percent_encode`]d text (any `%XX`, upper or lower case); `None` when a `%` is
-/// not followed by two hex digits or the bytes are not UTF-8.
-pub fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -333,12 +314,9 @@ mod tests {
         assert_eq!(percent_encode("echo \"a b\"; x=1%"), "echo%20%22a%20b%22%3B%20x%3D1%25");
         assert_eq!(percent_encode("é€\t\n\u{1b}\u{7}"), "%C3%A9%E2%82%AC%09%0A%1B%07");
         for text in ["", "cd /tmp && ls", "printf 'ü %s\\n' \"$HOME\"", "日本語 🦀"] {
-            assert_eq!(percent_decode(&percent_encode(text)).as_deref(), Some(text));
+            assert_eq!(crate::shell_marks::percent_decode(&percent_encode(text)), text);
         }
-        assert_eq!(percent_decode("%c3%a9").as_deref(), Some("é"));
-        assert_eq!(percent_decode("%4"), None);
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%FF"), None);
+        assert_eq!(crate::shell_marks::percent_decode("%c3%a9"), "é");
     }
 
     #[test]

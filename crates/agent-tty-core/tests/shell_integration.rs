@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agent_tty_core::pty::{self, Pty};
-use agent_tty_core::shell_integration::{self, Injection, Shell, percent_decode, percent_encode};
+use agent_tty_core::shell_integration::{self, Injection, Shell, percent_encode};
+use agent_tty_core::shell_marks::percent_decode;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -246,7 +247,7 @@ fn common_scenario(term: &mut Term, prompt_status: &str, hook_check: (&str, &str
     let written = term.command(line);
     assert_eq!(written, finished(line, Path::new("/tmp"), 0));
     let url = written[0].strip_prefix("C;cmdline_url=").unwrap();
-    assert_eq!(percent_decode(url).as_deref(), Some(line));
+    assert_eq!(percent_decode(url), line);
 
     let prompts = term.prompts();
     term.send("sleep 5\r");
