@@ -97,6 +97,11 @@ fn outcomes_in(shell: &str, package: &str, rc_path: &str, rc: &str) {
     // ctrl+c ends a waited run with 130.
     let pending = t.spawn(&["run", &id, "sleep 30", "--json"]);
     wait_until("sleep runs", DEADLINE, || running_command(&t, &id).as_deref() == Some("sleep 30"));
+    // The shell said it started the command; ctrl+c is for `sleep` itself, once it runs.
+    let shell_pid = pid_of(&t.manifest(&id), "childPid");
+    wait_until("sleep was executed", DEADLINE, || {
+        children(shell_pid).iter().any(|(_, comm)| comm == "sleep")
+    });
     t.send_keys(&id, &["ctrl+c"]);
     let interrupted = pending.finish().ok("run");
     assert_eq!(interrupted["exitCode"].as_i64(), Some(130), "{interrupted}");
