@@ -30,6 +30,7 @@ pub mod home_scan;
 pub mod host;
 pub mod json_escape;
 pub mod live_view;
+pub mod log_point;
 pub mod manifest;
 pub mod output_since;
 pub mod paths;

@@ -1,0 +1,200 @@
+//! Points in a session's history: a seq of its Event Log, or a time (absolute, or
+//! relative to the log's start or end), resolved against the log into the seq to show.
+//! Used by `snapshot --at-seq/--at-time`, `screenshot`, `diff`, `find` and clipped exports.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::event_stream::{self, Damage, StreamError};
+
+/// A point in a session's history, as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Point {
+    /// This seq.
+    Seq(u64),
+    /// The last event at or before this time (ms since the epoch).
+    At(u64),
+    /// The last event at or before this long after the first event.
+    AfterStart(u64),
+    /// The last event at or before this long before the last event.
+    BeforeEnd(u64),
+}
+
+impl Point {
+    /// Parses a seq flag's value (a non-negative integer).
+    pub fn parse_seq(flag: &str, raw: &str) -> Result<Point> {
+        let raw_trimmed = raw.trim();
+        if raw_trimmed.is_empty() || !raw_trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid_input(format!(
+                "{flag} must be a seq of the event log (a non-negative integer); got {raw:?}."
+            ))
+            .with(flag.trim_start_matches('-'), raw));
+        }
+        raw_trimmed.parse().map(Point::Seq).map_err(|_| {
+            Error::invalid_input(format!("{flag} is too large: {raw:?}."))
+                .with(flag.trim_start_matches('-'), raw)
+        })
+    }
+
+    /// Parses a time flag's value: an ISO time (`2026-12-06T10:00:00.000Z`), or a duration
+    /// before the end (`-30s`) or after the start (`+2m`) of the log.
+    pub fn parse_time(flag: &str, raw: &str) -> Result<Point> {
+        let text = raw.trim();
+        let relative = |rest: &str| crate::duration::parse_duration_ms(rest).ok();
+        let point = if let Some(rest) = text.strip_prefix('-') {
+            relative(rest).map(Point::BeforeEnd)
+        } else if let Some(rest) = text.strip_prefix('+') {
+            relative(rest).map(Point::AfterStart)
+        } else {
+            crate::time::parse_iso(text).map(Point::At)
+        };
+        point.ok_or_else(|| {
+            Error::invalid_input(format!(
+                "{flag} must be an ISO time (2026-12-06T10:00:00.000Z), or a duration before the end \
+                 (-30s) or after the start (+2m) of the session; got {raw:?}."
+            ))
+            .with(flag.trim_start_matches('-'), raw)
+        })
+    }
+}
+
+/// The seqs and times a log spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The first usable event's seq.
+    pub first_seq: u64,
+    /// The last usable event's seq.
+    pub last_seq: u64,
+    /// The first event's time (ms since the epoch).
+    pub first_ms: u64,
+    /// The last event's time.
+    pub last_ms: u64,
+}
+
+/// Resolves `point` against the log at `path`: the seq to show, and what reading the log
+/// had to skip. A point outside the log is `INVALID_INPUT` naming the valid range.
+pub fn resolve(path: &Path, point: Point) -> Result<(u64, Damage)> {
+    let mut span: Option<Span> = None;
+    // For a time: the last event at or before it (times never decrease in a read log).
+    let mut at_or_before: Option<u64> = None;
+    let target_ms = match point {
+        Point::At(ms) => Some(ms),
+        _ => None,
+    };
+    let read = event_stream::stream::<()>(path, None, |line| {
+        let seq = line.seq.get();
+        let span = span.get_or_insert(Span {
+            first_seq: seq,
+            last_seq: seq,
+            first_ms: line.ts_ms,
+            last_ms: line.ts_ms,
+        });
+        span.last_seq = seq;
+        span.last_ms = line.ts_ms;
+        if target_ms.is_some_and(|target| line.ts_ms <= target) {
+            at_or_before = Some(seq);
+        }
+        Ok(())
+    });
+    let streamed = match read {
+        Ok(streamed) => streamed,
+        Err(error) => {
+            let why = match error {
+                StreamError::Io(why) => why,
+                StreamError::Visitor(()) => "the read stopped".to_string(),
+            };
+            return Err(Error::new(
+                crate::error::ErrorCode::ReplayError,
+                format!("Cannot read the event log {}: {why}", path.display()),
+            ));
+        }
+    };
+    let Some(span) = span else {
+        return Err(Error::invalid_input(
+            "The session's event log has no events yet: there is no point in it to show.",
+        ));
+    };
+    let seq = match point {
+        Point::Seq(seq) if (span.first_seq..=span.last_seq).contains(&seq) => seq,
+        Point::Seq(seq) => {
+            return Err(out_of_range(&span, &format!("seq {seq}")));
+        }
+        Point::At(ms) => match at_or_before {
+            Some(seq) => seq,
+            None => return Err(out_of_range(&span, &format!("time {}", crate::time::format_iso(ms)))),
+        },
+        Point::AfterStart(ms) | Point::BeforeEnd(ms) => {
+            let target = match point {
+                Point::AfterStart(_) => span.first_ms.saturating_add(ms),
+                _ => span
+                    .last_ms
+                    .checked_sub(ms)
+                    .filter(|&t| t >= span.first_ms)
+                    .ok_or_else(|| out_of_range(&span, &format!("{} ms before the end", ms)))?,
+            };
+            return resolve(path, Point::At(target));
+        }
+    };
+    Ok((seq, streamed.damage))
+}
+
+fn out_of_range(span: &Span, what: &str) -> Error {
+    Error::invalid_input(format!(
+        "{what} is outside the session's event log: valid seqs are {}–{}, times {} – {}.",
+        span.first_seq,
+        span.last_seq,
+        crate::time::format_iso(span.first_ms),
+        crate::time::format_iso(span.last_ms)
+    ))
+    .with("firstSeq", span.first_seq)
+    .with("lastSeq", span.last_seq)
+    .with("firstTime", crate::time::format_iso(span.first_ms))
+    .with("lastTime", crate::time::format_iso(span.last_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(lines: &[(u64, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let text: String = lines
+            .iter()
+            .map(|(seq, ts)| {
+                format!(
+                    "{{\"seq\":{seq},\"ts\":\"{ts}\",\"type\":\"output\",\"payload\":{{\"data\":\"x\"}}}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn seqs_and_times_resolve_and_out_of_range_names_the_range() {
+        let (_dir, path) = log(&[
+            (0, "2026-01-01T00:00:00.000Z"),
+            (1, "2026-01-01T00:00:10.000Z"),
+            (2, "2026-01-01T00:00:20.000Z"),
+        ]);
+        assert_eq!(resolve(&path, Point::Seq(1)).unwrap().0, 1);
+        let error = resolve(&path, Point::Seq(3)).unwrap_err();
+        assert!(error.message.contains("valid seqs are 0–2"), "{}", error.message);
+        let at = Point::parse_time("--at-time", "2026-01-01T00:00:15.000Z").unwrap();
+        assert_eq!(resolve(&path, at).unwrap().0, 1);
+        assert_eq!(resolve(&path, Point::parse_time("--at-time", "-5s").unwrap()).unwrap().0, 1);
+        assert_eq!(resolve(&path, Point::parse_time("--at-time", "+10s").unwrap()).unwrap().0, 1);
+        assert_eq!(resolve(&path, Point::parse_time("--at-time", "-0s").unwrap()).unwrap().0, 2);
+        assert!(resolve(&path, Point::parse_time("--at-time", "-1m").unwrap()).is_err());
+        assert!(resolve(&path, Point::parse_time("--at-time", "2025-01-01T00:00:00.000Z").unwrap()).is_err());
+    }
+
+    #[test]
+    fn bad_values_say_what_is_accepted() {
+        assert!(Point::parse_seq("--at-seq", "-1").unwrap_err().message.contains("non-negative integer"));
+        assert!(Point::parse_seq("--at-seq", "1.5").is_err());
+        assert!(Point::parse_time("--at-time", "yesterday").unwrap_err().message.contains("ISO time"));
+        assert_eq!(Point::parse_seq("--at-seq", " 7").unwrap(), Point::Seq(7));
+    }
+}
