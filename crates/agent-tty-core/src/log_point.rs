@@ -36,6 +36,22 @@ impl Point {
         })
     }
 
+    /// Parses a value that is a seq (digits only) or else a time (see
+    /// [`Point::parse_time`]), as `diff --from/--to` take.
+    pub fn parse_any(flag: &str, raw: &str) -> Result<Point> {
+        let text = raw.trim();
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return Point::parse_seq(flag, raw);
+        }
+        Point::parse_time(flag, raw).map_err(|_| {
+            Error::invalid_input(format!(
+                "{flag} must be a seq of the event log (42), an ISO time (2026-12-06T10:00:00.000Z), \
+                 or a duration before the end (-30s) or after the start (+2m); got {raw:?}."
+            ))
+            .with(flag.trim_start_matches('-'), raw)
+        })
+    }
+
     /// Parses a time flag's value: an ISO time (`2026-12-06T10:00:00.000Z`), or a duration
     /// before the end (`-30s`) or after the start (`+2m`) of the log.
     pub fn parse_time(flag: &str, raw: &str) -> Result<Point> {
@@ -74,9 +90,31 @@ pub struct Span {
 /// Resolves `point` against the log at `path`: the seq to show, and what reading the log
 /// had to skip. A point outside the log is `INVALID_INPUT` naming the valid range.
 pub fn resolve(path: &Path, point: Point) -> Result<(u64, Damage)> {
+    resolve_at(path, point).map(|resolved| (resolved.seq, resolved.damage))
+}
+
+/// A point resolved against a log.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The seq to show.
+    pub seq: u64,
+    /// Its event's time (ms since the epoch).
+    pub ts_ms: u64,
+    /// What the read of the log skipped.
+    pub damage: Damage,
+}
+
+/// [`resolve`], with the time of the seq.
+pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
     let mut span: Option<Span> = None;
     // For a time: the last event at or before it (times never decrease in a read log).
     let mut at_or_before: Option<u64> = None;
+    // The times of the seq asked for, and of the candidate for a time.
+    let (mut asked_ms, mut candidate_ms) = (None, None);
+    let asked_seq = match point {
+        Point::Seq(seq) => Some(seq),
+        _ => None,
+    };
     let target_ms = match point {
         Point::At(ms) => Some(ms),
         _ => None,
@@ -93,6 +131,10 @@ pub fn resolve(path: &Path, point: Point) -> Result<(u64, Damage)> {
         span.last_ms = line.ts_ms;
         if target_ms.is_some_and(|target| line.ts_ms <= target) {
             at_or_before = Some(seq);
+            candidate_ms = Some(line.ts_ms);
+        }
+        if asked_seq == Some(seq) {
+            asked_ms = Some(line.ts_ms);
         }
         Ok(())
     });
@@ -132,10 +174,11 @@ pub fn resolve(path: &Path, point: Point) -> Result<(u64, Damage)> {
                     .filter(|&t| t >= span.first_ms)
                     .ok_or_else(|| out_of_range(&span, &format!("{} ms before the end", ms)))?,
             };
-            return resolve(path, Point::At(target));
+            return resolve_at(path, Point::At(target));
         }
     };
-    Ok((seq, streamed.damage))
+    let ts_ms = asked_ms.or(candidate_ms).unwrap_or(span.last_ms);
+    Ok(Resolved { seq, ts_ms, damage: streamed.damage })
 }
 
 fn out_of_range(span: &Span, what: &str) -> Error {
@@ -179,6 +222,15 @@ mod tests {
             (2, "2026-01-01T00:00:20.000Z"),
         ]);
         assert_eq!(resolve(&path, Point::Seq(1)).unwrap().0, 1);
+        let resolved = resolve_at(&path, Point::Seq(1)).unwrap();
+        assert_eq!(crate::time::format_iso(resolved.ts_ms), "2026-01-01T00:00:10.000Z");
+        let resolved = resolve_at(&path, Point::parse_any("--from", "-15s").unwrap()).unwrap();
+        assert_eq!(
+            (resolved.seq, crate::time::format_iso(resolved.ts_ms).as_str()),
+            (0, "2026-01-01T00:00:00.000Z")
+        );
+        assert_eq!(Point::parse_any("--from", "12").unwrap(), Point::Seq(12));
+        assert!(Point::parse_any("--from", "soon").unwrap_err().message.contains("a seq of the event log"));
         let error = resolve(&path, Point::Seq(3)).unwrap_err();
         assert!(error.message.contains("valid seqs are 0–2"), "{}", error.message);
         let at = Point::parse_time("--at-time", "2026-01-01T00:00:15.000Z").unwrap();
