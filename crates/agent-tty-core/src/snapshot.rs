@@ -32,6 +32,7 @@ pub fn result(session_id: &str, captured_at_seq: u64, snapshot: &Snapshot, forma
         screen_hash: snapshot.screen_hash(),
         cursor_visible: Some(snapshot.cursor_visible),
         damage: None,
+        since_hash: None,
     };
     match format {
         Format::Structured => {

@@ -73,6 +73,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the commands the session's shell ran (exit status, duration, cwd), from its event log.
     History(HistoryArgs),
+    /// What changed on the screen between two points of the session (rows, cursor, size).
+    Diff(DiffArgs),
     /// Render the screen as a PNG into the session's artifacts (no browser needed).
     Screenshot(ScreenshotArgs),
     /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
@@ -392,6 +394,42 @@ pub struct ScreenshotArgs {
     #[arg(long)]
     pub hide_cursor: bool,
     #[command(flatten)]
+    pub at: AtArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A past point of the session to show instead of now (replayed from the event log).
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct AtArgs {
+    /// Show the screen as it was at this seq of the event log.
+    #[arg(long, value_name = "SEQ", allow_hyphen_values = true, conflicts_with = "at_time")]
+    pub at_seq: Option<String>,
+    /// Show the screen as it was at this time: ISO (2026-12-06T10:00:00.000Z), or a duration
+    /// before the end (-30s) or after the start (+2m) of the session.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub at_time: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub session: SessionArg,
+    /// The earlier screen: a seq (42) or a time (ISO, -30s from the end, +2m from the start).
+    #[arg(long, value_name = "SEQ|TIME", allow_hyphen_values = true, required_unless_present = "from_hash")]
+    pub from: Option<String>,
+    /// The earlier screen: the one that had this Screen Hash (from an earlier snapshot or wait).
+    #[arg(long, value_name = "HASH", conflicts_with = "from")]
+    pub from_hash: Option<String>,
+    /// The later screen: a seq or a time (default: now).
+    #[arg(long, value_name = "SEQ|TIME", allow_hyphen_values = true)]
+    pub to: Option<String>,
+    /// List at most this many changed rows (the rest are counted in omittedRows).
+    #[arg(long, value_name = "N", default_value = "40")]
+    pub max_rows: String,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -424,6 +462,12 @@ pub struct SnapshotArgs {
     /// Include the per-cell style grid (structured format).
     #[arg(long)]
     pub include_cells: bool,
+    #[command(flatten)]
+    pub at: AtArgs,
+    /// Only the rows changed since the screen that had this Screen Hash (the whole screen, with
+    /// sinceHash.found false, when no screen of the session had it).
+    #[arg(long, value_name = "HASH")]
+    pub since_hash: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

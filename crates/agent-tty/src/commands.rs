@@ -3,6 +3,7 @@
 mod batch;
 mod create;
 mod destroy;
+mod diff;
 mod doctor;
 mod gc;
 mod generate;
@@ -24,6 +25,7 @@ mod wait;
 pub mod results {
     pub(crate) use super::batch::BatchResult;
     pub use super::create::CreateResult;
+    pub use super::diff::DiffResult;
     pub use super::doctor::DoctorResult;
     pub use super::gc::GcResult;
     pub use super::history::HistoryResult;
@@ -124,6 +126,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Wait(args) => wait::run(context, &args),
         Command::Snapshot(args) => snapshot::run(context, &args),
         Command::History(args) => history::run(context, &args),
+        Command::Diff(args) => diff::run(context, &args),
         Command::Screenshot(args) => screenshot::run(context, &args),
         Command::Batch(args) => batch::run(context, args, style),
         Command::Home(args) => match args.command {

@@ -26,7 +26,9 @@ pub use input::{
     MarkParams, RUN_DEFAULT_MAX_OUTPUT, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply,
     RunStarted, SendKeysParams, SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
 };
-pub use screen::{Format, NumberedLine, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult};
+pub use screen::{
+    Format, NumberedLine, SinceHash, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult,
+};
 pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply, ShellIntegration};
 pub use wait::{RenderWaitParams, RenderWaitReply, WaitParams, WaitReply, WaitResult};
 

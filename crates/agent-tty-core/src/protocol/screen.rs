@@ -100,6 +100,29 @@ pub struct SnapshotResult {
     /// Offline replay only (never on the wire): what the read of a damaged log skipped.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub damage: Option<DamageReport>,
+    /// `snapshot --since-hash` only (never on the wire): what the lines are relative to.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub since_hash: Option<SinceHash>,
+}
+
+/// `snapshot --since-hash H`: the screen that had H, and what changed since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SinceHash {
+    /// The hash asked for.
+    pub hash: String,
+    /// A screen of the session had it: the lines are only the rows changed since then.
+    /// Otherwise the lines are the whole screen.
+    pub found: bool,
+    /// The seq at which the screen had it (the latest time it did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// How many rows changed since (when found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_rows: Option<usize>,
+    /// What changed, in one line (when found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// `{row, text}`.

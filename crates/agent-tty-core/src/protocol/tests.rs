@@ -104,6 +104,7 @@ fn render_wait_params_carry_the_spec() {
         captured_at_seq: Seq(12),
         screen_hash: Some("abc".into()),
         damage: None,
+        since_hash: None,
         evidence: None,
     };
     wire(
@@ -155,6 +156,7 @@ fn snapshot_result_shapes() {
         screen_hash: "h".into(),
         cursor_visible: Some(true),
         damage: None,
+        since_hash: None,
     };
     wire(
         &text,

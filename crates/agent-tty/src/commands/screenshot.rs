@@ -48,6 +48,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid_input("Screenshot request is invalid.").with("profile", name.as_str()));
     }
+    let at = crate::commands::snapshot::point_of(&args.at)?;
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let running = record.status == Status::Running;
     let Some(profile) = Profile::resolve(&name) else {
@@ -60,7 +61,10 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
             )
         });
     };
-    let live_seq = if running {
+    let live_seq = if let Some(point) = at {
+        // A past screen: replayed from the log whether the host runs or not.
+        Some(agent_tty_core::log_point::resolve(&paths.events, point)?.0)
+    } else if running {
         let params = SnapshotParams { format: Some(Format::Text), ..SnapshotParams::default() };
         match call_typed::<Snapshot>(&paths, &params) {
             Ok(result) => Some(result.captured_at_seq.0),
@@ -71,7 +75,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
         None
     };
     let mut replayed = replay::replay(&paths, &record, live_seq)?;
-    if running && live_seq.is_none() {
+    if running && (live_seq.is_none() || at.is_some()) {
         // A host that did not answer may still be writing its last line.
         replayed.damage.forget_torn_tail();
     }

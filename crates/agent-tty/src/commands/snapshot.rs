@@ -4,28 +4,123 @@
 
 use agent_tty_core::client::call_typed;
 use agent_tty_core::event_stream::DamageReport;
+use agent_tty_core::log_point::{self, Point};
 use agent_tty_core::manifest::{SessionRecord, Status};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::Snapshot;
-use agent_tty_core::protocol::{NumberedLine, SnapshotParams, SnapshotResult};
+use agent_tty_core::protocol::{NumberedLine, SinceHash, SnapshotParams, SnapshotResult};
 use agent_tty_core::snapshot::{Format, persist, result};
-use agent_tty_core::{ErrorCode, Result, replay, session};
+use agent_tty_core::{ErrorCode, Result, hash_lookup, replay, session};
 use agent_tty_vt::SnapshotOptions;
 
-use crate::cli::SnapshotArgs;
+use crate::cli::{AtArgs, SnapshotArgs};
 use crate::context::Context;
 use crate::output::Outcome;
 
 /// Runs `snapshot`.
 pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     let format = Format::parse(&args.format)?;
+    let at = point_of(&args.at)?;
+    if let Some(hash) = &args.since_hash {
+        hash_lookup::check("--since-hash", hash)?;
+    }
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
-    let snapshot = capture(&paths, &record, format, options)?;
-    persist(&paths, &snapshot, args.include_scrollback)?;
+    let mut snapshot = match at {
+        Some(point) => capture_at(&paths, &record, point, format, options)?.0,
+        None => capture(&paths, &record, format, options)?,
+    };
+    match &args.since_hash {
+        // Only the rows changed since: not a whole screen, so not kept as an artifact.
+        Some(hash) => since_hash(&paths, &record, hash, &mut snapshot, options)?,
+        None => {
+            persist(&paths, &snapshot, args.include_scrollback)?;
+        }
+    }
     let mut human = human_lines(&snapshot, args.include_scrollback);
+    human.extend(snapshot.since_hash.as_ref().map(|since| match (&since.summary, since.seq) {
+        (Some(summary), Some(seq)) => format!("Since the screen at seq {seq}: {summary}"),
+        _ => "That Screen Hash was never seen in this session: the whole screen is shown.".to_string(),
+    }));
     human.extend(snapshot.damage.as_ref().map(DamageReport::summary));
     Ok(Outcome::new(snapshot, human))
+}
+
+/// The point `--at-seq`/`--at-time` ask for, if any.
+pub fn point_of(at: &AtArgs) -> Result<Option<Point>> {
+    match (&at.at_seq, &at.at_time) {
+        (Some(seq), _) => Point::parse_seq("--at-seq", seq).map(Some),
+        (None, Some(time)) => Point::parse_time("--at-time", time).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The screen at a past point, replayed from the event log (live sessions too), with its
+/// capturedAtSeq the seq shown; and the time of that seq.
+pub fn capture_at(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    point: Point,
+    format: Format,
+    options: SnapshotOptions,
+) -> Result<(SnapshotResult, u64)> {
+    let resolved = log_point::resolve_at(&paths.events, point)?;
+    let mut replayed = replay::replay(paths, record, Some(resolved.seq))?;
+    if record.status == Status::Running {
+        replayed.damage.forget_torn_tail();
+    }
+    let snap = replayed.screen.snapshot(options);
+    let mut out = result(&paths.id, resolved.seq, &snap, format);
+    out.damage = replayed.damage.report();
+    Ok((out, resolved.ts_ms))
+}
+
+/// Keeps only the rows changed since the screen that had `hash` (all of them when no
+/// screen had it), and says so in `sinceHash`.
+fn since_hash(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    hash: &str,
+    snapshot: &mut SnapshotResult,
+    options: SnapshotOptions,
+) -> Result<()> {
+    let (found, _) = hash_lookup::find(paths, record, hash)?;
+    let Some((seq, _)) = found else {
+        snapshot.since_hash = Some(SinceHash {
+            hash: hash.to_string(),
+            found: false,
+            seq: None,
+            changed_rows: None,
+            summary: None,
+        });
+        return Ok(());
+    };
+    let before = replay::replay(paths, record, Some(seq))?.screen.snapshot(SnapshotOptions::default());
+    let now_seq = snapshot.captured_at_seq.get();
+    let after = replay::replay(paths, record, Some(now_seq))?.screen.snapshot(options);
+    let changes = agent_tty_core::screen_diff::compare(&before, &after, usize::MAX);
+    let rows: std::collections::BTreeSet<usize> = changes.rows.iter().map(|row| row.row).collect();
+    if let Some(lines) = &mut snapshot.visible_lines {
+        lines.retain(|line| rows.contains(&line.row));
+    }
+    if let Some(text) = &mut snapshot.text {
+        *text = after
+            .visible_lines
+            .iter()
+            .enumerate()
+            .filter(|(row, _)| rows.contains(row))
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    snapshot.since_hash = Some(SinceHash {
+        hash: hash.to_string(),
+        found: true,
+        seq: Some(seq),
+        changed_rows: Some(changes.changed_rows),
+        summary: Some(changes.summary),
+    });
+    Ok(())
 }
 
 /// Takes a snapshot from the live host, or offline when the host is gone. An offline

@@ -1,0 +1,110 @@
+//! `agent-tty diff`: what changed on a session's screen between two points of its history
+//! (seqs, times, or the screen that had a Screen Hash; the later point defaults to now),
+//! replayed from the event log, live or offline.
+
+use agent_tty_core::event_stream::DamageReport;
+use agent_tty_core::log_point::{self, Point};
+use agent_tty_core::manifest::Status;
+use agent_tty_core::screen_diff::{self, ScreenAt, ScreenChanges};
+use agent_tty_core::{Error, Result, hash_lookup, replay, session, time};
+use agent_tty_vt::SnapshotOptions;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::cli::DiffArgs;
+use crate::context::Context;
+use crate::numbers::parse_int;
+use crate::output::Outcome;
+
+/// The result of `diff`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffResult {
+    /// The session.
+    pub session_id: String,
+    /// The earlier screen.
+    pub from: ScreenAt,
+    /// The later screen.
+    pub to: ScreenAt,
+    /// What changed.
+    #[serde(flatten)]
+    pub changes: ScreenChanges,
+    /// What the read of a damaged log skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<DamageReport>,
+}
+
+/// Runs `diff`.
+pub fn run(context: &Context, args: &DiffArgs) -> Result<Outcome> {
+    let max_rows = match parse_int(&args.max_rows) {
+        Some(n) if n >= 0 && args.max_rows.trim().bytes().all(|b| b.is_ascii_digit()) => n as usize,
+        _ => {
+            return Err(Error::invalid_input(format!(
+                "--max-rows must be a non-negative integer (the most changed rows to list); got {:?}.",
+                args.max_rows
+            ))
+            .with("maxRows", args.max_rows.as_str()));
+        }
+    };
+    let from = args.from.as_deref().map(|raw| Point::parse_any("--from", raw)).transpose()?;
+    if let Some(hash) = &args.from_hash {
+        hash_lookup::check("--from-hash", hash)?;
+    }
+    let to = args.to.as_deref().map(|raw| Point::parse_any("--to", raw)).transpose()?;
+    let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
+    let from_seq = match (from, &args.from_hash) {
+        (Some(point), _) => log_point::resolve(&paths.events, point)?.0,
+        (None, Some(hash)) => match hash_lookup::find(&paths, &record, hash)?.0 {
+            Some((seq, _)) => seq,
+            None => {
+                return Err(Error::invalid_input(format!(
+                    "No screen of this session had the Screen Hash {hash}: give --from a seq or a time instead."
+                ))
+                .with("fromHash", hash.as_str()));
+            }
+        },
+        (None, None) => return Err(Error::invalid_input("Give --from (a seq or a time) or --from-hash.")),
+    };
+    let to_point = to.unwrap_or(Point::BeforeEnd(0));
+    let to_at = log_point::resolve_at(&paths.events, to_point)?;
+    let from_at = log_point::resolve_at(&paths.events, Point::Seq(from_seq))?;
+    if from_at.seq > to_at.seq {
+        return Err(Error::invalid_input(format!(
+            "--from (seq {}) comes after --to (seq {}): give the earlier point as --from.",
+            from_at.seq, to_at.seq
+        )));
+    }
+    let before = replay::replay(&paths, &record, Some(from_at.seq))?;
+    let mut after = replay::replay(&paths, &record, Some(to_at.seq))?;
+    if record.status == Status::Running {
+        after.damage.forget_torn_tail();
+    }
+    let (before_snap, after_snap) = (
+        before.screen.snapshot(SnapshotOptions::default()),
+        after.screen.snapshot(SnapshotOptions::default()),
+    );
+    let changes = screen_diff::compare(&before_snap, &after_snap, max_rows);
+    let result = DiffResult {
+        session_id: paths.id.clone(),
+        from: ScreenAt::of(&before_snap, from_at.seq, time::format_iso(from_at.ts_ms)),
+        to: ScreenAt::of(&after_snap, to_at.seq, time::format_iso(to_at.ts_ms)),
+        changes,
+        damage: after.damage.report(),
+    };
+    let human = human_lines(&result);
+    Ok(Outcome::new(result, human))
+}
+
+fn human_lines(result: &DiffResult) -> Vec<String> {
+    let mut lines =
+        vec![format!("seq {} → seq {}: {}", result.from.seq, result.to.seq, result.changes.summary)];
+    for row in &result.changes.rows {
+        lines.push(format!("  [{}] - {}", row.row, row.before.as_deref().unwrap_or("(none)")));
+        lines.push(format!("  [{}] + {}", row.row, row.after.as_deref().unwrap_or("(none)")));
+    }
+    if result.changes.omitted_rows > 0 {
+        lines.push(format!("  … {} more changed rows (--max-rows)", result.changes.omitted_rows));
+    }
+    lines.extend(result.damage.as_ref().map(DamageReport::summary));
+    lines
+}
