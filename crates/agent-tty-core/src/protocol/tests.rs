@@ -104,7 +104,6 @@ fn render_wait_params_carry_the_spec() {
         captured_at_seq: Seq(12),
         screen_hash: Some("abc".into()),
         damage: None,
-        since_hash: None,
         evidence: None,
     };
     wire(
