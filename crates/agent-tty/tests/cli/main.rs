@@ -36,6 +36,7 @@ mod security;
 mod shell_integration;
 mod shell_outcomes;
 mod snapshot;
+mod time_travel;
 mod tmux;
 mod transport;
 mod tui;
