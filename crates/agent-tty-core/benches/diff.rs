@@ -18,7 +18,8 @@ fn main() {
         let mut screen = Screen::new(200, 50);
         for row in 0..50 {
             let mark = if marked && row % 2 == 0 { "CHANGED " } else { "" };
-            let line = format!("\x1b[3{}m{mark}line {:04} {}\x1b[0m\r\n", row % 8, row + offset, "x".repeat(150));
+            let line =
+                format!("\x1b[3{}m{mark}line {:04} {}\x1b[0m\r\n", row % 8, row + offset, "x".repeat(150));
             screen.feed(line.as_bytes(), 0);
         }
         screen.snapshot(SnapshotOptions::default())

@@ -24,6 +24,7 @@ use agent_tty_core::{Error, ErrorCode, Result};
 
 use crate::cli::BatchArgs;
 use crate::commands::input::{input_text_for, unexpected};
+use crate::commands::{diff, snapshot};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
@@ -79,6 +80,13 @@ pub fn run(context: &Context, args: BatchArgs, style: Style) -> Result<Outcome> 
     Ok(finish(&lock(&progress), false))
 }
 
+/// The session's record, for the steps that replay its log.
+fn session_record(paths: &SessionPaths) -> Result<agent_tty_core::manifest::SessionRecord> {
+    agent_tty_core::manifest::SessionRecord::read(&paths.manifest)?.ok_or_else(|| {
+        Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id))
+    })
+}
+
 fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
     progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -106,6 +114,20 @@ fn execute(
         }
         Step::Wait { spec, timeout_ms } => {
             return wait_step(paths, index, spec, *timeout_ms, *baseline, fields);
+        }
+        // Reads of the session's history: they move no baseline.
+        Step::Snapshot { format, at, since_hash } => {
+            let record = session_record(paths)?;
+            let options = agent_tty_vt::SnapshotOptions::default();
+            let snapshot = snapshot::take(paths, &record, *format, options, *at, since_hash.as_deref())?;
+            *fields = StepFields::Snapshot { snapshot: Some(Box::new(snapshot)) };
+            return Ok(());
+        }
+        Step::Diff { from, from_hash, to, max_rows } => {
+            let record = session_record(paths)?;
+            let diff = diff::compute(paths, &record, *from, from_hash.as_deref(), *to, *max_rows)?;
+            *fields = StepFields::Diff { diff: Some(Box::new(diff)) };
+            return Ok(());
         }
     };
     *fields = StepFields::Input { seq: Some(seq) };

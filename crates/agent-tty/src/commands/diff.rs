@@ -4,7 +4,8 @@
 
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::log_point::{self, Point};
-use agent_tty_core::manifest::Status;
+use agent_tty_core::manifest::{SessionRecord, Status};
+use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::screen_diff::{self, ScreenAt, ScreenChanges};
 use agent_tty_core::{Error, Result, hash_lookup, replay, session, time};
 use agent_tty_vt::SnapshotOptions;
@@ -17,7 +18,7 @@ use crate::numbers::parse_int;
 use crate::output::Outcome;
 
 /// The result of `diff`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DiffResult {
     /// The session.
@@ -52,15 +53,30 @@ pub fn run(context: &Context, args: &DiffArgs) -> Result<Outcome> {
     }
     let to = args.to.as_deref().map(|raw| Point::parse_any("--to", raw)).transpose()?;
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
-    let from_seq = match (from, &args.from_hash) {
+    let result = compute(&paths, &record, from, args.from_hash.as_deref(), to, max_rows)?;
+    let human = human_lines(&result);
+    Ok(Outcome::new(result, human))
+}
+
+/// What changed between `from` (or the screen that had `from_hash`) and `to` (default:
+/// the end of the log).
+pub fn compute(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    from: Option<Point>,
+    from_hash: Option<&str>,
+    to: Option<Point>,
+    max_rows: usize,
+) -> Result<DiffResult> {
+    let from_seq = match (from, from_hash) {
         (Some(point), _) => log_point::resolve(&paths.events, point)?.0,
-        (None, Some(hash)) => match hash_lookup::find(&paths, &record, hash)?.0 {
+        (None, Some(hash)) => match hash_lookup::find(paths, record, hash)?.0 {
             Some((seq, _)) => seq,
             None => {
                 return Err(Error::invalid_input(format!(
                     "No screen of this session had the Screen Hash {hash}: give --from a seq or a time instead."
                 ))
-                .with("fromHash", hash.as_str()));
+                .with("fromHash", hash));
             }
         },
         (None, None) => return Err(Error::invalid_input("Give --from (a seq or a time) or --from-hash.")),
@@ -74,8 +90,8 @@ pub fn run(context: &Context, args: &DiffArgs) -> Result<Outcome> {
             from_at.seq, to_at.seq
         )));
     }
-    let before = replay::replay(&paths, &record, Some(from_at.seq))?;
-    let mut after = replay::replay(&paths, &record, Some(to_at.seq))?;
+    let before = replay::replay(paths, record, Some(from_at.seq))?;
+    let mut after = replay::replay(paths, record, Some(to_at.seq))?;
     if record.status == Status::Running {
         after.damage.forget_torn_tail();
     }
@@ -91,8 +107,7 @@ pub fn run(context: &Context, args: &DiffArgs) -> Result<Outcome> {
         changes,
         damage: after.damage.report(),
     };
-    let human = human_lines(&result);
-    Ok(Outcome::new(result, human))
+    Ok(result)
 }
 
 fn human_lines(result: &DiffResult) -> Vec<String> {

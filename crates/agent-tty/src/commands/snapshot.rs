@@ -26,17 +26,7 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     }
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
-    let mut snapshot = match at {
-        Some(point) => capture_at(&paths, &record, point, format, options)?.0,
-        None => capture(&paths, &record, format, options)?,
-    };
-    match &args.since_hash {
-        // Only the rows changed since: not a whole screen, so not kept as an artifact.
-        Some(hash) => since_hash(&paths, &record, hash, &mut snapshot, options)?,
-        None => {
-            persist(&paths, &snapshot, args.include_scrollback)?;
-        }
-    }
+    let snapshot = take(&paths, &record, format, options, at, args.since_hash.as_deref())?;
     let mut human = human_lines(&snapshot, args.include_scrollback);
     human.extend(snapshot.since_hash.as_ref().map(|since| match (&since.summary, since.seq) {
         (Some(summary), Some(seq)) => format!("Since the screen at seq {seq}: {summary}"),
@@ -44,6 +34,30 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     }));
     human.extend(snapshot.damage.as_ref().map(DamageReport::summary));
     Ok(Outcome::new(snapshot, human))
+}
+
+/// A snapshot now or at a past point, whole or (`since_hash`) only the rows changed since
+/// the screen that had a hash; a whole screen is also kept as an artifact.
+pub fn take(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    format: Format,
+    options: SnapshotOptions,
+    at: Option<Point>,
+    since: Option<&str>,
+) -> Result<SnapshotResult> {
+    let mut snapshot = match at {
+        Some(point) => capture_at(paths, record, point, format, options)?.0,
+        None => capture(paths, record, format, options)?,
+    };
+    match since {
+        // Only the rows changed since: not a whole screen, so not kept as an artifact.
+        Some(hash) => since_hash(paths, record, hash, &mut snapshot, options)?,
+        None => {
+            persist(paths, &snapshot, options.scrollback)?;
+        }
+    }
+    Ok(snapshot)
 }
 
 /// The point `--at-seq`/`--at-time` ask for, if any.

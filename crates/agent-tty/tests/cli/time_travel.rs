@@ -209,3 +209,28 @@ fn damaged_logs_are_reported() {
     let diff = t.at(&["diff", &id, "--from", "0", "--json"]).ok("diff");
     assert!(diff["damage"].is_object(), "{diff}");
 }
+
+/// Snapshots and diffs are batch steps too; they read the history and move no baseline.
+#[test]
+fn snapshot_and_diff_are_batch_steps() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let first = t.snapshot(&id, &[]);
+    let hash = first["screenHash"].as_str().unwrap();
+    let steps = format!(
+        r#"[{{"run":"echo batch-a"}},{{"snapshot":{{"format":"text"}}}},{{"diff":{{"fromHash":"{hash}"}}}},
+           {{"snapshot":{{"atSeq":0}}}},{{"snapshot":{{"sinceHash":"{hash}"}}}},{{"diff":{{"from":0,"to":"-0s","maxRows":1}}}}]"#
+    );
+    let result = t.at(&["batch", &id, &steps, "--json"]).ok("batch");
+    let steps = result["steps"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["status"] == "completed"), "{result}");
+    assert!(steps[1]["snapshot"]["text"].as_str().unwrap().contains("batch-a"), "{result}");
+    let rows = steps[2]["diff"]["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["after"] == "batch-a"), "{result}");
+    assert_eq!(steps[3]["snapshot"]["capturedAtSeq"], 0);
+    assert_eq!(steps[4]["snapshot"]["sinceHash"]["found"], true, "{result}");
+    assert_eq!(steps[5]["diff"]["rows"].as_array().unwrap().len(), 1);
+    let bad = t.at(&["batch", &id, r#"[{"diff":{"to":"1"}}]"#, "--json"]).err("batch", 2, "INVALID_INPUT");
+    assert!(bad["message"].as_str().unwrap().contains("fromHash"), "{bad}");
+    t.at(&["batch", &id, r#"[{"snapshot":{"atSeq":999999}}]"#, "--json"]).ok_with_exit("batch", 2);
+}

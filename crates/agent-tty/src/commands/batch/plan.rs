@@ -1,6 +1,8 @@
 //! The batch plan: a JSON array of steps, each an object with exactly one verb
 //! (`type`, `paste`, `sendKeys`, `run`, `wait`). Fully validated before anything is sent.
 
+use agent_tty_core::log_point::Point;
+use agent_tty_core::snapshot::Format;
 use agent_tty_core::wait_condition::{WaitCondition, WaitIn, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result};
 use serde::{Deserialize, Deserializer};
@@ -21,6 +23,10 @@ pub enum Step {
     Run { command: String, no_wait: bool, timeout_ms: Option<u64>, check: bool, max_output: Option<u64> },
     /// A render wait (its inputs, already validated); `timeout_ms` 0 = forever.
     Wait { spec: WaitSpec, timeout_ms: u64 },
+    /// A snapshot, now or at a past point, whole or since a Screen Hash.
+    Snapshot { format: Format, at: Option<Point>, since_hash: Option<String> },
+    /// What changed between two points.
+    Diff { from: Option<Point>, from_hash: Option<String>, to: Option<Point>, max_rows: usize },
 }
 
 impl Step {
@@ -32,11 +38,40 @@ impl Step {
             Step::SendKeys(_) => "sendKeys",
             Step::Run { .. } => "run",
             Step::Wait { .. } => "wait",
+            Step::Snapshot { .. } => "snapshot",
+            Step::Diff { .. } => "diff",
         }
     }
 }
 
-const VERBS: [&str; 5] = ["type", "paste", "sendKeys", "run", "wait"];
+const VERBS: [&str; 7] = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff"];
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SnapshotBody {
+    format: Option<String>,
+    at_seq: Option<Value>,
+    at_time: Option<String>,
+    since_hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DiffBody {
+    from: Option<Value>,
+    from_hash: Option<String>,
+    to: Option<Value>,
+    max_rows: Option<usize>,
+}
+
+/// A seq (a number or a string of digits) or a time, as a step's `from`/`to`/`atSeq` give it.
+fn point_value(flag: &str, value: &Value) -> Result<Point> {
+    match value {
+        Value::Number(n) => Point::parse_seq(flag, &n.to_string()),
+        Value::String(s) => Point::parse_any(flag, s),
+        other => Err(Error::invalid_input(format!("`{flag}` must be a seq or a time; got {other}."))),
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -191,6 +226,45 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 timeout_ms: step.timeout,
                 check: step.check.unwrap_or(false),
                 max_output,
+            })
+        }
+        "snapshot" => {
+            only_verb()?;
+            let body: SnapshotBody = match &object["snapshot"] {
+                Value::Null => SnapshotBody::default(),
+                value => serde_json::from_value(value.clone()).map_err(|e| invalid(e.to_string()))?,
+            };
+            let format = Format::parse(body.format.as_deref().unwrap_or("structured"))?;
+            let at = match (&body.at_seq, &body.at_time) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid("`atSeq` and `atTime` are mutually exclusive".into()));
+                }
+                (Some(seq), None) => Some(point_value("atSeq", seq)?),
+                (None, Some(time)) => Some(Point::parse_time("atTime", time)?),
+                (None, None) => None,
+            };
+            if let Some(hash) = &body.since_hash {
+                agent_tty_core::hash_lookup::check("sinceHash", hash)?;
+            }
+            Ok(Step::Snapshot { format, at, since_hash: body.since_hash })
+        }
+        "diff" => {
+            only_verb()?;
+            let body: DiffBody =
+                serde_json::from_value(object["diff"].clone()).map_err(|e| invalid(e.to_string()))?;
+            if body.from.is_some() == body.from_hash.is_some() {
+                return Err(invalid(
+                    "`diff` needs exactly one of `from` (a seq or a time) and `fromHash`".into(),
+                ));
+            }
+            if let Some(hash) = &body.from_hash {
+                agent_tty_core::hash_lookup::check("fromHash", hash)?;
+            }
+            Ok(Step::Diff {
+                from: body.from.as_ref().map(|v| point_value("from", v)).transpose()?,
+                from_hash: body.from_hash,
+                to: body.to.as_ref().map(|v| point_value("to", v)).transpose()?,
+                max_rows: body.max_rows.unwrap_or(40),
             })
         }
         _ => {

@@ -1,7 +1,9 @@
 //! A batch step's record and the batch result: typed, in the key order batch prints
 //! (`index`, `durationMs`, `kind`, `status`, the kind's fields, then `error`).
 
-use agent_tty_core::protocol::{Seq, WireError};
+use agent_tty_core::protocol::{Seq, SnapshotResult, WireError};
+
+use crate::commands::diff::DiffResult;
 use agent_tty_core::wait_evidence::WaitEvidence;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -98,6 +100,16 @@ pub(crate) enum StepFields {
         #[serde(skip_serializing_if = "Option::is_none")]
         evidence: Option<Box<WaitEvidence>>,
     },
+    /// A snapshot step: the snapshot's result.
+    Snapshot {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        snapshot: Option<Box<SnapshotResult>>,
+    },
+    /// A diff step: the diff's result.
+    Diff {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        diff: Option<Box<DiffResult>>,
+    },
 }
 
 /// How a run step ended.
@@ -142,6 +154,8 @@ impl StepRecord {
                 screen_hash: None,
                 evidence: None,
             },
+            Step::Snapshot { .. } => StepFields::Snapshot { snapshot: None },
+            Step::Diff { .. } => StepFields::Diff { diff: None },
             _ => StepFields::Input { seq: None },
         };
         StepRecord {
