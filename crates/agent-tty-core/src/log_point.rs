@@ -135,15 +135,21 @@ pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
         }
         if asked_seq == Some(seq) {
             asked_ms = Some(line.ts_ms);
+            return Err(()); // found: the rest of the log need not be read
+        }
+        if target_ms.is_some_and(|target| line.ts_ms > target) {
+            return Err(()); // times never decrease: nothing later can be at or before it
         }
         Ok(())
     });
     let streamed = match read {
         Ok(streamed) => streamed,
+        // Stopped early at the answer; the replay that follows reports the damage it reads.
+        Err(StreamError::Visitor(())) => event_stream::Streamed::default(),
         Err(error) => {
             let why = match error {
                 StreamError::Io(why) => why,
-                StreamError::Visitor(()) => "the read stopped".to_string(),
+                StreamError::Visitor(()) => String::new(),
             };
             return Err(Error::new(
                 crate::error::ErrorCode::ReplayError,
@@ -159,11 +165,11 @@ pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
     let seq = match point {
         Point::Seq(seq) if (span.first_seq..=span.last_seq).contains(&seq) => seq,
         Point::Seq(seq) => {
-            return Err(out_of_range(&span, &format!("seq {seq}")));
+            return Err(out_of_range(path, &format!("seq {seq}")));
         }
         Point::At(ms) => match at_or_before {
             Some(seq) => seq,
-            None => return Err(out_of_range(&span, &format!("time {}", crate::time::format_iso(ms)))),
+            None => return Err(out_of_range(path, &format!("time {}", crate::time::format_iso(ms)))),
         },
         Point::AfterStart(ms) | Point::BeforeEnd(ms) => {
             let target = match point {
@@ -172,7 +178,7 @@ pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
                     .last_ms
                     .checked_sub(ms)
                     .filter(|&t| t >= span.first_ms)
-                    .ok_or_else(|| out_of_range(&span, &format!("{} ms before the end", ms)))?,
+                    .ok_or_else(|| out_of_range(path, &format!("{} ms before the end", ms)))?,
             };
             return resolve_at(path, Point::At(target));
         }
@@ -181,7 +187,31 @@ pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
     Ok(Resolved { seq, ts_ms, damage: streamed.damage })
 }
 
-fn out_of_range(span: &Span, what: &str) -> Error {
+/// The seqs and times the whole log spans (read to its end; for error messages).
+fn span_of(path: &Path) -> Option<Span> {
+    let mut span: Option<Span> = None;
+    let _ = event_stream::stream::<()>(path, None, |line| {
+        let seq = line.seq.get();
+        let span = span.get_or_insert(Span {
+            first_seq: seq,
+            last_seq: seq,
+            first_ms: line.ts_ms,
+            last_ms: line.ts_ms,
+        });
+        span.last_seq = seq;
+        span.last_ms = line.ts_ms;
+        Ok(())
+    });
+    span
+}
+
+fn out_of_range(path: &Path, what: &str) -> Error {
+    let Some(span) = span_of(path) else {
+        return Error::invalid_input(format!(
+            "{what} is outside the session's event log, which has no events."
+        ));
+    };
+    let span = &span;
     Error::invalid_input(format!(
         "{what} is outside the session's event log: valid seqs are {}–{}, times {} – {}.",
         span.first_seq,
