@@ -4,6 +4,7 @@ mod batch;
 mod create;
 mod destroy;
 mod doctor;
+mod find;
 mod gc;
 mod generate;
 mod history;
@@ -25,6 +26,7 @@ pub mod results {
     pub(crate) use super::batch::BatchResult;
     pub use super::create::CreateResult;
     pub use super::doctor::DoctorResult;
+    pub use super::find::FindResult;
     pub use super::gc::GcResult;
     pub use super::history::HistoryResult;
     pub use super::home::{HomeForgetResult, HomeListResult};
@@ -124,6 +126,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Wait(args) => wait::run(context, &args),
         Command::Snapshot(args) => snapshot::run(context, &args),
         Command::History(args) => history::run(context, &args),
+        Command::Find(args) => find::run(context, &args),
         Command::Screenshot(args) => screenshot::run(context, &args),
         Command::Batch(args) => batch::run(context, args, style),
         Command::Home(args) => match args.command {

@@ -18,9 +18,9 @@ use agent_tty_core::protocol::{
 };
 
 use crate::commands::results::{
-    BatchResult, CreateResult, DoctorResult, GcResult, HistoryResult, HomeForgetResult, HomeListResult,
-    InspectResult, ListResult, RecordExportAnyResult, ScreenshotResult, SignalResult, SkillGetResult,
-    SkillPathResult, SkillsListResult, VersionResult, WaitAnyResult,
+    BatchResult, CreateResult, DoctorResult, FindResult, GcResult, HistoryResult, HomeForgetResult,
+    HomeListResult, InspectResult, ListResult, RecordExportAnyResult, ScreenshotResult, SignalResult,
+    SkillGetResult, SkillPathResult, SkillsListResult, VersionResult, WaitAnyResult,
 };
 use crate::dashboard::DashboardResult;
 
@@ -48,6 +48,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("wait", schema::<WaitAnyResult>()),
         ("snapshot", schema::<SnapshotResult>()),
         ("history", schema::<HistoryResult>()),
+        ("find", schema::<FindResult>()),
         ("batch", schema::<BatchResult>()),
         ("screenshot", schema::<ScreenshotResult>()),
         ("home list", schema::<HomeListResult>()),
