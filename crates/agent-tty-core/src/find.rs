@@ -17,6 +17,8 @@
 //! that grows (`error: fi` then `error: file not found`, output arriving mid-line) is the
 //! same occurrence continuing, not a new one: an occurrence that went up is matched
 //! against occurrences that went down and start it, and those pairs are not counted.
+//! The rule only sees the screen: a line that comes back into view (a resize that pulls
+//! rows back from the scrollback, a program that redraws in several writes) counts again.
 //!
 //! # Cost
 //!
@@ -582,5 +584,92 @@ mod tests {
         assert!(message(None, Some(&"a".repeat(201))).contains("between 1 and 200"));
         assert!(message(None, Some("(a+)+")).contains("nested quantifiers"));
         assert!(message(None, Some("(")).starts_with("Invalid regex pattern"));
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+    use crate::event_log::{Event, EventLogWriter};
+
+    const ID: &str = "01M94WZCBG0WTJCRZXCEFT4127";
+
+    fn record() -> SessionRecord {
+        serde_json::from_value(serde_json::json!({
+            "version": 1, "sessionId": ID, "createdAt": "2026-12-06T05:24:37.872Z",
+            "updatedAt": "2026-12-06T05:24:38.039Z", "status": "exited", "command": ["cat"],
+            "cwd": "/", "cols": 40, "rows": 5, "creationCols": 40, "creationRows": 5,
+            "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
+        }))
+        .unwrap()
+    }
+
+    /// Writes `events` (seq = index) and returns the session's paths.
+    fn log(dir: &std::path::Path, events: &[Event]) -> SessionPaths {
+        let paths = SessionPaths::new(&dir.join("home"), ID);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let mut writer = EventLogWriter::open(&paths.events).unwrap();
+        for event in events {
+            writer.push(event);
+        }
+        writer.flush().unwrap();
+        paths
+    }
+
+    fn out(data: &str) -> Event {
+        Event::Output { data: data.to_string() }
+    }
+
+    fn options(mode: Mode) -> FindOptions {
+        FindOptions { mode, max: 100, after_seq: None, before_seq: None, snapshots: 0, live: false }
+    }
+
+    fn seqs(found: &Found) -> Vec<(u64, u16)> {
+        found.appearances.iter().map(|a| (a.seq, a.row)).collect()
+    }
+
+    #[test]
+    fn each_appearance_is_the_event_that_completed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = [
+            out("$ make\r\n"),                                 // 0
+            out("ERR"),                                        // 1: not yet
+            out("OR: fi"),                                     // 2: visible
+            out("le not found\r\n"),                           // 3: the same line growing
+            Event::Marker { label: "m".into() },               // 4
+            out("1\r\n2\r\n3\r\n4\r\n"),                       // 5: scrolled off
+            out("ERROR: file not found\r\n"),                  // 6: printed again
+            out("\u{1b}[2J\u{1b}[HERROR: file not found\r\n"), // 7: repaint
+            Event::Resize { cols: 30, rows: 5 },               // 8
+        ];
+        let paths = log(dir.path(), &events);
+        let query = Query::new(Some("ERROR"), None).unwrap();
+        let all = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
+        assert_eq!(seqs(&all), vec![(2, 1), (6, 3)]);
+        assert_eq!(all.appearances[1].text, "ERROR: file not found");
+        assert_eq!((all.total, all.scanned_to_seq), (2, Some(8)));
+        assert!(all.damage.is_clean());
+        let first = find(&paths, &record(), &query, &options(Mode::First)).unwrap();
+        assert_eq!((seqs(&first), first.scanned_to_seq), (vec![(2, 1)], Some(2)));
+        let last =
+            find(&paths, &record(), &query, &FindOptions { snapshots: 1, ..options(Mode::Last) }).unwrap();
+        assert_eq!((seqs(&last), last.total), (vec![(6, 3)], 2));
+        let shown = last.appearances[0].snapshot.as_ref().expect("a snapshot was asked for");
+        assert!(shown.cells.is_some(), "with cells, for the renderer");
+        // The screen at 2 is the baseline: the line already shown there does not appear.
+        let after = FindOptions { after_seq: Some(2), ..options(Mode::All) };
+        assert_eq!(seqs(&find(&paths, &record(), &query, &after).unwrap()), vec![(6, 3)]);
+        let before = FindOptions { before_seq: Some(6), ..options(Mode::All) };
+        let early = find(&paths, &record(), &query, &before).unwrap();
+        assert_eq!((seqs(&early), early.scanned_to_seq), (vec![(2, 1)], Some(5)));
+    }
+
+    #[test]
+    fn a_missing_log_finds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        let query = Query::new(None, Some("x")).unwrap();
+        let found = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
+        assert_eq!((found.appearances.len(), found.total, found.scanned_to_seq), (0, 0, None));
     }
 }
