@@ -665,6 +665,22 @@ mod log_tests {
     }
 
     #[test]
+    fn a_torn_last_line_is_damage_offline_and_a_write_in_progress_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = log(dir.path(), &[out("ERROR one\r\n"), out("ok\r\n")]);
+        let mut file = std::fs::OpenOptions::new().append(true).open(&paths.events).unwrap();
+        std::io::Write::write_all(&mut file, b"{\"seq\":2,\"ts\":\"2026-").unwrap();
+        let query = Query::new(Some("ERROR"), None).unwrap();
+        let offline = find(&paths, &record(), &query, &options(Mode::Last)).unwrap();
+        assert_eq!((seqs(&offline), offline.scanned_to_seq), (vec![(0, 0)], Some(1)));
+        assert!(offline.damage.report().is_some_and(|d| d.torn_last_line && d.skipped_lines == 1));
+        let live =
+            find(&paths, &record(), &query, &FindOptions { live: true, ..options(Mode::Last) }).unwrap();
+        assert_eq!(seqs(&live), vec![(0, 0)]);
+        assert!(live.damage.is_clean(), "{:?}", live.damage);
+    }
+
+    #[test]
     fn a_missing_log_finds_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let paths = SessionPaths::new(&dir.path().join("home"), ID);
