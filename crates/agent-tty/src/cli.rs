@@ -414,6 +414,8 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 #[allow(missing_docs)]
+#[command(mut_args(in_place("session_id", |a| a.help("The session: its id, a unique id prefix, or its name (create --name)"))))]
+#[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
 pub struct FindArgs {
     #[command(flatten)]
     pub session: SessionArg,

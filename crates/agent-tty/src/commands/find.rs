@@ -202,10 +202,9 @@ fn max(args: &FindArgs, mode: Mode) -> Result<usize> {
 /// A seq flag's value.
 fn seq_flag(flag: &str, raw: Option<&str>) -> Result<Option<u64>> {
     let Some(raw) = raw else { return Ok(None) };
-    match Point::parse_seq(flag, raw)? {
-        Point::Seq(seq) => Ok(Some(seq)),
-        _ => Ok(None),
-    }
+    // `parse_seq` only ever gives a seq.
+    let Point::Seq(seq) = Point::parse_seq(flag, raw)? else { return Ok(None) };
+    Ok(Some(seq))
 }
 
 /// The PNG of the screen at `appearance`, written once per seq.
