@@ -312,10 +312,16 @@ pub fn find(
         Ok(Err(e)) => return Err(find_error(paths, &format!("cannot read the event log: {e}"))),
         Err(_) => return Err(find_error(paths, "the log reader stopped unexpectedly")),
     };
+    let scanned_to_seq = if search.stopped {
+        // Only what was read up to the appearance, whatever the reader had read ahead.
+        damage = search.damage;
+        search.last_seq
+    } else {
+        last_seq
+    };
     if options.live {
         damage.forget_torn_tail();
     }
-    let scanned_to_seq = if search.stopped { search.last_seq } else { last_seq };
     Ok(Found { appearances: search.found, total: search.total, scanned_to_seq, damage })
 }
 
@@ -331,6 +337,8 @@ struct Search<'o> {
     total: u64,
     last_seq: Option<u64>,
     last_ts: u64,
+    /// The damage read up to the last step applied.
+    damage: Damage,
     /// `--first` found its appearance.
     stopped: bool,
 }
@@ -349,6 +357,7 @@ impl<'o> Search<'o> {
             total: 0,
             last_seq: None,
             last_ts: 0,
+            damage: Damage::default(),
             stopped: false,
         }
     }
@@ -377,6 +386,9 @@ impl<'o> Search<'o> {
             self.started = true;
             self.tracker.baseline(self.screen.visible_lines());
             self.changes = self.screen.changes();
+        }
+        if let Some(damage) = step.damage {
+            self.damage = *damage;
         }
         match step.kind {
             StepKind::Output(data) => self.screen.feed(data.as_bytes(), step.ts_ms),
@@ -437,6 +449,9 @@ struct Step {
     seq: u64,
     ts_ms: u64,
     kind: StepKind,
+    /// The damage read up to this event, when it changed since the previous one (so a
+    /// search that stops here reports no more than it read, however far the reader got).
+    damage: Option<Box<Damage>>,
 }
 
 enum StepKind {
@@ -461,6 +476,7 @@ fn read_steps(
     let mut sequencer = Sequencer::default();
     let mut batch = Vec::new();
     let mut batched = 0;
+    let mut reported = fingerprint(&damage);
     while let Some(raw) = lines.next_line(&mut damage)? {
         let line = match parse_line(raw.bytes) {
             Ok(line) => line,
@@ -485,7 +501,9 @@ fn read_steps(
         };
         let seq = line.seq.get();
         last_seq = Some(seq);
-        batch.push(Step { seq, ts_ms, kind });
+        let changed = (fingerprint(&damage) != reported).then(|| Box::new(damage.clone()));
+        reported = fingerprint(&damage);
+        batch.push(Step { seq, ts_ms, kind, damage: changed });
         if batched >= BATCH_BYTES || batch.len() >= BATCH_EVENTS {
             batched = 0;
             if batches.send(std::mem::take(&mut batch)).is_err() {
@@ -496,6 +514,11 @@ fn read_steps(
     }
     let _ = batches.send(batch);
     Ok((last_seq, damage))
+}
+
+/// What a [`Damage`] report depends on: it changes whenever the damage grows.
+fn fingerprint(damage: &Damage) -> (u64, Option<u64>, bool) {
+    (damage.skipped_lines, damage.first.as_ref().map(|(line, _)| *line), damage.torn_tail.is_some())
 }
 
 fn find_error(paths: &SessionPaths, message: &str) -> Error {
@@ -678,6 +701,33 @@ mod log_tests {
             find(&paths, &record(), &query, &FindOptions { live: true, ..options(Mode::Last) }).unwrap();
         assert_eq!(seqs(&live), vec![(0, 0)]);
         assert!(live.damage.is_clean(), "{:?}", live.damage);
+    }
+
+    #[test]
+    fn first_reports_the_damage_read_up_to_its_appearance_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let line = |seq: u64, data: &str| {
+            format!(
+                "{{\"seq\":{seq},\"ts\":\"2026-11-26T10:00:0{seq}.000Z\",\"type\":\"output\",\"payload\":{{\"data\":\"{data}\"}}}}\n"
+            )
+        };
+        let log = [
+            line(0, "a\\r\\n"),
+            "garbage\n".into(),
+            line(1, "ERROR\\r\\n"),
+            "more garbage\n".into(),
+            line(2, "b"),
+        ];
+        std::fs::write(&paths.events, log.concat()).unwrap();
+        let query = Query::new(Some("ERROR"), None).unwrap();
+        let first = find(&paths, &record(), &query, &options(Mode::First)).unwrap();
+        assert_eq!(seqs(&first), vec![(1, 1)]);
+        let report = first.damage.report().expect("the garbage before the appearance");
+        assert_eq!((report.skipped_lines, report.first_bad_line), (1, 2));
+        let all = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
+        assert_eq!(all.damage.report().map(|r| r.skipped_lines), Some(2));
     }
 
     #[test]
