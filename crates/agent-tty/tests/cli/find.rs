@@ -165,10 +165,14 @@ fn a_damaged_log_is_searched_through_and_the_damage_reported() {
     assert_eq!(damage["tornLastLine"], true);
     let keys: Vec<&String> = all.as_object().unwrap().keys().collect();
     assert_eq!(keys.last().map(|k| k.as_str()), Some("damage"));
-    let human = t.at(&["find", &id, "--text", "ERROR"]);
+    let human = t.at(&["find", &id, "--text", "ERROR", "--all"]);
     let text = human.human_ok();
     assert!(text.starts_with("seq 0 at 2026-11-26T10:00:00.000Z row 0: ERROR one\n"), "{text}");
-    assert!(text.contains("Warning: the event log is damaged: 2 line(s) skipped"), "{text}");
+    assert!(text.contains("\nWarning: the event log is damaged: 2 line(s) skipped"), "{text}");
+    // --first stops before the damage: it read none.
+    let first = find(&t, &id, &["--text", "ERROR"]);
+    assert_eq!(seqs(&first), vec![0]);
+    assert!(first.get("damage").is_none(), "{first}");
 }
 
 #[test]
