@@ -603,6 +603,13 @@ mod tests {
     }
 
     #[test]
+    fn a_regex_matching_empty_text_moves_on_a_character_at_a_time() {
+        let mut t = regex("x*");
+        let seen = t.observe(lines(&["é─x", ""]));
+        assert_eq!(seen, vec![(0, "é─x".to_string()), (1, String::new())]);
+    }
+
+    #[test]
     fn several_copies_at_once_are_several_appearances() {
         let mut t = text("E!");
         let seen = t.observe(lines(&["E! 1", "E! 1", "E! 2"]));
