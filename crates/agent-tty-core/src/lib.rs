@@ -22,6 +22,7 @@ pub mod env;
 pub mod error;
 pub mod event_log;
 pub mod event_stream;
+pub mod find;
 pub mod follow;
 pub mod fsio;
 pub mod gc;

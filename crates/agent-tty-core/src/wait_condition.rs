@@ -88,7 +88,7 @@
 //! - Backreferences keep the capture of an earlier iteration of their group's loop
 //!   (`(a\1)*`); JavaScript resets captures at each iteration.
 
-mod js_regex;
+pub(crate) mod js_regex;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::Seq;

@@ -75,6 +75,8 @@ pub enum Command {
     History(HistoryArgs),
     /// What changed on the screen between two points of the session (rows, cursor, size).
     Diff(DiffArgs),
+    /// Find when a text or regex appeared on screen (seqs and times; live or offline, from the event log).
+    Find(FindArgs),
     /// Render the screen as a PNG into the session's artifacts (no browser needed).
     Screenshot(ScreenshotArgs),
     /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
@@ -444,6 +446,47 @@ pub struct HistoryArgs {
     /// Show only the commands that failed (non-zero or unknown exit status).
     #[arg(long)]
     pub failed: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+#[command(mut_args(in_place("session_id", |a| a.help("The session: its id, a unique id prefix, or its name (create --name)"))))]
+#[command(mut_args(in_place("json", |a| a.help(JSON_HELP))))]
+pub struct FindArgs {
+    #[command(flatten)]
+    pub session: SessionArg,
+    /// The substring to find on the screen (1..1000 characters).
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub text: Option<String>,
+    /// The JavaScript pattern to find on the screen (1..200 characters, no flags).
+    #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
+    pub regex: Option<String>,
+    /// Report the first appearance (the default; reading stops there).
+    #[arg(long)]
+    pub first: bool,
+    /// Report the last appearance.
+    #[arg(long)]
+    pub last: bool,
+    /// Report every appearance (up to --max).
+    #[arg(long)]
+    pub all: bool,
+    /// With --all, report at most N appearances (default 100; the rest are counted).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max: Option<String>,
+    /// Only appearances after this seq (the screen at that seq is the baseline).
+    #[arg(long, value_name = "SEQ", allow_hyphen_values = true)]
+    pub after_seq: Option<String>,
+    /// Only read the events before this seq.
+    #[arg(long, value_name = "SEQ", allow_hyphen_values = true)]
+    pub before_seq: Option<String>,
+    /// Render the screen at each reported appearance as a PNG artifact (--all: the first 10).
+    #[arg(long)]
+    pub screenshot: bool,
+    /// Render profile for --screenshot: reference-dark or reference-light.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -5,6 +5,7 @@ mod create;
 mod destroy;
 mod diff;
 mod doctor;
+mod find;
 mod gc;
 mod generate;
 mod history;
@@ -27,6 +28,7 @@ pub mod results {
     pub use super::create::CreateResult;
     pub use super::diff::DiffResult;
     pub use super::doctor::DoctorResult;
+    pub use super::find::FindResult;
     pub use super::gc::GcResult;
     pub use super::history::HistoryResult;
     pub use super::home::{HomeForgetResult, HomeListResult};
@@ -127,6 +129,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Snapshot(args) => snapshot::run(context, &args),
         Command::History(args) => history::run(context, &args),
         Command::Diff(args) => diff::run(context, &args),
+        Command::Find(args) => find::run(context, &args),
         Command::Screenshot(args) => screenshot::run(context, &args),
         Command::Batch(args) => batch::run(context, args, style),
         Command::Home(args) => match args.command {

@@ -18,9 +18,9 @@ use agent_tty_core::protocol::{
 };
 
 use crate::commands::results::{
-    BatchResult, CreateResult, DiffResult, DoctorResult, GcResult, HistoryResult, HomeForgetResult,
-    HomeListResult, InspectResult, ListResult, RecordExportAnyResult, ScreenshotResult, SignalResult,
-    SkillGetResult, SkillPathResult, SkillsListResult, VersionResult, WaitAnyResult,
+    BatchResult, CreateResult, DiffResult, DoctorResult, FindResult, GcResult, HistoryResult,
+    HomeForgetResult, HomeListResult, InspectResult, ListResult, RecordExportAnyResult, ScreenshotResult,
+    SignalResult, SkillGetResult, SkillPathResult, SkillsListResult, VersionResult, WaitAnyResult,
 };
 use crate::dashboard::DashboardResult;
 
@@ -49,6 +49,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("snapshot", schema::<SnapshotResult>()),
         ("history", schema::<HistoryResult>()),
         ("diff", schema::<DiffResult>()),
+        ("find", schema::<FindResult>()),
         ("batch", schema::<BatchResult>()),
         ("screenshot", schema::<ScreenshotResult>()),
         ("home list", schema::<HomeListResult>()),

@@ -98,6 +98,26 @@ impl JsRegex {
         let haystack = utf16_prefix(text, SEARCH_LIMIT_UTF16);
         self.regex.find(haystack).ok().flatten().map(|m| m.as_str())
     }
+
+    /// Every match over the same prefix as [`JsRegex::find`], left to right and not
+    /// overlapping, as byte ranges (`String.prototype.matchAll` with the `g` flag: after
+    /// an empty match the search moves on one character). Stops at the first search
+    /// that runs out of backtracking budget.
+    pub(crate) fn find_all(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let haystack = utf16_prefix(text, SEARCH_LIMIT_UTF16);
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at <= haystack.len() {
+            let Ok(Some(m)) = self.regex.find_from_pos(haystack, at) else { break };
+            found.push(m.range());
+            at = if m.end() > m.start() {
+                m.end()
+            } else {
+                m.end() + haystack[m.end()..].chars().next().map_or(1, char::len_utf8)
+            };
+        }
+        found
+    }
 }
 
 /// The longest prefix of `text` that is at most `max_units` UTF-16 code units long. A

@@ -14,6 +14,7 @@ use agent_tty_core::artifacts::{self, ArtifactEntry};
 use agent_tty_core::client::call_typed;
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::manifest::Status;
+use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::Snapshot;
 use agent_tty_core::protocol::{Format, SnapshotParams};
 use agent_tty_core::{Error, ErrorCode, Result, env, replay, session};
@@ -82,38 +83,10 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     // The seq of what was actually replayed (a corrupt line can stop replay early).
     let seq = replayed.last_seq.unwrap_or(0);
     let snapshot = replayed.screen.snapshot(SnapshotOptions { scrollback: false, cells: true });
-    if let Err(e) = agent_tty_render::canvas_size(snapshot.cols, snapshot.rows) {
-        return Err(Error::new(ErrorCode::ExportError, format!("Cannot take a screenshot: {}.", e.0))
-            .with("cols", snapshot.cols)
-            .with("rows", snapshot.rows)
-            .with("maxPixels", agent_tty_render::MAX_CANVAS_PIXELS));
-    }
     // The cursor is drawn when asked for and the program shows it (a TUI such as `top`
     // hides it with `ESC[?25l`); `cursorVisible` says whether it was drawn.
     let draw_cursor = args.show_cursor && snapshot.cursor_visible;
-    let rendered = agent_tty_render::render(&snapshot, &profile, draw_cursor)
-        .map_err(|e| Error::internal(format!("Screenshot render failed: {e}")))?;
-
-    let filename = format!("screenshot-{seq}-{}.png", artifacts::sanitize_name(profile.name));
-    let path = paths.artifacts.join(&filename);
-    let staged = artifacts::stage(&path, &rendered.png)?;
-    let sha256 = sha256_hex(&rendered.png);
-    let metadata = ScreenshotMetadata {
-        profile_name: profile.name,
-        cols: snapshot.cols,
-        rows: snapshot.rows,
-        png_size_bytes: rendered.png.len(),
-        cursor_visible: draw_cursor,
-        renderer_backend: RENDERER_BACKEND,
-        pixel_width: rendered.width,
-        pixel_height: rendered.height,
-        render_profile_hash: profile.cached_hash(),
-    };
-    let entry = ArtifactEntry {
-        sha256: Some(sha256.clone()),
-        ..ArtifactEntry::new("screenshot", filename, &paths.id, seq, artifacts::metadata_of(&metadata))
-    };
-    artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, &path)?;
+    let Png { path, sha256, metadata } = write_png(&paths, &snapshot, seq, &profile, draw_cursor)?;
     let result = ScreenshotResult {
         session_id: paths.id.clone(),
         captured_at_seq: seq,
@@ -136,6 +109,56 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     }
     human.extend(replayed.damage.summary());
     Ok(Outcome::new(result, human))
+}
+
+/// A PNG written into the session's artifacts and recorded in its manifest.
+pub(crate) struct Png {
+    /// Where it is.
+    pub path: std::path::PathBuf,
+    /// Its SHA-256 (hex).
+    pub sha256: String,
+    /// What the manifest records about it.
+    pub metadata: ScreenshotMetadata,
+}
+
+/// Renders `snapshot` (taken with cells) as the screen at `seq` into
+/// `artifacts/screenshot-<seq>-<profile>.png` and records it in the artifact manifest.
+pub(crate) fn write_png(
+    paths: &SessionPaths,
+    snapshot: &agent_tty_vt::Snapshot,
+    seq: u64,
+    profile: &Profile,
+    draw_cursor: bool,
+) -> Result<Png> {
+    if let Err(e) = agent_tty_render::canvas_size(snapshot.cols, snapshot.rows) {
+        return Err(Error::new(ErrorCode::ExportError, format!("Cannot take a screenshot: {}.", e.0))
+            .with("cols", snapshot.cols)
+            .with("rows", snapshot.rows)
+            .with("maxPixels", agent_tty_render::MAX_CANVAS_PIXELS));
+    }
+    let rendered = agent_tty_render::render(snapshot, profile, draw_cursor)
+        .map_err(|e| Error::internal(format!("Screenshot render failed: {e}")))?;
+    let filename = format!("screenshot-{seq}-{}.png", artifacts::sanitize_name(profile.name));
+    let path = paths.artifacts.join(&filename);
+    let staged = artifacts::stage(&path, &rendered.png)?;
+    let sha256 = sha256_hex(&rendered.png);
+    let metadata = ScreenshotMetadata {
+        profile_name: profile.name,
+        cols: snapshot.cols,
+        rows: snapshot.rows,
+        png_size_bytes: rendered.png.len(),
+        cursor_visible: draw_cursor,
+        renderer_backend: RENDERER_BACKEND,
+        pixel_width: rendered.width,
+        pixel_height: rendered.height,
+        render_profile_hash: profile.cached_hash(),
+    };
+    let entry = ArtifactEntry {
+        sha256: Some(sha256.clone()),
+        ..ArtifactEntry::new("screenshot", filename, &paths.id, seq, artifacts::metadata_of(&metadata))
+    };
+    artifacts::append_then_place(&paths.artifacts, &paths.id, entry, staged, &path)?;
+    Ok(Png { path, sha256, metadata })
 }
 
 /// The result of `screenshot`.
@@ -168,16 +191,16 @@ pub struct ScreenshotResult {
 /// A screenshot's artifact manifest metadata.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ScreenshotMetadata {
-    profile_name: &'static str,
-    cols: u16,
-    rows: u16,
-    png_size_bytes: usize,
-    cursor_visible: bool,
-    renderer_backend: &'static str,
-    pixel_width: u32,
-    pixel_height: u32,
-    render_profile_hash: String,
+pub(crate) struct ScreenshotMetadata {
+    pub profile_name: &'static str,
+    pub cols: u16,
+    pub rows: u16,
+    pub png_size_bytes: usize,
+    pub cursor_visible: bool,
+    pub renderer_backend: &'static str,
+    pub pixel_width: u32,
+    pub pixel_height: u32,
+    pub render_profile_hash: String,
 }
 
 fn human_lines(result: &ScreenshotResult) -> Vec<String> {

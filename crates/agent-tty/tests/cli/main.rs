@@ -20,6 +20,7 @@ mod environment;
 mod errors;
 mod faults;
 mod files;
+mod find;
 mod golden;
 mod history;
 mod homes;

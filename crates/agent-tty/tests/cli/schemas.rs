@@ -102,6 +102,11 @@ fn real_results_validate_against_the_published_schemas() {
     let damaged = result_of(&t, &cast, "record export");
     assert!(damaged.get("damage").is_some(), "{damaged}");
     cases.push(("record export", damaged));
+    let find = ["find", &id, "--text", "schema-check", "--all", "--max", "1", "--screenshot", "--json"];
+    let found = result_of(&t, &find, "find");
+    assert!(found["truncated"] == true && found.get("damage").is_some(), "{found}");
+    cases.push(("find", found));
+    cases.push(("find", result_of(&t, &["find", &id, "--regex", "nowhere", "--json"], "find")));
     cases.push(("list", result_of(&t, &["list", "--all", "--json"], "list")));
     cases.push(("home list", result_of(&t, &["home", "list", "--all", "--json"], "home list")));
     cases.push(("gc", result_of(&t, &["gc", "--dry-run", "--json"], "gc")));

@@ -1,0 +1,759 @@
+//! `find`: when did something appear on screen. Streams a session's Event Log through a
+//! fresh [`Screen`] (as offline replay does, from the creation size) and reports the
+//! events after which a text or a regex became visible — the first appearance of each
+//! occurrence, not every repaint.
+//!
+//! # Occurrences and appearances
+//!
+//! The query is matched like `wait --text/--regex` (same limits, same JavaScript regex
+//! engine) over the screen's canonical visible text: the rows' text joined by `\n`,
+//! trailing spaces trimmed. Every match counts once for its row, and the occurrence is
+//! the row's whole text (a row matched twice is one occurrence); a match that spans rows
+//! is its matched text instead. The screen is evaluated after every event that changed it
+//! ([`Screen::changes`]) and whose visible rows differ from the last evaluation; an
+//! **appearance** is an occurrence whose count on screen went up since then. So
+//! scrolling, and a repaint of the same rows within one output event (`\e[2J` and the
+//! same lines again), are not appearances; the same line printed again is. A matching row
+//! that grows (`error: fi` then `error: file not found`, output arriving mid-line) is the
+//! same occurrence continuing, not a new one: an occurrence that went up is matched
+//! against occurrences that went down and start it, and those pairs are not counted.
+//! The rule only sees the screen: a line that comes back into view (a resize that pulls
+//! rows back from the scrollback, a program that redraws in several writes) counts again.
+//!
+//! # Cost
+//!
+//! As in replay, one thread reads and decodes the log and this one feeds the screen, in
+//! batches through a short queue. The per-event evaluation costs one read of the visible
+//! rows (no grid copy) and a comparison with the previous rows; matching runs only when
+//! the rows changed. `--first` stops reading at the first appearance.
+//!
+//! Measured with `scripts/bench-find.sh` (release build, generated log of 4 KiB output
+//! events of coloured lines on 80x24, two cores shared with other work, load ≈ 5): a
+//! line in event 10 is found in 20–50 ms; a line only in the last event of a 100 MB log
+//! costs 1.3 s of CPU (an offline `snapshot`, a plain replay, 1.1 s), of a 500 MB log
+//! 6.9 s of CPU (14–19 s wall under that load). So the 2 s budget for 500 MB is not met
+//! by scanning: the profile is ~60% the VT engine (parsing, and row resets as the
+//! screen scrolls), ~10% reading the visible rows for the evaluation, the rest decoding
+//! (on the other thread). Seeking from screen checkpoints is what will close the gap.
+//! A screen without scrollback would be ~20% faster but is not exact after a resize
+//! (growing pulls rows back from the scrollback), so the search keeps the full one.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::ops::Range;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use agent_tty_vt::{Screen, Snapshot, SnapshotOptions};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::event_stream::{Damage, LineReader, Sequencer, StreamEvent, parse_line};
+use crate::manifest::SessionRecord;
+use crate::paths::SessionPaths;
+use crate::wait_condition::js_regex::{JsRegex, utf16_len};
+use crate::wait_condition::{MAX_REGEX_LEN, MAX_TEXT_LEN, nested_quantifiers};
+
+/// What to look for (validated).
+#[derive(Debug, Clone)]
+pub enum Query {
+    /// A substring of the canonical text.
+    Text(String),
+    /// A JavaScript pattern (no flags) over the canonical text.
+    Regex(Box<RegexQuery>),
+}
+
+/// A compiled regex query.
+#[derive(Debug, Clone)]
+pub struct RegexQuery(JsRegex);
+
+impl Query {
+    /// Validates `--text`/`--regex` by the rules of `wait --text/--regex`: exactly one of
+    /// them, text 1..=1000 and regex 1..=200 UTF-16 code units, no nested quantifiers, a
+    /// pattern JavaScript accepts. Errors are `INVALID_INPUT`.
+    pub fn new(text: Option<&str>, regex: Option<&str>) -> Result<Query> {
+        match (text, regex) {
+            (Some(_), Some(_)) => Err(Error::invalid_input(
+                "find takes --text or --regex, not both: give the substring (--text) or the pattern (--regex).",
+            )),
+            (None, None) => Err(Error::invalid_input(
+                "find needs --text TEXT or --regex PATTERN: what to look for on the screen.",
+            )),
+            (Some(text), None) => {
+                let len = utf16_len(text);
+                if !(1..=MAX_TEXT_LEN).contains(&len) {
+                    return Err(Error::invalid_input(format!(
+                        "find --text must be between 1 and {MAX_TEXT_LEN} characters long, got {len}."
+                    )));
+                }
+                Ok(Query::Text(text.to_string()))
+            }
+            (None, Some(pattern)) => {
+                let len = utf16_len(pattern);
+                if !(1..=MAX_REGEX_LEN).contains(&len) {
+                    return Err(Error::invalid_input(format!(
+                        "find --regex must be between 1 and {MAX_REGEX_LEN} characters long, got {len}."
+                    )));
+                }
+                if nested_quantifiers(pattern) {
+                    return Err(Error::invalid_input(
+                        "find --regex is rejected because it contains nested quantifiers, \
+                         which can cause catastrophic backtracking.",
+                    ));
+                }
+                let regex = JsRegex::new(pattern)
+                    .map_err(|reason| Error::invalid_input(format!("Invalid regex pattern: {reason}")))?;
+                Ok(Query::Regex(Box::new(RegexQuery(regex))))
+            }
+        }
+    }
+
+    /// The text (`Text`) or the pattern as given (`Regex`).
+    pub fn source(&self) -> &str {
+        match self {
+            Query::Text(text) => text,
+            Query::Regex(regex) => regex.0.source(),
+        }
+    }
+
+    /// The byte ranges of every match in `text`, left to right, not overlapping.
+    fn matches(&self, text: &str) -> Vec<Range<usize>> {
+        match self {
+            Query::Text(needle) => {
+                text.match_indices(needle.as_str()).map(|(at, m)| at..at + m.len()).collect()
+            }
+            Query::Regex(regex) => regex.0.find_all(text),
+        }
+    }
+
+    /// The occurrences on a screen of `lines`: `(row, occurrence)`, each row at most once
+    /// per occurrence (see the module docs).
+    fn occurrences(&self, lines: &[String]) -> Vec<(u16, String)> {
+        // A text without a newline can only match within a row: no need to join.
+        if let Query::Text(needle) = self
+            && !needle.contains('\n')
+        {
+            return (0..)
+                .zip(lines)
+                .filter(|(_, line)| line.contains(needle.as_str()))
+                .map(|(row, line)| (row, line.clone()))
+                .collect();
+        }
+        let text = lines.join("\n");
+        let mut starts = Vec::with_capacity(lines.len());
+        let mut at = 0;
+        for line in lines {
+            starts.push(at);
+            at += line.len() + 1;
+        }
+        let row_of = |byte: usize| starts.partition_point(|&start| start <= byte).saturating_sub(1);
+        let mut found: Vec<(u16, String)> = Vec::new();
+        for range in self.matches(&text) {
+            let (first, last) = (row_of(range.start), row_of(range.end.saturating_sub(1).max(range.start)));
+            let row = u16::try_from(first).unwrap_or(u16::MAX);
+            let occurrence =
+                if first == last { lines[first].clone() } else { text[range.clone()].to_string() };
+            if !found.iter().any(|(r, o)| *r == row && *o == occurrence) {
+                found.push((row, occurrence));
+            }
+        }
+        found
+    }
+}
+
+/// Which appearances a search reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The first one (reading stops there).
+    First,
+    /// The last one (the whole log is read).
+    Last,
+    /// All of them, up to [`FindOptions::max`].
+    All,
+}
+
+impl Mode {
+    /// The flag's spelling: `first`, `last` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::First => "first",
+            Mode::Last => "last",
+            Mode::All => "all",
+        }
+    }
+}
+
+/// How to search.
+#[derive(Debug, Clone)]
+pub struct FindOptions {
+    /// Which appearances to report.
+    pub mode: Mode,
+    /// With [`Mode::All`], report at most this many (the rest are only counted).
+    pub max: usize,
+    /// Only appearances after this seq: the screen at this seq is the baseline.
+    pub after_seq: Option<u64>,
+    /// Only read events before this seq.
+    pub before_seq: Option<u64>,
+    /// Keep a snapshot (with cells) of the screen at this many reported appearances
+    /// (for `--last`: the last one).
+    pub snapshots: usize,
+    /// The host may still be appending to the log: a torn last line is a write in
+    /// progress, not damage, and reading stops at the log's size when the search began.
+    pub live: bool,
+}
+
+/// One appearance.
+#[derive(Debug, Clone)]
+pub struct Appearance {
+    /// The seq of the event after which it was visible.
+    pub seq: u64,
+    /// That event's time, ms since the epoch.
+    pub ts_ms: u64,
+    /// The 0-based row it appeared on (a match spanning rows: its first row).
+    pub row: u16,
+    /// The occurrence: the matching row's text, or the matched text when it spans rows.
+    pub text: String,
+    /// The screen at that moment, when asked for.
+    pub snapshot: Option<Snapshot>,
+}
+
+/// The outcome of a [`find`].
+#[derive(Debug)]
+pub struct Found {
+    /// The reported appearances, oldest first.
+    pub appearances: Vec<Appearance>,
+    /// Appearances found in what was read (`--first` stops at the first).
+    pub total: u64,
+    /// The seq of the last event read; `None` when none was.
+    pub scanned_to_seq: Option<u64>,
+    /// What the read skipped or distrusted.
+    pub damage: Damage,
+}
+
+/// Tracks occurrences from one evaluated screen to the next (see the module docs).
+#[derive(Debug)]
+pub struct Tracker {
+    query: Query,
+    previous: Vec<String>,
+    counts: HashMap<String, Vec<u16>>,
+}
+
+impl Tracker {
+    /// A tracker that has seen a blank screen.
+    pub fn new(query: Query) -> Tracker {
+        Tracker { query, previous: Vec::new(), counts: HashMap::new() }
+    }
+
+    /// Takes `lines` as what is on screen without reporting anything (a baseline).
+    pub fn baseline(&mut self, lines: Vec<String>) {
+        self.observe(lines);
+    }
+
+    /// Takes `lines` as what is on screen now; returns the new appearances as
+    /// `(row, occurrence)`, top to bottom.
+    pub fn observe(&mut self, lines: Vec<String>) -> Vec<(u16, String)> {
+        if lines == self.previous {
+            return Vec::new();
+        }
+        let mut counts: HashMap<String, Vec<u16>> = HashMap::new();
+        for (row, occurrence) in self.query.occurrences(&lines) {
+            counts.entry(occurrence).or_default().push(row);
+        }
+        let mut gone: Vec<(&String, usize)> = self
+            .counts
+            .iter()
+            .filter_map(|(o, rows)| {
+                let now = counts.get(o).map_or(0, Vec::len);
+                (now < rows.len()).then(|| (o, rows.len() - now))
+            })
+            .collect();
+        let mut appeared = Vec::new();
+        for (occurrence, rows) in &counts {
+            let before = self.counts.get(occurrence).map_or(0, Vec::len);
+            let mut new = rows.len().saturating_sub(before);
+            // A row that grew is the same occurrence continuing.
+            for (old, left) in gone.iter_mut() {
+                while new > 0 && *left > 0 && occurrence.starts_with(old.as_str()) {
+                    new -= 1;
+                    *left -= 1;
+                }
+            }
+            appeared.extend(rows[rows.len() - new..].iter().map(|&row| (row, occurrence.clone())));
+        }
+        appeared.sort();
+        self.counts = counts;
+        self.previous = lines;
+        appeared
+    }
+}
+
+/// Searches the session's log (see the module docs).
+pub fn find(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    query: &Query,
+    options: &FindOptions,
+) -> Result<Found> {
+    let cols = record.creation_cols.unwrap_or(record.cols);
+    let rows = record.creation_rows.unwrap_or(record.rows);
+    let file = match File::open(&paths.events) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Found {
+                appearances: Vec::new(),
+                total: 0,
+                scanned_to_seq: None,
+                damage: Damage::default(),
+            });
+        }
+        Err(e) => return Err(find_error(paths, &format!("cannot open the event log: {e}"))),
+    };
+    let size =
+        file.metadata().map_err(|e| find_error(paths, &format!("cannot read the event log: {e}")))?.len();
+    let limit = options.live.then_some(size);
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Step>>(QUEUED_BATCHES);
+    let mut search = Search::new(Screen::new(cols, rows), Tracker::new(query.clone()), options);
+    let read = std::thread::scope(|scope| {
+        let before = options.before_seq;
+        let reader = scope.spawn(move || read_steps(file, limit, before, &batches));
+        search.run(received);
+        reader.join()
+    });
+    let (last_seq, mut damage) = match read {
+        Ok(Ok(read)) => read,
+        Ok(Err(e)) => return Err(find_error(paths, &format!("cannot read the event log: {e}"))),
+        Err(_) => return Err(find_error(paths, "the log reader stopped unexpectedly")),
+    };
+    let scanned_to_seq = if search.stopped {
+        // Only what was read up to the appearance, whatever the reader had read ahead.
+        damage = search.damage;
+        search.last_seq
+    } else {
+        last_seq
+    };
+    if options.live {
+        damage.forget_torn_tail();
+    }
+    Ok(Found { appearances: search.found, total: search.total, scanned_to_seq, damage })
+}
+
+/// The screen side of a search.
+struct Search<'o> {
+    screen: Screen,
+    tracker: Tracker,
+    options: &'o FindOptions,
+    /// Whether the baseline has been taken (before the first event after `after_seq`).
+    started: bool,
+    changes: u64,
+    found: Vec<Appearance>,
+    total: u64,
+    last_seq: Option<u64>,
+    last_ts: u64,
+    /// The damage read up to the last step applied.
+    damage: Damage,
+    /// `--first` found its appearance.
+    stopped: bool,
+}
+
+impl<'o> Search<'o> {
+    fn new(screen: Screen, tracker: Tracker, options: &'o FindOptions) -> Search<'o> {
+        let changes = screen.changes();
+        let found = Vec::new();
+        Search {
+            screen,
+            tracker,
+            options,
+            started: false,
+            changes,
+            found,
+            total: 0,
+            last_seq: None,
+            last_ts: 0,
+            damage: Damage::default(),
+            stopped: false,
+        }
+    }
+
+    /// Applies the steps in order, evaluating after each change, until the reader is
+    /// done or `--first` found its appearance (dropping `received` stops the reader).
+    fn run(&mut self, received: Receiver<Vec<Step>>) {
+        'read: for batch in received.iter() {
+            for step in batch {
+                self.apply(step);
+                if self.stopped {
+                    break 'read;
+                }
+            }
+        }
+        drop(received);
+        if !self.stopped && self.started && self.screen.sync_deadline().is_some() {
+            // A synchronized update still pending at the end is shown, as replay does.
+            self.screen.end_sync();
+            self.evaluate();
+        }
+    }
+
+    fn apply(&mut self, step: Step) {
+        if !self.started && self.options.after_seq.is_none_or(|after| step.seq > after) {
+            self.started = true;
+            self.tracker.baseline(self.screen.visible_lines());
+            self.changes = self.screen.changes();
+        }
+        if let Some(damage) = step.damage {
+            self.damage = *damage;
+        }
+        match step.kind {
+            StepKind::Output(data) => self.screen.feed(data.as_bytes(), step.ts_ms),
+            StepKind::Resize { cols, rows } => self.screen.resize(cols, rows),
+            StepKind::Other => {}
+        }
+        self.last_seq = Some(step.seq);
+        self.last_ts = step.ts_ms;
+        if self.started && self.screen.changes() != self.changes {
+            self.changes = self.screen.changes();
+            self.evaluate();
+        }
+    }
+
+    /// Evaluates the screen as it is after the last step.
+    fn evaluate(&mut self) {
+        let appeared = self.tracker.observe(self.screen.visible_lines());
+        let Some(seq) = self.last_seq else { return };
+        for (row, text) in appeared {
+            self.total += 1;
+            let keep = match self.options.mode {
+                Mode::First => self.found.is_empty(),
+                Mode::Last => true,
+                Mode::All => self.found.len() < self.options.max,
+            };
+            if !keep {
+                continue;
+            }
+            let snapshot_wanted = match self.options.mode {
+                Mode::Last => self.options.snapshots > 0,
+                _ => self.found.len() < self.options.snapshots,
+            };
+            let snapshot = snapshot_wanted
+                .then(|| self.screen.snapshot(SnapshotOptions { scrollback: false, cells: true }));
+            if self.options.mode == Mode::Last {
+                self.found.clear();
+            }
+            self.found.push(Appearance { seq, ts_ms: self.last_ts, row, text, snapshot });
+            if self.options.mode == Mode::First {
+                self.stopped = true;
+                return;
+            }
+        }
+    }
+}
+
+/// Batches in flight between the reader and the screen.
+const QUEUED_BATCHES: usize = 4;
+
+/// Output bytes per batch handed to the screen.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Events per batch handed to the screen.
+const BATCH_EVENTS: usize = 4096;
+
+/// One event as the screen side needs it.
+struct Step {
+    seq: u64,
+    ts_ms: u64,
+    kind: StepKind,
+    /// The damage read up to this event, when it changed since the previous one (so a
+    /// search that stops here reports no more than it read, however far the reader got).
+    damage: Option<Box<Damage>>,
+}
+
+enum StepKind {
+    Output(String),
+    Resize { cols: u16, rows: u16 },
+    Other,
+}
+
+/// Reads and parses the log (its first `limit` bytes, when given) up to the event before
+/// `before`, sending steps in batches until the screen side hangs up; returns the seq of
+/// the last event read and the damage seen.
+fn read_steps(
+    file: File,
+    limit: Option<u64>,
+    before: Option<u64>,
+    batches: &SyncSender<Vec<Step>>,
+) -> std::io::Result<(Option<u64>, Damage)> {
+    let mut damage = Damage::default();
+    let mut last_seq = None;
+    let reader = BufReader::with_capacity(1 << 20, file.take(limit.unwrap_or(u64::MAX)));
+    let mut lines = LineReader::new(reader);
+    let mut sequencer = Sequencer::default();
+    let mut batch = Vec::new();
+    let mut batched = 0;
+    let mut reported = fingerprint(&damage);
+    while let Some(raw) = lines.next_line(&mut damage)? {
+        let line = match parse_line(raw.bytes) {
+            Ok(line) => line,
+            Err(why) => {
+                damage.skip(raw.number, raw.last_unterminated, why);
+                continue;
+            }
+        };
+        if before.is_some_and(|b| line.seq.get() >= b) {
+            break;
+        }
+        let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut damage) else {
+            continue;
+        };
+        let kind = match line.event {
+            StreamEvent::Output(data) => {
+                batched += data.len();
+                StepKind::Output(data.into_owned())
+            }
+            StreamEvent::Resize { cols, rows } => StepKind::Resize { cols, rows },
+            StreamEvent::Other => StepKind::Other,
+        };
+        let seq = line.seq.get();
+        last_seq = Some(seq);
+        let changed = (fingerprint(&damage) != reported).then(|| Box::new(damage.clone()));
+        reported = fingerprint(&damage);
+        batch.push(Step { seq, ts_ms, kind, damage: changed });
+        if batched >= BATCH_BYTES || batch.len() >= BATCH_EVENTS {
+            batched = 0;
+            if batches.send(std::mem::take(&mut batch)).is_err() {
+                // The screen side has what it wanted.
+                return Ok((last_seq, damage));
+            }
+        }
+    }
+    let _ = batches.send(batch);
+    Ok((last_seq, damage))
+}
+
+/// What a [`Damage`] report depends on: it changes whenever the damage grows.
+fn fingerprint(damage: &Damage) -> (u64, Option<u64>, bool) {
+    (damage.skipped_lines, damage.first.as_ref().map(|(line, _)| *line), damage.torn_tail.is_some())
+}
+
+fn find_error(paths: &SessionPaths, message: &str) -> Error {
+    Error::new(ErrorCode::ReplayError, format!("Cannot search session \"{}\": {message}.", paths.id))
+        .with("sessionId", paths.id.as_str())
+        .with("eventLogPath", paths.events.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(rows: &[&str]) -> Vec<String> {
+        rows.iter().map(|r| r.to_string()).collect()
+    }
+
+    fn text(needle: &str) -> Tracker {
+        Tracker::new(Query::new(Some(needle), None).unwrap())
+    }
+
+    fn regex(pattern: &str) -> Tracker {
+        Tracker::new(Query::new(None, Some(pattern)).unwrap())
+    }
+
+    #[test]
+    fn a_printed_line_appears_once_and_scrolling_it_is_no_appearance() {
+        let mut t = text("error");
+        assert_eq!(t.observe(lines(&["$ make", "", ""])), vec![]);
+        assert_eq!(t.observe(lines(&["$ make", "error: x", "$"])), vec![(1, "error: x".to_string())]);
+        assert_eq!(t.observe(lines(&["error: x", "$", "$ ls"])), vec![]);
+        assert_eq!(t.observe(lines(&["$", "$ ls", "a b"])), vec![]);
+    }
+
+    #[test]
+    fn a_repaint_of_the_same_rows_is_no_appearance_a_reprint_is() {
+        let mut t = text("error");
+        assert_eq!(t.observe(lines(&["error: x", "$", ""])).len(), 1);
+        // Same rows, redrawn elsewhere on the screen: no count went up.
+        assert_eq!(t.observe(lines(&["", "error: x", "$"])), vec![]);
+        // The same line printed again: its count went up.
+        assert_eq!(t.observe(lines(&["error: x", "$", "error: x"])), vec![(2, "error: x".to_string())]);
+        // Cleared, then printed again.
+        assert_eq!(t.observe(lines(&["", "", ""])), vec![]);
+        assert_eq!(t.observe(lines(&["error: x", "", ""])), vec![(0, "error: x".to_string())]);
+    }
+
+    #[test]
+    fn a_matching_row_that_grows_is_the_same_occurrence() {
+        let mut t = text("error");
+        assert_eq!(t.observe(lines(&["error: fi", ""])).len(), 1);
+        assert_eq!(t.observe(lines(&["error: file not found", ""])), vec![]);
+        // It grows while the screen scrolls.
+        let mut t = text("error");
+        assert_eq!(t.observe(lines(&["$ make", "error: fi"])).len(), 1);
+        assert_eq!(t.observe(lines(&["error: file not found", "$"])), vec![]);
+        // A different line is new.
+        assert_eq!(t.observe(lines(&["$", "warning: error"])).len(), 1);
+    }
+
+    #[test]
+    fn a_row_matched_twice_is_one_occurrence_and_a_regex_spanning_rows_is_its_text() {
+        let mut t = regex("o+");
+        assert_eq!(t.observe(lines(&["foo boo", ""])), vec![(0, "foo boo".to_string())]);
+        let mut t = regex("a\\nb");
+        assert_eq!(t.observe(lines(&["xa", "by", "a"])), vec![(0, "a\nb".to_string())]);
+        assert_eq!(t.observe(lines(&["xa", "by", "a", "b"])), vec![(2, "a\nb".to_string())]);
+        // `^` is the screen's start, as for wait --regex.
+        let mut t = regex("^e");
+        assert_eq!(t.observe(lines(&["x", "e"])), vec![]);
+        assert_eq!(t.observe(lines(&["e", "x"])).len(), 1);
+    }
+
+    #[test]
+    fn a_regex_matching_empty_text_moves_on_a_character_at_a_time() {
+        let mut t = regex("x*");
+        let seen = t.observe(lines(&["é─x", ""]));
+        assert_eq!(seen, vec![(0, "é─x".to_string()), (1, String::new())]);
+    }
+
+    #[test]
+    fn several_copies_at_once_are_several_appearances() {
+        let mut t = text("E!");
+        let seen = t.observe(lines(&["E! 1", "E! 1", "E! 2"]));
+        assert_eq!(seen, vec![(0, "E! 1".to_string()), (1, "E! 1".to_string()), (2, "E! 2".to_string())]);
+    }
+
+    #[test]
+    fn queries_are_checked_like_wait() {
+        let message = |t: Option<&str>, r: Option<&str>| Query::new(t, r).unwrap_err().message.clone();
+        assert!(message(None, None).contains("--text TEXT or --regex PATTERN"));
+        assert!(message(Some("a"), Some("b")).contains("not both"));
+        assert!(message(Some(""), None).contains("between 1 and 1000"));
+        assert!(message(None, Some(&"a".repeat(201))).contains("between 1 and 200"));
+        assert!(message(None, Some("(a+)+")).contains("nested quantifiers"));
+        assert!(message(None, Some("(")).starts_with("Invalid regex pattern"));
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+    use crate::event_log::{Event, EventLogWriter};
+
+    const ID: &str = "01M94WZCBG0WTJCRZXCEFT4127";
+
+    fn record() -> SessionRecord {
+        serde_json::from_value(serde_json::json!({
+            "version": 1, "sessionId": ID, "createdAt": "2026-12-06T05:24:37.872Z",
+            "updatedAt": "2026-12-06T05:24:38.039Z", "status": "exited", "command": ["cat"],
+            "cwd": "/", "cols": 40, "rows": 5, "creationCols": 40, "creationRows": 5,
+            "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
+        }))
+        .unwrap()
+    }
+
+    /// Writes `events` (seq = index) and returns the session's paths.
+    fn log(dir: &std::path::Path, events: &[Event]) -> SessionPaths {
+        let paths = SessionPaths::new(&dir.join("home"), ID);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let mut writer = EventLogWriter::open(&paths.events).unwrap();
+        for event in events {
+            writer.push(event);
+        }
+        writer.flush().unwrap();
+        paths
+    }
+
+    fn out(data: &str) -> Event {
+        Event::Output { data: data.to_string() }
+    }
+
+    fn options(mode: Mode) -> FindOptions {
+        FindOptions { mode, max: 100, after_seq: None, before_seq: None, snapshots: 0, live: false }
+    }
+
+    fn seqs(found: &Found) -> Vec<(u64, u16)> {
+        found.appearances.iter().map(|a| (a.seq, a.row)).collect()
+    }
+
+    #[test]
+    fn each_appearance_is_the_event_that_completed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = [
+            out("$ make\r\n"),                                 // 0
+            out("ERR"),                                        // 1: not yet
+            out("OR: fi"),                                     // 2: visible
+            out("le not found\r\n"),                           // 3: the same line growing
+            Event::Marker { label: "m".into() },               // 4
+            out("1\r\n2\r\n3\r\n4\r\n"),                       // 5: scrolled off
+            out("ERROR: file not found\r\n"),                  // 6: printed again
+            out("\u{1b}[2J\u{1b}[HERROR: file not found\r\n"), // 7: repaint
+            Event::Resize { cols: 30, rows: 5 },               // 8
+        ];
+        let paths = log(dir.path(), &events);
+        let query = Query::new(Some("ERROR"), None).unwrap();
+        let all = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
+        assert_eq!(seqs(&all), vec![(2, 1), (6, 3)]);
+        assert_eq!(all.appearances[1].text, "ERROR: file not found");
+        assert_eq!((all.total, all.scanned_to_seq), (2, Some(8)));
+        assert!(all.damage.is_clean());
+        let first = find(&paths, &record(), &query, &options(Mode::First)).unwrap();
+        assert_eq!((seqs(&first), first.scanned_to_seq), (vec![(2, 1)], Some(2)));
+        let last =
+            find(&paths, &record(), &query, &FindOptions { snapshots: 1, ..options(Mode::Last) }).unwrap();
+        assert_eq!((seqs(&last), last.total), (vec![(6, 3)], 2));
+        let shown = last.appearances[0].snapshot.as_ref().expect("a snapshot was asked for");
+        assert!(shown.cells.is_some(), "with cells, for the renderer");
+        // The screen at 2 is the baseline: the line already shown there does not appear.
+        let after = FindOptions { after_seq: Some(2), ..options(Mode::All) };
+        assert_eq!(seqs(&find(&paths, &record(), &query, &after).unwrap()), vec![(6, 3)]);
+        let before = FindOptions { before_seq: Some(6), ..options(Mode::All) };
+        let early = find(&paths, &record(), &query, &before).unwrap();
+        assert_eq!((seqs(&early), early.scanned_to_seq), (vec![(2, 1)], Some(5)));
+    }
+
+    #[test]
+    fn a_torn_last_line_is_damage_offline_and_a_write_in_progress_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = log(dir.path(), &[out("ERROR one\r\n"), out("ok\r\n")]);
+        let mut file = std::fs::OpenOptions::new().append(true).open(&paths.events).unwrap();
+        std::io::Write::write_all(&mut file, b"{\"seq\":2,\"ts\":\"2026-").unwrap();
+        let query = Query::new(Some("ERROR"), None).unwrap();
+        let offline = find(&paths, &record(), &query, &options(Mode::Last)).unwrap();
+        assert_eq!((seqs(&offline), offline.scanned_to_seq), (vec![(0, 0)], Some(1)));
+        assert!(offline.damage.report().is_some_and(|d| d.torn_last_line && d.skipped_lines == 1));
+        let live =
+            find(&paths, &record(), &query, &FindOptions { live: true, ..options(Mode::Last) }).unwrap();
+        assert_eq!(seqs(&live), vec![(0, 0)]);
+        assert!(live.damage.is_clean(), "{:?}", live.damage);
+    }
+
+    #[test]
+    fn first_reports_the_damage_read_up_to_its_appearance_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        let line = |seq: u64, data: &str| {
+            format!(
+                "{{\"seq\":{seq},\"ts\":\"2026-11-26T10:00:0{seq}.000Z\",\"type\":\"output\",\"payload\":{{\"data\":\"{data}\"}}}}\n"
+            )
+        };
+        let log = [
+            line(0, "a\\r\\n"),
+            "garbage\n".into(),
+            line(1, "ERROR\\r\\n"),
+            "more garbage\n".into(),
+            line(2, "b"),
+        ];
+        std::fs::write(&paths.events, log.concat()).unwrap();
+        let query = Query::new(Some("ERROR"), None).unwrap();
+        let first = find(&paths, &record(), &query, &options(Mode::First)).unwrap();
+        assert_eq!(seqs(&first), vec![(1, 1)]);
+        let report = first.damage.report().expect("the garbage before the appearance");
+        assert_eq!((report.skipped_lines, report.first_bad_line), (1, 2));
+        let all = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
+        assert_eq!(all.damage.report().map(|r| r.skipped_lines), Some(2));
+    }
+
+    #[test]
+    fn a_missing_log_finds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        let query = Query::new(None, Some("x")).unwrap();
+        let found = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
+        assert_eq!((found.appearances.len(), found.total, found.scanned_to_seq), (0, 0, None));
+    }
+}
