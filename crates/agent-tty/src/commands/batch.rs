@@ -24,7 +24,7 @@ use agent_tty_core::{Error, ErrorCode, Result};
 
 use crate::cli::BatchArgs;
 use crate::commands::input::{input_text_for, unexpected};
-use crate::commands::{diff, snapshot};
+use crate::commands::{diff, find, snapshot};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
@@ -121,6 +121,12 @@ fn execute(
             let options = agent_tty_vt::SnapshotOptions::default();
             let snapshot = snapshot::take(paths, &record, *format, options, *at, since_hash.as_deref())?;
             *fields = StepFields::Snapshot { snapshot: Some(Box::new(snapshot)) };
+            return Ok(());
+        }
+        Step::Find { query, mode, max } => {
+            let record = session_record(paths)?;
+            let found = find::search(paths, &record, query, *mode, *max, (None, None), None)?;
+            *fields = StepFields::Find { find: Some(Box::new(found)) };
             return Ok(());
         }
         Step::Diff { from, from_hash, to, max_rows } => {

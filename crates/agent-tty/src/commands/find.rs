@@ -11,7 +11,7 @@
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::find::{Appearance, FindOptions, Mode, Query};
 use agent_tty_core::log_point::Point;
-use agent_tty_core::manifest::Status;
+use agent_tty_core::manifest::{SessionRecord, Status};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::{Error, Result, find, session, time};
 use agent_tty_render::Profile;
@@ -30,7 +30,7 @@ const DEFAULT_MAX: usize = 100;
 const MAX_SCREENSHOTS: usize = 10;
 
 /// The result of `find`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FindResult {
     /// The session.
@@ -54,7 +54,7 @@ pub struct FindResult {
 }
 
 /// What `find` looked for: `text` or `regex`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FindQuery {
     /// The substring.
@@ -66,7 +66,7 @@ pub struct FindQuery {
 }
 
 /// One appearance.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FindMatch {
     /// The seq of the event after which it was on screen.
@@ -130,6 +130,22 @@ pub fn run(context: &Context, args: &FindArgs) -> Result<Outcome> {
         None
     };
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
+    let result = search(&paths, &record, &query, mode, max, (after_seq, before_seq), profile.as_ref())?;
+    let human = human_lines(&result);
+    Ok(Outcome::new(result, human))
+}
+
+/// Searches the session's history (`find`, and batch `find` steps), with a screenshot of
+/// each reported moment when a `profile` is given.
+pub fn search(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    query: &Query,
+    mode: Mode,
+    max: usize,
+    (after_seq, before_seq): (Option<u64>, Option<u64>),
+    profile: Option<&Profile>,
+) -> Result<FindResult> {
     let snapshots = match (profile.is_some(), mode) {
         (false, _) => 0,
         (true, Mode::All) => MAX_SCREENSHOTS,
@@ -137,12 +153,12 @@ pub fn run(context: &Context, args: &FindArgs) -> Result<Outcome> {
     };
     let options =
         FindOptions { mode, max, after_seq, before_seq, snapshots, live: record.status == Status::Running };
-    let found = find::find(&paths, &record, &query, &options)?;
+    let found = find::find(paths, record, query, &options)?;
     let mut written: Vec<(u64, FindScreenshot)> = Vec::new();
     let mut matches = Vec::with_capacity(found.appearances.len());
     for appearance in found.appearances {
-        let screenshot = match (&profile, &appearance.snapshot) {
-            (Some(profile), Some(_)) => Some(screenshot(&paths, &appearance, profile, &mut written)?),
+        let screenshot = match (profile, &appearance.snapshot) {
+            (Some(profile), Some(_)) => Some(screenshot(paths, &appearance, profile, &mut written)?),
             _ => None,
         };
         matches.push(FindMatch {
@@ -153,7 +169,7 @@ pub fn run(context: &Context, args: &FindArgs) -> Result<Outcome> {
             screenshot,
         });
     }
-    let (text, regex) = match &query {
+    let (text, regex) = match query {
         Query::Text(text) => (Some(text.clone()), None),
         Query::Regex(_) => (None, Some(query.source().to_string())),
     };
@@ -167,8 +183,7 @@ pub fn run(context: &Context, args: &FindArgs) -> Result<Outcome> {
         scanned_to_seq: found.scanned_to_seq,
         damage: found.damage.report(),
     };
-    let human = human_lines(&result);
-    Ok(Outcome::new(result, human))
+    Ok(result)
 }
 
 /// `--first` (the default), `--last` or `--all`.

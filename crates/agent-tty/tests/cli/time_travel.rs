@@ -210,9 +210,9 @@ fn damaged_logs_are_reported() {
     assert!(diff["damage"].is_object(), "{diff}");
 }
 
-/// Snapshots and diffs are batch steps too; they read the history and move no baseline.
+/// Snapshots, diffs and finds are batch steps too; they read the history and move no baseline.
 #[test]
-fn snapshot_and_diff_are_batch_steps() {
+fn snapshot_diff_and_find_are_batch_steps() {
     let t = TestHome::new();
     let id = t.bash_ready(&[]);
     let first = t.snapshot(&id, &[]);
@@ -230,6 +230,27 @@ fn snapshot_and_diff_are_batch_steps() {
     assert_eq!(steps[3]["snapshot"]["capturedAtSeq"], 0);
     assert_eq!(steps[4]["snapshot"]["sinceHash"]["found"], true, "{result}");
     assert_eq!(steps[5]["diff"]["rows"].as_array().unwrap().len(), 1);
+    let found = t
+        .at(&[
+            "batch",
+            &id,
+            r#"[{"find":{"text":"batch-a","mode":"all"}},{"find":{"regex":"nope[0-9]"}}]"#,
+            "--json",
+        ])
+        .ok("batch");
+    let first = &found["steps"][0]["find"];
+    assert_eq!(first["mode"], "all", "{found}");
+    assert!(first["matches"].as_array().unwrap().iter().any(|m| m["text"] == "batch-a"), "{found}");
+    assert_eq!(
+        found["steps"][1]["find"]["matches"].as_array().unwrap().len(),
+        0,
+        "no match is not a failure"
+    );
+    t.at(&["batch", &id, r#"[{"find":{"text":"x","mode":"every"}}]"#, "--json"]).err(
+        "batch",
+        2,
+        "INVALID_INPUT",
+    );
     let bad = t.at(&["batch", &id, r#"[{"diff":{"to":"1"}}]"#, "--json"]).err("batch", 2, "INVALID_INPUT");
     assert!(bad["message"].as_str().unwrap().contains("fromHash"), "{bad}");
     t.at(&["batch", &id, r#"[{"snapshot":{"atSeq":999999}}]"#, "--json"]).ok_with_exit("batch", 2);

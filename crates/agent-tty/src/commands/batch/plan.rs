@@ -1,6 +1,7 @@
 //! The batch plan: a JSON array of steps, each an object with exactly one verb
 //! (`type`, `paste`, `sendKeys`, `run`, `wait`). Fully validated before anything is sent.
 
+use agent_tty_core::find::{Mode, Query};
 use agent_tty_core::log_point::Point;
 use agent_tty_core::snapshot::Format;
 use agent_tty_core::wait_condition::{WaitCondition, WaitIn, WaitSpec};
@@ -27,6 +28,8 @@ pub enum Step {
     Snapshot { format: Format, at: Option<Point>, since_hash: Option<String> },
     /// What changed between two points.
     Diff { from: Option<Point>, from_hash: Option<String>, to: Option<Point>, max_rows: usize },
+    /// When a text or regex appeared on screen.
+    Find { query: Query, mode: Mode, max: usize },
 }
 
 impl Step {
@@ -40,11 +43,22 @@ impl Step {
             Step::Wait { .. } => "wait",
             Step::Snapshot { .. } => "snapshot",
             Step::Diff { .. } => "diff",
+            Step::Find { .. } => "find",
         }
     }
 }
 
-const VERBS: [&str; 7] = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff"];
+const VERBS: [&str; 8] = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff", "find"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FindBody {
+    text: Option<String>,
+    regex: Option<String>,
+    /// `first` (default), `last` or `all`.
+    mode: Option<String>,
+    max: Option<usize>,
+}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -266,6 +280,19 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                 to: body.to.as_ref().map(|v| point_value("to", v)).transpose()?,
                 max_rows: body.max_rows.unwrap_or(40),
             })
+        }
+        "find" => {
+            only_verb()?;
+            let body: FindBody =
+                serde_json::from_value(object["find"].clone()).map_err(|e| invalid(e.to_string()))?;
+            let query = Query::new(body.text.as_deref(), body.regex.as_deref())?;
+            let mode = match body.mode.as_deref().unwrap_or("first") {
+                "first" => Mode::First,
+                "last" => Mode::Last,
+                "all" => Mode::All,
+                other => return Err(invalid(format!("`mode` must be first, last or all; got {other:?}"))),
+            };
+            Ok(Step::Find { query, mode, max: body.max.unwrap_or(100).max(1) })
         }
         _ => {
             only_verb()?;

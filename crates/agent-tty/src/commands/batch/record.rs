@@ -4,6 +4,7 @@
 use agent_tty_core::protocol::{Seq, SnapshotResult, WireError};
 
 use crate::commands::diff::DiffResult;
+use crate::commands::find::FindResult;
 use agent_tty_core::wait_evidence::WaitEvidence;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -110,6 +111,11 @@ pub(crate) enum StepFields {
         #[serde(skip_serializing_if = "Option::is_none")]
         diff: Option<Box<DiffResult>>,
     },
+    /// A find step: the find's result.
+    Find {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        find: Option<Box<FindResult>>,
+    },
 }
 
 /// How a run step ended.
@@ -156,6 +162,7 @@ impl StepRecord {
             },
             Step::Snapshot { .. } => StepFields::Snapshot { snapshot: None },
             Step::Diff { .. } => StepFields::Diff { diff: None },
+            Step::Find { .. } => StepFields::Find { find: None },
             _ => StepFields::Input { seq: None },
         };
         StepRecord {
