@@ -419,13 +419,13 @@ pub struct AtArgs {
 pub struct DiffArgs {
     #[command(flatten)]
     pub session: SessionArg,
-    /// The earlier screen: a seq (42) or a time (ISO, -30s from the end, +2m from the start).
+    /// The screen to compare from: a seq (42) or a time (ISO, -30s from the end, +2m from the start).
     #[arg(long, value_name = "SEQ|TIME", allow_hyphen_values = true, required_unless_present = "from_hash")]
     pub from: Option<String>,
-    /// The earlier screen: the one that had this Screen Hash (from an earlier snapshot or wait).
+    /// The screen to compare from: the one that had this Screen Hash (from a snapshot or a wait).
     #[arg(long, value_name = "HASH", conflicts_with = "from")]
     pub from_hash: Option<String>,
-    /// The later screen: a seq or a time (default: now).
+    /// The screen to compare to: a seq or a time (default: the screen now).
     #[arg(long, value_name = "SEQ|TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// List at most this many changed rows (the rest are counted in omittedRows).
