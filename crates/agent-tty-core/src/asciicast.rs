@@ -99,7 +99,7 @@ pub fn generate_clip(
         None => records.iter().zip(&times).find(|(r, _)| covered(r)),
     };
     let first = origin.map(|(_, ms)| *ms);
-    let last = records.iter().zip(&times).filter(|(r, _)| covered(r)).map(|(_, ms)| *ms).last();
+    let last = records.iter().zip(&times).filter(|(r, _)| covered(r)).map(|(_, ms)| *ms).next_back();
     let timestamp = first.map_or(header.fallback_timestamp, |ms| ms / 1000);
     let duration_ms = match (first, last.or(first)) {
         (Some(first), Some(last)) => last - first,
