@@ -134,6 +134,10 @@ fn asciicast_clip_opens_with_the_screen_at_from_and_stops_at_to() {
         assert!(shown.contains("phase-2") && shown.contains("phase-4") && !shown.contains("phase-5"));
     }
 
+    let human_args = ["record", "export", &id, "--format", "asciicast"];
+    let human = t.at(&[&human_args[..], &clip_args[..]].concat()).human_ok().to_string();
+    assert_eq!(human.lines().last(), Some(format!("Clip: seq {from} to {to}").as_str()), "{human}");
+
     // Offline after destroy: the same clip, byte for byte.
     t.at(&["destroy", &id, "--json"]).ok("destroy");
     let offline = t.at(&[&args[..], &clip_args[..]].concat()).ok("record export");
