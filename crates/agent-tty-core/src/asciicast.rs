@@ -42,8 +42,40 @@ pub struct Asciicast {
     pub marker_count: u64,
 }
 
+/// The part of the log a clipped recording covers (`record export --from-*/--to-*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Clip<'a> {
+    /// Where the clip starts; `None`: at the log's start, like a whole recording.
+    pub from: Option<ClipStart<'a>>,
+    /// The last event seq the clip covers.
+    pub to_seq: u64,
+}
+
+/// The start of a clip that does not start with the log.
+#[derive(Debug, Clone, Copy)]
+pub struct ClipStart<'a> {
+    /// The seq at which the clip starts: events up to and including it are shown only
+    /// through `opening`; its time is the clip's time 0.
+    pub seq: u64,
+    /// Escape sequences that paint the screen as it was at `seq`: the first `o` frame,
+    /// at time 0 (see `agent_tty_vt::Screen::redraw_sequence`). The header's size
+    /// should be the screen's size at `seq`.
+    pub opening: &'a str,
+}
+
 /// Generates the recording; `Err` describes an unparseable or decreasing timestamp.
 pub fn generate(records: &[EventRecord], header: &HeaderData<'_>) -> Result<Asciicast, String> {
+    generate_clip(records, header, None)
+}
+
+/// Generates the recording of the events `clip` covers (all of them when `None`, exactly
+/// as [`generate`]), with times relative to the clip's start; `Err` describes an
+/// unparseable or decreasing timestamp anywhere in the log.
+pub fn generate_clip(
+    records: &[EventRecord],
+    header: &HeaderData<'_>,
+    clip: Option<&Clip<'_>>,
+) -> Result<Asciicast, String> {
     let mut times = Vec::with_capacity(records.len());
     let mut previous = None;
     for record in records {
@@ -55,9 +87,21 @@ pub fn generate(records: &[EventRecord], header: &HeaderData<'_>) -> Result<Asci
         previous = Some(ms);
         times.push(ms);
     }
-    let first = times.first().copied();
+    let from = clip.and_then(|c| c.from);
+    let covered = |record: &EventRecord| {
+        let seq = record.seq.get();
+        from.is_none_or(|f| seq > f.seq) && clip.is_none_or(|c| seq <= c.to_seq)
+    };
+    // Time 0: the clip's start event (the last at or before it, when a damaged log lost
+    // it), else the first event covered.
+    let origin = match from {
+        Some(start) => records.iter().zip(&times).take_while(|(r, _)| r.seq.get() <= start.seq).last(),
+        None => records.iter().zip(&times).find(|(r, _)| covered(r)),
+    };
+    let first = origin.map(|(_, ms)| *ms);
+    let last = records.iter().zip(&times).filter(|(r, _)| covered(r)).map(|(_, ms)| *ms).next_back();
     let timestamp = first.map_or(header.fallback_timestamp, |ms| ms / 1000);
-    let duration_ms = match (first, times.last()) {
+    let duration_ms = match (first, last.or(first)) {
         (Some(first), Some(last)) => last - first,
         _ => 0,
     };
@@ -74,7 +118,11 @@ pub fn generate(records: &[EventRecord], header: &HeaderData<'_>) -> Result<Asci
     );
     out.push('\n');
     let (mut outputs, mut resizes, mut markers) = (0, 0, 0);
-    for (record, ms) in records.iter().zip(&times) {
+    if let Some(start) = from {
+        outputs += 1;
+        let _ = writeln!(out, r#"[0,"o",{}]"#, json_string(start.opening));
+    }
+    for (record, ms) in records.iter().zip(&times).filter(|(r, _)| covered(r)) {
         let (code, data) = match &record.event {
             Event::Output { data } => {
                 outputs += 1;
@@ -189,6 +237,46 @@ mod tests {
              \"env\":{\"TERM\":\"xterm-256color\"},\"toolVersion\":\"9.9.9\"}\n"
         );
         assert_eq!(cast.duration_ms, 0);
+    }
+
+    #[test]
+    fn a_clip_opens_with_the_screen_and_ends_at_to() {
+        let id = "S";
+        let records = vec![
+            rec(0, "2026-01-01T00:00:01.000Z", Event::Output { data: "one\r\n".into() }),
+            rec(1, "2026-01-01T00:00:02.000Z", Event::Output { data: "two\r\n".into() }),
+            rec(2, "2026-01-01T00:00:02.500Z", Event::Marker { label: "m".into() }),
+            rec(3, "2026-01-01T00:00:04.250Z", Event::Resize { cols: 90, rows: 20 }),
+            rec(4, "2026-01-01T00:00:05.000Z", Event::Output { data: "five".into() }),
+        ];
+        let start = ClipStart { seq: 1, opening: "\u{1b}[Hone\r\ntwo" };
+        let clip = Clip { from: Some(start), to_seq: 3 };
+        let cast = generate_clip(&records, &header(id), Some(&clip)).unwrap();
+        let text = String::from_utf8(cast.bytes).unwrap();
+        let frames: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(
+            frames,
+            ["[0,\"o\",\"\\u001b[Hone\\r\\ntwo\"]", "[0.5,\"m\",\"m\"]", "[2.25,\"r\",\"90x20\"]"]
+        );
+        assert!(text.contains("\"timestamp\":1767225602,"), "{text}");
+        assert_eq!(cast.duration_ms, 2250);
+        assert_eq!((cast.output_event_count, cast.resize_event_count, cast.marker_count), (1, 1, 1));
+        // Only an end: the log's start as in a whole recording, cut after `to`.
+        let clip = Clip { from: None, to_seq: 1 };
+        let cast = generate_clip(&records, &header(id), Some(&clip)).unwrap();
+        let text = String::from_utf8(cast.bytes).unwrap();
+        assert_eq!(
+            text.lines().skip(1).collect::<Vec<_>>(),
+            ["[0,\"o\",\"one\\r\\n\"]", "[1,\"o\",\"two\\r\\n\"]"]
+        );
+        assert_eq!(cast.duration_ms, 1000);
+        // A clip of one point: only the opening picture.
+        let clip = Clip { from: Some(start), to_seq: 1 };
+        let cast = generate_clip(&records, &header(id), Some(&clip)).unwrap();
+        assert_eq!(String::from_utf8(cast.bytes).unwrap().lines().count(), 2);
+        assert_eq!(cast.duration_ms, 0);
+        // No clip: the whole recording, as `generate`.
+        assert_eq!(generate_clip(&records, &header(id), None), generate(&records, &header(id)));
     }
 
     #[test]

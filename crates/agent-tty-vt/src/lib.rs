@@ -9,6 +9,7 @@
 
 pub mod keys;
 pub mod palette;
+pub mod redraw;
 pub mod screen;
 pub mod snapshot;
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use alacritty_terminal::Term;
 use alacritty_terminal::grid::Dimensions;
 use alacritty_terminal::index::Line;
+use alacritty_terminal::term::cell::Flags;
 use alacritty_terminal::term::{Config, TermMode};
 use alacritty_terminal::vte::ansi::{Processor, Timeout};
 
@@ -334,6 +335,32 @@ impl Screen {
     /// The default options cost only the visible lines (no grid copy).
     pub fn snapshot(&self, options: SnapshotOptions) -> Snapshot {
         snapshot::build(&self.term, self.title(), options)
+    }
+
+    /// Escape sequences that, fed to a fresh screen of the same size, paint this screen's
+    /// picture: the same snapshot (cells with their colours and attributes, cursor,
+    /// alternate screen, title) and so the same Screen Hash. Starts a clipped recording
+    /// with the screen as it was at the clip's start. See [`crate::redraw`] for what it
+    /// does not restore (scrollback, scroll region, character sets…).
+    ///
+    /// Like [`Screen::snapshot`], shows the last complete frame of a pending
+    /// synchronized update.
+    pub fn redraw_sequence(&self) -> String {
+        let snapshot = self.snapshot(SnapshotOptions { scrollback: false, cells: true });
+        let grid = self.term.grid();
+        let cols = grid.columns();
+        let wrapped: Vec<bool> = (0..grid.screen_lines())
+            .map(|row| {
+                let line = &grid[Line(i32::try_from(row).unwrap_or(i32::MAX))];
+                cols > 0 && line[alacritty_terminal::index::Column(cols - 1)].flags.contains(Flags::WRAPLINE)
+            })
+            .collect();
+        let mode = self.term.mode();
+        let modes = crate::redraw::Modes {
+            auto_wrap: mode.contains(TermMode::LINE_WRAP),
+            insert: mode.contains(TermMode::INSERT),
+        };
+        crate::redraw::sequence(&snapshot, &wrapped, modes)
     }
 
     /// Whether the alternate screen buffer is active.

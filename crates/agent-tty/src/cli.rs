@@ -565,6 +565,20 @@ pub struct RecordExportArgs {
     /// Video timing: recorded, accelerated or max-speed (validated for every format).
     #[arg(long)]
     pub timing: Option<String>,
+    /// Clip: start at this seq of the event log (the clip opens with the screen as it was
+    /// there).
+    #[arg(long, value_name = "SEQ", allow_hyphen_values = true)]
+    pub from_seq: Option<String>,
+    /// Clip: start at this time: ISO (2026-12-06T10:00:00.000Z), -30s before the end or
+    /// +2m after the start of the session (the last event at or before it).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub from_time: Option<String>,
+    /// Clip: end at this seq of the event log (included).
+    #[arg(long, value_name = "SEQ", allow_hyphen_values = true)]
+    pub to_seq: Option<String>,
+    /// Clip: end at this time (as --from-time; the last event at or before it).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub to_time: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -128,6 +128,22 @@ impl<'s> Exporter<'s> {
         Ok(())
     }
 
+    /// Applies an event from before a clip's start, which happened at `ts_ms`: it changes
+    /// the screen the clip opens with, but paints nothing and moves no video time. Call
+    /// it for every event before the clip's first, then [`Exporter::event`] from that
+    /// event on: the video's time 0 is that event's time, and its opening picture the
+    /// screen as it was after it.
+    pub fn skip(&mut self, ts_ms: u64, event: ReplayEvent<'_>) {
+        match event {
+            ReplayEvent::Output(bytes) => {
+                self.screen.feed(bytes, ts_ms);
+                drop(self.screen.take_replies());
+            }
+            ReplayEvent::Resize { cols, rows } => self.screen.resize(cols, rows),
+            ReplayEvent::Other => {}
+        }
+    }
+
     /// Paints the last frame, ends the video and returns what was produced.
     pub fn finish(mut self) -> Result<ExportSummary, VideoError> {
         self.screen.end_sync();
@@ -151,5 +167,60 @@ impl<'s> Exporter<'s> {
         self.frames += 1;
         self.last = Some(snapshot);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keeps every frame as PNG bytes with its time.
+    #[derive(Default)]
+    struct Frames {
+        shown: Vec<(u64, Vec<u8>)>,
+        end: u64,
+    }
+
+    impl FrameSink for Frames {
+        fn frame(&mut self, canvas: &Canvas, pts_ms: u64) -> Result<(), VideoError> {
+            self.shown.push((pts_ms, canvas.to_png().map_err(|e| VideoError(e.0))?));
+            Ok(())
+        }
+        fn finish(&mut self, end_ms: u64) -> Result<(), VideoError> {
+            self.end = end_ms;
+            Ok(())
+        }
+    }
+
+    const EVENTS: [(u64, &str); 4] =
+        [(1_000, "one\r\n"), (2_000, "\x1b[31mtwo\x1b[0m\r\n"), (3_000, "three\r\n"), (4_000, "four\r\n")];
+
+    fn export(skipped: usize) -> Frames {
+        let mut sink = Frames::default();
+        let profile = Profile::resolve("reference-dark").unwrap();
+        let mut exporter = Exporter::new((20, 5), (20, 5), profile, TimingMode::Recorded, &mut sink).unwrap();
+        for (i, (ts, text)) in EVENTS.iter().enumerate() {
+            let event = ReplayEvent::Output(text.as_bytes());
+            if i < skipped {
+                exporter.skip(*ts, event);
+            } else {
+                exporter.event(*ts, event).unwrap();
+            }
+        }
+        exporter.finish().unwrap();
+        sink
+    }
+
+    #[test]
+    fn a_clip_opens_with_the_screen_at_its_start_at_time_zero() {
+        let whole = export(0);
+        let clip = export(2);
+        let times = |frames: &Frames| frames.shown.iter().map(|f| f.0).collect::<Vec<_>>();
+        assert_eq!(times(&whole), [0, 1_000, 2_000, 3_000]);
+        assert_eq!(times(&clip), [0, 1_000]);
+        assert_eq!(clip.end, whole.end - 2_000);
+        // The clip's opening picture is the whole video's picture after the third event.
+        assert_eq!(clip.shown[0].1, whole.shown[2].1);
+        assert_eq!(clip.shown[1].1, whole.shown[3].1);
     }
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use agent_tty_core::artifacts::{self, ArtifactEntry};
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::fsio::TempFile;
+use agent_tty_core::log_point::{self, Point};
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::{Error, ErrorCode, Result, session};
 use schemars::JsonSchema;
@@ -39,10 +40,81 @@ pub fn run(context: &Context, args: &RecordExportArgs) -> Result<Outcome> {
         )
         .with("timing", timing));
     }
+    let requested = Requested::parse(args)?;
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
+    let clip = requested.resolve(&paths)?;
     match format {
-        "asciicast" => asciicast::export(&paths, &record, args),
-        _ => video::export(context, &paths, &record, args, format),
+        "asciicast" => asciicast::export(&paths, &record, args, clip),
+        _ => video::export(context, &paths, &record, args, format, clip),
+    }
+}
+
+/// The clip asked for with `--from-seq/--from-time/--to-seq/--to-time`, parsed.
+#[derive(Debug, Default)]
+struct Requested {
+    from: Option<Point>,
+    to: Option<Point>,
+}
+
+impl Requested {
+    /// Parses the clip flags; a flag given both as a seq and a time, or a value that is
+    /// neither, is `INVALID_INPUT`.
+    fn parse(args: &RecordExportArgs) -> Result<Requested> {
+        let point = |seq: &Option<String>, time: &Option<String>, end: &str| -> Result<Option<Point>> {
+            match (seq, time) {
+                (Some(_), Some(_)) => Err(Error::invalid_input(format!(
+                    "--{end}-seq and --{end}-time are mutually exclusive: give the clip's {} as a seq or as a time.",
+                    if end == "from" { "start" } else { "end" }
+                ))),
+                (Some(seq), None) => Point::parse_seq(&format!("--{end}-seq"), seq).map(Some),
+                (None, Some(time)) => Point::parse_time(&format!("--{end}-time"), time).map(Some),
+                (None, None) => Ok(None),
+            }
+        };
+        Ok(Requested {
+            from: point(&args.from_seq, &args.from_time, "from")?,
+            to: point(&args.to_seq, &args.to_time, "to")?,
+        })
+    }
+
+    /// Resolves the clip against the session's log (`None`: no clip flag, the whole log).
+    /// A point outside the log, or a start after the end, is `INVALID_INPUT`.
+    fn resolve(&self, paths: &SessionPaths) -> Result<Option<Clip>> {
+        if self.from.is_none() && self.to.is_none() {
+            return Ok(None);
+        }
+        let from =
+            self.from.map(|point| log_point::resolve(&paths.events, point).map(|r| r.0)).transpose()?;
+        // Without --to-*, the clip ends with the log: its last event (-0s).
+        let to = log_point::resolve(&paths.events, self.to.unwrap_or(Point::BeforeEnd(0)))?.0;
+        if let Some(from) = from.filter(|&from| from > to) {
+            return Err(Error::invalid_input(format!(
+                "The clip's start (seq {from}) is after its end (seq {to}): --from-seq/--from-time must \
+                 come at or before --to-seq/--to-time."
+            ))
+            .with("fromSeq", from)
+            .with("toSeq", to));
+        }
+        Ok(Some(Clip { from, to }))
+    }
+}
+
+/// A clip of the log, resolved to seqs.
+#[derive(Debug, Clone, Copy)]
+struct Clip {
+    /// The clip opens with the screen as it was after this event (`None`: at the log's
+    /// start, with the log's first events).
+    from: Option<u64>,
+    /// The last event it covers.
+    to: u64,
+}
+
+impl Clip {
+    /// The default file name of a clip export: `recording-<from>-<to>-<format>.<ext>`
+    /// (`first_seq` when the clip starts with the log), so it never replaces the whole
+    /// export `recording-<lastSeq>-…`.
+    fn file_name(&self, first_seq: u64, format: &str, extension: &str) -> String {
+        format!("recording-{}-{}-{format}.{extension}", self.from.unwrap_or(first_seq), self.to)
     }
 }
 
@@ -108,6 +180,14 @@ pub struct RecordExportResult<M> {
     /// What the read of a damaged log skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub damage: Option<DamageReport>,
+    /// Only for a clip (`--from-*`/`--to-*`): the seq it starts at (it opens with the
+    /// screen as it was after this event; the log's first event when only the end was
+    /// given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_seq: Option<u64>,
+    /// Only for a clip: the last event seq it covers (as `capturedAtSeq`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_seq: Option<u64>,
 }
 
 /// The schema of `record export`'s result: either shape of `metadata` (only for the schema;
@@ -132,6 +212,9 @@ impl<M: Serialize + 'static> RecordExportResult<M> {
             format!("SHA256: {}", self.sha256),
             format!("Duration: {} ms", self.duration_ms),
         ];
+        if let (Some(from), Some(to)) = (self.from_seq, self.to_seq) {
+            human.push(format!("Clip: seq {from} to {to}"));
+        }
         human.extend(self.damage.as_ref().map(DamageReport::summary));
         Outcome::new(self, human)
     }
@@ -148,6 +231,17 @@ struct ManifestMetadata<'a, M, E> {
     fields: &'a M,
     #[serde(flatten)]
     extra: E,
+    /// Only for a clip: the range it covers.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    clip: Option<ClipKeys>,
+}
+
+/// A clip's range, as its manifest entry records it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClipKeys {
+    from_seq: u64,
+    to_seq: u64,
 }
 
 /// `realpath(parent(out))/basename(out)`, when the parent is an existing, writable

@@ -11,6 +11,7 @@ mod batch;
 mod bounds;
 mod captures;
 mod cli_polish;
+mod clip_export;
 mod damage;
 mod dashboard;
 mod doctor_skills;

@@ -1,13 +1,15 @@
 //! `record export --format asciicast`: the Event Log as an asciicast v2 recording.
 
-use agent_tty_core::asciicast::{self, HeaderData};
+use agent_tty_core::asciicast::{self, ClipStart, HeaderData};
 use agent_tty_core::manifest::SessionRecord;
 use agent_tty_core::paths::{SessionPaths, hex_sha256};
-use agent_tty_core::{Result, artifacts, event_log, event_stream, time};
+use agent_tty_core::{Result, artifacts, event_log, event_stream, replay, time};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out};
+use super::{
+    Clip, ClipKeys, ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out,
+};
 use crate::cli::RecordExportArgs;
 use crate::output::Outcome;
 
@@ -16,6 +18,7 @@ pub(super) fn export(
     paths: &SessionPaths,
     record: &SessionRecord,
     args: &RecordExportArgs,
+    clip: Option<Clip>,
 ) -> Result<Outcome> {
     let paths = paths.clone();
     let failed = || export_error(&paths.id, "asciicast", args.out.as_deref());
@@ -30,16 +33,46 @@ pub(super) fn export(
         damage.forget_torn_tail();
     }
     let created_ms = time::parse_iso(&record.created_at).unwrap_or(0);
+    // A clip opens with the screen at its start, at that size; one that starts with the
+    // log, at the creation size. (A whole recording keeps the reference's header: the
+    // session's current size.)
+    let opening = match clip.and_then(|c| c.from) {
+        Some(from) => {
+            let replayed = replay::replay(&paths, record, Some(from))?;
+            Some((replayed.screen.size(), replayed.screen.redraw_sequence()))
+        }
+        None => None,
+    };
+    let (width, height) = match (&opening, clip) {
+        (Some((size, _)), _) => *size,
+        (None, Some(_)) => {
+            (record.creation_cols.unwrap_or(record.cols), record.creation_rows.unwrap_or(record.rows))
+        }
+        (None, None) => (record.cols, record.rows),
+    };
     let header = HeaderData {
-        width: record.cols,
-        height: record.rows,
+        width,
+        height,
         session_id: &paths.id,
         fallback_timestamp: created_ms / 1000,
         tool_version: env!("CARGO_PKG_VERSION"),
     };
-    let cast = asciicast::generate(&records, &header).map_err(|_| failed())?;
-    let last_seq = records.last().map_or(0, |r| r.seq.get());
-    let default_name = format!("recording-{last_seq}-asciicast.cast");
+    let range = clip.map(|c| asciicast::Clip {
+        from: c.from.zip(opening.as_ref()).map(|(seq, (_, opening))| ClipStart { seq, opening }),
+        to_seq: c.to,
+    });
+    let cast = asciicast::generate_clip(&records, &header, range.as_ref()).map_err(|_| failed())?;
+    let first_seq = records.first().map_or(0, |r| r.seq.get());
+    let last_seq = match clip {
+        Some(clip) => {
+            records.iter().map(|r| r.seq.get()).take_while(|&seq| seq <= clip.to).last().unwrap_or(clip.to)
+        }
+        None => records.last().map_or(0, |r| r.seq.get()),
+    };
+    let default_name = match clip {
+        Some(clip) => clip.file_name(first_seq, "asciicast", "cast"),
+        None => format!("recording-{last_seq}-asciicast.cast"),
+    };
     let target = match args.out.as_deref() {
         Some(out) => resolve_out(out).ok_or_else(failed)?,
         None => paths.artifacts.join(&default_name),
@@ -49,8 +82,8 @@ pub(super) fn export(
     let bytes = cast.bytes.len() as u64;
     let artifact_path = target.display().to_string();
     let metadata = AsciicastMetadata {
-        width: record.cols,
-        height: record.rows,
+        width,
+        height,
         title: paths.id.clone(),
         timestamp: cast.timestamp,
         output_event_count: cast.output_event_count,
@@ -59,8 +92,14 @@ pub(super) fn export(
     };
     let written =
         Written { path: &target, explicit_out: args.out.is_some(), last_seq, bytes, sha256: sha256.clone() };
-    let manifest =
-        ManifestMetadata { format: "asciicast", output_path: &artifact_path, fields: &metadata, extra: () };
+    let keys = clip.map(|c| ClipKeys { from_seq: c.from.unwrap_or(first_seq), to_seq: last_seq });
+    let manifest = ManifestMetadata {
+        format: "asciicast",
+        output_path: &artifact_path,
+        fields: &metadata,
+        extra: (),
+        clip: keys,
+    };
     place(&paths, "recording", staged, &written, &manifest)?;
     let result = RecordExportResult {
         session_id: paths.id.clone(),
@@ -72,6 +111,8 @@ pub(super) fn export(
         duration_ms: cast.duration_ms,
         metadata,
         damage: damage.report(),
+        from_seq: clip.map(|c| c.from.unwrap_or(first_seq)),
+        to_seq: clip.map(|_| last_seq),
     };
     Ok(result.outcome())
 }

@@ -17,7 +17,9 @@ use agent_tty_render::{Profile, RENDERER_BACKEND};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out};
+use super::{
+    Clip, ClipKeys, ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out,
+};
 use crate::cli::RecordExportArgs;
 use crate::commands::screenshot::requested_profile;
 use crate::context::Context;
@@ -43,6 +45,8 @@ fn release_free_memory() {
 #[derive(Debug, Default)]
 struct LogFacts {
     events: u64,
+    /// The first event seq the video covers (a clip's start).
+    first_seq: u64,
     last_seq: u64,
     first_ts: Option<u64>,
     last_ts: u64,
@@ -58,6 +62,7 @@ pub(super) fn export(
     record: &SessionRecord,
     args: &RecordExportArgs,
     format: &str,
+    clip: Option<Clip>,
 ) -> Result<Outcome> {
     let name = requested_profile(context, args.profile.as_deref());
     if name.is_empty() || name.chars().count() > 100 {
@@ -100,7 +105,7 @@ pub(super) fn export(
     let dir = explicit.as_deref().and_then(Path::parent).unwrap_or(&paths.artifacts).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| Error::storage_write(&dir, &e))?;
     let mut temp = fsio::TempFile::new_in(&dir, &format!("recording-{format}"))?;
-    let (facts, summary, pixels) = encode(paths, record, format, profile.clone(), mode, temp.file())
+    let (facts, summary, pixels) = encode(paths, record, format, profile.clone(), mode, clip, temp.file())
         .map_err(|e| match e {
             Failure::Cli(error) => error,
             Failure::Export(reason) => failed(reason),
@@ -110,8 +115,12 @@ pub(super) fn export(
                 error
             }
         })?;
-    let target = explicit
-        .unwrap_or_else(|| paths.artifacts.join(format!("recording-{}-{format}.{format}", facts.last_seq)));
+    let target = explicit.unwrap_or_else(|| {
+        paths.artifacts.join(match clip {
+            Some(clip) => clip.file_name(facts.first_seq, format, format),
+            None => format!("recording-{}-{format}.{format}", facts.last_seq),
+        })
+    });
     // Size and hash come from the finished temporary file, so a failure here leaves no
     // file without a manifest entry.
     let file = temp.file();
@@ -146,7 +155,10 @@ pub(super) fn export(
         bytes,
         sha256: sha256.clone(),
     };
-    let manifest = ManifestMetadata { format, output_path: &artifact_path, fields: &metadata, extra };
+    let from_seq = clip.map(|c| c.from.unwrap_or(facts.first_seq));
+    let keys = from_seq.map(|from_seq| ClipKeys { from_seq, to_seq: facts.last_seq });
+    let manifest =
+        ManifestMetadata { format, output_path: &artifact_path, fields: &metadata, extra, clip: keys };
     place(paths, "video", temp, &written, &manifest)?;
     let result = RecordExportResult {
         session_id: paths.id.clone(),
@@ -158,6 +170,8 @@ pub(super) fn export(
         duration_ms,
         metadata,
         damage: facts.damage.report(),
+        from_seq,
+        to_seq: clip.map(|_| facts.last_seq),
     };
     Ok(result.outcome())
 }
@@ -217,6 +231,7 @@ fn encode(
     format: &str,
     profile: Profile,
     mode: TimingMode,
+    clip: Option<Clip>,
     file: &mut std::fs::File,
 ) -> std::result::Result<(LogFacts, ExportSummary, (u32, u32)), Failure> {
     let start = (record.creation_cols.unwrap_or(record.cols), record.creation_rows.unwrap_or(record.rows));
@@ -244,21 +259,38 @@ fn encode(
     let mut facts = LogFacts::default();
     let mut exporter = Exporter::new(start, largest, profile, mode, sink.as_mut())?;
     let streamed = event_stream::stream(&paths.events, limit, |line: StreamedLine<'_>| {
-        facts.events += 1;
-        facts.last_seq = line.seq.get();
-        facts.first_ts.get_or_insert(line.ts_ms);
-        facts.last_ts = facts.last_ts.max(line.ts_ms);
+        let seq = line.seq.get();
         let event = match &line.event {
-            StreamEvent::Output(data) => {
-                facts.output_events += 1;
-                ReplayEvent::Output(data.as_bytes())
-            }
-            StreamEvent::Resize { cols, rows } => {
-                facts.resize_events += 1;
-                ReplayEvent::Resize { cols: *cols, rows: *rows }
-            }
+            StreamEvent::Output(data) => ReplayEvent::Output(data.as_bytes()),
+            StreamEvent::Resize { cols, rows } => ReplayEvent::Resize { cols: *cols, rows: *rows },
             StreamEvent::Other => ReplayEvent::Other,
         };
+        if let Some(clip) = clip {
+            if seq > clip.to {
+                // After the clip (the log is still read to its end for the damage report).
+                return Ok(());
+            }
+            if clip.from.is_some_and(|from| seq < from) {
+                // Before the clip: builds the screen it opens with, paints nothing.
+                exporter.skip(line.ts_ms, event);
+                return Ok(());
+            }
+        }
+        facts.events += 1;
+        if facts.first_ts.is_none() {
+            facts.first_seq = seq;
+        }
+        facts.last_seq = seq;
+        facts.first_ts.get_or_insert(line.ts_ms);
+        facts.last_ts = facts.last_ts.max(line.ts_ms);
+        // A clip's start event is part of its opening picture, not of what it shows happen.
+        if clip.is_none_or(|clip| clip.from != Some(seq)) {
+            match event {
+                ReplayEvent::Output(_) => facts.output_events += 1,
+                ReplayEvent::Resize { .. } => facts.resize_events += 1,
+                ReplayEvent::Other => {}
+            }
+        }
         if facts.events.is_multiple_of(TRIM_EVERY) {
             release_free_memory();
         }
