@@ -565,6 +565,13 @@ pub struct RecordExportArgs {
     /// Video timing: recorded, accelerated or max-speed (validated for every format).
     #[arg(long)]
     pub timing: Option<String>,
+    /// Clip: start at this seq (42) or time (ISO, -30s before the end, +2m after the start); the
+    /// clip opens with the screen as it was there.
+    #[arg(long, value_name = "SEQ|TIME", allow_hyphen_values = true, conflicts_with_all = ["from_seq", "from_time"])]
+    pub from: Option<String>,
+    /// Clip: end at this seq or time (included; default: the end of the log).
+    #[arg(long, value_name = "SEQ|TIME", allow_hyphen_values = true, conflicts_with_all = ["to_seq", "to_time"])]
+    pub to: Option<String>,
     /// Clip: start at this seq of the event log (the clip opens with the screen as it was
     /// there).
     #[arg(long, value_name = "SEQ", allow_hyphen_values = true)]

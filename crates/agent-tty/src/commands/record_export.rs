@@ -71,9 +71,12 @@ impl Requested {
                 (None, None) => Ok(None),
             }
         };
+        let any = |raw: &Option<String>, flag: &str| {
+            raw.as_deref().map(|raw| Point::parse_any(flag, raw)).transpose()
+        };
         Ok(Requested {
-            from: point(&args.from_seq, &args.from_time, "from")?,
-            to: point(&args.to_seq, &args.to_time, "to")?,
+            from: any(&args.from, "--from")?.or(point(&args.from_seq, &args.from_time, "from")?),
+            to: any(&args.to, "--to")?.or(point(&args.to_seq, &args.to_time, "to")?),
         })
     }
 

@@ -82,6 +82,13 @@ fn asciicast_clip_opens_with_the_screen_at_from_and_stops_at_to() {
     let path = Path::new(result["artifactPath"].as_str().unwrap()).to_path_buf();
     assert_eq!(path, t.session_dir(&id).join(format!("artifacts/recording-{from}-{to}-asciicast.cast")));
 
+    // `--from`/`--to` take a seq or a time: the same clip.
+    let same = t
+        .at(&[&args[..], &["--from", &from.to_string(), "--to", &to.to_string()][..]].concat())
+        .ok("record export");
+    assert_eq!(same["sha256"], result["sha256"], "--from/--to as seqs make the same clip");
+    t.at(&[&args[..], &["--from", "1", "--from-seq", "1"][..]].concat()).exit(2);
+
     let (header, frames) = read_cast(&path);
     // The screen at `from` is 60x12 (the resize came after phase 3).
     assert_eq!((header["width"].as_u64(), header["height"].as_u64()), (Some(60), Some(12)));
