@@ -87,6 +87,16 @@ pub struct Span {
     pub last_ms: u64,
 }
 
+impl Span {
+    /// Adds the event at `seq`, `ts_ms` (read in order) to `span`.
+    fn extend(span: &mut Option<Span>, seq: u64, ts_ms: u64) {
+        let span =
+            span.get_or_insert(Span { first_seq: seq, last_seq: seq, first_ms: ts_ms, last_ms: ts_ms });
+        span.last_seq = seq;
+        span.last_ms = ts_ms;
+    }
+}
+
 /// Resolves `point` against the log at `path`: the seq to show, and what reading the log
 /// had to skip. A point outside the log is `INVALID_INPUT` naming the valid range.
 pub fn resolve(path: &Path, point: Point) -> Result<(u64, Damage)> {
@@ -121,14 +131,7 @@ pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
     };
     let read = event_stream::stream::<()>(path, None, |line| {
         let seq = line.seq.get();
-        let span = span.get_or_insert(Span {
-            first_seq: seq,
-            last_seq: seq,
-            first_ms: line.ts_ms,
-            last_ms: line.ts_ms,
-        });
-        span.last_seq = seq;
-        span.last_ms = line.ts_ms;
+        Span::extend(&mut span, seq, line.ts_ms);
         if target_ms.is_some_and(|target| line.ts_ms <= target) {
             at_or_before = Some(seq);
             candidate_ms = Some(line.ts_ms);
@@ -191,15 +194,7 @@ pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
 fn span_of(path: &Path) -> Option<Span> {
     let mut span: Option<Span> = None;
     let _ = event_stream::stream::<()>(path, None, |line| {
-        let seq = line.seq.get();
-        let span = span.get_or_insert(Span {
-            first_seq: seq,
-            last_seq: seq,
-            first_ms: line.ts_ms,
-            last_ms: line.ts_ms,
-        });
-        span.last_seq = seq;
-        span.last_ms = line.ts_ms;
+        Span::extend(&mut span, line.seq.get(), line.ts_ms);
         Ok(())
     });
     span
