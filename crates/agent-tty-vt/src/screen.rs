@@ -260,6 +260,11 @@ impl Screen {
         self.trimmed
     }
 
+    /// The scrollback lines asked for (see [`Screen::with_scrollback`]).
+    pub fn scrollback_lines(&self) -> usize {
+        self.requested_history
+    }
+
     /// Keeps at most `lines` of scrollback from now on (fewer on screens wider than 200
     /// columns: see [`SCROLLBACK_CELLS`]); the oldest lines beyond go.
     pub fn limit_scrollback(&mut self, lines: usize) {
