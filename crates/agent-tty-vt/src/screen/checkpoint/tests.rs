@@ -186,12 +186,12 @@ fn apply(screen: &mut Screen, step: &Step) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Checkpoint at every point a checkpoint is possible, restore, feed the rest: the
     /// same state as feeding everything to one screen.
     #[test]
-    fn restore_then_rest_equals_feeding_everything(steps in proptest::collection::vec(step(), 1..60), scrollback in 0usize..30) {
+    fn restore_then_rest_equals_feeding_everything(steps in proptest::collection::vec(step(), 1..40), scrollback in 0usize..30) {
         let mut whole = Screen::with_scrollback(20, 6, scrollback);
         for step in &steps {
             apply(&mut whole, step);
