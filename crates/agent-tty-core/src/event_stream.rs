@@ -181,6 +181,7 @@ pub struct LineReader<R> {
     reader: R,
     buf: Vec<u8>,
     number: u64,
+    offset: u64,
 }
 
 /// One non-blank line handed out by [`LineReader::next_line`].
@@ -192,12 +193,20 @@ pub struct RawLine<'a> {
     pub bytes: &'a [u8],
     /// Whether the line ended without a newline at the end of the input.
     pub last_unterminated: bool,
+    /// The log's byte offset just after the line.
+    pub end: u64,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// A reader over `reader`.
     pub fn new(reader: R) -> LineReader<R> {
-        LineReader { reader, buf: Vec::with_capacity(1 << 16), number: 0 }
+        LineReader::resume(reader, 0, 0)
+    }
+
+    /// A reader over `reader`, positioned after line `number` at byte `offset` of the log
+    /// (where a screen checkpoint was taken).
+    pub fn resume(reader: R, number: u64, offset: u64) -> LineReader<R> {
+        LineReader { reader, buf: Vec::with_capacity(1 << 16), number, offset }
     }
 
     /// The next non-blank line, or `None` at the end. A line over [`MAX_LINE_BYTES`] is
@@ -210,6 +219,7 @@ impl<R: BufRead> LineReader<R> {
                 return Ok(None);
             }
             self.number += 1;
+            self.offset += total;
             if total > MAX_LINE_BYTES as u64 {
                 let why =
                     format!("the line is {total} bytes long, over the {MAX_LINE_BYTES}-byte line limit");
@@ -219,7 +229,12 @@ impl<R: BufRead> LineReader<R> {
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some(RawLine { number: self.number, bytes: &self.buf, last_unterminated: !newline }));
+            return Ok(Some(RawLine {
+                number: self.number,
+                bytes: &self.buf,
+                last_unterminated: !newline,
+                end: self.offset,
+            }));
         }
     }
 }
@@ -316,6 +331,17 @@ impl Sequencer {
         self.last_seq = Some(seq);
         self.last_ts = Some(ts);
         Some(ts)
+    }
+
+    /// A sequencer that has admitted up to `last_seq` at time `last_ts` (resuming a
+    /// replay from a screen checkpoint).
+    pub fn resume(last_seq: u64, last_ts: u64) -> Sequencer {
+        Sequencer { last_seq: Some(last_seq), last_ts: Some(last_ts) }
+    }
+
+    /// The time of the last admitted event, as admitted.
+    pub fn last_ts(&self) -> Option<u64> {
+        self.last_ts
     }
 
     /// The seq of the last admitted event.

@@ -14,6 +14,7 @@
 pub mod address;
 pub mod artifacts;
 pub mod asciicast;
+pub mod checkpoint;
 pub mod client;
 pub mod command_log;
 pub mod create;

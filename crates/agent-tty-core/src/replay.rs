@@ -4,12 +4,17 @@
 //! event time so the result is deterministic. Damaged lines are skipped and the replay
 //! goes on; what was skipped is returned as [`Damage`] for the caller's result (the
 //! rules are in [`crate::event_stream`]).
+//!
+//! A replay starts from the last screen checkpoint at or before the seq asked for, when
+//! there is a usable one, and reads the log from there; it writes checkpoints as it goes
+//! (see [`crate::checkpoint`]), so the next replay of a long log reads only its end.
 
 use std::fs::File;
 use std::io::BufReader;
 
 use agent_tty_vt::Screen;
 
+use crate::checkpoint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_stream::{Damage, LineReader, Sequencer, StreamEvent, parse_line};
 use crate::manifest::SessionRecord;
@@ -34,24 +39,48 @@ pub struct Replayed {
 /// work), this one feeds the screen, in the log's order, through a short bounded
 /// queue of batches; the result is the same as feeding line by line.
 pub fn replay(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) -> Result<Replayed> {
-    let cols = record.creation_cols.unwrap_or(record.cols);
-    let rows = record.creation_rows.unwrap_or(record.rows);
-    let mut screen = Screen::new(cols, rows);
+    replay_checkpointing(paths, record, until, checkpoint::INTERVAL_BYTES)
+}
+
+/// [`replay`], taking a checkpoint every `interval` bytes of log.
+fn replay_checkpointing(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    until: Option<u64>,
+    interval: u64,
+) -> Result<Replayed> {
     let file = match File::open(&paths.events) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let screen = fresh_screen(record);
             return Ok(Replayed { screen, last_seq: None, damage: Damage::default() });
         }
         Err(e) => return Err(replay_error(paths, &format!("cannot open the event log: {e}"))),
     };
+    let start = Start::find(paths, record, until);
+    let mut taker = checkpoint::Taker::new(paths, start.offset, start.damage.clone(), interval);
+    let mut screen = start.screen;
+    let resume =
+        Resume { line: start.line, offset: start.offset, sequencer: start.sequencer, damage: start.damage };
+    let last_seq = start.last_seq;
     let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Step>>(QUEUED_BATCHES);
     let read = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_steps(file, until, &batches));
+        let reader = scope.spawn(move || read_steps(file, resume, last_seq, until, &batches));
         for batch in received {
             for step in batch {
                 match step {
-                    Step::Output(data, ts_ms) => screen.feed(data.as_bytes(), ts_ms),
+                    Step::Output(data, ts_ms, position) => {
+                        screen.feed(data.as_bytes(), ts_ms);
+                        if let (Some(taker), Some(position)) = (&mut taker, position) {
+                            taker.after(paths, &mut screen, &position);
+                        }
+                    }
                     Step::Resize { cols, rows } => screen.resize(cols, rows),
+                    Step::Damage(damage) => {
+                        if let Some(taker) = &mut taker {
+                            taker.set_damage(damage);
+                        }
+                    }
                 }
             }
         }
@@ -66,6 +95,55 @@ pub fn replay(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) 
     Ok(Replayed { screen, last_seq, damage })
 }
 
+/// A blank screen of the session's creation size.
+fn fresh_screen(record: &SessionRecord) -> Screen {
+    let cols = record.creation_cols.unwrap_or(record.cols);
+    let rows = record.creation_rows.unwrap_or(record.rows);
+    Screen::new(cols, rows)
+}
+
+/// Where a replay starts: the last usable checkpoint at or before `until`, or the
+/// beginning of the log.
+struct Start {
+    screen: Screen,
+    last_seq: Option<u64>,
+    line: u64,
+    offset: u64,
+    sequencer: Sequencer,
+    damage: Damage,
+}
+
+impl Start {
+    fn find(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) -> Start {
+        match checkpoint::load_best(paths, until) {
+            Some(found) => Start {
+                screen: found.screen,
+                last_seq: Some(found.position.seq),
+                line: found.position.line,
+                offset: found.position.offset,
+                sequencer: Sequencer::resume(found.position.seq, found.position.ts_ms),
+                damage: found.damage,
+            },
+            None => Start {
+                screen: fresh_screen(record),
+                last_seq: None,
+                line: 0,
+                offset: 0,
+                sequencer: Sequencer::default(),
+                damage: Damage::default(),
+            },
+        }
+    }
+}
+
+/// Where the reader resumes.
+struct Resume {
+    line: u64,
+    offset: u64,
+    sequencer: Sequencer,
+    damage: Damage,
+}
+
 /// Batches in flight between the reader and the screen (each about [`BATCH_BYTES`]).
 const QUEUED_BATCHES: usize = 4;
 
@@ -74,52 +152,74 @@ const BATCH_BYTES: usize = 1 << 20;
 
 /// What the screen must do for one event.
 enum Step {
-    /// Output received at a time (ms since the epoch).
-    Output(String, u64),
+    /// Output received at a time (ms since the epoch), with the position of its event
+    /// when a checkpoint may be taken after it.
+    Output(String, u64, Option<checkpoint::Position>),
     /// A resize.
     Resize { cols: u16, rows: u16 },
+    /// The damage seen so far changed (for the checkpoints taken after).
+    Damage(Damage),
 }
 
-/// Reads and parses the log up to `until`, sending the screen's steps in batches;
-/// returns the seq of the last event applied (any type) and the damage seen.
+/// Reads and parses the log from `resume` up to `until`, sending the screen's steps in
+/// batches; returns the seq of the last event applied (any type) and the damage seen.
 fn read_steps(
-    file: File,
+    mut file: File,
+    resume: Resume,
+    mut last_seq: Option<u64>,
     until: Option<u64>,
     batches: &std::sync::mpsc::SyncSender<Vec<Step>>,
 ) -> std::io::Result<(Option<u64>, Damage)> {
-    let mut damage = Damage::default();
-    let mut last_seq = None;
-    let mut lines = LineReader::new(BufReader::with_capacity(1 << 20, file));
-    let mut sequencer = Sequencer::default();
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(resume.offset))?;
+    let mut damage = resume.damage;
+    let mut lines = LineReader::resume(BufReader::with_capacity(1 << 20, file), resume.line, resume.offset);
+    let mut sequencer = resume.sequencer;
     let mut batch = Vec::new();
     let mut batched = 0;
+    let mut reported = damage.clone();
     loop {
         if until.is_some_and(|u| last_seq.is_some_and(|s| s >= u)) {
             break;
         }
         let Some(raw) = lines.next_line(&mut damage)? else { break };
+        let (number, last_unterminated, end, len) =
+            (raw.number, raw.last_unterminated, raw.end, raw.bytes.len());
         let line = match parse_line(raw.bytes) {
             Ok(line) => line,
             Err(why) => {
-                damage.skip(raw.number, raw.last_unterminated, why);
+                damage.skip(number, last_unterminated, why);
                 continue;
             }
         };
         if until.is_some_and(|u| line.seq.get() > u) {
             break;
         }
-        let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut damage) else {
+        let Some(ts_ms) = sequencer.admit(number, line.seq, line.ts_ms, &mut damage) else {
             continue;
         };
+        if damage != reported {
+            reported = damage.clone();
+            batch.push(Step::Damage(reported.clone()));
+        }
+        let seq = line.seq.get();
         match line.event {
             StreamEvent::Output(data) => {
                 batched += data.len();
-                batch.push(Step::Output(data.into_owned(), ts_ms));
+                // No checkpoint after a line without its newline: the host may be writing it.
+                let position = (!last_unterminated).then_some(checkpoint::Position {
+                    seq,
+                    ts_ms,
+                    line: number,
+                    offset: end,
+                    line_len: len as u64,
+                });
+                batch.push(Step::Output(data.into_owned(), ts_ms, position));
             }
             StreamEvent::Resize { cols, rows } => batch.push(Step::Resize { cols, rows }),
             StreamEvent::Other => {}
         }
-        last_seq = Some(line.seq.get());
+        last_seq = Some(seq);
         if batched >= BATCH_BYTES {
             batched = 0;
             // The screen side only stops early by panicking; the join reports that.
@@ -198,6 +298,107 @@ mod tests {
             }
         }
         screen.visible_lines()
+    }
+
+    use agent_tty_vt::SnapshotOptions;
+
+    const ALL: SnapshotOptions = SnapshotOptions { scrollback: true, cells: true };
+
+    /// Everything a replay's result shows.
+    fn shown(replayed: &Replayed) -> (agent_tty_vt::Snapshot, Option<u64>, Damage) {
+        (replayed.screen.snapshot(ALL), replayed.last_seq, replayed.damage.clone())
+    }
+
+    fn checkpoint_files(paths: &SessionPaths) -> Vec<std::path::PathBuf> {
+        let Ok(entries) = std::fs::read_dir(checkpoint::dir(paths)) else { return Vec::new() };
+        let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files
+    }
+
+    /// Replays with no checkpoint files (removing them first).
+    fn plain(paths: &SessionPaths, until: Option<u64>) -> Replayed {
+        let _ = std::fs::remove_dir_all(checkpoint::dir(paths));
+        let replayed = replay_checkpointing(paths, &record(), until, u64::MAX).unwrap();
+        assert!(checkpoint_files(paths).is_empty());
+        replayed
+    }
+
+    const SMALL: u64 = 200_000;
+
+    #[test]
+    fn a_replay_through_checkpoints_equals_a_plain_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        write_log(&paths);
+        let expected: Vec<_> = [Some(0), Some(131), Some(200), Some(290), None]
+            .iter()
+            .map(|u| shown(&plain(&paths, *u)))
+            .collect();
+        let built = replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        assert_eq!(shown(&built), expected[4]);
+        let files = checkpoint_files(&paths);
+        assert!(files.len() >= 8, "{files:?}");
+        // One checkpoint per `INTERVAL_BYTES` of log in production: each within 2 % of that.
+        let largest = files.iter().map(|f| std::fs::metadata(f).unwrap().len()).max().unwrap();
+        assert!(largest < checkpoint::INTERVAL_BYTES / 50, "a checkpoint of {largest} bytes");
+        for (until, expected) in [Some(0), Some(131), Some(200), Some(290), None].iter().zip(&expected) {
+            let start = checkpoint::load_best(&paths, *until).map(|c| c.position.seq);
+            assert!(until.is_none_or(|u| u < 20) || start.is_some(), "until {until:?}");
+            let replayed = replay_checkpointing(&paths, &record(), *until, SMALL).unwrap();
+            assert_eq!(&shown(&replayed), expected, "until {until:?} from {start:?}");
+        }
+    }
+
+    #[test]
+    fn damaged_stale_and_orphan_checkpoints_are_ignored_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        write_log(&paths);
+        let expected = shown(&plain(&paths, None));
+        replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        let files = checkpoint_files(&paths);
+        // A flipped byte in the newest: ignored, removed, the one before used.
+        let newest = files.last().unwrap();
+        let mut bytes = std::fs::read(newest).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x55;
+        std::fs::write(newest, &bytes).unwrap();
+        assert_eq!(shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap()), expected);
+        assert!(!newest.exists());
+        // A log cut short: checkpoints past its end are stale.
+        let log = std::fs::read(&paths.events).unwrap();
+        let cut = log.len() / 2;
+        let cut = cut + log[cut..].iter().position(|b| *b == b'\n').unwrap() + 1;
+        std::fs::write(&paths.events, &log[..cut]).unwrap();
+        let short = shown(&plain(&paths, None));
+        std::fs::write(&paths.events, &log).unwrap();
+        replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        std::fs::write(&paths.events, &log[..cut]).unwrap();
+        assert_eq!(shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap()), short);
+        assert!(checkpoint_files(&paths).iter().all(|f| std::fs::metadata(f).unwrap().len() > 0));
+        // A log replaced by another of the same length: every checkpoint is stale.
+        let other = String::from_utf8(log.clone()).unwrap().replace("line", "LINE");
+        std::fs::write(&paths.events, &other).unwrap();
+        let replaced = shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap());
+        assert!(checkpoint_files(&paths).is_empty(), "stale files are removed");
+        assert_eq!(replaced, shown(&plain(&paths, None)));
+        assert_ne!(replaced.0, expected.0);
+    }
+
+    #[test]
+    fn damage_before_a_checkpoint_is_still_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        write_log(&paths);
+        let log = std::fs::read_to_string(&paths.events).unwrap();
+        let damaged = log.replacen("\n", "\nnot json\n", 3);
+        std::fs::write(&paths.events, damaged).unwrap();
+        let expected = shown(&plain(&paths, None));
+        assert_eq!(expected.2.skipped_lines, 3);
+        replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        assert!(checkpoint::load_best(&paths, None).is_some());
+        assert_eq!(shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap()), expected);
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub mod snapshot;
 
 pub use keys::{KeyError, encode_key, encode_keys};
 pub use palette::{DEFAULT_BG, DEFAULT_FG, PALETTE_16, indexed_rgb};
-pub use screen::{LIVE_SCROLLBACK_LINES, MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen};
+pub use screen::{
+    CheckpointError, LIVE_SCROLLBACK_LINES, MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen,
+};
 pub use snapshot::{Cell, CellRow, Color, Snapshot, SnapshotOptions, Style, screen_hash};
 
 /// The renderer backend named in snapshot results, their artifact metadata and `inspect`:

@@ -9,7 +9,10 @@
 //! timed purely from the `now_ms` values passed to [`Screen::feed`], which
 //! makes replay deterministic.
 
+mod checkpoint;
+mod ground;
 mod replies;
+mod tracked;
 
 use std::time::Duration;
 
@@ -20,7 +23,9 @@ use alacritty_terminal::term::cell::Flags;
 use alacritty_terminal::term::{Config, TermMode};
 use alacritty_terminal::vte::ansi::{Processor, Timeout};
 
+pub use checkpoint::CheckpointError;
 use replies::{Listener, ReplyQueue};
+use tracked::{Shadow, Tracked};
 
 use crate::snapshot::{self, Snapshot, SnapshotOptions};
 
@@ -141,6 +146,12 @@ pub struct Screen {
     trimmed: bool,
     /// See [`Screen::changes`].
     changes: u64,
+    /// Emulator state the emulator does not show, for checkpoints.
+    shadow: Shadow,
+    /// Whether the bytes fed so far end in the parser's ground state (conservative).
+    ground: bool,
+    /// The screen was resized while the alternate screen was shown (see `checkpoint.rs`).
+    alt_resized: bool,
 }
 
 impl Screen {
@@ -173,6 +184,9 @@ impl Screen {
             requested_history: scrollback,
             trimmed,
             changes: 0,
+            shadow: Shadow::new(&size),
+            ground: true,
+            alt_resized: false,
         }
     }
 
@@ -188,7 +202,11 @@ impl Screen {
         if self.sync_deadline.is_some_and(|deadline| now_ms >= deadline) {
             self.stop_sync();
         }
-        self.parser.advance(&mut self.term, bytes);
+        self.parser.advance(&mut Tracked { term: &mut self.term, shadow: &mut self.shadow }, bytes);
+        self.ground = ground::ends_in_ground(self.ground, bytes);
+        if !self.is_alt_screen() {
+            self.alt_resized = false;
+        }
         self.note_full_history();
         self.track_sync(now_ms);
         self.collect_replies();
@@ -213,7 +231,17 @@ impl Screen {
         if history < self.config.scrolling_history {
             self.set_history(history);
         }
+        let (new_cols, new_rows) = (size.cols, size.rows);
+        let changed = self.size() != (new_cols, new_rows);
         self.term.resize(size);
+        if changed {
+            // The emulator resets the scroll region on every resize that changes the size.
+            self.shadow.scroll_region = None;
+            self.alt_resized |= self.is_alt_screen();
+            if !self.is_alt_screen() {
+                self.shadow.resize_alt_grid(usize::from(new_rows), usize::from(new_cols));
+            }
+        }
         if history > self.config.scrolling_history {
             self.set_history(history);
         }
@@ -231,6 +259,11 @@ impl Screen {
     /// cleared, counts as trimmed; a screen keeping no scrollback always is.
     pub fn scrollback_trimmed(&self) -> bool {
         self.trimmed
+    }
+
+    /// The scrollback lines asked for (see [`Screen::with_scrollback`]).
+    pub fn scrollback_lines(&self) -> usize {
+        self.requested_history
     }
 
     /// Keeps at most `lines` of scrollback from now on (fewer on screens wider than 200
@@ -387,7 +420,7 @@ impl Screen {
     }
 
     fn stop_sync(&mut self) {
-        self.parser.stop_sync(&mut self.term);
+        self.parser.stop_sync(&mut Tracked { term: &mut self.term, shadow: &mut self.shadow });
         self.sync_deadline = None;
         self.seen_arms = self.parser.sync_timeout().arms;
     }

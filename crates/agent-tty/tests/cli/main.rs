@@ -10,6 +10,7 @@ mod background;
 mod batch;
 mod bounds;
 mod captures;
+mod checkpoints;
 mod cli_polish;
 mod clip_export;
 mod damage;
