@@ -35,7 +35,7 @@ pub const DIR: &str = "checkpoints";
 /// coloured output at 120x40, a 676 MB log): an offline `snapshot` takes 10.9 s with a
 /// plain replay and about 110 ms from the last checkpoint (the whole CLI call); the 84
 /// checkpoints (each with a full 10,000-line scrollback) are 0.52 % of the log (with the
-/// body deflated at level 6; it is level 1 now, see `agent_tty_vt`'s checkpoint module).
+/// body deflated at level 6; it is level 3 now, see `agent_tty_vt`'s checkpoint module).
 /// Output that compresses badly gets fewer checkpoints: see [`Taker::after`].
 pub const INTERVAL_BYTES: u64 = 8 << 20;
 
@@ -214,7 +214,11 @@ impl Taker {
     /// opened for it.
     pub fn new(paths: &SessionPaths, start: u64, damage: Damage, interval: u64) -> Option<Taker> {
         let log = File::open(&paths.events).ok()?;
-        Some(Taker { log, next_at: start.saturating_add(interval), interval, damage, written: 0 })
+        // What earlier replays kept counts against the share too.
+        let written = std::fs::read_dir(dir(paths))
+            .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+            .unwrap_or(0);
+        Some(Taker { log, next_at: start.saturating_add(interval), interval, damage, written })
     }
 
     /// The damage the replay has seen so far.

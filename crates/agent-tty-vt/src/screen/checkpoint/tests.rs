@@ -104,7 +104,7 @@ fn damaged_content_behind_a_valid_checksum_is_refused() {
 }
 
 #[test]
-fn a_full_scrollback_round_trips_quickly_and_compactly() {
+fn a_full_scrollback_round_trips_compactly() {
     let mut screen = Screen::new(200, 50);
     let mut text = String::new();
     for n in 0..12_000 {
@@ -116,11 +116,8 @@ fn a_full_scrollback_round_trips_quickly_and_compactly() {
     screen.feed(text.as_bytes(), 0);
     let bytes = screen.checkpoint().unwrap();
     assert!(bytes.len() < text.len() / 5, "{} bytes for {} bytes of output", bytes.len(), text.len());
-    let started = std::time::Instant::now();
+    // (How fast is for `scripts/bench-checkpoints.sh`, not for a test.)
     let mut restored = Screen::restore(&bytes).unwrap();
-    let took = started.elapsed();
-    // Generous for debug builds on a shared machine; `benches/checkpoint.rs` measures it.
-    assert!(took < std::time::Duration::from_secs(5), "restored in {took:?}");
     assert_eq!(state(&mut restored), state(&mut screen));
 }
 
