@@ -68,10 +68,11 @@ pub fn compute(
     to: Option<Point>,
     max_rows: usize,
 ) -> Result<DiffResult> {
-    let from_seq = match (from, from_hash) {
-        (Some(point), _) => log_point::resolve(&paths.events, point)?.0,
+    // Each point is resolved once (a seq, its time): a hash names a seq, resolved as one.
+    let from_point = match (from, from_hash) {
+        (Some(point), _) => point,
         (None, Some(hash)) => match hash_lookup::find(paths, record, hash)?.0 {
-            Some((seq, _)) => seq,
+            Some((seq, _)) => Point::Seq(seq),
             None => {
                 return Err(Error::invalid_input(format!(
                     "No screen of this session had the Screen Hash {hash}: give --from a seq or a time instead."
@@ -83,7 +84,7 @@ pub fn compute(
     };
     let to_point = to.unwrap_or(Point::BeforeEnd(0));
     let to_at = log_point::resolve_at(&paths.events, to_point)?;
-    let from_at = log_point::resolve_at(&paths.events, Point::Seq(from_seq))?;
+    let from_at = log_point::resolve_at(&paths.events, from_point)?;
     if from_at.seq > to_at.seq {
         return Err(Error::invalid_input(format!(
             "--from (seq {}) comes after --to (seq {}): give the earlier point as --from.",
