@@ -15,14 +15,21 @@
 //! the first bad line and why), so a replay that starts from it reports the same damage
 //! as one that reads the whole log.
 //!
-//! Only screens built like a plain replay's ([`Screen::new`]: [`SCROLLBACK_LINES`] of
-//! scrollback) are written or used: the host's live screen keeps no scrollback.
+//! Two kinds ([`Kind`]):
+//! - **full** (`<seq>.bin`): a replay's screen ([`Screen::new`]: [`SCROLLBACK_LINES`] of
+//!   scrollback), written by a replay that reads a long log; exact for every later use;
+//! - **screen** (`<seq>.screen.bin`): the host's live screen, which keeps no scrollback
+//!   ([`LIVE_SCROLLBACK_LINES`]), written by the host as the output arrives (see
+//!   `host/checkpoints.rs`). Its visible screen is a replay's (the host rebuilds its
+//!   screen from the log whenever a resize could pull lines back from the scrollback), so
+//!   a replay that needs only the visible screen starts from it, unless a resize that
+//!   can pull lines back follows (then it restarts from a full one).
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use agent_tty_vt::{SCROLLBACK_LINES, Screen};
+use agent_tty_vt::{LIVE_SCROLLBACK_LINES, SCROLLBACK_LINES, Screen};
 use sha2::{Digest, Sha256};
 
 use crate::event_stream::Damage;
@@ -71,6 +78,8 @@ pub struct Checkpoint {
     pub damage: Damage,
     /// The screen after event `position.seq`.
     pub screen: Screen,
+    /// What it holds.
+    pub kind: Kind,
 }
 
 /// `<session>/checkpoints`.
@@ -78,8 +87,63 @@ pub fn dir(paths: &SessionPaths) -> PathBuf {
     paths.dir.join(DIR)
 }
 
-fn file_path(paths: &SessionPaths, seq: u64) -> PathBuf {
-    dir(paths).join(format!("{seq:020}.bin"))
+/// What a checkpoint holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// The visible screen only (the host's live screen, no scrollback).
+    Screen,
+    /// The screen with its full scrollback (a replay's).
+    Full,
+}
+
+impl Kind {
+    const fn suffix(self) -> &'static str {
+        match self {
+            Kind::Screen => ".screen.bin",
+            Kind::Full => ".bin",
+        }
+    }
+
+    /// The scrollback limit a screen of this kind has.
+    const fn scrollback(self) -> usize {
+        match self {
+            Kind::Screen => LIVE_SCROLLBACK_LINES,
+            Kind::Full => SCROLLBACK_LINES,
+        }
+    }
+}
+
+/// Which checkpoints a reader can start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// Full ones only (the scrollback is needed).
+    Full,
+    /// Either kind (only the visible screen is needed).
+    Any,
+}
+
+impl Accept {
+    fn takes(self, kind: Kind) -> bool {
+        self == Accept::Any || kind == Kind::Full
+    }
+}
+
+/// A checkpoint file: its seq and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The seq it was taken after.
+    pub seq: u64,
+    /// What it holds.
+    pub kind: Kind,
+}
+
+fn file_path(dir: &Path, entry: Entry) -> PathBuf {
+    dir.join(format!("{:020}{}", entry.seq, entry.kind.suffix()))
+}
+
+/// The checkpoint directory of the log at `events` (beside it).
+fn dir_of(events: &Path) -> PathBuf {
+    events.parent().unwrap_or(Path::new(".")).join(DIR)
 }
 
 /// The SHA-256 of the log line that ends at `position`, read from `log`.
@@ -97,6 +161,7 @@ fn line_hash(log: &File, position: &Position) -> std::io::Result<[u8; 32]> {
 /// the whole new one.
 pub fn write(
     paths: &SessionPaths,
+    kind: Kind,
     log: &File,
     position: &Position,
     damage: &Damage,
@@ -111,24 +176,35 @@ pub fn write(
     out.extend_from_slice(&hash);
     out.extend_from_slice(&damage.skipped_lines.to_le_bytes());
     let (first_line, first_why) = damage.first.as_ref().map_or((0, ""), |(line, why)| (*line, why.as_str()));
+    // Within what a header read takes (the reasons this crate writes are far shorter).
+    let cut = (0..=first_why.len().min(MAX_WHY)).rev().find(|&i| first_why.is_char_boundary(i)).unwrap_or(0);
+    let first_why = &first_why[..cut];
     out.extend_from_slice(&first_line.to_le_bytes());
     out.extend_from_slice(&(first_why.len() as u64).to_le_bytes());
     out.extend_from_slice(first_why.as_bytes());
     out.extend_from_slice(screen);
-    crate::fsio::write_atomic(&file_path(paths, position.seq), &out)
+    let dir = dir(paths);
+    // Never re-creates a session directory removed meanwhile (`gc`, `destroy`).
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(crate::error::Error::storage_write(&dir, &e)),
+    }
+    crate::fsio::write_atomic_in_place(&file_path(&dir, Entry { seq: position.seq, kind }), &out)
 }
 
-/// The last usable checkpoint at or before `until` (any when `None`), checked against
-/// the log; unusable files met on the way (damaged, stale) are deleted.
-pub fn load_best(paths: &SessionPaths, until: Option<u64>) -> Option<Checkpoint> {
-    let mut seqs = list(&dir(paths));
-    seqs.retain(|seq| until.is_none_or(|until| *seq <= until));
-    seqs.sort_unstable();
+/// The last usable checkpoint of a kind `accept` takes at or before `until` (any when
+/// `None`), checked against the log; unusable files met on the way (damaged, stale) are
+/// deleted. Of two at the same seq, the full one.
+pub fn load_best(paths: &SessionPaths, until: Option<u64>, accept: Accept) -> Option<Checkpoint> {
+    let dir = dir(paths);
+    let mut entries = entries_in(&dir);
+    entries.retain(|e| until.is_none_or(|until| e.seq <= until) && accept.takes(e.kind));
     let log = File::open(&paths.events).ok()?;
-    for seq in seqs.into_iter().rev() {
-        let path = file_path(paths, seq);
-        match load(&path, &log) {
-            Some(checkpoint) if checkpoint.position.seq == seq => return Some(checkpoint),
+    for entry in entries.into_iter().rev() {
+        let path = file_path(&dir, entry);
+        match load(&path, &log, entry.kind) {
+            Some(checkpoint) if checkpoint.position.seq == entry.seq => return Some(checkpoint),
             _ => {
                 // A cache entry that cannot be used: rebuilt by the next replay.
                 let _ = std::fs::remove_file(&path);
@@ -138,19 +214,109 @@ pub fn load_best(paths: &SessionPaths, until: Option<u64>) -> Option<Checkpoint>
     None
 }
 
-/// The seqs of the checkpoint files in `dir`.
-fn list(dir: &Path) -> Vec<u64> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".bin")?.parse().ok()).collect()
+/// The session's checkpoint files, by seq (a screen one before a full one of the same
+/// seq).
+pub fn entries(paths: &SessionPaths) -> Vec<Entry> {
+    entries_in(&dir(paths))
 }
 
-fn load(path: &Path, log: &File) -> Option<Checkpoint> {
-    let file = File::open(path).ok()?;
-    if file.metadata().ok()?.len() > MAX_FILE {
-        return None;
+fn entries_in(dir: &Path) -> Vec<Entry> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut entries: Vec<Entry> = read
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name();
+            let name = name.to_str()?;
+            let (stem, kind) = match name.strip_suffix(Kind::Screen.suffix()) {
+                Some(stem) => (stem, Kind::Screen),
+                None => (name.strip_suffix(Kind::Full.suffix())?, Kind::Full),
+            };
+            (stem.len() == 20).then_some(())?;
+            Some(Entry { seq: stem.parse().ok()?, kind })
+        })
+        .collect();
+    entries.sort_unstable();
+    entries
+}
+
+/// Where in the log a checkpoint was taken and the damage seen before it, read from the
+/// start of its file and checked against the log (the screen is not read).
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The position.
+    pub position: Position,
+    /// The damage seen before it.
+    pub damage: Damage,
+}
+
+impl Header {
+    /// Where a read of the log after this checkpoint resumes.
+    pub fn resume(&self) -> crate::event_stream::Resume {
+        crate::event_stream::Resume {
+            line: self.position.line,
+            offset: self.position.offset,
+            seq: self.position.seq,
+            ts_ms: self.position.ts_ms,
+            damage: self.damage.clone(),
+        }
     }
-    let bytes = std::fs::read(path).ok()?;
+}
+
+/// The last checkpoint (either kind) whose position satisfies `before`, a test that holds
+/// for a prefix of the log (seqs and times only grow): a binary search that reads a few
+/// headers. Unusable files met are deleted and skipped. The start of a read of the log
+/// that needs no screen (resolving a seq or a time).
+pub fn seek(events: &Path, before: impl Fn(&Position) -> bool) -> Option<Header> {
+    let dir = dir_of(events);
+    let mut entries = entries_in(&dir);
+    let log = File::open(events).ok()?;
+    // The last index whose header passes, among `entries[..hi]`; bad ones are dropped.
+    let (mut lo, mut hi) = (0, entries.len());
+    let mut best: Option<Header> = None;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let path = file_path(&dir, entries[mid]);
+        match read_header(&path, &log).filter(|h| h.position.seq == entries[mid].seq) {
+            None => {
+                let _ = std::fs::remove_file(&path);
+                entries.remove(mid);
+                hi -= 1;
+            }
+            Some(header) if before(&header.position) => {
+                best = Some(header);
+                lo = mid + 1;
+            }
+            Some(_) => hi = mid,
+        }
+    }
+    best
+}
+
+/// Reads the position and damage at the start of a checkpoint file, checked against the
+/// log.
+fn read_header(path: &Path, log: &File) -> Option<Header> {
+    let file = File::open(path).ok()?;
+    let mut bytes = vec![0; HEADER_READ];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read_at(&mut bytes[filled..], filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    bytes.truncate(filled);
     let mut input = Input { bytes: &bytes };
+    parse_header(&mut input, log)
+}
+
+/// Bytes read for a header: the fixed part and a damage reason of up to [`MAX_WHY`].
+const HEADER_READ: usize = 4096;
+/// The longest damage reason a checkpoint keeps.
+const MAX_WHY: usize = 3072;
+
+/// The header at the start of `input`, checked against the log.
+fn parse_header(input: &mut Input<'_>, log: &File) -> Option<Header> {
     if input.take(MAGIC.len())? != MAGIC || input.take(1)? != [VERSION] {
         return None;
     }
@@ -170,11 +336,22 @@ fn load(path: &Path, log: &File) -> Option<Checkpoint> {
     let why_len = usize::try_from(input.u64()?).ok()?;
     let why = String::from_utf8(input.take(why_len)?.to_vec()).ok()?;
     let first = (first_line > 0).then_some((first_line, why));
-    let screen = Screen::restore(input.bytes).ok()?;
-    if screen.scrollback_lines() != SCROLLBACK_LINES {
+    Some(Header { position, damage: Damage { skipped_lines, first, torn_tail: None } })
+}
+
+fn load(path: &Path, log: &File, kind: Kind) -> Option<Checkpoint> {
+    let file = File::open(path).ok()?;
+    if file.metadata().ok()?.len() > MAX_FILE {
         return None;
     }
-    Some(Checkpoint { position, damage: Damage { skipped_lines, first, torn_tail: None }, screen })
+    let bytes = std::fs::read(path).ok()?;
+    let mut input = Input { bytes: &bytes };
+    let Header { position, damage } = parse_header(&mut input, log)?;
+    let screen = Screen::restore(input.bytes).ok()?;
+    if screen.scrollback_lines() != kind.scrollback() {
+        return None;
+    }
+    Some(Checkpoint { position, damage, screen, kind })
 }
 
 struct Input<'a> {
@@ -241,7 +418,7 @@ impl Taker {
             let size = bytes.len() as u64;
             let within_share = (self.written + size).saturating_mul(MAX_SHARE_INVERSE) <= position.offset;
             if within_share || self.interval < INTERVAL_BYTES {
-                let _ = write(paths, &self.log, position, &self.damage, &bytes);
+                let _ = write(paths, Kind::Full, &self.log, position, &self.damage, &bytes);
                 self.written += size;
             }
             if self.interval >= INTERVAL_BYTES {

@@ -105,6 +105,24 @@ pub struct EventLogWriter {
     /// cut back to them, so a full disk never leaves a torn line or a seq gap behind.
     flushed_len: u64,
     flushed_seq: u64,
+    /// Lines in the file after the last successful flush, and lines staged.
+    flushed_lines: u64,
+    staged_lines: u64,
+}
+
+/// Where a staged `output` event's line will be in the log once flushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagedLine {
+    /// The event's seq.
+    pub seq: u64,
+    /// Its time (ms since the epoch), as written.
+    pub ts_ms: u64,
+    /// The line's 1-based number.
+    pub line: u64,
+    /// The byte offset just after the line.
+    pub end: u64,
+    /// The line's length, newline included.
+    pub len: u64,
 }
 
 impl EventLogWriter {
@@ -118,7 +136,7 @@ impl EventLogWriter {
             .open(path)
             .map_err(|e| Error::storage_write(path, &e))?;
         crate::fsio::chmod(path, 0o600).map_err(|e| Error::storage_write(path, &e))?;
-        let next_seq = recover_tail(&file, path)?;
+        let (next_seq, flushed_lines) = recover_tail(&file, path)?;
         let flushed_len = file.metadata().map_err(|e| Error::storage_read(path, &e))?.len();
         Ok(EventLogWriter {
             file,
@@ -127,7 +145,14 @@ impl EventLogWriter {
             staged: Vec::new(),
             flushed_len,
             flushed_seq: next_seq,
+            flushed_lines,
+            staged_lines: 0,
         })
+    }
+
+    /// The log's length after the last successful flush.
+    pub fn flushed_len(&self) -> u64 {
+        self.flushed_len
     }
 
     /// The seq the next pushed event will get.
@@ -146,6 +171,7 @@ impl EventLogWriter {
             // Serialising plain data into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut self.staged, &line);
             self.staged.push(b'\n');
+            self.staged_lines += 1;
         }
         self.next_seq += 1;
         seq
@@ -153,11 +179,24 @@ impl EventLogWriter {
 
     /// Stages an `output` event without building an [`Event`] (the hot path).
     pub fn push_output(&mut self, data: &str) -> u64 {
+        self.push_output_staged(data).seq
+    }
+
+    /// [`push_output`](Self::push_output), telling where the line will be.
+    pub fn push_output_staged(&mut self, data: &str) -> StagedLine {
         let seq = self.next_seq;
-        let ts = format_iso(self.clock.now_ms());
-        self.push_output_line(seq, &ts, data);
+        let ts_ms = self.clock.now_ms();
+        let start = self.staged.len();
+        self.push_output_line(seq, &format_iso(ts_ms), data);
         self.next_seq += 1;
-        seq
+        let len = (self.staged.len() - start) as u64;
+        StagedLine {
+            seq,
+            ts_ms,
+            line: self.flushed_lines + self.staged_lines,
+            end: self.flushed_len + self.staged.len() as u64,
+            len,
+        }
     }
 
     fn push_output_line(&mut self, seq: u64, ts: &str, data: &str) {
@@ -165,6 +204,7 @@ impl EventLogWriter {
         let _ = write!(out, r#"{{"seq":{seq},"ts":"{ts}","type":"output","payload":{{"data":"#);
         crate::json_escape::push_json_string(out, data);
         out.extend_from_slice(b"}}\n");
+        self.staged_lines += 1;
     }
 
     /// Writes everything staged in one `write`. On failure (full disk, read-only file
@@ -177,9 +217,11 @@ impl EventLogWriter {
         let result = self.file.write_all(&self.staged);
         let written = self.staged.len() as u64;
         self.staged.clear();
+        let lines = std::mem::take(&mut self.staged_lines);
         match result {
             Ok(()) => {
                 self.flushed_len += written;
+                self.flushed_lines += lines;
                 self.flushed_seq = self.next_seq;
                 Ok(())
             }
@@ -198,11 +240,12 @@ impl EventLogWriter {
     }
 }
 
-/// Finds the next seq of an existing log, truncating a torn final line.
-fn recover_tail(file: &File, path: &Path) -> Result<u64> {
+/// Finds the next seq and the line count of an existing log, truncating a torn final
+/// line.
+fn recover_tail(file: &File, path: &Path) -> Result<(u64, u64)> {
     let len = file.metadata().map_err(|e| Error::storage_read(path, &e))?.len();
     if len == 0 {
-        return Ok(0);
+        return Ok((0, 0));
     }
     if len > MAX_EVENT_LOG_BYTES {
         return Err(too_large(path, len));
@@ -216,7 +259,8 @@ fn recover_tail(file: &File, path: &Path) -> Result<u64> {
         file.set_len(complete as u64).map_err(|e| Error::storage_write(path, &e))?;
     }
     let count = text[..complete].lines().filter(|l| !l.trim().is_empty()).count();
-    Ok(count as u64)
+    let lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..complete]).count();
+    Ok((count as u64, lines as u64))
 }
 
 fn too_large(path: &Path, len: u64) -> Error {

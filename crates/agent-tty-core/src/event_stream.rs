@@ -474,16 +474,59 @@ pub struct Streamed {
 pub fn stream<E>(
     path: &Path,
     limit: Option<u64>,
-    mut visit: impl FnMut(StreamedLine<'_>) -> Result<(), E>,
+    visit: impl FnMut(StreamedLine<'_>) -> Result<(), E>,
 ) -> Result<Streamed, StreamError<E>> {
     let reader = match open_limited(path, limit) {
         Ok(Some(reader)) => reader,
         Ok(None) => return Ok(Streamed::default()),
         Err(e) => return Err(StreamError::Io(format!("cannot open the event log: {e}"))),
     };
-    let mut lines = LineReader::new(reader);
-    let mut sequencer = Sequencer::default();
-    let mut out = Streamed::default();
+    stream_lines(LineReader::new(reader), Sequencer::default(), Streamed::default(), visit)
+}
+
+/// Where a read of the log resumes: after the line `line` (1-based) of the event `seq`
+/// with time `ts_ms`, at byte `offset`, with `damage` seen before (a screen checkpoint's
+/// position).
+#[derive(Debug, Clone)]
+pub struct Resume {
+    /// The line's number.
+    pub line: u64,
+    /// The byte offset after it.
+    pub offset: u64,
+    /// The event's seq.
+    pub seq: u64,
+    /// The event's time as admitted.
+    pub ts_ms: u64,
+    /// The damage seen up to it.
+    pub damage: Damage,
+}
+
+/// [`stream`] of the whole log, from `resume` on (from the start when `None`): the
+/// events after it, with the damage seen before it included in the result.
+pub fn stream_from<E>(
+    path: &Path,
+    resume: Option<Resume>,
+    visit: impl FnMut(StreamedLine<'_>) -> Result<(), E>,
+) -> Result<Streamed, StreamError<E>> {
+    let Some(resume) = resume else { return stream(path, None, visit) };
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return Err(StreamError::Io(format!("cannot open the event log: {e}"))),
+    };
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(resume.offset))
+        .map_err(|e| StreamError::Io(format!("cannot read the event log: {e}")))?;
+    let lines = LineReader::resume(BufReader::with_capacity(1 << 20, file), resume.line, resume.offset);
+    let streamed = Streamed { events: 0, damage: resume.damage };
+    stream_lines(lines, Sequencer::resume(resume.seq, resume.ts_ms), streamed, visit)
+}
+
+fn stream_lines<R: BufRead, E>(
+    mut lines: LineReader<R>,
+    mut sequencer: Sequencer,
+    mut out: Streamed,
+    mut visit: impl FnMut(StreamedLine<'_>) -> Result<(), E>,
+) -> Result<Streamed, StreamError<E>> {
     let read_error = |e: std::io::Error| StreamError::Io(format!("cannot read the event log: {e}"));
     while let Some(raw) = lines.next_line(&mut out.damage).map_err(read_error)? {
         let (number, last) = (raw.number, raw.last_unterminated);

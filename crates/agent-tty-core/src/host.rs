@@ -3,6 +3,7 @@
 //! outcome to `create` over an inherited pipe so `create` never waits on a timer.
 
 pub mod actor;
+mod checkpoints;
 pub mod child;
 pub mod connection;
 mod history;
@@ -295,5 +296,6 @@ async fn serve_session(
     }
     crate::process::reap_children_except(pid);
     served?;
+    host.checkpoints.finish();
     host.log.sync().map_err(|e| Error::storage_write(&host.paths.events, &e))
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::checkpoint;
 use crate::error::{Error, Result};
 use crate::event_stream::{self, Damage, StreamError};
 
@@ -114,80 +115,120 @@ pub struct Resolved {
     pub damage: Damage,
 }
 
-/// [`resolve`], with the time of the seq.
+/// [`resolve`], with the time of the seq. Reads the log from the last screen checkpoint
+/// before the point (see [`crate::checkpoint::seek`]), so a point late in a long log
+/// costs a short read.
 pub fn resolve_at(path: &Path, point: Point) -> Result<Resolved> {
-    let mut span: Option<Span> = None;
-    // For a time: the last event at or before it (times never decrease in a read log).
-    let mut at_or_before: Option<u64> = None;
-    // The times of the seq asked for, and of the candidate for a time.
-    let (mut asked_ms, mut candidate_ms) = (None, None);
-    let asked_seq = match point {
-        Point::Seq(seq) => Some(seq),
-        _ => None,
-    };
     let target_ms = match point {
-        Point::At(ms) => Some(ms),
-        _ => None,
+        Point::Seq(seq) => return resolve_seq(path, seq),
+        Point::At(ms) => ms,
+        Point::AfterStart(ms) => {
+            let first = first_event(path)?.ok_or_else(no_events)?;
+            first.1.saturating_add(ms)
+        }
+        Point::BeforeEnd(ms) => {
+            let (first, last) = (first_event(path)?.ok_or_else(no_events)?, last_event(path)?);
+            let last = last.unwrap_or(first);
+            last.1
+                .checked_sub(ms)
+                .filter(|&t| t >= first.1)
+                .ok_or_else(|| out_of_range(path, &format!("{ms} ms before the end")))?
+        }
     };
-    let read = event_stream::stream::<()>(path, None, |line| {
-        let seq = line.seq.get();
-        Span::extend(&mut span, seq, line.ts_ms);
-        if target_ms.is_some_and(|target| line.ts_ms <= target) {
-            at_or_before = Some(seq);
-            candidate_ms = Some(line.ts_ms);
-        }
-        if asked_seq == Some(seq) {
-            asked_ms = Some(line.ts_ms);
-            return Err(()); // found: the rest of the log need not be read
-        }
-        if target_ms.is_some_and(|target| line.ts_ms > target) {
-            return Err(()); // times never decrease: nothing later can be at or before it
+    resolve_time(path, target_ms)
+}
+
+fn no_events() -> Error {
+    Error::invalid_input("The session's event log has no events yet: there is no point in it to show.")
+}
+
+fn read_error(path: &Path, why: &str) -> Error {
+    Error::new(
+        crate::error::ErrorCode::ReplayError,
+        format!("Cannot read the event log {}: {why}", path.display()),
+    )
+}
+
+/// Streams the log from `resume` until `visit` says stop (`Err(())`); stopping is not
+/// an error. The damage seen, when the read went to the end.
+fn read(
+    path: &Path,
+    resume: Option<event_stream::Resume>,
+    visit: impl FnMut(event_stream::StreamedLine<'_>) -> std::result::Result<(), ()>,
+) -> Result<Damage> {
+    match event_stream::stream_from(path, resume, visit) {
+        Ok(streamed) => Ok(streamed.damage),
+        // Stopped early at the answer; the replay that follows reports the damage it reads.
+        Err(StreamError::Visitor(())) => Ok(Damage::default()),
+        Err(StreamError::Io(why)) => Err(read_error(path, &why)),
+    }
+}
+
+/// The seq `seq`, checked to be in the log, with its time.
+fn resolve_seq(path: &Path, seq: u64) -> Result<Resolved> {
+    let start = checkpoint::seek(path, |p| p.seq <= seq);
+    if let Some(start) = start.as_ref().filter(|start| start.position.seq == seq) {
+        return Ok(Resolved { seq, ts_ms: start.position.ts_ms, damage: start.damage.clone() });
+    }
+    let (mut first, mut found) = (start.as_ref().map(|s| s.position.seq), None);
+    let damage = read(path, start.map(|s| s.resume()), |line| {
+        first.get_or_insert(line.seq.get());
+        if line.seq.get() >= seq {
+            found = (line.seq.get() == seq).then_some(line.ts_ms);
+            return Err(());
         }
         Ok(())
-    });
-    let streamed = match read {
-        Ok(streamed) => streamed,
-        // Stopped early at the answer; the replay that follows reports the damage it reads.
-        Err(StreamError::Visitor(())) => event_stream::Streamed::default(),
-        Err(error) => {
-            let why = match error {
-                StreamError::Io(why) => why,
-                StreamError::Visitor(()) => String::new(),
-            };
-            return Err(Error::new(
-                crate::error::ErrorCode::ReplayError,
-                format!("Cannot read the event log {}: {why}", path.display()),
-            ));
+    })?;
+    match found {
+        Some(ts_ms) if first.is_some_and(|first| first <= seq) => Ok(Resolved { seq, ts_ms, damage }),
+        _ if first.is_none() => Err(no_events()),
+        _ => Err(out_of_range(path, &format!("seq {seq}"))),
+    }
+}
+
+/// The last event at or before `target_ms` (times never decrease in a read log).
+fn resolve_time(path: &Path, target_ms: u64) -> Result<Resolved> {
+    let start = checkpoint::seek(path, |p| p.ts_ms <= target_ms);
+    let mut candidate = start.as_ref().map(|s| (s.position.seq, s.position.ts_ms));
+    let mut any = candidate.is_some();
+    let damage = read(path, start.as_ref().map(checkpoint::Header::resume), |line| {
+        any = true;
+        if line.ts_ms > target_ms {
+            return Err(()); // nothing later can be at or before it
         }
+        candidate = Some((line.seq.get(), line.ts_ms));
+        Ok(())
+    })?;
+    let damage = match &start {
+        Some(start) if damage.is_clean() => start.damage.clone(),
+        _ => damage,
     };
-    let Some(span) = span else {
-        return Err(Error::invalid_input(
-            "The session's event log has no events yet: there is no point in it to show.",
-        ));
-    };
-    let seq = match point {
-        Point::Seq(seq) if (span.first_seq..=span.last_seq).contains(&seq) => seq,
-        Point::Seq(seq) => {
-            return Err(out_of_range(path, &format!("seq {seq}")));
-        }
-        Point::At(ms) => match at_or_before {
-            Some(seq) => seq,
-            None => return Err(out_of_range(path, &format!("time {}", crate::time::format_iso(ms)))),
-        },
-        Point::AfterStart(ms) | Point::BeforeEnd(ms) => {
-            let target = match point {
-                Point::AfterStart(_) => span.first_ms.saturating_add(ms),
-                _ => span
-                    .last_ms
-                    .checked_sub(ms)
-                    .filter(|&t| t >= span.first_ms)
-                    .ok_or_else(|| out_of_range(path, &format!("{} ms before the end", ms)))?,
-            };
-            return resolve_at(path, Point::At(target));
-        }
-    };
-    let ts_ms = asked_ms.or(candidate_ms).unwrap_or(span.last_ms);
-    Ok(Resolved { seq, ts_ms, damage: streamed.damage })
+    match candidate {
+        Some((seq, ts_ms)) => Ok(Resolved { seq, ts_ms, damage }),
+        None if !any => Err(no_events()),
+        None => Err(out_of_range(path, &format!("time {}", crate::time::format_iso(target_ms)))),
+    }
+}
+
+/// The first event's seq and time.
+fn first_event(path: &Path) -> Result<Option<(u64, u64)>> {
+    let mut first = None;
+    read(path, None, |line| {
+        first = Some((line.seq.get(), line.ts_ms));
+        Err(())
+    })?;
+    Ok(first)
+}
+
+/// The last event's seq and time, read from the last checkpoint on.
+fn last_event(path: &Path) -> Result<Option<(u64, u64)>> {
+    let start = checkpoint::seek(path, |_| true);
+    let mut last = start.as_ref().map(|s| (s.position.seq, s.position.ts_ms));
+    read(path, start.map(|s| s.resume()), |line| {
+        last = Some((line.seq.get(), line.ts_ms));
+        Ok(())
+    })?;
+    Ok(last)
 }
 
 /// The seqs and times the whole log spans (read to its end; for error messages).

@@ -14,7 +14,7 @@ use std::io::BufReader;
 
 use agent_tty_vt::Screen;
 
-use crate::checkpoint;
+use crate::checkpoint::{self, Accept, Kind};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_stream::{Damage, LineReader, Sequencer, StreamEvent, parse_line};
 use crate::manifest::SessionRecord;
@@ -39,15 +39,25 @@ pub struct Replayed {
 /// work), this one feeds the screen, in the log's order, through a short bounded
 /// queue of batches; the result is the same as feeding line by line.
 pub fn replay(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) -> Result<Replayed> {
-    replay_checkpointing(paths, record, until, checkpoint::INTERVAL_BYTES)
+    replay_checkpointing(paths, record, until, checkpoint::INTERVAL_BYTES, Accept::Full)
 }
 
-/// [`replay`], taking a checkpoint every `interval` bytes of log.
+/// [`replay`] for a caller that reads only the visible screen (cells, cursor, modes,
+/// size: a snapshot without scrollback, a screenshot, a diff): it may start from the
+/// host's screen checkpoints too, so the returned screen may keep no scrollback. Its
+/// visible screen is the one [`replay`] builds.
+pub fn replay_visible(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) -> Result<Replayed> {
+    replay_checkpointing(paths, record, until, checkpoint::INTERVAL_BYTES, Accept::Any)
+}
+
+/// [`replay`], taking a checkpoint every `interval` bytes of log, starting from a
+/// checkpoint `accept` takes.
 fn replay_checkpointing(
     paths: &SessionPaths,
     record: &SessionRecord,
     until: Option<u64>,
     interval: u64,
+    accept: Accept,
 ) -> Result<Replayed> {
     let file = match File::open(&paths.events) {
         Ok(file) => file,
@@ -57,16 +67,21 @@ fn replay_checkpointing(
         }
         Err(e) => return Err(replay_error(paths, &format!("cannot open the event log: {e}"))),
     };
-    let start = Start::find(paths, record, until);
-    let mut taker = checkpoint::Taker::new(paths, start.offset, start.damage.clone(), interval);
+    let start = Start::find(paths, record, until, accept);
+    // A screen without its scrollback cannot give a full checkpoint.
+    let partial = start.kind == Some(Kind::Screen);
+    let mut taker = (!partial)
+        .then(|| checkpoint::Taker::new(paths, start.offset, start.damage.clone(), interval))
+        .flatten();
     let mut screen = start.screen;
     let resume =
         Resume { line: start.line, offset: start.offset, sequencer: start.sequencer, damage: start.damage };
     let last_seq = start.last_seq;
     let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Step>>(QUEUED_BATCHES);
+    let mut restart = false;
     let read = std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_steps(file, resume, last_seq, until, &batches));
-        for batch in received {
+        'batches: for batch in &received {
             for step in batch {
                 match step {
                     Step::Output(data, ts_ms, position) => {
@@ -75,7 +90,15 @@ fn replay_checkpointing(
                             taker.after(paths, &mut screen, &position);
                         }
                     }
-                    Step::Resize { cols, rows } => screen.resize(cols, rows),
+                    Step::Resize { cols, rows } => {
+                        let (now_cols, now_rows) = screen.size();
+                        if partial && (cols > now_cols || rows > now_rows) {
+                            // It may pull lines back from a scrollback this screen lacks.
+                            restart = true;
+                            break 'batches;
+                        }
+                        screen.resize(cols, rows);
+                    }
                     Step::Damage(damage) => {
                         if let Some(taker) = &mut taker {
                             taker.set_damage(damage);
@@ -84,8 +107,13 @@ fn replay_checkpointing(
                 }
             }
         }
+        // Dropping the queue (on a restart) stops the reader at its next batch.
+        drop(received);
         reader.join()
     });
+    if restart {
+        return replay_checkpointing(paths, record, until, interval, Accept::Full);
+    }
     let (last_seq, damage) = match read {
         Ok(Ok(read)) => read,
         Ok(Err(e)) => return Err(replay_error(paths, &format!("cannot read the event log: {e}"))),
@@ -106,6 +134,8 @@ fn fresh_screen(record: &SessionRecord) -> Screen {
 /// beginning of the log.
 struct Start {
     screen: Screen,
+    /// The kind of checkpoint it is, if one.
+    kind: Option<Kind>,
     last_seq: Option<u64>,
     line: u64,
     offset: u64,
@@ -114,10 +144,11 @@ struct Start {
 }
 
 impl Start {
-    fn find(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>) -> Start {
-        match checkpoint::load_best(paths, until) {
+    fn find(paths: &SessionPaths, record: &SessionRecord, until: Option<u64>, accept: Accept) -> Start {
+        match checkpoint::load_best(paths, until, accept) {
             Some(found) => Start {
                 screen: found.screen,
+                kind: Some(found.kind),
                 last_seq: Some(found.position.seq),
                 line: found.position.line,
                 offset: found.position.offset,
@@ -126,6 +157,7 @@ impl Start {
             },
             None => Start {
                 screen: fresh_screen(record),
+                kind: None,
                 last_seq: None,
                 line: 0,
                 offset: 0,
@@ -222,8 +254,10 @@ fn read_steps(
         last_seq = Some(seq);
         if batched >= BATCH_BYTES {
             batched = 0;
-            // The screen side only stops early by panicking; the join reports that.
-            let _ = batches.send(std::mem::take(&mut batch));
+            // The screen side stops early on a restart (or a panic, which the join reports).
+            if batches.send(std::mem::take(&mut batch)).is_err() {
+                return Ok((last_seq, damage));
+            }
         }
     }
     let _ = batches.send(batch);
@@ -319,7 +353,7 @@ mod tests {
     /// Replays with no checkpoint files (removing them first).
     fn plain(paths: &SessionPaths, until: Option<u64>) -> Replayed {
         let _ = std::fs::remove_dir_all(checkpoint::dir(paths));
-        let replayed = replay_checkpointing(paths, &record(), until, u64::MAX).unwrap();
+        let replayed = replay_checkpointing(paths, &record(), until, u64::MAX, Accept::Full).unwrap();
         assert!(checkpoint_files(paths).is_empty());
         replayed
     }
@@ -335,7 +369,7 @@ mod tests {
             .iter()
             .map(|u| shown(&plain(&paths, *u)))
             .collect();
-        let built = replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        let built = replay_checkpointing(&paths, &record(), None, SMALL, Accept::Full).unwrap();
         assert_eq!(shown(&built), expected[4]);
         let files = checkpoint_files(&paths);
         assert!(files.len() >= 8, "{files:?}");
@@ -345,9 +379,9 @@ mod tests {
         let largest = files.iter().map(|f| std::fs::metadata(f).unwrap().len()).max().unwrap();
         assert!(largest < checkpoint::INTERVAL_BYTES / 25, "a checkpoint of {largest} bytes");
         for (until, expected) in [Some(0), Some(131), Some(200), Some(290), None].iter().zip(&expected) {
-            let start = checkpoint::load_best(&paths, *until).map(|c| c.position.seq);
+            let start = checkpoint::load_best(&paths, *until, Accept::Full).map(|c| c.position.seq);
             assert!(until.is_none_or(|u| u < 20) || start.is_some(), "until {until:?}");
-            let replayed = replay_checkpointing(&paths, &record(), *until, SMALL).unwrap();
+            let replayed = replay_checkpointing(&paths, &record(), *until, SMALL, Accept::Full).unwrap();
             assert_eq!(&shown(&replayed), expected, "until {until:?} from {start:?}");
         }
     }
@@ -358,7 +392,7 @@ mod tests {
         let paths = SessionPaths::new(&dir.path().join("home"), ID);
         write_log(&paths);
         let expected = shown(&plain(&paths, None));
-        replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        replay_checkpointing(&paths, &record(), None, SMALL, Accept::Full).unwrap();
         let files = checkpoint_files(&paths);
         // A flipped byte in the newest: ignored, removed, the one before used.
         let newest = files.last().unwrap();
@@ -366,7 +400,10 @@ mod tests {
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x55;
         std::fs::write(newest, &bytes).unwrap();
-        assert_eq!(shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap()), expected);
+        assert_eq!(
+            shown(&replay_checkpointing(&paths, &record(), None, u64::MAX, Accept::Full).unwrap()),
+            expected
+        );
         assert!(!newest.exists());
         // A log cut short: checkpoints past its end are stale.
         let log = std::fs::read(&paths.events).unwrap();
@@ -375,14 +412,17 @@ mod tests {
         std::fs::write(&paths.events, &log[..cut]).unwrap();
         let short = shown(&plain(&paths, None));
         std::fs::write(&paths.events, &log).unwrap();
-        replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
+        replay_checkpointing(&paths, &record(), None, SMALL, Accept::Full).unwrap();
         std::fs::write(&paths.events, &log[..cut]).unwrap();
-        assert_eq!(shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap()), short);
+        assert_eq!(
+            shown(&replay_checkpointing(&paths, &record(), None, u64::MAX, Accept::Full).unwrap()),
+            short
+        );
         assert!(checkpoint_files(&paths).iter().all(|f| std::fs::metadata(f).unwrap().len() > 0));
         // A log replaced by another of the same length: every checkpoint is stale.
         let other = String::from_utf8(log.clone()).unwrap().replace("line", "LINE");
         std::fs::write(&paths.events, &other).unwrap();
-        let replaced = shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap());
+        let replaced = shown(&replay_checkpointing(&paths, &record(), None, u64::MAX, Accept::Full).unwrap());
         assert!(checkpoint_files(&paths).is_empty(), "stale files are removed");
         assert_eq!(replaced, shown(&plain(&paths, None)));
         assert_ne!(replaced.0, expected.0);
@@ -398,9 +438,12 @@ mod tests {
         std::fs::write(&paths.events, damaged).unwrap();
         let expected = shown(&plain(&paths, None));
         assert_eq!(expected.2.skipped_lines, 3);
-        replay_checkpointing(&paths, &record(), None, SMALL).unwrap();
-        assert!(checkpoint::load_best(&paths, None).is_some());
-        assert_eq!(shown(&replay_checkpointing(&paths, &record(), None, u64::MAX).unwrap()), expected);
+        replay_checkpointing(&paths, &record(), None, SMALL, Accept::Full).unwrap();
+        assert!(checkpoint::load_best(&paths, None, Accept::Full).is_some());
+        assert_eq!(
+            shown(&replay_checkpointing(&paths, &record(), None, u64::MAX, Accept::Full).unwrap()),
+            expected
+        );
     }
 
     #[test]
@@ -418,5 +461,96 @@ mod tests {
             assert_eq!(part.last_seq, Some(until));
             assert_eq!(part.screen.visible_lines(), fed(&steps[..=until as usize]), "until {until}");
         }
+    }
+
+    /// Each event's position in the log (seq, time, line, end offset, line length).
+    fn positions(paths: &SessionPaths) -> Vec<checkpoint::Position> {
+        let file = File::open(&paths.events).unwrap();
+        let mut lines = LineReader::new(BufReader::new(file));
+        let mut damage = Damage::default();
+        let mut out = Vec::new();
+        while let Some(raw) = lines.next_line(&mut damage).unwrap() {
+            let line = parse_line(raw.bytes).unwrap();
+            out.push(checkpoint::Position {
+                seq: line.seq.get(),
+                ts_ms: line.ts_ms,
+                line: raw.number,
+                offset: raw.end,
+                line_len: raw.bytes.len() as u64,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn the_hosts_screen_checkpoints_give_a_plain_replays_visible_screen() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(&dir.path().join("home"), ID);
+        let steps = write_log(&paths);
+        let positions = positions(&paths);
+        assert_eq!(positions.len(), steps.len());
+        // The host: a screen without scrollback fed event by event, rebuilt from the log
+        // when a resize can pull lines back (as `host/history.rs` does), its screen
+        // checkpointed every 100 kB.
+        let log = File::open(&paths.events).unwrap();
+        let mut live = Screen::with_scrollback(80, 24, agent_tty_vt::LIVE_SCROLLBACK_LINES);
+        let mut next_at = 100_000;
+        for (step, position) in steps.iter().zip(&positions) {
+            match step {
+                Step::Output(data) => {
+                    live.feed(data.as_bytes(), position.ts_ms);
+                    if position.offset >= next_at
+                        && let Some(bytes) = live.checkpoint()
+                    {
+                        let clean = Damage::default();
+                        checkpoint::write(&paths, Kind::Screen, &log, position, &clean, &bytes).unwrap();
+                        next_at = position.offset + 100_000;
+                    }
+                }
+                Step::Resize(cols, rows) => {
+                    let (now_cols, now_rows) = live.size();
+                    if *cols > now_cols || *rows > now_rows {
+                        let replayed = replay_checkpointing(
+                            &paths,
+                            &record(),
+                            Some(position.seq),
+                            u64::MAX,
+                            Accept::Full,
+                        );
+                        live.adopt(replayed.unwrap().screen);
+                    }
+                    live.resize(*cols, *rows);
+                }
+                Step::Other => {}
+            }
+        }
+        let screens = checkpoint::entries(&paths);
+        assert!(screens.len() >= 20 && screens.iter().all(|e| e.kind == Kind::Screen), "{screens:?}");
+        let visible = SnapshotOptions { scrollback: false, cells: true };
+        // Every event, and a resize that pulls lines back after a checkpoint (97, 194)
+        // restarts from the start; the plain replays are taken with the files moved away.
+        let saved = dir.path().join("saved");
+        for until in (0..steps.len() as u64).step_by(29).chain([96, 97, 98, 194, 195, 318, 319]) {
+            let from_checkpoints =
+                replay_checkpointing(&paths, &record(), Some(until), u64::MAX, Accept::Any).unwrap();
+            std::fs::rename(checkpoint::dir(&paths), &saved).unwrap();
+            let plain = replay_checkpointing(&paths, &record(), Some(until), u64::MAX, Accept::Full).unwrap();
+            std::fs::rename(&saved, checkpoint::dir(&paths)).unwrap();
+            assert_eq!(
+                from_checkpoints.screen.snapshot(visible),
+                plain.screen.snapshot(visible),
+                "until {until}"
+            );
+            assert_eq!(
+                (from_checkpoints.last_seq, &from_checkpoints.damage),
+                (plain.last_seq, &plain.damage)
+            );
+        }
+        // A replay that needs the scrollback never starts from them.
+        assert!(checkpoint::load_best(&paths, None, Accept::Full).is_none());
+        assert_eq!(
+            shown(&replay_checkpointing(&paths, &record(), None, u64::MAX, Accept::Full).unwrap()),
+            shown(&plain(&paths, None))
+        );
     }
 }

@@ -97,6 +97,8 @@ pub struct Host {
     pub(crate) pty: Pty,
     /// The shell whose integration was injected into the program, if any.
     pub(crate) integration: Option<crate::shell_integration::Shell>,
+    /// The live screen's checkpoints beside the log.
+    pub(crate) checkpoints: super::checkpoints::Checkpoints,
 }
 
 impl std::fmt::Debug for Host {
@@ -116,6 +118,7 @@ impl Host {
     ) -> Host {
         let now = Instant::now();
         let idle_timeout = record.idle_timeout_ms.filter(|&ms| ms > 0).map(Duration::from_millis);
+        let checkpoints = super::checkpoints::Checkpoints::new(log.flushed_len());
         Host {
             screen: Screen::with_scrollback(record.cols, record.rows, agent_tty_vt::LIVE_SCROLLBACK_LINES),
             paths,
@@ -140,6 +143,7 @@ impl Host {
             child_pid,
             pty,
             integration: None,
+            checkpoints,
         }
     }
 
@@ -196,6 +200,7 @@ impl Host {
             }
         }
         self.flush_log()?;
+        self.checkpoints.flushed(&self.paths);
         self.queue_replies();
         for marker in completed {
             self.complete_run(&marker);
@@ -208,9 +213,12 @@ impl Host {
 
     /// Output that reaches the log and the screen (marks and sentinels taken out).
     fn log_output(&mut self, text: &str) {
-        let seq = self.log.push_output(text);
+        let line = self.log.push_output_staged(text);
+        let seq = line.seq;
         self.output_since.push_event(seq, text);
-        self.screen.feed(text.as_bytes(), crate::time::now_ms());
+        // At the event's time, as a replay feeds it.
+        self.screen.feed(text.as_bytes(), line.ts_ms);
+        self.checkpoints.after_output(&mut self.screen, &line);
         for run in &mut self.runs {
             run.outcome.output(text);
         }

@@ -91,8 +91,8 @@ pub fn compute(
             from_at.seq, to_at.seq
         )));
     }
-    let before = replay::replay(paths, record, Some(from_at.seq))?;
-    let mut after = replay::replay(paths, record, Some(to_at.seq))?;
+    let before = replay::replay_visible(paths, record, Some(from_at.seq))?;
+    let mut after = replay::replay_visible(paths, record, Some(to_at.seq))?;
     if record.status == Status::Running {
         after.damage.forget_torn_tail();
     }

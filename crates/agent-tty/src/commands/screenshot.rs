@@ -75,7 +75,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
     } else {
         None
     };
-    let mut replayed = replay::replay(&paths, &record, live_seq)?;
+    let mut replayed = replay::replay_visible(&paths, &record, live_seq)?;
     if running && (live_seq.is_none() || at.is_some()) {
         // A host that did not answer may still be writing its last line.
         replayed.damage.forget_torn_tail();

@@ -60,6 +60,21 @@ pub fn take(
     Ok(snapshot)
 }
 
+/// A replay up to `until` that can show a snapshot with `options`: one of the visible
+/// screen may start from the host's screen checkpoints.
+fn replay_for(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    until: Option<u64>,
+    options: SnapshotOptions,
+) -> Result<replay::Replayed> {
+    if options.scrollback {
+        replay::replay(paths, record, until)
+    } else {
+        replay::replay_visible(paths, record, until)
+    }
+}
+
 /// The point `--at-seq`/`--at-time` ask for, if any.
 pub fn point_of(at: &AtArgs) -> Result<Option<Point>> {
     match (&at.at_seq, &at.at_time) {
@@ -79,7 +94,7 @@ pub fn capture_at(
     options: SnapshotOptions,
 ) -> Result<(SnapshotResult, u64)> {
     let resolved = log_point::resolve_at(&paths.events, point)?;
-    let mut replayed = replay::replay(paths, record, Some(resolved.seq))?;
+    let mut replayed = replay_for(paths, record, Some(resolved.seq), options)?;
     if record.status == Status::Running {
         replayed.damage.forget_torn_tail();
     }
@@ -109,9 +124,10 @@ fn since_hash(
         });
         return Ok(());
     };
-    let before = replay::replay(paths, record, Some(seq))?.screen.snapshot(SnapshotOptions::default());
+    let before =
+        replay::replay_visible(paths, record, Some(seq))?.screen.snapshot(SnapshotOptions::default());
     let now_seq = snapshot.captured_at_seq.get();
-    let after = replay::replay(paths, record, Some(now_seq))?.screen.snapshot(options);
+    let after = replay_for(paths, record, Some(now_seq), options)?.screen.snapshot(options);
     let changes = agent_tty_core::screen_diff::compare(&before, &after, usize::MAX);
     let rows: std::collections::BTreeSet<usize> = changes.rows.iter().map(|row| row.row).collect();
     if let Some(lines) = &mut snapshot.visible_lines {
@@ -157,7 +173,7 @@ pub fn capture(
             other => return other,
         }
     }
-    let mut replayed = replay::replay(paths, record, None)?;
+    let mut replayed = replay_for(paths, record, None, options)?;
     if record.status == Status::Running {
         // A host that did not answer may still be writing its last line.
         replayed.damage.forget_torn_tail();

@@ -164,7 +164,7 @@ fn offline_render_wait(paths: &SessionPaths, condition: &WaitCondition) -> Resul
     let record = reconcile::reconcile(paths)?.ok_or_else(|| {
         Error::new(ErrorCode::SessionNotFound, format!("Session \"{}\" was not found.", paths.id))
     })?;
-    let mut replayed = replay::replay(paths, &record, None)?;
+    let mut replayed = replay::replay_visible(paths, &record, None)?;
     if record.status == Status::Running {
         // A host that did not answer may still be writing its last line.
         replayed.damage.forget_torn_tail();

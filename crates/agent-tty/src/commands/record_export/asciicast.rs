@@ -38,7 +38,7 @@ pub(super) fn export(
     // session's current size.)
     let opening = match clip.and_then(|c| c.from) {
         Some(from) => {
-            let replayed = replay::replay(&paths, record, Some(from))?;
+            let replayed = replay::replay_visible(&paths, record, Some(from))?;
             Some((replayed.screen.size(), replayed.screen.redraw_sequence()))
         }
         None => None,
