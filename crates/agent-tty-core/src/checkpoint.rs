@@ -214,6 +214,18 @@ pub fn load_best(paths: &SessionPaths, until: Option<u64>, accept: Accept) -> Op
     None
 }
 
+/// The checkpoint `entry` (one of [`entries`]), checked against the log; `None` (and the
+/// file deleted) when it cannot be used.
+pub fn load_entry(paths: &SessionPaths, entry: Entry) -> Option<Checkpoint> {
+    let path = file_path(&dir(paths), entry);
+    let log = File::open(&paths.events).ok()?;
+    let loaded = load(&path, &log, entry.kind).filter(|c| c.position.seq == entry.seq);
+    if loaded.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
+    loaded
+}
+
 /// The session's checkpoint files, by seq (a screen one before a full one of the same
 /// seq).
 pub fn entries(paths: &SessionPaths) -> Vec<Entry> {
