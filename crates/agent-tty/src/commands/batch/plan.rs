@@ -317,19 +317,22 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
             only_verb()?;
             let body: ExportBody =
                 serde_json::from_value(object["export"].clone()).map_err(|e| invalid(e.to_string()))?;
-            let request = ExportRequest {
-                format: body.format,
-                out: body.out,
-                profile: body.profile,
-                timing: body.timing,
-                from: body.from.as_ref().map(|v| point_value("from", v)).transpose()?,
-                to: body.to.as_ref().map(|v| point_value("to", v)).transpose()?,
+            let request = || -> Result<ExportRequest> {
+                let request = ExportRequest {
+                    format: body.format,
+                    out: body.out,
+                    profile: body.profile,
+                    timing: body.timing,
+                    from: body.from.as_ref().map(|v| point_value("from", v)).transpose()?,
+                    to: body.to.as_ref().map(|v| point_value("to", v)).transpose()?,
+                };
+                request.check().map(|()| request)
             };
-            request.check().map_err(|mut e| {
+            // The command's own errors, with the step's index.
+            request().map(Step::Export).map_err(|mut e| {
                 e.message = format!("Batch step {index}: {}", e.message);
                 e.with("stepIndex", index)
-            })?;
-            Ok(Step::Export(request))
+            })
         }
         _ => {
             only_verb()?;
@@ -511,5 +514,7 @@ mod tests {
             (&Value::from(0), &Value::from("mp4"))
         );
         assert!(error.message.starts_with("Batch step 0: "), "{}", error.message);
+        let error = parse(r#"[{"type":"a"},{"export":{"format":"gif","to":[]}}]"#).unwrap_err();
+        assert_eq!(error.details["stepIndex"], Value::from(1));
     }
 }
