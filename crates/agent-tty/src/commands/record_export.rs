@@ -84,10 +84,10 @@ impl ExportRequest {
         {
             return Err(Error::invalid_input("Record export profile is invalid.").with("profile", name));
         }
-        if let (Some(Point::Seq(from)), Some(Point::Seq(to))) = (self.from, self.to) {
-            if from > to {
-                return Err(reversed(from, to));
-            }
+        if let (Some(Point::Seq(from)), Some(Point::Seq(to))) = (self.from, self.to)
+            && from > to
+        {
+            return Err(reversed(from, to));
         }
         Ok(())
     }
