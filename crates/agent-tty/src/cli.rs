@@ -79,7 +79,8 @@ pub enum Command {
     Find(FindArgs),
     /// Render the screen as a PNG into the session's artifacts (no browser needed).
     Screenshot(ScreenshotArgs),
-    /// Run a JSON plan of steps (type, paste, sendKeys, run, wait) against one session.
+    /// Run a JSON plan of steps (type, paste, sendKeys, run, wait, snapshot, diff, find, export)
+    /// against one session.
     Batch(BatchArgs),
     /// The Home Registry: every Home that hosted a session on this machine.
     Home(HomeArgs),

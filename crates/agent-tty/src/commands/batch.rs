@@ -24,7 +24,7 @@ use agent_tty_core::{Error, ErrorCode, Result};
 
 use crate::cli::BatchArgs;
 use crate::commands::input::{input_text_for, unexpected};
-use crate::commands::{diff, find, snapshot};
+use crate::commands::{diff, find, record_export, snapshot};
 use crate::context::Context;
 use crate::output::{Outcome, Style};
 use plan::Step;
@@ -59,7 +59,7 @@ pub fn run(context: &Context, args: BatchArgs, style: Style) -> Result<Outcome> 
         lock(&progress).current = Some(index);
         let started = Instant::now();
         let mut record = StepRecord::unreached(index, step);
-        let outcome = execute(&paths, index, step, &mut baseline, &mut record.fields);
+        let outcome = execute(context, &paths, index, step, &mut baseline, &mut record.fields);
         record.duration_ms = started.elapsed().as_millis() as u64;
         record.status = match outcome {
             Ok(()) => StepStatus::Completed,
@@ -93,6 +93,7 @@ fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
 
 /// Runs one step, filling in its fields.
 fn execute(
+    context: &Context,
     paths: &SessionPaths,
     index: usize,
     step: &Step,
@@ -133,6 +134,12 @@ fn execute(
             let record = session_record(paths)?;
             let diff = diff::compute(paths, &record, *from, from_hash.as_deref(), *to, *max_rows)?;
             *fields = StepFields::Diff { diff: Some(Box::new(diff)) };
+            return Ok(());
+        }
+        Step::Export(request) => {
+            let record = session_record(paths)?;
+            let export = record_export::export(context, paths, &record, request)?;
+            *fields = StepFields::Export { export: Some(Box::new(export)) };
             return Ok(());
         }
     };

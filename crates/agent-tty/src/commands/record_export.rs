@@ -15,6 +15,7 @@ use agent_tty_core::artifacts::{self, ArtifactEntry};
 use agent_tty_core::event_stream::DamageReport;
 use agent_tty_core::fsio::TempFile;
 use agent_tty_core::log_point::{self, Point};
+use agent_tty_core::manifest::SessionRecord;
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::{Error, ErrorCode, Result, session};
 use schemars::JsonSchema;
@@ -29,23 +30,112 @@ const TIMINGS: [&str; 3] = agent_tty_render::video::TimingMode::NAMES;
 
 /// Runs `record export`.
 pub fn run(context: &Context, args: &RecordExportArgs) -> Result<Outcome> {
-    let format = args.format.as_deref().unwrap_or("");
-    if !FORMATS.contains(&format) {
-        return Err(Error::invalid_input("Record export format must be one of: asciicast, webm, gif.")
-            .with("format", format));
-    }
-    if let Some(timing) = args.timing.as_deref().filter(|t| !TIMINGS.contains(t)) {
-        return Err(Error::invalid_input(
-            "Replay timing mode must be one of: recorded, accelerated, max-speed.",
-        )
-        .with("timing", timing));
-    }
-    let requested = Requested::parse(args)?;
+    let request = ExportRequest::from_args(args)?;
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
-    let clip = requested.resolve(&paths)?;
-    match format {
-        "asciicast" => asciicast::export(&paths, &record, args, clip),
-        _ => video::export(context, &paths, &record, args, format, clip),
+    Ok(export(context, &paths, &record, &request)?.outcome())
+}
+
+/// What to export: `record export`'s options, parsed (from its flags or from a batch
+/// `export` step's body).
+#[derive(Debug, Clone, Default)]
+pub struct ExportRequest {
+    /// `asciicast`, `webm` or `gif`.
+    pub format: String,
+    /// Output file (its directory must exist); `None`: the session's artifacts directory.
+    pub out: Option<String>,
+    /// Render profile for webm and gif (ignored for asciicast).
+    pub profile: Option<String>,
+    /// Video timing: recorded, accelerated or max-speed.
+    pub timing: Option<String>,
+    /// The clip's start (`None`: the log's start).
+    pub from: Option<Point>,
+    /// The clip's end (`None`: the log's end).
+    pub to: Option<Point>,
+}
+
+impl ExportRequest {
+    /// The request of `record export`'s flags, checked (see [`ExportRequest::check`]).
+    pub fn from_args(args: &RecordExportArgs) -> Result<ExportRequest> {
+        let format = args.format.clone().unwrap_or_default();
+        check_format(&format)?;
+        check_timing(args.timing.as_deref())?;
+        let clip = Requested::parse(args)?;
+        let request = ExportRequest {
+            format,
+            out: args.out.clone(),
+            profile: args.profile.clone(),
+            timing: args.timing.clone(),
+            from: clip.from,
+            to: clip.to,
+        };
+        request.check()?;
+        Ok(request)
+    }
+
+    /// What can be checked without the session: the format, the timing, the shape of a
+    /// video's profile name, and a clip given as two seqs that is reversed. All
+    /// `INVALID_INPUT`.
+    pub fn check(&self) -> Result<()> {
+        check_format(&self.format)?;
+        check_timing(self.timing.as_deref())?;
+        if self.format != "asciicast"
+            && let Some(name) = self.profile.as_deref()
+            && (name.is_empty() || name.chars().count() > 100)
+        {
+            return Err(Error::invalid_input("Record export profile is invalid.").with("profile", name));
+        }
+        if let (Some(Point::Seq(from)), Some(Point::Seq(to))) = (self.from, self.to)
+            && from > to
+        {
+            return Err(reversed(from, to));
+        }
+        Ok(())
+    }
+}
+
+fn check_format(format: &str) -> Result<()> {
+    if FORMATS.contains(&format) {
+        return Ok(());
+    }
+    Err(Error::invalid_input("Record export format must be one of: asciicast, webm, gif.")
+        .with("format", format))
+}
+
+fn check_timing(timing: Option<&str>) -> Result<()> {
+    match timing.filter(|t| !TIMINGS.contains(t)) {
+        Some(timing) => {
+            Err(Error::invalid_input("Replay timing mode must be one of: recorded, accelerated, max-speed.")
+                .with("timing", timing))
+        }
+        None => Ok(()),
+    }
+}
+
+fn reversed(from: u64, to: u64) -> Error {
+    Error::invalid_input(format!(
+        "The clip's start (seq {from}) is after its end (seq {to}): --from-seq/--from-time must \
+         come at or before --to-seq/--to-time."
+    ))
+    .with("fromSeq", from)
+    .with("toSeq", to)
+}
+
+/// Exports the session's log as `request` says (the whole log, or the clip it names),
+/// writes the file and its artifact manifest entry, and returns the result `record
+/// export` prints. Reads only the log and `session.json`.
+pub fn export(
+    context: &Context,
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    request: &ExportRequest,
+) -> Result<RecordExportAnyResult> {
+    request.check()?;
+    let clip = Requested { from: request.from, to: request.to }.resolve(paths)?;
+    match request.format.as_str() {
+        "asciicast" => asciicast::export(paths, record, request, clip).map(RecordExportAnyResult::Asciicast),
+        format => {
+            video::export(context, paths, record, request, format, clip).map(RecordExportAnyResult::Video)
+        }
     }
 }
 
@@ -91,12 +181,7 @@ impl Requested {
         // Without --to-*, the clip ends with the log: its last event (-0s).
         let to = log_point::resolve(&paths.events, self.to.unwrap_or(Point::BeforeEnd(0)))?.0;
         if let Some(from) = from.filter(|&from| from > to) {
-            return Err(Error::invalid_input(format!(
-                "The clip's start (seq {from}) is after its end (seq {to}): --from-seq/--from-time must \
-                 come at or before --to-seq/--to-time."
-            ))
-            .with("fromSeq", from)
-            .with("toSeq", to));
+            return Err(reversed(from, to));
         }
         Ok(Some(Clip { from, to }))
     }
@@ -161,7 +246,7 @@ fn place(
 
 /// The result of `record export`: `metadata` is [`AsciicastMetadata`] or
 /// [`VideoMetadata`]; `damage` only when the log is damaged.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordExportResult<M> {
     /// The session.
@@ -193,14 +278,24 @@ pub struct RecordExportResult<M> {
     pub to_seq: Option<u64>,
 }
 
-/// The schema of `record export`'s result: either shape of `metadata` (only for the schema;
-/// an export builds the result of its format).
-#[derive(Debug, Serialize, JsonSchema)]
+/// The result of `record export` (and of a batch `export` step): either shape of
+/// `metadata`, serialised as the result itself.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
-#[allow(missing_docs, dead_code)]
+#[allow(missing_docs)]
 pub enum RecordExportAnyResult {
     Asciicast(RecordExportResult<AsciicastMetadata>),
     Video(RecordExportResult<VideoMetadata>),
+}
+
+impl RecordExportAnyResult {
+    /// The outcome: the human lines (with the damage warning, if any) and this result.
+    pub fn outcome(self) -> Outcome {
+        match self {
+            RecordExportAnyResult::Asciicast(result) => result.outcome(),
+            RecordExportAnyResult::Video(result) => result.outcome(),
+        }
+    }
 }
 
 impl<M: Serialize + 'static> RecordExportResult<M> {

@@ -1,6 +1,9 @@
 //! `batch`: step records and the Wait Baseline, fail-fast and `--keep-going`, plans that
-//! are rejected before anything is sent, session resolution, and SIGINT/SIGTERM flushing
-//! the records so far.
+//! are rejected before anything is sent, session resolution, SIGINT/SIGTERM flushing
+//! the records so far, and `export` steps (the result `record export` prints).
+
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -292,6 +295,42 @@ fn invalid_plans_send_nothing() {
         ),
         (vec![r#"[{"run":"ls","timeout":0}]"#], "INVALID_INPUT", "Batch step 0 is invalid", Some(0)),
         (vec![r#"[{"run":""}]"#], "INVALID_INPUT", "Batch step 0 is invalid", Some(0)),
+        (
+            vec![r#"[{"type":"should-not-send"},{"export":{"format":"mp4"}}]"#],
+            "INVALID_INPUT",
+            "Batch step 1: Record export format must be one of: asciicast, webm, gif.",
+            Some(1),
+        ),
+        (
+            vec![r#"[{"type":"should-not-send"},{"export":{"format":"asciicast","from":9,"to":"3"}}]"#],
+            "INVALID_INPUT",
+            "Batch step 1: The clip's start (seq 9) is after its end (seq 3)",
+            Some(1),
+        ),
+        (
+            vec![r#"[{"type":"should-not-send"},{"export":{"format":"gif","fps":10}}]"#],
+            "INVALID_INPUT",
+            "Batch step 1 is invalid: unknown field `fps`",
+            Some(1),
+        ),
+        (
+            vec![r#"[{"type":"should-not-send"},{"export":{"format":"gif","out":7}}]"#],
+            "INVALID_INPUT",
+            "Batch step 1 is invalid: invalid type",
+            Some(1),
+        ),
+        (
+            vec![r#"[{"type":"should-not-send"},{"export":{"format":"gif","from":"soon"}}]"#],
+            "INVALID_INPUT",
+            "Batch step 1: from must be a seq of the event log",
+            Some(1),
+        ),
+        (
+            vec![r#"[{"type":"should-not-send"},{"export":{"format":"gif","timing":"fast"}}]"#],
+            "INVALID_INPUT",
+            "Replay timing mode must be one of",
+            Some(1),
+        ),
         (vec![r#"[{"type":"a"}]"#, "--file", &good_file], "INVALID_INPUT", "mutually exclusive", None),
         (vec![], "INVALID_INPUT", "Missing steps.", None),
         (vec!["--file", &missing_file], "INVALID_INPUT", "was not found.", None),
@@ -406,4 +445,116 @@ fn sigint_human_output() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert!(lines[0].starts_with("[0] run completed (") && lines[0].ends_with("ms)"), "{}", out.stdout);
     assert_eq!(&lines[1..], ["[1] wait interrupted (0ms)", "[2] type not-run (0ms)", "1/3 steps completed"]);
+}
+
+/// The keys of a clip export's result (`record export`'s, then `fromSeq` and `toSeq`).
+const CLIP_RESULT_KEYS: [&str; 10] = [
+    "sessionId",
+    "format",
+    "artifactPath",
+    "bytes",
+    "sha256",
+    "capturedAtSeq",
+    "durationMs",
+    "metadata",
+    "fromSeq",
+    "toSeq",
+];
+const EXPORT_STEP_KEYS: [&str; 5] = ["index", "durationMs", "kind", "status", "export"];
+
+/// A batch prints numbered phases; a later batch prints one more and exports a clip
+/// between two of the first batch's run seqs (it holds the phases inside the range and
+/// nothing after it, plays in asciinema, and is the clip `record export` writes), the
+/// log from a seq to its end (which holds the phase printed by the step before it), and
+/// a whole GIF (read back by ffprobe). An export that fails at run time is a failed step.
+#[test]
+fn export_steps_write_the_recordings_record_export_writes() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let phases: Vec<Value> = (1..=5).map(|k| json!({ "run": format!("printf 'phase-%d\\n' {k}") })).collect();
+    let first = batch_result(&t.at(&["batch", &id, &Value::from(phases).to_string(), "--json"]), 0);
+    let seqs: Vec<u64> =
+        first["steps"].as_array().unwrap().iter().map(|s| s["seq"].as_u64().unwrap()).collect();
+    // Run k's seq is its typed input: phase k prints after it, phase k-1 before it.
+    let (from, to) = (seqs[1], seqs[3]);
+
+    let plan = json!([
+        { "run": "printf 'phase-%d\\n' 6" },
+        { "export": { "format": "asciicast", "from": from, "to": to.to_string() } },
+        { "export": { "format": "asciicast", "from": from.to_string() } },
+        { "export": { "format": "gif", "timing": "max-speed" } },
+    ]);
+    let result = batch_result(&t.at(&["batch", &id, &plan.to_string(), "--json"]), 0);
+    assert_eq!(result["completedCount"], 4, "{result}");
+    let steps = result["steps"].as_array().unwrap();
+    for step in &steps[1..] {
+        assert_keys(step, &EXPORT_STEP_KEYS);
+        assert_eq!((&step["kind"], &step["status"]), (&json!("export"), &json!("completed")));
+    }
+
+    let clip = &steps[1]["export"];
+    assert_keys(clip, &CLIP_RESULT_KEYS);
+    assert_eq!((clip["fromSeq"].as_u64(), clip["toSeq"].as_u64()), (Some(from), Some(to)));
+    assert_eq!(
+        (&clip["sessionId"], &clip["format"], &clip["capturedAtSeq"]),
+        (&json!(id), &json!("asciicast"), &json!(to))
+    );
+    let path = Path::new(clip["artifactPath"].as_str().unwrap()).to_path_buf();
+    assert_eq!(path, t.session_dir(&id).join(format!("artifacts/recording-{from}-{to}-asciicast.cast")));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(clip["bytes"], text.len() as u64);
+    for inside in ["phase-2", "phase-3"] {
+        assert!(text.contains(inside), "the clip lacks {inside}: {text}");
+    }
+    for after in ["phase-4", "phase-5", "phase-6"] {
+        assert!(!text.contains(after), "the clip holds {after}, printed after its end: {text}");
+    }
+    if optional("asciinema", "asciinema", "the asciinema cat check of a batch clip") {
+        let cat = Command::new("asciinema").arg("cat").arg(&path).output().unwrap();
+        assert!(cat.status.success(), "asciinema cat failed: {}", String::from_utf8_lossy(&cat.stderr));
+        let shown = String::from_utf8_lossy(&cat.stdout);
+        assert!(shown.contains("phase-3") && !shown.contains("phase-4"), "{shown}");
+    }
+    // The command's result, key for key: the same clip, written by `record export`.
+    let args = ["record", "export", &id, "--format", "asciicast", "--from", &from.to_string()];
+    let cli = t.at(&[&args[..], &["--to", &to.to_string(), "--json"][..]].concat()).ok("record export");
+    assert_eq!(&cli, clip);
+
+    // To the end of the log: it holds what the step before it printed.
+    let tail = &steps[2]["export"];
+    assert_eq!(tail["fromSeq"], from);
+    assert!(tail["toSeq"].as_u64().unwrap() > steps[0]["seq"].as_u64().unwrap(), "{tail}");
+    let text = std::fs::read_to_string(tail["artifactPath"].as_str().unwrap()).unwrap();
+    assert!(text.contains("phase-6") && text.contains("phase-4"), "{text}");
+
+    let gif = &steps[3]["export"];
+    assert_eq!((&gif["format"], &gif["metadata"]["timingMode"]), (&json!("gif"), &json!("max-speed")));
+    assert!(gif.get("fromSeq").is_none(), "a whole export is no clip: {gif}");
+    assert!(gif["capturedAtSeq"].as_u64().unwrap() > steps[0]["seq"].as_u64().unwrap(), "{gif}");
+    let gif_path = Path::new(gif["artifactPath"].as_str().unwrap()).to_path_buf();
+    assert_eq!(std::fs::metadata(&gif_path).unwrap().len(), gif["bytes"].as_u64().unwrap());
+    if optional("ffprobe", "ffmpeg", "the ffprobe check of a batch GIF") {
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-of", "json", "-show_streams"])
+            .arg(&gif_path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+        let probe: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let stream = &probe["streams"][0];
+        assert_eq!(stream["codec_name"], "gif", "{probe}");
+        assert!(stream["width"].as_u64().is_some_and(|w| w > 0), "{probe}");
+    }
+
+    // A point outside the log is found when the step runs: a failed step, the command's code.
+    let beyond = json!([{ "export": { "format": "asciicast", "from": 999_999 } }, { "type": "not-sent" }]);
+    let failed = batch_result(&t.at(&["batch", &id, &beyond.to_string(), "--json"]), 2);
+    let step = &failed["steps"][0];
+    assert_eq!(
+        (&step["status"], &step["error"]["code"]),
+        (&json!("failed"), &json!("INVALID_INPUT")),
+        "{step}"
+    );
+    assert!(step.get("export").is_none(), "{step}");
+    assert_eq!(failed["steps"][1]["status"], "not-run");
 }

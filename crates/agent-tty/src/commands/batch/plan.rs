@@ -1,5 +1,6 @@
 //! The batch plan: a JSON array of steps, each an object with exactly one verb
-//! (`type`, `paste`, `sendKeys`, `run`, `wait`). Fully validated before anything is sent.
+//! (`type`, `paste`, `sendKeys`, `run`, `wait`, `snapshot`, `diff`, `find`, `export`). Fully
+//! validated before anything is sent.
 
 use agent_tty_core::find::{Mode, Query};
 use agent_tty_core::log_point::Point;
@@ -9,6 +10,7 @@ use agent_tty_core::{Error, ErrorCode, Result};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
+use crate::commands::record_export::ExportRequest;
 use crate::numbers::parse_duration_ms;
 
 /// One validated step.
@@ -30,6 +32,8 @@ pub enum Step {
     Diff { from: Option<Point>, from_hash: Option<String>, to: Option<Point>, max_rows: usize },
     /// When a text or regex appeared on screen.
     Find { query: Query, mode: Mode, max: usize },
+    /// A recording export (`record export`), whole or clipped.
+    Export(ExportRequest),
 }
 
 impl Step {
@@ -44,11 +48,26 @@ impl Step {
             Step::Snapshot { .. } => "snapshot",
             Step::Diff { .. } => "diff",
             Step::Find { .. } => "find",
+            Step::Export(_) => "export",
         }
     }
 }
 
-const VERBS: [&str; 8] = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff", "find"];
+const VERBS: [&str; 9] = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff", "find", "export"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ExportBody {
+    /// `asciicast`, `webm` or `gif`.
+    format: String,
+    out: Option<String>,
+    profile: Option<String>,
+    timing: Option<String>,
+    /// The clip's start: a seq or a time (as `record export --from`).
+    from: Option<Value>,
+    /// The clip's end (included).
+    to: Option<Value>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -294,6 +313,27 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
             };
             Ok(Step::Find { query, mode, max: body.max.unwrap_or(100).max(1) })
         }
+        "export" => {
+            only_verb()?;
+            let body: ExportBody =
+                serde_json::from_value(object["export"].clone()).map_err(|e| invalid(e.to_string()))?;
+            let request = || -> Result<ExportRequest> {
+                let request = ExportRequest {
+                    format: body.format,
+                    out: body.out,
+                    profile: body.profile,
+                    timing: body.timing,
+                    from: body.from.as_ref().map(|v| point_value("from", v)).transpose()?,
+                    to: body.to.as_ref().map(|v| point_value("to", v)).transpose()?,
+                };
+                request.check().map(|()| request)
+            };
+            // The command's own errors, with the step's index.
+            request().map(Step::Export).map_err(|mut e| {
+                e.message = format!("Batch step {index}: {}", e.message);
+                e.with("stepIndex", index)
+            })
+        }
         _ => {
             only_verb()?;
             let body: WaitBody =
@@ -415,5 +455,66 @@ mod tests {
         );
         let error = parse(r#"[{"wait":{"text":"x","in":"scrollback"}}]"#).unwrap_err();
         assert!(error.message.contains("is invalid"), "{}", error.message);
+    }
+
+    #[test]
+    fn export_steps_take_a_format_and_a_clip() {
+        let plan = parse(
+            r#"[{"export":{"format":"asciicast","from":3,"to":"9"}},
+               {"export":{"format":"gif","out":"a.gif","profile":"reference-light","timing":"max-speed","from":"-30s"}},
+               {"export":{"format":"webm"}}]"#,
+        )
+        .unwrap();
+        let requests: Vec<_> = plan
+            .iter()
+            .filter_map(|s| match s {
+                Step::Export(request) => Some(request),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(requests.len(), 3);
+        assert_eq!((requests[0].from, requests[0].to), (Some(Point::Seq(3)), Some(Point::Seq(9))));
+        assert_eq!(
+            (requests[1].format.as_str(), requests[1].out.as_deref(), requests[1].timing.as_deref()),
+            ("gif", Some("a.gif"), Some("max-speed"))
+        );
+        assert_eq!((requests[1].from, requests[1].to), (Some(Point::BeforeEnd(30_000)), None));
+        assert_eq!((requests[2].from, requests[2].to), (None, None));
+        assert_eq!(plan[0].kind(), "export");
+    }
+
+    #[test]
+    fn bad_export_steps_are_rejected_with_the_commands_codes() {
+        let cases = [
+            (r#"{"export":{"format":"mp4"}}"#, "format must be one of: asciicast, webm, gif"),
+            (r#"{"export":{}}"#, "is invalid: missing field `format`"),
+            (r#"{"export":{"format":5}}"#, "is invalid: invalid type"),
+            (r#"{"export":{"format":"gif","fps":10}}"#, "is invalid: unknown field `fps`"),
+            (r#"{"export":{"format":"gif"},"out":"x"}"#, "is invalid: unknown key `out`"),
+            (r#"{"export":"gif"}"#, "is invalid: invalid type"),
+            (r#"{"export":{"format":"gif","timing":"fast"}}"#, "timing mode must be one of"),
+            (r#"{"export":{"format":"gif","profile":""}}"#, "profile is invalid"),
+            (
+                r#"{"export":{"format":"asciicast","from":9,"to":3}}"#,
+                "start (seq 9) is after its end (seq 3)",
+            ),
+            (r#"{"export":{"format":"asciicast","from":true}}"#, "`from` must be a seq or a time"),
+            (r#"{"export":{"format":"asciicast","to":"soon"}}"#, "to must be a seq of the event log"),
+            (r#"{"export":{"format":"asciicast","from":-1}}"#, "from must be a seq of the event log"),
+        ];
+        for (step, expected) in cases {
+            let plan = format!(r#"[{{"type":"a"}},{step}]"#);
+            let error = parse(&plan).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidInput, "{step}");
+            assert!(error.message.contains(expected), "{step}: {}", error.message);
+        }
+        let error = parse(r#"[{"export":{"format":"mp4"}}]"#).unwrap_err();
+        assert_eq!(
+            (&error.details["stepIndex"], &error.details["format"]),
+            (&Value::from(0), &Value::from("mp4"))
+        );
+        assert!(error.message.starts_with("Batch step 0: "), "{}", error.message);
+        let error = parse(r#"[{"type":"a"},{"export":{"format":"gif","to":[]}}]"#).unwrap_err();
+        assert_eq!(error.details["stepIndex"], Value::from(1));
     }
 }

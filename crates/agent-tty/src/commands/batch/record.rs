@@ -5,6 +5,7 @@ use agent_tty_core::protocol::{Seq, SnapshotResult, WireError};
 
 use crate::commands::diff::DiffResult;
 use crate::commands::find::FindResult;
+use crate::commands::record_export::RecordExportAnyResult;
 use agent_tty_core::wait_evidence::WaitEvidence;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -21,7 +22,7 @@ pub(crate) struct StepRecord {
     /// How long the step took (0 when it did not run).
     pub duration_ms: u64,
     /// The step's verb.
-    #[schemars(extend("enum" = ["type", "paste", "sendKeys", "run", "wait"]))]
+    #[schemars(extend("enum" = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff", "find", "export"]))]
     pub kind: &'static str,
     /// Where the step got to.
     pub status: StepStatus,
@@ -116,6 +117,11 @@ pub(crate) enum StepFields {
         #[serde(skip_serializing_if = "Option::is_none")]
         find: Option<Box<FindResult>>,
     },
+    /// An export step: the export's result (as `record export` prints it).
+    Export {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        export: Option<Box<RecordExportAnyResult>>,
+    },
 }
 
 /// How a run step ended.
@@ -163,6 +169,7 @@ impl StepRecord {
             Step::Snapshot { .. } => StepFields::Snapshot { snapshot: None },
             Step::Diff { .. } => StepFields::Diff { diff: None },
             Step::Find { .. } => StepFields::Find { find: None },
+            Step::Export(_) => StepFields::Export { export: None },
             _ => StepFields::Input { seq: None },
         };
         StepRecord {

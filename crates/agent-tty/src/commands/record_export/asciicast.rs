@@ -8,20 +8,19 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
-    Clip, ClipKeys, ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out,
+    Clip, ClipKeys, ExportRequest, ManifestMetadata, RecordExportResult, Written, export_error, place,
+    resolve_out,
 };
-use crate::cli::RecordExportArgs;
-use crate::output::Outcome;
 
 /// Writes the cast and its manifest entry.
 pub(super) fn export(
     paths: &SessionPaths,
     record: &SessionRecord,
-    args: &RecordExportArgs,
+    request: &ExportRequest,
     clip: Option<Clip>,
-) -> Result<Outcome> {
+) -> Result<RecordExportResult<AsciicastMetadata>> {
     let paths = paths.clone();
-    let failed = || export_error(&paths.id, "asciicast", args.out.as_deref());
+    let failed = || export_error(&paths.id, "asciicast", request.out.as_deref());
     let (records, mut damage) = event_stream::read_records(&paths.events, event_log::MAX_EVENT_LOG_BYTES)
         .map_err(|reason| {
             let mut error = failed().with("reason", reason.as_str());
@@ -73,7 +72,7 @@ pub(super) fn export(
         Some(clip) => clip.file_name(first_seq, "asciicast", "cast"),
         None => format!("recording-{last_seq}-asciicast.cast"),
     };
-    let target = match args.out.as_deref() {
+    let target = match request.out.as_deref() {
         Some(out) => resolve_out(out).ok_or_else(failed)?,
         None => paths.artifacts.join(&default_name),
     };
@@ -90,8 +89,13 @@ pub(super) fn export(
         resize_event_count: cast.resize_event_count,
         marker_count: cast.marker_count,
     };
-    let written =
-        Written { path: &target, explicit_out: args.out.is_some(), last_seq, bytes, sha256: sha256.clone() };
+    let written = Written {
+        path: &target,
+        explicit_out: request.out.is_some(),
+        last_seq,
+        bytes,
+        sha256: sha256.clone(),
+    };
     let keys = clip.map(|c| ClipKeys { from_seq: c.from.unwrap_or(first_seq), to_seq: last_seq });
     let manifest = ManifestMetadata {
         format: "asciicast",
@@ -114,11 +118,11 @@ pub(super) fn export(
         from_seq: clip.map(|c| c.from.unwrap_or(first_seq)),
         to_seq: clip.map(|_| last_seq),
     };
-    Ok(result.outcome())
+    Ok(result)
 }
 
 /// An asciicast export's `metadata`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct AsciicastMetadata {

@@ -18,12 +18,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
-    Clip, ClipKeys, ManifestMetadata, RecordExportResult, Written, export_error, place, resolve_out,
+    Clip, ClipKeys, ExportRequest, ManifestMetadata, RecordExportResult, Written, export_error, place,
+    resolve_out,
 };
-use crate::cli::RecordExportArgs;
 use crate::commands::screenshot::requested_profile;
 use crate::context::Context;
-use crate::output::Outcome;
 
 /// Events between two returns of freed memory to the system.
 const TRIM_EVERY: u64 = 1024;
@@ -60,15 +59,16 @@ pub(super) fn export(
     context: &Context,
     paths: &SessionPaths,
     record: &SessionRecord,
-    args: &RecordExportArgs,
+    request: &ExportRequest,
     format: &str,
     clip: Option<Clip>,
-) -> Result<Outcome> {
-    let name = requested_profile(context, args.profile.as_deref());
+) -> Result<RecordExportResult<VideoMetadata>> {
+    let name = requested_profile(context, request.profile.as_deref());
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid_input("Record export profile is invalid.").with("profile", name.as_str()));
     }
-    let failed = |reason: String| export_error(&paths.id, format, args.out.as_deref()).with("reason", reason);
+    let failed =
+        |reason: String| export_error(&paths.id, format, request.out.as_deref()).with("reason", reason);
     let Some(profile) = Profile::resolve(&name) else {
         return Err(failed(format!(
             "unknown render profile {name:?} (profiles: {})",
@@ -76,9 +76,9 @@ pub(super) fn export(
         )));
     };
     let mode =
-        TimingMode::parse(args.timing.as_deref().unwrap_or("recorded")).unwrap_or(TimingMode::Recorded);
+        TimingMode::parse(request.timing.as_deref().unwrap_or("recorded")).unwrap_or(TimingMode::Recorded);
     let extension = format;
-    let explicit = match args.out.as_deref() {
+    let explicit = match request.out.as_deref() {
         Some(out) => {
             if !out.ends_with(&format!(".{extension}")) {
                 return Err(failed(format!("the output path must end in .{extension}")));
@@ -94,7 +94,7 @@ pub(super) fn export(
         && let Some(why) = video::webm_unavailable()
     {
         // The contract's export error, with a message that says what to do.
-        let mut error = export_error(&paths.id, format, args.out.as_deref()).with("reason", why);
+        let mut error = export_error(&paths.id, format, request.out.as_deref()).with("reason", why);
         error.message = format!(
             "WebM export is not available in this build: {why}. Install libvpx-dev and pkg-config \
              (Debian/Ubuntu: apt-get install libvpx-dev pkg-config) and rebuild agent-tty, or export \
@@ -150,7 +150,7 @@ pub(super) fn export(
     };
     let written = Written {
         path: &target,
-        explicit_out: args.out.is_some(),
+        explicit_out: request.out.is_some(),
         last_seq: facts.last_seq,
         bytes,
         sha256: sha256.clone(),
@@ -173,11 +173,11 @@ pub(super) fn export(
         from_seq,
         to_seq: clip.map(|_| facts.last_seq),
     };
-    Ok(result.outcome())
+    Ok(result)
 }
 
 /// A video export's `metadata`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct VideoMetadata {
