@@ -1,9 +1,11 @@
-//! Screen checkpoints beside the event log: `<session>/checkpoints/<seq>.bin`, each a
-//! serialised replay screen ([`agent_tty_vt::Screen::checkpoint`]) after event `seq`, so
+//! Screen checkpoints beside the event log: `<session>/checkpoints/<seq>[.screen].bin`,
+//! each a serialised screen ([`agent_tty_vt::Screen::checkpoint`]) after event `seq`, so
 //! a replay to a late seq restores the last checkpoint at or before it and reads only the
-//! rest of the log. The log stays the only truth: checkpoints are a cache that a replay
-//! writes as it goes (every [`INTERVAL_BYTES`] of log, at the first event after which the
-//! screen can be captured) and ignores — and deletes — when missing, damaged or stale.
+//! rest of the log, and a seq or a time is found by reading a few checkpoints' headers
+//! ([`seek`]) instead of the log's prefix. The log stays the only truth: checkpoints are
+//! a cache, written by the host (screen ones) and by replays (full ones, every
+//! [`INTERVAL_BYTES`] of log, at the first event after which the screen can be captured),
+//! and ignored — and deleted — when missing, damaged or stale.
 //!
 //! A file names the log position it belongs to: the seq, the event's time (as the replay
 //! admitted it), the line number and byte offset after the event's line, that line's
