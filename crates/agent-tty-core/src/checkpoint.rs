@@ -187,7 +187,8 @@ pub fn write(
     out.extend_from_slice(screen);
     let dir = dir(paths);
     // Never re-creates a session directory removed meanwhile (`gc`, `destroy`).
-    match std::fs::create_dir(&dir) {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(crate::error::Error::storage_write(&dir, &e)),

@@ -315,4 +315,50 @@ mod tests {
         assert!(Point::parse_time("--at-time", "yesterday").unwrap_err().message.contains("ISO time"));
         assert_eq!(Point::parse_seq("--at-seq", " 7").unwrap(), Point::Seq(7));
     }
+
+    #[test]
+    fn points_resolve_the_same_through_checkpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::paths::SessionPaths::new(&dir.path().join("home"), "01M94WZCBG0WTJCRZXCEFT4127");
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        // 60 events 1.5 s apart, some at the same time; a garbage line after event 25.
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for seq in 0..60u64 {
+            let ms = 1_767_225_600_000 + (seq / 2) * 3000;
+            let ts = crate::time::format_iso(ms);
+            let line = format!(
+                "{{\"seq\":{seq},\"ts\":\"{ts}\",\"type\":\"output\",\"payload\":{{\"data\":\"x\"}}}}\n"
+            );
+            text.push_str(&line);
+            ends.push((seq, ms, text.lines().count() as u64, text.len() as u64, line.len() as u64));
+            if seq == 25 {
+                text.push_str("garbage\n");
+            }
+        }
+        std::fs::write(&paths.events, &text).unwrap();
+        let points: Vec<Point> = (0..62)
+            .map(Point::Seq)
+            .chain((0..100).map(|i| Point::At(1_767_225_600_000 - 2000 + i * 1000)))
+            .chain((0..30).map(|i| Point::BeforeEnd(i * 3000)))
+            .chain((0..30).map(|i| Point::AfterStart(i * 3000)))
+            .collect();
+        let outcome = |point: &Point| match resolve_at(&paths.events, *point) {
+            Ok(resolved) => Ok((resolved.seq, resolved.ts_ms)),
+            Err(error) => Err(error.message.clone()),
+        };
+        let plain: Vec<_> = points.iter().map(outcome).collect();
+        let log = std::fs::File::open(&paths.events).unwrap();
+        let damage = crate::event_stream::Damage::default();
+        for &(seq, ts_ms, line, offset, line_len) in ends.iter().filter(|e| [10, 20, 30, 45].contains(&e.0)) {
+            let position = checkpoint::Position { seq, ts_ms, line, offset, line_len };
+            checkpoint::write(&paths, checkpoint::Kind::Screen, &log, &position, &damage, b"screen").unwrap();
+        }
+        assert_eq!(checkpoint::seek(&paths.events, |p| p.seq <= 33).map(|h| h.position.seq), Some(30));
+        let through: Vec<_> = points.iter().map(outcome).collect();
+        for ((point, plain), through) in points.iter().zip(&plain).zip(&through) {
+            assert_eq!(plain, through, "{point:?}");
+        }
+        assert!(plain.iter().filter(|r| r.is_err()).count() >= 4, "out-of-range points are checked too");
+    }
 }

@@ -32,7 +32,10 @@ fn a_long_sessions_offline_snapshot_is_the_same_with_and_without_checkpoints() {
     let args = ["--include-scrollback", "--format", "structured"];
     let first = screen_of(&t.snapshot(&id, &args));
     let written: Vec<_> = std::fs::read_dir(&checkpoints).unwrap().map(|e| e.unwrap().path()).collect();
-    assert!(!files(".bin").is_empty(), "the first offline replay with the scrollback writes full checkpoints");
+    assert!(
+        !files(".bin").is_empty(),
+        "the first offline replay with the scrollback writes full checkpoints"
+    );
     let log = std::fs::metadata(t.session_dir(&id).join("events.jsonl")).unwrap().len();
     let sizes: u64 = written.iter().map(|f| std::fs::metadata(f).unwrap().len()).sum();
     assert!(sizes * 50 < log, "checkpoints of {sizes} bytes for a {log}-byte log");
@@ -76,8 +79,13 @@ fn the_hosts_screen_checkpoints_give_past_screens_equal_to_the_live_ones() {
         .collect();
     screens.sort_unstable();
     assert!(screens.len() >= 4, "the host wrote screen checkpoints every 2 MB: {screens:?}");
+    assert_eq!(mode(&checkpoints), 0o700, "no other user reads the screens");
+    for entry in std::fs::read_dir(&checkpoints).unwrap() {
+        assert_eq!(mode(&entry.unwrap().path()), 0o600);
+    }
     let log = std::fs::metadata(t.session_dir(&id).join("events.jsonl")).unwrap().len();
-    let sizes: u64 = std::fs::read_dir(&checkpoints).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let sizes: u64 =
+        std::fs::read_dir(&checkpoints).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
     assert!(sizes * 100 < log, "checkpoints of {sizes} bytes for a {log}-byte log");
     // The live screens, replayed through the checkpoints while the session runs.
     for screen in &live {
