@@ -95,6 +95,9 @@ pub enum Command {
     /// Watch what your agents are doing in their shells: a read-only, live dashboard of your sessions.
     #[command(visible_alias = "d")]
     Dashboard(DashboardArgs),
+    /// Serve every session verb as MCP tools over stdio (one long-lived process for an agent's MCP
+    /// configuration).
+    Mcp(McpArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = COMPLETIONS_AFTER)]
     Completions(CompletionsArgs),
@@ -681,6 +684,15 @@ pub struct DashboardArgs {
     /// Preselect a session to watch on launch (an id, a prefix of one, or a name).
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct McpArgs {
+    /// State root (as the global --home, which it overrides; default: $AGENT_TTY_HOME, else
+    /// ~/.agent-tty).
+    #[arg(long, value_name = "PATH")]
+    pub home: Option<String>,
 }
 
 const COMPLETIONS_AFTER: &str = "Load it for this shell, or install it:\n  \

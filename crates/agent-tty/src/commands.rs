@@ -147,6 +147,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
             SkillsCommand::Path(args) => skills::path(&args.name),
         },
         Command::Dashboard(args) => crate::dashboard::run(context, &args),
+        Command::Mcp(args) => crate::mcp::run(context, &args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
         Command::Host(_) => unreachable!("the host is started before dispatch"),

@@ -11,7 +11,7 @@ use agent_tty_core::{Error, ErrorCode, Result};
 use crate::cli::Cli;
 
 /// Everything a command needs to know about where and how it runs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Context {
     /// The resolved Home.
     pub home: Home,

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod context;
 mod dashboard;
+mod mcp;
 mod numbers;
 mod output;
 mod schemas;
@@ -33,13 +34,18 @@ fn main() {
         Err(error) => std::process::exit(usage_error(&without_short_aliases(error), json, &args, &mut tree)),
     };
     let invocation = commands::invocation(&matches);
-    let cli = match Cli::from_arg_matches_mut(&mut matches) {
+    let mut cli = match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
         Err(error) => {
             let error = error.format(&mut tree);
             std::process::exit(usage_error(&error, json, &args, &mut tree))
         }
     };
+    if let Command::Mcp(mcp) = &mut cli.command
+        && let Some(home) = mcp.home.take()
+    {
+        cli.home = Some(home);
+    }
     if let Command::Host(host) = &cli.command {
         std::process::exit(agent_tty_core::host::run(&host.session_id));
     }

@@ -30,6 +30,7 @@ mod host;
 mod input;
 mod lifecycle;
 mod lifecycle_faults;
+mod mcp;
 mod record_export;
 mod render_wait;
 mod scale;

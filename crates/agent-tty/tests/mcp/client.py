@@ -1,0 +1,245 @@
+"""Drives `agent-tty mcp` with the official Python MCP SDK's stdio client.
+
+Usage: python3 client.py BINARY HOME   (HOME and XDG_STATE_HOME come from the environment)
+
+Every step asserts its result; every successful structuredContent is validated against
+the tool's advertised outputSchema with `jsonschema` (Draft 2020-12), and every advertised
+schema is checked to be a valid JSON Schema. Prints one line per step; exits 0 when all
+hold, 1 on the first failure, 3 when a Python package is missing (saying which).
+"""
+
+import base64
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+
+try:
+    import anyio
+    import jsonschema
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+except ImportError as error:
+    package = "jsonschema" if "jsonschema" in str(error) else "mcp"
+    print(f"MISSING: Python's {package} package: pip install {package} ({error})")
+    sys.exit(3)
+
+BINARY, HOME = sys.argv[1], sys.argv[2]
+ENV = {name: os.environ[name] for name in ("HOME", "XDG_STATE_HOME", "PATH") if name in os.environ}
+BASH = ["bash"]  # with shell integration (the temporary HOME has no rc files), for history
+TOOLS = {
+    "create", "list", "inspect", "destroy", "run", "type", "paste", "send_keys", "mark", "resize", "signal",
+    "wait", "snapshot", "screenshot", "history", "diff", "find", "record_export",
+}
+
+
+def step(text):
+    print(f"ok: {text}", flush=True)
+
+
+def server(trace=None):
+    """The server's parameters; with `trace`, its stdin and stdout are also copied to
+    `<trace>.in` and `<trace>.out` (JSON-RPC lines) through `tee`."""
+    if trace is None:
+        return StdioServerParameters(command=BINARY, args=["mcp", "--home", HOME], env=ENV)
+    script = 'tee -a "$1.in" | "$2" mcp --home "$3" | tee -a "$1.out"'
+    return StdioServerParameters(command="sh", args=["-c", script, "sh", trace, BINARY, HOME], env=ENV)
+
+
+def messages(path):
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+class Client:
+    """A connected session plus the advertised tools, validating every result."""
+
+    def __init__(self, session, tools):
+        self.session = session
+        self.tools = {tool.name: tool for tool in tools}
+
+    async def call(self, name, arguments, **options):
+        result = await self.session.call_tool(name, arguments, **options)
+        assert not result.is_error, f"{name} {arguments} failed: {result.structured_content} {result.content}"
+        schema = self.tools[name].output_schema
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(result.structured_content))
+        assert not errors, f"{name}: the result does not validate: {[e.message for e in errors]}"
+        return result
+
+    async def error(self, name, arguments, code):
+        result = await self.session.call_tool(name, arguments)
+        assert result.is_error, f"{name} {arguments} did not fail: {result.structured_content}"
+        body = result.structured_content
+        assert list(body) == ["code", "message", "retryable", "details"], body
+        assert body["code"] == code, f"{name}: expected {code}, got {body}"
+        assert result.content[0].text.startswith(f"{code}: "), result.content
+        return body
+
+
+def text_of(result):
+    return "\n".join(block.text for block in result.content if block.type == "text")
+
+
+async def connect(stack, trace=None):
+    read, write = await stack.enter_async_context(stdio_client(server(trace)))
+    session = await stack.enter_async_context(ClientSession(read, write))
+    info = await session.initialize()
+    tools = (await session.list_tools()).tools
+    return info, Client(session, tools)
+
+
+async def main():
+    from contextlib import AsyncExitStack
+
+    trace = os.path.join(os.path.dirname(HOME), "mcp-trace")
+    async with AsyncExitStack() as stack:
+        info, c = await connect(stack, trace)
+        assert info.server_info.name == "agent-tty", info.server_info
+        assert info.capabilities.tools is not None, info.capabilities
+        assert info.capabilities.resources is None, "resources are not served yet"
+        step(f"initialised ({info.protocol_version})")
+
+        assert set(c.tools) == TOOLS, sorted(c.tools)
+        for tool in c.tools.values():
+            for kind, schema in (("input", tool.input_schema), ("output", tool.output_schema)):
+                assert schema is not None and schema.get("type") == "object", f"{tool.name} {kind}: {schema}"
+                jsonschema.Draft202012Validator.check_schema(schema)
+        step(f"{len(c.tools)} tools, every input and output schema a valid JSON Schema")
+
+        created = (await c.call("create", {"argv": BASH, "cols": 80, "rows": 24})).structured_content
+        sid = created["sessionId"]
+        assert created["cols"] == 80 and created["rows"] == 24, created
+        step(f"created {sid}")
+
+        ran = await c.call("run", {"sessionId": sid, "command": "echo $((6*7))XY", "timeout": "10s"})
+        assert ran.structured_content["exitCode"] == 0, ran.structured_content
+        assert ran.structured_content["output"] == "42XY\n", ran.structured_content
+        step("run echo: exit 0, output 42XY")
+
+        await c.call("type", {"sessionId": sid, "text": "echo hi$((1+1))"})
+        await c.call("send_keys", {"sessionId": sid, "keys": ["Enter"]})
+        waited = (await c.call("wait", {"sessionId": sid, "text": "hi2", "timeout": 10000})).structured_content
+        assert waited["matched"] is True and waited["timedOut"] is False, waited
+        step("type + send_keys + wait: matched hi2")
+
+        snap = await c.call("snapshot", {"sessionId": sid, "format": "text"})
+        assert "hi2" in snap.structured_content["text"], snap.structured_content
+        assert "hi2" in text_of(snap), text_of(snap)
+        lines = await c.call("snapshot", {"sessionId": sid})
+        assert any("42XY" in line["text"] for line in lines.structured_content["visibleLines"]), lines.structured_content
+        step("snapshot text and structured")
+
+        shot = await c.call("screenshot", {"sessionId": sid})
+        images = [block for block in shot.content if block.type == "image"]
+        assert len(images) == 1 and images[0].mime_type == "image/png", shot.content
+        png = base64.b64decode(images[0].data)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:8]
+        assert png[12:16] == b"IHDR", png[8:16]
+        width, height = struct.unpack(">II", png[16:24])
+        meta = shot.structured_content
+        assert (width, height) == (meta["pixelWidth"], meta["pixelHeight"]), (width, height, meta)
+        assert len(png) == meta["pngSizeBytes"], (len(png), meta)
+        step(f"screenshot: a {width}x{height} PNG")
+
+        await c.call("mark", {"sessionId": sid, "label": "checkpoint"})
+        history = (await c.call("history", {"sessionId": sid})).structured_content
+        assert any("6*7" in entry["command"] for entry in history["commands"]), history
+        found = (await c.call("find", {"sessionId": sid, "text": "42XY"})).structured_content
+        assert found["total"] >= 1 and found["matches"], found
+        diff = (await c.call("diff", {"sessionId": sid, "from": 0})).structured_content
+        assert diff["changed"] is True, diff
+        await c.call("inspect", {"sessionId": sid})
+        listed = (await c.call("list", {})).structured_content
+        assert [s["sessionId"] for s in listed["sessions"]] == [sid], listed
+        exported = (await c.call("record_export", {"sessionId": sid, "format": "asciicast"})).structured_content
+        assert os.path.getsize(exported["artifactPath"]) == exported["bytes"], exported
+        step("mark, history, find, diff, inspect, list, record_export")
+
+        await c.error("type", {"sessionId": "no-such-session", "text": "x"}, "SESSION_NOT_FOUND")
+        body = await c.error("type", {"sessionId": sid, "txt": "x"}, "INVALID_INPUT")
+        assert "inputSchema" in body["message"], body
+        await c.error("wait", {"sessionId": sid, "timeout": "5s"}, "INVALID_INPUT")
+        await c.error("run", {"sessionId": sid, "command": "true", "check": True, "noWait": True}, "INVALID_INPUT")
+        await c.error("wait", {"sessionId": sid, "text": "x", "timeout": "soon"}, "INVALID_DURATION")
+        step("invalid calls are tool errors with the CLI's codes")
+
+        # A long wait reports progress; cancelling it ends the call at once, and the server
+        # answers the next call while the abandoned wait is still pending at the host.
+        progress = []
+        first = anyio.Event()
+
+        async def on_progress(value, total, message):
+            progress.append((value, message))
+            first.set()
+
+        cancelled_at = None
+        async with anyio.create_task_group() as group:
+            async def long_wait():
+                await c.session.call_tool(
+                    "wait", {"sessionId": sid, "text": "NEVER_THERE", "timeout": "60s"}, progress_callback=on_progress
+                )
+                raise AssertionError("the cancelled wait returned a result")
+
+            group.start_soon(long_wait)
+            with anyio.fail_after(10):
+                await first.wait()
+            cancelled_at = time.monotonic()
+            group.cancel_scope.cancel()
+        assert progress and progress[0][1].startswith("wait running"), progress
+        with anyio.fail_after(5):
+            after = await c.call("snapshot", {"sessionId": sid, "format": "text"})
+        elapsed = time.monotonic() - cancelled_at
+        assert elapsed < 2, f"the next call took {elapsed:.2f} s after the cancel"
+        assert "hi2" in after.structured_content["text"]
+        step(f"cancelled a long wait after {len(progress)} progress notification(s); next call in {elapsed * 1000:.0f} ms")
+
+        # A second client (another server process) and the CLI use the same session at once.
+        async with AsyncExitStack() as other:
+            _, d = await connect(other)
+            await d.call("type", {"sessionId": sid, "text": "echo from-second-client\n"})
+            cli = subprocess.run(
+                [BINARY, "--home", HOME, "wait", sid, "--text", "from-second-client", "--timeout", "10s", "--json"],
+                env=ENV, capture_output=True, text=True, check=False,
+            )
+            assert cli.returncode == 0 and json.loads(cli.stdout)["result"]["matched"], cli.stdout + cli.stderr
+            # The first client's wait sees what the second client typed.
+            seen = await c.call("wait", {"sessionId": sid, "text": "from-second-client", "timeout": "10s"})
+            assert seen.structured_content["matched"], seen.structured_content
+        # The second client went away; its server ended; the session still runs.
+        listed = (await c.call("list", {})).structured_content
+        assert listed["sessions"][0]["status"] == "running", listed
+        step("a second client and the CLI drove the same session; it outlived the second client")
+
+        destroyed = (await c.call("destroy", {"sessionId": sid})).structured_content
+        assert destroyed["destroyed"] is True, destroyed
+        listed = (await c.call("list", {})).structured_content
+        assert listed["sessions"] == [], listed
+        step("destroyed")
+
+    # The trace: the client sent `notifications/cancelled` for the long wait, and the
+    # server never answered that request (not even after the session ended).
+    sent, received = messages(trace + ".in"), messages(trace + ".out")
+    cancels = [m["params"]["requestId"] for m in sent if m.get("method") == "notifications/cancelled"]
+    assert len(cancels) == 1, cancels
+    waits = [m for m in sent if m.get("id") == cancels[0] and m.get("method") == "tools/call"]
+    assert waits and waits[0]["params"]["name"] == "wait", waits
+    assert not [m for m in received if m.get("id") == cancels[0]], "the cancelled wait was answered"
+    assert any(m.get("method") == "notifications/progress" for m in received), "no progress notification"
+    step(f"the trace shows the cancel of request {cancels[0]} and no answer to it")
+
+
+def first_failure(error):
+    """The innermost exception of task-group exception groups."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+try:
+    anyio.run(main)
+except BaseException as error:  # noqa: BLE001 - reported, then exit 1
+    failure = first_failure(error)
+    print(f"FAILED: {type(failure).__name__}: {failure}", flush=True)
+    sys.exit(1)
