@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 #   libvpx-dev pkg-config gcc   build WebM export (build.rs); without them it is left out
 #   fonts-noto-*                CJK and colour emoji in screenshots
 #   python3 python3-pip         asciinema (validates .cast files), jsonschema (validates results
-#                               against crates/agent-tty/schemas) and scripted socket peers
+#                               against crates/agent-tty/schemas), mcp (the MCP client that
+#                               drives `agent-tty mcp`) and scripted socket peers
 #   mount time                  tmpfs Homes (full disk, read-only), peak-memory checks
 #   zsh fish man-db             the generated completions and man page are loaded for real
 packages=(bash procps util-linux tmux vim less htop tesseract-ocr ffmpeg libvpx-dev pkg-config gcc
@@ -41,6 +42,11 @@ if ! command -v asciinema >/dev/null; then
   python3 -m pip install --quiet asciinema==2.4.0 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages asciinema==2.4.0 2>/dev/null \
     || echo "warning: could not install asciinema (pip); its record export checks are skipped" >&2
+fi
+if ! python3 -c "import mcp" 2>/dev/null; then
+  python3 -m pip install --quiet mcp==2.3.0 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages mcp==2.3.0 2>/dev/null \
+    || echo "warning: could not install mcp (pip); the MCP server test will fail saying so" >&2
 fi
 if ! python3 -c "import jsonschema" 2>/dev/null; then
   python3 -m pip install --quiet jsonschema 2>/dev/null \
