@@ -28,7 +28,7 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::cli::{Command, McpArgs};
 use crate::context::Context;
@@ -158,7 +158,7 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
-        let arguments = Value::Object(request.arguments.unwrap_or_else(Map::new));
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
         let Some((_, command)) = tools::command(&request.name, arguments) else {
             let names: Vec<&str> = self.tools.list.iter().map(|tool| tool.name.as_ref()).collect();
             return Err(ErrorData::invalid_params(
