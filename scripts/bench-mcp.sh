@@ -7,7 +7,8 @@
 #   S1         the S1 loop as six tool calls: create bash 80x24, type `echo $((6*7))XY`,
 #              send_keys Enter, wait --text 42XY, snapshot --format text, destroy
 #              (budget: median <= 5 ms; scripts/bench-s1.sh does it with CLI calls)
-# Prints the median and p95 of each, in milliseconds.
+# The same work is also timed as CLI calls (one process each), interleaved with the MCP calls
+# so that machine noise hits both alike. Prints the median and p95 of each, in milliseconds.
 # Usage: scripts/bench-mcp.sh [BINARY] [CALLS] [LOOPS]   (defaults: target/release/agent-tty, 500, 41)
 set -euo pipefail
 bin=${1:-target/release/agent-tty} calls=${2:-500} loops=${3:-41}
@@ -63,15 +64,46 @@ sid = call("create", {"argv": bash, "cols": 80, "rows": 24})["sessionId"]
 call("wait", {"sessionId": sid, "screenStableMs": 100, "timeout": "5s"})
 for _ in range(20):  # warm-up
     call("snapshot", {"sessionId": sid, "format": "text"})
-types = [timed("type", {"sessionId": sid, "text": "x"})[0] for _ in range(calls)]
+
+
+def cli(*args):
+    start = time.perf_counter()
+    done = subprocess.run([binary, "--home", home, args[0], "--json", *args[1:]], stdout=subprocess.PIPE, check=False)
+    if done.returncode != 0:
+        sys.exit(f"bench-mcp: agent-tty {' '.join(args)} failed: {done.stdout.decode()}")
+    return (time.perf_counter() - start) * 1000, json.loads(done.stdout)["result"]
+
+
+types, cli_types = [], []
+for i in range(calls):
+    types.append(timed("type", {"sessionId": sid, "text": "x"})[0])
+    if i % 5 == 0:
+        cli_types.append(cli("type", sid, "x")[0])
 call("send_keys", {"sessionId": sid, "keys": ["ctrl+u"]})
-texts = [timed("snapshot", {"sessionId": sid, "format": "text"})[0] for _ in range(calls)]
-structured = [timed("snapshot", {"sessionId": sid})[0] for _ in range(calls)]
+texts, structured, cli_texts = [], [], []
+for i in range(calls):
+    texts.append(timed("snapshot", {"sessionId": sid, "format": "text"})[0])
+    structured.append(timed("snapshot", {"sessionId": sid})[0])
+    if i % 5 == 0:
+        cli_texts.append(cli("snapshot", sid, "--format", "text")[0])
 call("destroy", {"sessionId": sid})
 
+
+def cli_s1():
+    start = time.perf_counter()
+    sid = cli("create", "--cols", "80", "--rows", "24", "--", *bash)[1]["sessionId"]
+    cli("type", sid, "echo $((6*7))XY")
+    cli("send-keys", sid, "Enter")
+    assert cli("wait", sid, "--text", "42XY", "--timeout", "5000")[1]["matched"]
+    assert "42XY" in cli("snapshot", sid, "--format", "text")[1]["text"]
+    cli("destroy", sid)
+    return (time.perf_counter() - start) * 1000
+
+
 steps = {name: [] for name in ("create", "type", "send_keys", "wait", "snapshot", "destroy")}
-loop_times = []
+loop_times, cli_loops = [], []
 for _ in range(loops + 1):
+    cli_loop = cli_s1()
     start = time.perf_counter()
     t, created = timed("create", {"argv": bash, "cols": 80, "rows": 24})
     sid = created["sessionId"]
@@ -89,15 +121,19 @@ for _ in range(loops + 1):
     if _ == 0:
         continue  # warm-up
     loop_times.append(total)
+    cli_loops.append(cli_loop)
     for name, t in zip(steps, durations):
         steps[name].append(t)
 server.stdin.close()
 server.wait()
 
 report("type", types)
+report("  CLI type", cli_types)
 report("snapshot (text)", texts)
+report("  CLI snapshot (text)", cli_texts)
 report("snapshot (structured)", structured)
 report("S1 loop", loop_times)
+report("  CLI S1 loop", cli_loops)
 for name, samples in steps.items():
     report(f"  S1 {name}", samples)
 PY

@@ -110,6 +110,11 @@ pub fn run_without_context(command: &Command) -> Option<Result<Outcome>> {
     }
 }
 
+/// Runs `snapshot` without keeping the screen as an artifact (the MCP tool's default).
+pub fn snapshot_unkept(context: &Context, args: &crate::cli::SnapshotArgs) -> Result<Outcome> {
+    snapshot::run_keeping(context, args, false)
+}
+
 /// Runs one command.
 pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome> {
     match command {

@@ -112,9 +112,13 @@ impl Reply {
 }
 
 /// Runs one command as the CLI does (on the calling, blocking thread).
-fn execute(context: &Context, command: Command) -> Reply {
-    let screenshot = matches!(command, Command::Screenshot(_));
-    let outcome = match crate::commands::run(context, command, Style { json: false, no_color: true }) {
+fn execute(context: &Context, call: tools::Call) -> Reply {
+    let screenshot = matches!(call.command, Command::Screenshot(_));
+    let ran = match call.command {
+        Command::Snapshot(args) if !call.keep_artifact => crate::commands::snapshot_unkept(context, &args),
+        command => crate::commands::run(context, command, Style { json: false, no_color: true }),
+    };
+    let outcome = match ran {
         Ok(outcome) => outcome,
         Err(error) => return Reply::error(&error),
     };

@@ -19,6 +19,13 @@ use crate::output::Outcome;
 
 /// Runs `snapshot`.
 pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
+    run_keeping(context, args, true)
+}
+
+/// Runs `snapshot`, keeping a whole screen as an artifact or not (`keep`: the CLI always
+/// does; the MCP tool only when asked, so that an agent's frequent reads stay memory
+/// reads and do not grow the artifact manifest).
+pub fn run_keeping(context: &Context, args: &SnapshotArgs, keep: bool) -> Result<Outcome> {
     let format = Format::parse(&args.format)?;
     let at = point_of(&args.at)?;
     if let Some(hash) = &args.since_hash {
@@ -26,7 +33,7 @@ pub fn run(context: &Context, args: &SnapshotArgs) -> Result<Outcome> {
     }
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let options = SnapshotOptions { scrollback: args.include_scrollback, cells: args.include_cells };
-    let snapshot = take(&paths, &record, format, options, at, args.since_hash.as_deref())?;
+    let snapshot = take_keeping(&paths, &record, format, options, at, args.since_hash.as_deref(), keep)?;
     let mut human = human_lines(&snapshot, args.include_scrollback);
     human.extend(snapshot.since_hash.as_ref().map(|since| match (&since.summary, since.seq) {
         (Some(summary), Some(seq)) => format!("Since the screen at seq {seq}: {summary}"),
@@ -46,6 +53,19 @@ pub fn take(
     at: Option<Point>,
     since: Option<&str>,
 ) -> Result<SnapshotResult> {
+    take_keeping(paths, record, format, options, at, since, true)
+}
+
+/// [`take`], keeping a whole screen as an artifact only when `keep`.
+fn take_keeping(
+    paths: &SessionPaths,
+    record: &SessionRecord,
+    format: Format,
+    options: SnapshotOptions,
+    at: Option<Point>,
+    since: Option<&str>,
+    keep: bool,
+) -> Result<SnapshotResult> {
     let mut snapshot = match at {
         Some(point) => capture_at(paths, record, point, format, options)?.0,
         None => capture(paths, record, format, options)?,
@@ -53,9 +73,10 @@ pub fn take(
     match since {
         // Only the rows changed since: not a whole screen, so not kept as an artifact.
         Some(hash) => since_hash(paths, record, hash, &mut snapshot, options)?,
-        None => {
+        None if keep => {
             persist(paths, &snapshot, options.scrollback)?;
         }
+        None => {}
     }
     Ok(snapshot)
 }

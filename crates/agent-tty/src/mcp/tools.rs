@@ -265,6 +265,11 @@ pub struct SnapshotInput {
     pub at_time: Option<String>,
     /// Only the rows changed since the screen that had this Screen Hash.
     pub since_hash: Option<String>,
+    /// Also keep the screen as a JSON artifact in the session's artifacts, as the CLI's
+    /// snapshot always does (which also makes its screenHash quick to find for sinceHash
+    /// and diff's fromHash; without it they scan the event log).
+    #[serde(default)]
+    pub keep_artifact: bool,
 }
 
 /// `screenshot`.
@@ -384,7 +389,31 @@ struct Spec {
     description: &'static str,
     read_only: bool,
     input: fn() -> schemars::Schema,
-    parse: fn(Value) -> Result<Command>,
+    parse: fn(Value) -> Result<Call>,
+}
+
+/// A tool call as the command the CLI would run, and how.
+pub struct Call {
+    /// The command.
+    pub command: Command,
+    /// `snapshot` only: keep the screen as an artifact (as the CLI does).
+    pub keep_artifact: bool,
+}
+
+impl From<Command> for Call {
+    fn from(command: Command) -> Call {
+        Call { command, keep_artifact: true }
+    }
+}
+
+/// Wraps a parser of a plain command.
+macro_rules! plain {
+    ($parse:ident) => {{
+        fn parse(value: Value) -> Result<Call> {
+            $parse(value).map(Call::from)
+        }
+        parse
+    }};
 }
 
 /// The input schema of `T` (draft 2020-12, what a deserialiser accepts).
@@ -536,9 +565,10 @@ fn at(at_seq: Option<Flag>, at_time: Option<String>) -> Result<AtArgs> {
     Ok(AtArgs { at_seq: text(at_seq), at_time })
 }
 
-fn snapshot(value: Value) -> Result<Command> {
+fn snapshot(value: Value) -> Result<Call> {
     let input: SnapshotInput = arguments(value)?;
-    Ok(Command::Snapshot(SnapshotArgs {
+    let keep_artifact = input.keep_artifact;
+    let command = Command::Snapshot(SnapshotArgs {
         session: session(input.session_id),
         format: input.format.unwrap_or_else(|| "structured".to_string()),
         include_scrollback: input.include_scrollback,
@@ -546,7 +576,8 @@ fn snapshot(value: Value) -> Result<Command> {
         at: at(input.at_seq, input.at_time)?,
         since_hash: input.since_hash,
         output: OUTPUT,
-    }))
+    });
+    Ok(Call { command, keep_artifact })
 }
 
 fn screenshot(value: Value) -> Result<Command> {
@@ -642,7 +673,7 @@ const SPECS: &[Spec] = &[
                       that outlives this server. Returns the sessionId the other tools take.",
         read_only: false,
         input: input_schema::<CreateInput>,
-        parse: create,
+        parse: plain!(create),
     },
     Spec {
         name: "list",
@@ -650,7 +681,7 @@ const SPECS: &[Spec] = &[
         description: "List the sessions of this Home (active ones unless `all`), oldest first.",
         read_only: true,
         input: input_schema::<ListInput>,
-        parse: list,
+        parse: plain!(list),
     },
     Spec {
         name: "inspect",
@@ -658,7 +689,7 @@ const SPECS: &[Spec] = &[
         description: "Show a session's record, event-log counters and host details.",
         read_only: true,
         input: input_schema::<SessionInput>,
-        parse: inspect,
+        parse: plain!(inspect),
     },
     Spec {
         name: "destroy",
@@ -666,7 +697,7 @@ const SPECS: &[Spec] = &[
         description: "End a session (its files stay).",
         read_only: false,
         input: input_schema::<DestroyInput>,
-        parse: destroy,
+        parse: plain!(destroy),
     },
     Spec {
         name: "run",
@@ -674,7 +705,7 @@ const SPECS: &[Spec] = &[
         description: "Type a shell command and (by default) wait until it finished: exit status, duration and output.",
         read_only: false,
         input: input_schema::<RunInput>,
-        parse: run,
+        parse: plain!(run),
     },
     Spec {
         name: "type",
@@ -682,7 +713,7 @@ const SPECS: &[Spec] = &[
         description: "Type text into the session, as is (no Enter unless appendNewline; keys with send_keys).",
         read_only: false,
         input: input_schema::<TypeInput>,
-        parse: type_text,
+        parse: plain!(type_text),
     },
     Spec {
         name: "paste",
@@ -690,7 +721,7 @@ const SPECS: &[Spec] = &[
         description: "Paste text into the session (wrapped in bracketed-paste markers).",
         read_only: false,
         input: input_schema::<PasteInput>,
-        parse: paste,
+        parse: plain!(paste),
     },
     Spec {
         name: "send_keys",
@@ -698,7 +729,7 @@ const SPECS: &[Spec] = &[
         description: "Send named keys (Enter, ctrl+c, shift+Up, F5, ...).",
         read_only: false,
         input: input_schema::<SendKeysInput>,
-        parse: send_keys,
+        parse: plain!(send_keys),
     },
     Spec {
         name: "mark",
@@ -706,7 +737,7 @@ const SPECS: &[Spec] = &[
         description: "Add a marker event to the session's event log.",
         read_only: false,
         input: input_schema::<MarkInput>,
-        parse: mark,
+        parse: plain!(mark),
     },
     Spec {
         name: "resize",
@@ -714,7 +745,7 @@ const SPECS: &[Spec] = &[
         description: "Resize the session's terminal.",
         read_only: false,
         input: input_schema::<ResizeInput>,
-        parse: resize,
+        parse: plain!(resize),
     },
     Spec {
         name: "signal",
@@ -722,7 +753,7 @@ const SPECS: &[Spec] = &[
         description: "Send a signal to the session's program.",
         read_only: false,
         input: input_schema::<SignalInput>,
-        parse: signal,
+        parse: plain!(signal),
     },
     Spec {
         name: "wait",
@@ -732,7 +763,7 @@ const SPECS: &[Spec] = &[
                       timeout is a result (timedOut) with evidence, not an error.",
         read_only: true,
         input: input_schema::<WaitInput>,
-        parse: wait,
+        parse: plain!(wait),
     },
     Spec {
         name: "snapshot",
@@ -748,7 +779,7 @@ const SPECS: &[Spec] = &[
         description: "Render the screen as a PNG (returned as image content, and saved in the session's artifacts).",
         read_only: false,
         input: input_schema::<ScreenshotInput>,
-        parse: screenshot,
+        parse: plain!(screenshot),
     },
     Spec {
         name: "history",
@@ -756,7 +787,7 @@ const SPECS: &[Spec] = &[
         description: "List the commands the session's shell ran (exit status, duration, cwd), from its event log.",
         read_only: true,
         input: input_schema::<HistoryInput>,
-        parse: history,
+        parse: plain!(history),
     },
     Spec {
         name: "diff",
@@ -764,7 +795,7 @@ const SPECS: &[Spec] = &[
         description: "What changed on the screen between two points of the session (rows, cursor, size).",
         read_only: true,
         input: input_schema::<DiffInput>,
-        parse: diff,
+        parse: plain!(diff),
     },
     Spec {
         name: "find",
@@ -772,7 +803,7 @@ const SPECS: &[Spec] = &[
         description: "Find when a text or regex appeared on screen (seqs and times), from the event log.",
         read_only: false,
         input: input_schema::<FindInput>,
-        parse: find,
+        parse: plain!(find),
     },
     Spec {
         name: "record_export",
@@ -781,7 +812,7 @@ const SPECS: &[Spec] = &[
                       (whole or a clip); returns the file's path.",
         read_only: false,
         input: input_schema::<RecordExportInput>,
-        parse: record_export,
+        parse: plain!(record_export),
     },
 ];
 
@@ -835,6 +866,6 @@ fn object(value: Value) -> JsonObject {
 
 /// The command a call of tool `name` stands for, with the envelope's `command` name.
 /// `None` when no tool has that name.
-pub fn command(name: &str, arguments: Value) -> Option<(&'static str, Result<Command>)> {
+pub fn command(name: &str, arguments: Value) -> Option<(&'static str, Result<Call>)> {
     SPECS.iter().find(|spec| spec.name == name).map(|spec| (spec.command, (spec.parse)(arguments)))
 }

@@ -129,7 +129,12 @@ async def main():
         assert "hi2" in text_of(snap), text_of(snap)
         lines = await c.call("snapshot", {"sessionId": sid})
         assert any("42XY" in line["text"] for line in lines.structured_content["visibleLines"]), lines.structured_content
-        step("snapshot text and structured")
+        artifacts = os.path.join(HOME, "sessions", sid, "artifacts")
+        kept = lambda: [n for n in os.listdir(artifacts) if n.startswith("snapshot-")] if os.path.isdir(artifacts) else []
+        assert kept() == [], kept()
+        await c.call("snapshot", {"sessionId": sid, "format": "text", "keepArtifact": True})
+        assert len(kept()) == 1, kept()
+        step("snapshot text and structured (an artifact only with keepArtifact)")
 
         shot = await c.call("screenshot", {"sessionId": sid})
         images = [block for block in shot.content if block.type == "image"]
