@@ -95,8 +95,7 @@ pub enum Command {
     /// Watch what your agents are doing in their shells: a read-only, live dashboard of your sessions.
     #[command(visible_alias = "d")]
     Dashboard(DashboardArgs),
-    /// Serve every session verb as MCP tools over stdio (one long-lived process for an agent's MCP
-    /// configuration).
+    /// Serve the session verbs as MCP tools over stdio, one long-lived process for an agent's MCP config.
     Mcp(McpArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = COMPLETIONS_AFTER)]

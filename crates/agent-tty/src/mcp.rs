@@ -51,10 +51,12 @@ pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
         .map_err(|error| Error::internal(format!("Cannot start the MCP server's runtime: {error}")))?;
     let server = Server { context: Arc::new(context.clone()), tools: Arc::new(tools::Tools::new()) };
     let served = runtime.block_on(async move {
-        let running = server
-            .serve(rmcp::transport::stdio_pipes())
-            .await
-            .map_err(|error| Error::internal(format!("The MCP client did not initialise: {error}")))?;
+        let running = server.serve(rmcp::transport::stdio_pipes()).await.map_err(|error| {
+            Error::invalid_input(format!(
+                "No MCP client initialised a session on stdin ({error}). `agent-tty mcp` is started by an \
+                     agent's MCP configuration, e.g. {{\"command\": \"agent-tty\", \"args\": [\"mcp\"]}}."
+            ))
+        })?;
         running.waiting().await.map_err(|error| Error::internal(format!("The MCP server failed: {error}")))
     });
     // Calls whose client went away (a cancelled wait) may still block a thread until the
