@@ -217,6 +217,29 @@ async def main():
         assert listed["sessions"][0]["status"] == "running", listed
         step("a second client and the CLI drove the same session; it outlived the second client")
 
+        # A server killed outright (its client died with it) leaves its sessions running.
+        killed = subprocess.Popen(
+            [BINARY, "mcp", "--home", HOME], env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+        )
+
+        def rpc(message):
+            killed.stdin.write((json.dumps({"jsonrpc": "2.0", **message}) + "\n").encode())
+            if "id" in message:
+                return json.loads(killed.stdout.readline())
+
+        hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "doomed", "version": "1"}}
+        assert rpc({"id": 1, "method": "initialize", "params": hello})["result"]["serverInfo"]["name"] == "agent-tty"
+        rpc({"method": "notifications/initialized"})
+        made = rpc({"id": 2, "method": "tools/call", "params": {"name": "create", "arguments": {"argv": BASH}}})
+        orphan = made["result"]["structuredContent"]["sessionId"]
+        killed.kill()
+        killed.wait()
+        running = (await c.call("inspect", {"sessionId": orphan})).structured_content
+        assert running["session"]["status"] == "running", running
+        await c.call("run", {"sessionId": orphan, "command": "true"})
+        await c.call("destroy", {"sessionId": orphan})
+        step("a session outlived the server (SIGKILL) that created it")
+
         destroyed = (await c.call("destroy", {"sessionId": sid})).structured_content
         assert destroyed["destroyed"] is True, destroyed
         listed = (await c.call("list", {})).structured_content
