@@ -165,19 +165,19 @@ impl ServerHandler for Server {
         context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let Some((_, command)) = tools::command(&request.name, arguments) else {
+        let Some(call) = tools::command(&request.name, arguments) else {
             let names: Vec<&str> = self.tools.list.iter().map(|tool| tool.name.as_ref()).collect();
             return Err(ErrorData::invalid_params(
                 format!("No tool named {:?}; the tools are: {}.", request.name, names.join(", ")),
                 None,
             ));
         };
-        let command = match command {
-            Ok(command) => command,
+        let call = match call {
+            Ok(call) => call,
             Err(error) => return Ok(Reply::error(&error).into_result().into()),
         };
         let shared = Arc::clone(&self.context);
-        let mut work = tokio::task::spawn_blocking(move || execute(&shared, command));
+        let mut work = tokio::task::spawn_blocking(move || execute(&shared, call));
         let token = context.meta.get_progress_token();
         let started = Instant::now();
         let mut ticks =
@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_invalid_input() {
-        let Some((_, Err(error))) = tools::command("type", json!({"sessionId": "x", "txt": "a"})) else {
+        let Some(Err(error)) = tools::command("type", json!({"sessionId": "x", "txt": "a"})) else {
             panic!("an unknown key was accepted");
         };
         assert_eq!(error.code_str(), "INVALID_INPUT");

@@ -864,8 +864,7 @@ fn object(value: Value) -> JsonObject {
     map
 }
 
-/// The command a call of tool `name` stands for, with the envelope's `command` name.
-/// `None` when no tool has that name.
-pub fn command(name: &str, arguments: Value) -> Option<(&'static str, Result<Call>)> {
-    SPECS.iter().find(|spec| spec.name == name).map(|spec| (spec.command, (spec.parse)(arguments)))
+/// The command a call of tool `name` stands for; `None` when no tool has that name.
+pub fn command(name: &str, arguments: Value) -> Option<Result<Call>> {
+    SPECS.iter().find(|spec| spec.name == name).map(|spec| (spec.parse)(arguments))
 }
