@@ -260,7 +260,7 @@ mod tests {
             panic!("an unknown key was accepted");
         };
         assert_eq!(error.code_str(), "INVALID_INPUT");
-        let Some((_, Err(error))) =
+        let Some(Err(error)) =
             tools::command("run", json!({"sessionId": "x", "check": true, "noWait": true}))
         else {
             panic!("check with noWait was accepted");
