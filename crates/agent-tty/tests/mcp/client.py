@@ -160,7 +160,12 @@ async def main():
         assert [s["sessionId"] for s in listed["sessions"]] == [sid], listed
         exported = (await c.call("record_export", {"sessionId": sid, "format": "asciicast"})).structured_content
         assert os.path.getsize(exported["artifactPath"]) == exported["bytes"], exported
-        step("mark, history, find, diff, inspect, list, record_export")
+        late = (await c.call("wait", {"sessionId": sid, "text": "NEVER_THERE", "timeout": 300})).structured_content
+        assert late["timedOut"] is True and late["matched"] is False, late
+        started = (await c.call("run", {"sessionId": sid, "command": "true", "noWait": True})).structured_content
+        assert started["accepted"] is True and "exitCode" not in started, started
+        await c.call("wait", {"sessionId": sid, "screenStableMs": 200, "timeout": "10s"})
+        step("mark, history, find, diff, inspect, list, record_export, a timed-out wait, run noWait")
 
         await c.error("type", {"sessionId": "no-such-session", "text": "x"}, "SESSION_NOT_FOUND")
         body = await c.error("type", {"sessionId": sid, "txt": "x"}, "INVALID_INPUT")
