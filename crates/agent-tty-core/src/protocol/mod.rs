@@ -13,6 +13,7 @@ mod ids;
 mod input;
 mod screen;
 mod session;
+mod subscribe;
 #[cfg(test)]
 mod tests;
 mod wait;
@@ -30,6 +31,7 @@ pub use screen::{
     Format, NumberedLine, SinceHash, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult,
 };
 pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply, ShellIntegration};
+pub use subscribe::{DEFAULT_IDLE_MS, DerivedKind, SUBSCRIBE, SubscribeParams, SubscribeReply};
 pub use wait::{RenderWaitParams, RenderWaitReply, WaitParams, WaitReply, WaitResult};
 
 /// The client's inactivity timeout for a quick request, in ms.
