@@ -107,6 +107,7 @@ impl Queue {
                 count,
                 resume_after_seq: resume,
             });
+            state.bytes = line.len();
             state.items.push_back(Item { bytes: line, last_seq: None });
             state.closed = true;
             drop(state);
@@ -142,7 +143,7 @@ impl Queue {
             {
                 let mut state = self.lock();
                 if let Some(item) = state.items.pop_front() {
-                    state.bytes -= item.bytes.len();
+                    state.bytes = state.bytes.saturating_sub(item.bytes.len());
                     if item.last_seq.is_some() {
                         state.delivered = item.last_seq;
                     }
