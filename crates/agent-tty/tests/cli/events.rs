@@ -77,7 +77,7 @@ impl Stream {
     }
 
     /// Reads to the end of the stream; returns the exit code.
-    fn to_end(&mut self) -> i32 {
+    fn read_to_end(&mut self) -> i32 {
         self.read();
         let deadline = Instant::now() + DEADLINE;
         loop {
@@ -189,12 +189,11 @@ fn follow_pushes_records_live_and_a_resumed_consumer_gets_exactly_the_missed_one
     t.run_cmd(&id, "echo two-$((2+2))");
     t.run_cmd(&id, "false");
     let mut resumed = Stream::start(&t, &[&id, "--follow", "--after-seq", &last.to_string()]);
-    let failed = resumed.until("the failed command's end", |l| {
-        l["derived"] == "commandFinished" && l["exitCode"] != 0
-    });
+    let failed = resumed
+        .until("the failed command's end", |l| l["derived"] == "commandFinished" && l["exitCode"] != 0);
     assert_eq!(failed["exitCode"], 1, "{failed}");
     t.type_text(&id, "exit\r");
-    assert_eq!(resumed.to_end(), 0, "the stream ends after the exit record");
+    assert_eq!(resumed.read_to_end(), 0, "the stream ends after the exit record");
     let records = resumed.records();
     assert_eq!(records.last().unwrap()["type"], "exit");
     assert!(records.iter().any(|l| is_output_with(l, "two-4")), "the output typed while away");
@@ -243,7 +242,7 @@ fn a_slow_reader_gets_a_missed_line_and_resumes_from_the_log_while_the_host_stay
     let next = stream.until("the record after the missed line", |l| l.get("derived").is_none());
     assert!(seq(&next) > resume, "records go on after resumeAfterSeq: {next}");
     t.type_text(&id, "exit\r");
-    assert_eq!(stream.to_end(), 0);
+    assert_eq!(stream.read_to_end(), 0);
     let kinds = ["output", "input_keys", "exit"];
     let expected: Vec<Value> = log_lines(&t, &id)
         .iter()
@@ -261,7 +260,7 @@ fn a_host_that_dies_without_an_exit_record_ends_the_stream_with_host_gone() {
     t.run_cmd(&id, "echo alive");
     stream.until("the output", |l| is_output_with(l, "alive"));
     kill(pid_of(&t.manifest(&id), "hostPid"), libc::SIGKILL);
-    assert_eq!(stream.to_end(), 6, "HOST_UNREACHABLE");
+    assert_eq!(stream.read_to_end(), 6, "HOST_UNREACHABLE");
     let last = stream.seen.last().unwrap();
     assert_eq!((&last["derived"], &last["code"]), (&"hostGone".into(), &"HOST_UNREACHABLE".into()));
     assert_eq!(last["seq"], t.last_seq(&id), "{last}");
@@ -289,5 +288,5 @@ fn ctrl_c_ends_a_follow_quietly() {
     let mut stream = Stream::start(&t, &[&id, "--follow"]);
     stream.until("the first prompt", |l| l["type"] == "output");
     kill(stream.child.id(), libc::SIGINT);
-    assert_eq!(stream.to_end(), 0);
+    assert_eq!(stream.read_to_end(), 0);
 }
