@@ -365,6 +365,18 @@ impl<'a, S: Sink> Follower<'a, S> {
                         std::thread::sleep(STARTING_PAUSE);
                     }
                 }
+                Err(error)
+                    if error.code == ErrorCode::RpcError && error.message.contains("Unsupported method") =>
+                {
+                    return Err(Stop::Failed(Error::new(
+                        ErrorCode::RpcError,
+                        format!(
+                            "The host of session {} is older and cannot push its events. Run events without \
+                             --follow to read its log.",
+                            self.paths.id
+                        ),
+                    )));
+                }
                 Err(error) => return Err(Stop::Failed(error)),
             }
             self.read_file(None)?;

@@ -178,11 +178,21 @@ fn records_equal_the_log_line_for_line_with_after_seq_and_type_filters() {
 fn follow_pushes_records_live_and_a_resumed_consumer_gets_exactly_the_missed_ones() {
     let t = TestHome::new();
     let id = integrated_bash(&t);
-    let mut first = Stream::start(&t, &[&id, "--follow"]);
+    let mut first = Stream::start(&t, &[&id, "--follow", "--idle-ms", "300ms"]);
     t.run_cmd(&id, "echo one-$((1+1))");
     first.until("the command's output", |l| is_output_with(l, "one-2"));
     let finished = first.until("commandFinished", |l| l["derived"] == "commandFinished");
     assert_eq!(finished["exitCode"], 0, "{finished}");
+    let marker = first.records().last().cloned().unwrap();
+    assert_eq!((marker["type"].as_str(), seq(&marker)), (Some("marker"), seq(&finished)), "{marker}");
+    // Once the output paused, the screen as it is has been pushed (or is on its way).
+    let idle = first.until("an idle line", |l| l["derived"] == "idle");
+    assert_eq!(idle["idleMs"], 300);
+    let hash = t.snapshot(&id, &[])["screenHash"].clone();
+    let is_screen = |l: &Value| l["derived"] == "screen" && l["screenHash"] == hash;
+    if !first.seen.iter().any(is_screen) {
+        first.until("a screen line with the screen's hash", is_screen);
+    }
     first.kill();
     let last = seq(first.records().last().unwrap());
 
