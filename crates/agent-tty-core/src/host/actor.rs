@@ -431,29 +431,6 @@ impl Host {
         self.log.next_seq().checked_sub(1)
     }
 
-    /// `subscribe`: registers the connection's queue; records after the reply's
-    /// `latestSeq` are pushed to it. A session that has ended closes it at once.
-    fn subscribe(
-        &mut self,
-        request: &crate::protocol::Request,
-        queue: Option<std::sync::Arc<super::subscribers::Queue>>,
-    ) -> std::result::Result<crate::protocol::SubscribeReply, Error> {
-        let params: crate::protocol::SubscribeParams =
-            serde_json::from_value(serde_json::Value::Object(request.params.clone()))
-                .map_err(|e| Error::new(ErrorCode::RpcError, format!("Invalid params for subscribe: {e}")))?;
-        let queue = queue.ok_or_else(|| Error::internal("subscribe without a connection queue"))?;
-        let latest = self.flushed_seq();
-        self.subscribers.add(
-            std::sync::Arc::clone(&queue),
-            latest,
-            params.idle_ms.unwrap_or(crate::protocol::DEFAULT_IDLE_MS),
-        );
-        if self.exited {
-            self.subscribers.close_all();
-        }
-        Ok(crate::protocol::SubscribeReply { latest_seq: latest })
-    }
-
     /// The earliest instant something must happen.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         let runs = self.runs.iter().filter(|r| r.reply.is_some()).map(|r| r.deadline);
@@ -720,7 +697,9 @@ impl Host {
         drop(client);
         let id = request.id.clone();
         if request.method == crate::protocol::SUBSCRIBE {
-            let _ = reply.send(Response::answer(&id, self.subscribe(&request, subscription)));
+            let latest = self.flushed_seq();
+            let answer = self.subscribers.subscribe(request.params, subscription, latest, self.exited);
+            let _ = reply.send(Response::answer(&id, answer));
             return Ok(());
         }
         let answer = crate::host::methods::dispatch(self, request, reply)?;

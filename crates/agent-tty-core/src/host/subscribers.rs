@@ -27,6 +27,9 @@ use serde::Serialize;
 use tokio::net::UnixStream;
 use tokio::sync::Notify;
 
+use crate::error::{Error, ErrorCode};
+use crate::protocol::{DEFAULT_IDLE_MS, SubscribeParams, SubscribeReply};
+
 /// The most bytes a subscriber's queue holds before its backlog is dropped.
 pub const QUEUE_LIMIT_BYTES: usize = 2 << 20;
 
@@ -267,6 +270,28 @@ impl Subscribers {
         !self.list.is_empty()
     }
 
+    /// `subscribe`: registers the connection's `queue`; the records after `latest` (the
+    /// reply's `latestSeq`) will be pushed to it. When the session has ended already
+    /// (`exited`), the queue is closed at once: the log file has everything.
+    pub fn subscribe(
+        &mut self,
+        params: serde_json::Map<String, serde_json::Value>,
+        queue: Option<Arc<Queue>>,
+        latest: Option<u64>,
+        exited: bool,
+    ) -> crate::error::Result<SubscribeReply> {
+        let params: SubscribeParams = serde_json::from_value(serde_json::Value::Object(params))
+            .map_err(|e| Error::new(ErrorCode::RpcError, format!("Invalid params for subscribe: {e}")))?;
+        let queue =
+            queue.ok_or_else(|| Error::internal("A subscribe request came without its connection."))?;
+        self.add(Arc::clone(&queue), latest, params.idle_ms.unwrap_or(DEFAULT_IDLE_MS));
+        if exited {
+            queue.close();
+            self.list.retain(|s| !Arc::ptr_eq(&s.queue, &queue));
+        }
+        Ok(SubscribeReply { latest_seq: latest })
+    }
+
     /// Adds a subscription whose records start after `latest`.
     pub fn add(&mut self, queue: Arc<Queue>, latest: Option<u64>, idle_ms: u64) {
         queue.start(latest);
@@ -419,5 +444,24 @@ mod tests {
         assert_eq!(subscribers.next_deadline(output), None, "one idle line per pause");
         let later = due + Duration::from_millis(1);
         assert_eq!(subscribers.next_deadline(later), Some(later + Duration::from_millis(10)));
+    }
+
+    #[test]
+    fn subscribe_params_are_strict_and_an_ended_session_closes_at_once() {
+        let mut subscribers = Subscribers::default();
+        let params = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let error = subscribers
+            .subscribe(params(serde_json::json!({"afterSeq": 3})), Some(Queue::new()), Some(3), false)
+            .unwrap_err();
+        assert_eq!(error.code, ErrorCode::RpcError);
+        let reply = subscribers
+            .subscribe(params(serde_json::json!({"idleMs": 5})), Some(Queue::new()), Some(7), false)
+            .unwrap();
+        assert_eq!((reply.latest_seq, subscribers.list.len()), (Some(7), 1));
+        let queue = Queue::new();
+        subscribers
+            .subscribe(params(serde_json::json!({})), Some(Arc::clone(&queue)), Some(9), true)
+            .unwrap();
+        assert!(queue.lock().closed && subscribers.list.len() == 1, "the ended session keeps no subscriber");
     }
 }

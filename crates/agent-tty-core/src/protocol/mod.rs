@@ -4,6 +4,10 @@
 //! serialises; a [`Method`] ties a name to its params and reply and decides how long the
 //! client waits for the reply.
 //!
+//! One method breaks the one-request rule on purpose: `subscribe` (see
+//! [`SubscribeParams`]) keeps its connection open after the reply and streams the Event
+//! Log's new records down it. 0.5 clients never send it.
+//!
 //! Params are strict (`deny_unknown_fields`: an unknown key is `RPC_ERROR`), their field
 //! order is the wire order, and absent optional keys are left out. The field order also
 //! shapes serde's "expected one of" messages, so it stays as 0.5 lists the keys.
