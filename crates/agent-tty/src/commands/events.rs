@@ -40,6 +40,9 @@ const SCAN_INTERVAL: Duration = Duration::from_millis(200);
 /// How long to wait before asking again for a host that is still starting.
 const STARTING_PAUSE: Duration = Duration::from_millis(20);
 
+/// How long a host that seems alive may stay unreachable before the stream gives up.
+const UNREACHABLE_GRACE: Duration = Duration::from_secs(10);
+
 /// What the flags ask for.
 #[derive(Debug)]
 struct Options {
@@ -342,9 +345,11 @@ impl<'a, S: Sink> Follower<'a, S> {
     /// The file up to the host's push stream, then the stream; again from the file and a
     /// new subscription whenever the stream ends before the exit record.
     fn follow(&mut self) -> std::result::Result<(), Stop> {
+        let mut unreachable_since: Option<std::time::Instant> = None;
         loop {
             match Subscription::open(&self.paths, &self.params) {
                 Ok(mut subscription) => {
+                    unreachable_since = None;
                     if let Some(latest) = subscription.latest_seq {
                         self.read_file(Some(latest))?;
                     }
@@ -360,6 +365,12 @@ impl<'a, S: Sink> Follower<'a, S> {
                         if !self.exited {
                             return Err(self.say_host_gone());
                         }
+                    }
+                    // A host that lives but cannot be reached (its socket removed) is
+                    // given the start-up grace, then reported.
+                    let since = *unreachable_since.get_or_insert_with(std::time::Instant::now);
+                    if !self.exited && since.elapsed() > UNREACHABLE_GRACE {
+                        return Err(Stop::Failed(error));
                     }
                     if !self.exited {
                         std::thread::sleep(STARTING_PAUSE);
