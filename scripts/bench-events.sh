@@ -44,3 +44,31 @@ p95 = lat[int(len(lat) * 0.95) - 1]
 print(f"events --follow: output -> line over {len(lat)} markers: "
       f"median {statistics.median(lat):.2f} ms, p95 {p95:.2f} ms, max {lat[-1]:.2f} ms")
 PY
+
+# What a follower costs the host: PTY → log throughput of a flood (MB of `seq` output,
+# printed once Enter is typed) without a follower, then with one that reads to /dev/null.
+flood_mb=${FLOOD_MB:-200}
+python3 -c "
+import sys
+with open('$work/flood', 'w') as f:
+    n = 0
+    while f.tell() < $flood_mb << 20:
+        f.write(''.join(f'{i:>9} the quick brown fox\r\n' for i in range(n, n + 10000))); n += 10000
+"
+flood() { # $1: with a follower (1) or not (0); prints MB/s
+  local id start end follower=
+  id=$("$bin" --home "$home" create --json -- bash -c "read; cat '$work/flood'" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["sessionId"])')
+  if [[ $1 == 1 ]]; then
+    "$bin" --home "$home" events "$id" --follow >/dev/null &
+    follower=$!
+    sleep 0.3
+  fi
+  start=$(date +%s%N)
+  "$bin" --home "$home" type "$id" $'\r' >/dev/null
+  "$bin" --home "$home" wait "$id" --exit --timeout 600000 --json >/dev/null
+  end=$(date +%s%N)
+  [[ -n $follower ]] && wait "$follower"
+  python3 -c "print(f'{$flood_mb / (($end - $start) / 1e9):.0f}')"
+}
+echo "flood of $flood_mb MB through the host: $(flood 0) MB/s without a follower, $(flood 1) MB/s with one"
