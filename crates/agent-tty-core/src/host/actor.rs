@@ -416,11 +416,11 @@ impl Host {
     /// Writes staged events; a failing log is fatal (it can no longer be trusted).
     /// Subscribers get the flushed lines (and a `screen` line if the screen changed).
     pub(crate) fn flush_log(&mut self) -> Result<()> {
-        let pushed = self.subscribers.any().then(|| self.log.staged().to_vec());
+        let pushed = self.subscribers.any().then(|| std::sync::Arc::<[u8]>::from(self.log.staged()));
         self.log.flush().map_err(|e| Error::storage_write(&self.paths.events, &e))?;
         if let Some(bytes) = pushed {
             let latest = self.flushed_seq();
-            self.subscribers.publish(&bytes, latest);
+            self.subscribers.publish(bytes, latest);
             self.subscribers.check_screen(&self.screen, latest, Instant::now());
         }
         Ok(())

@@ -300,11 +300,11 @@ impl Subscribers {
     }
 
     /// Pushes a flushed batch of log lines (`bytes`, the last of which is record `latest`).
-    pub fn publish(&mut self, bytes: &[u8], latest: Option<u64>) {
+    pub fn publish(&mut self, bytes: Arc<[u8]>, latest: Option<u64>) {
         if self.list.is_empty() || bytes.is_empty() {
             return;
         }
-        let item = Item { bytes: bytes.into(), last_seq: latest };
+        let item = Item { bytes, last_seq: latest };
         self.push_all(&item, latest);
     }
 
@@ -402,16 +402,16 @@ mod tests {
         let mut subscribers = Subscribers::default();
         let queue = Queue::new();
         subscribers.add(Arc::clone(&queue), Some(4), 0);
-        subscribers.publish(b"{\"seq\":5}\n", Some(5));
+        subscribers.publish(Arc::from(&b"{\"seq\":5}\n"[..]), Some(5));
         // The writer took seq 5.
         let taken = queue.lock().items.pop_front().unwrap();
         queue.lock().bytes -= taken.bytes.len();
         queue.lock().delivered = taken.last_seq;
-        let big = vec![b'x'; QUEUE_LIMIT_BYTES / 2];
-        subscribers.publish(&big, Some(6));
-        subscribers.publish(&big, Some(7));
+        let big: Arc<[u8]> = vec![b'x'; QUEUE_LIMIT_BYTES / 2].into();
+        subscribers.publish(Arc::clone(&big), Some(6));
+        subscribers.publish(Arc::clone(&big), Some(7));
         assert!(subscribers.any());
-        subscribers.publish(&big, Some(8));
+        subscribers.publish(big, Some(8));
         assert!(!subscribers.any(), "an overflowed subscriber is dropped");
         let rest = String::from_utf8(drain(&queue)).unwrap();
         let line: serde_json::Value = serde_json::from_str(rest.trim_end()).unwrap();
@@ -426,7 +426,7 @@ mod tests {
         let queue = Queue::new();
         subscribers.add(Arc::clone(&queue), None, 0);
         queue.leave();
-        subscribers.publish(b"{}\n", Some(0));
+        subscribers.publish(Arc::from(&b"{}\n"[..]), Some(0));
         assert!(!subscribers.any());
     }
 
