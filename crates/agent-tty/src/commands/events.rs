@@ -534,3 +534,65 @@ fn session_ids(home: &std::path::Path) -> Vec<String> {
     ids.sort();
     ids
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Lines(Vec<u8>);
+
+    impl Sink for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            self.0.extend_from_slice(bytes);
+            Ok(())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn options(types: &[&str]) -> Options {
+        let types: Vec<String> = types.iter().map(|t| t.to_string()).collect();
+        Options {
+            follow: false,
+            after_seq: None,
+            types: parse_types(&types).unwrap(),
+            params: SubscribeParams::default(),
+        }
+    }
+
+    const END: &str = r#"{"seq":7,"ts":"2026-01-01T00:00:00.000Z","type":"marker","payload":{"label":"agent-tty:command-end {\"startSeq\":5,\"exitCode\":2,\"cwd\":\"/tmp\"}"}}"#;
+
+    #[test]
+    fn a_command_end_marker_is_followed_by_command_finished() {
+        let options = options(&[]);
+        let mut out = Emitter::new(Lines(Vec::new()), &options, None);
+        let line = format!("{END}\n");
+        out.record(line.as_bytes(), &RecordHead::parse(line.as_bytes()).unwrap()).unwrap();
+        let text = String::from_utf8(out.sink.0).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], END);
+        assert_eq!(
+            lines[1],
+            r#"{"derived":"commandFinished","seq":7,"ts":"2026-01-01T00:00:00.000Z","startSeq":5,"exitCode":2,"cwd":"/tmp"}"#
+        );
+    }
+
+    #[test]
+    fn filters_and_the_session_id_apply_to_every_line() {
+        let options = options(&["commandFinished", "idle"]);
+        let mut out = Emitter::new(Lines(Vec::new()), &options, Some("S1".into()));
+        let line = format!("{END}\n");
+        out.record(line.as_bytes(), &RecordHead::parse(line.as_bytes()).unwrap()).unwrap();
+        out.derived(b"{\"derived\":\"screen\",\"seq\":7}\n").unwrap();
+        out.derived(b"{\"derived\":\"missed\",\"seq\":7}\n").unwrap();
+        let text = String::from_utf8(out.sink.0).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with(r#"{"derived":"commandFinished""#)
+                && lines[0].ends_with(r#","sessionId":"S1"}"#)
+        );
+        assert_eq!(lines[1], r#"{"derived":"missed","seq":7,"sessionId":"S1"}"#, "missed always passes");
+    }
+}

@@ -229,6 +229,23 @@ fn all_follows_every_session_and_sessions_created_later_join() {
     t.run_cmd(&late, "echo late-$((4*4))");
     stream.until("the new session's output", |l| is_output_with(l, "late-16") && l["sessionId"] == late);
     assert!(stream.seen.iter().all(|l| l["type"] == "output" && l["sessionId"].is_string()));
+    stream.kill();
+
+    // Without --follow: every session's records, each with its sessionId after its keys.
+    for id in [&early, &late] {
+        t.at(&["destroy", id]).exit(0);
+    }
+    let out = t.at(&["events", "--all"]);
+    out.exit(0);
+    for id in [&early, &late] {
+        let suffix = format!(",\"sessionId\":\"{id}\"}}");
+        let lines: Vec<String> = out
+            .stdout
+            .lines()
+            .filter_map(|l| l.strip_suffix(&suffix).map(|body| format!("{body}}}")))
+            .collect();
+        assert_eq!(lines, log_lines(&t, id), "the records of {id}, in order");
+    }
 }
 
 #[test]
