@@ -255,8 +255,8 @@ struct Subscriber {
 #[derive(Debug, Default)]
 pub struct Subscribers {
     list: Vec<Subscriber>,
-    /// The Screen Hash last pushed, when it was pushed, and the screen's change counter
-    /// then.
+    /// The Screen Hash last pushed, when the screen was last hashed, and the screen's
+    /// change counter then.
     screen_hash: Option<String>,
     screen_at: Option<Instant>,
     screen_changes: Option<u64>,
@@ -326,11 +326,13 @@ impl Subscribers {
         }
         self.screen_due = None;
         self.screen_changes = Some(screen.changes());
+        // The spacing bounds the hashing too: a program that repaints the same text
+        // many times a second costs one hash per span, not one per flush.
+        self.screen_at = Some(now);
         let hash = screen.snapshot(agent_tty_vt::SnapshotOptions::default()).screen_hash();
         if self.screen_hash.as_ref() == Some(&hash) {
             return;
         }
-        self.screen_at = Some(now);
         let bytes = derived_line(&Derived::Screen {
             derived: "screen",
             seq: latest,
@@ -463,5 +465,27 @@ mod tests {
             .subscribe(params(serde_json::json!({})), Some(Arc::clone(&queue)), Some(9), true)
             .unwrap();
         assert!(queue.lock().closed && subscribers.list.len() == 1, "the ended session keeps no subscriber");
+    }
+
+    #[test]
+    fn screen_lines_are_coalesced_and_the_last_change_is_pushed() {
+        let mut subscribers = Subscribers::default();
+        let queue = Queue::new();
+        subscribers.add(Arc::clone(&queue), Some(0), 0);
+        let mut screen = Screen::new(10, 2);
+        let start = Instant::now();
+        screen.feed(b"a", 0);
+        subscribers.check_screen(&screen, Some(1), start);
+        assert!(String::from_utf8(drain(&queue)).unwrap().starts_with("{\"derived\":\"screen\",\"seq\":1,"));
+        screen.feed(b"b", 0);
+        subscribers.check_screen(&screen, Some(2), start + Duration::from_millis(10));
+        assert!(drain(&queue).is_empty(), "within the spacing: put off");
+        let due = subscribers.next_deadline(start).unwrap();
+        assert_eq!(due, start + SCREEN_SPACING);
+        subscribers.on_deadline(&screen, Some(2), start, due);
+        let line: serde_json::Value = serde_json::from_slice(&drain(&queue)).unwrap();
+        let hash = screen.snapshot(agent_tty_vt::SnapshotOptions::default()).screen_hash();
+        assert_eq!((line["seq"].as_u64(), line["screenHash"].as_str()), (Some(2), Some(hash.as_str())));
+        assert_eq!(subscribers.next_deadline(start), None);
     }
 }
