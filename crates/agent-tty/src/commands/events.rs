@@ -322,14 +322,13 @@ impl<'a, S: Sink> Follower<'a, S> {
             .read(|line| {
                 let Some(head) = RecordHead::parse(line) else { return true };
                 let more = through.is_none_or(|through| head.seq < through);
+                // An exit before `--after-seq` still ends the session's stream.
+                *exited |= head.kind == "exit";
                 if last.is_some_and(|last| head.seq <= last) {
-                    return more;
+                    return more && !*exited;
                 }
                 *last = Some(head.seq);
                 written = out.record(line, &head);
-                if head.kind == "exit" {
-                    *exited = true;
-                }
                 written.is_ok() && !*exited && more
             })
             .map_err(|e| {

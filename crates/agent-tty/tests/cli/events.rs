@@ -206,6 +206,10 @@ fn follow_pushes_records_live_and_a_resumed_consumer_gets_exactly_the_missed_one
     assert_eq!(resumed.read_to_end(), 0, "the stream ends after the exit record");
     let records = resumed.records();
     assert_eq!(records.last().unwrap()["type"], "exit");
+    // Resuming after the last record of an ended session: nothing more, and no error.
+    let end = seq(records.last().unwrap()).to_string();
+    let after_end = t.at(&["events", &id, "--follow", "--after-seq", &end]);
+    assert_eq!((after_end.code, after_end.stdout.as_str()), (0, ""), "{}", after_end.stderr);
     assert!(records.iter().any(|l| is_output_with(l, "two-4")), "the output typed while away");
 
     let log: Vec<Value> = log_lines(&t, &id).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
