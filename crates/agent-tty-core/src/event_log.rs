@@ -160,6 +160,11 @@ impl EventLogWriter {
         self.next_seq
     }
 
+    /// The lines staged and not yet flushed, as they will be written.
+    pub fn staged(&self) -> &[u8] {
+        &self.staged
+    }
+
     /// Stages an event and returns its seq.
     pub fn push(&mut self, event: &Event) -> u64 {
         let seq = self.next_seq;

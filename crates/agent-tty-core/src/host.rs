@@ -11,6 +11,7 @@ pub mod methods;
 pub mod render_wait;
 pub mod server;
 mod shell;
+pub mod subscribers;
 
 use std::io::Write;
 use std::os::fd::FromRawFd;

@@ -21,6 +21,7 @@ pub mod create;
 pub mod duration;
 pub mod env;
 pub mod error;
+pub mod event_feed;
 pub mod event_log;
 pub mod event_stream;
 pub mod find;

@@ -73,6 +73,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the commands the session's shell ran (exit status, duration, cwd), from its event log.
     History(HistoryArgs),
+    /// Stream a session's event-log records as NDJSON (with --follow: live, pushed by the host; resumable by seq).
+    Events(EventsArgs),
     /// What changed on the screen between two points of the session (rows, cursor, size).
     Diff(DiffArgs),
     /// Find when a text or regex appeared on screen (seqs and times; live or offline, from the event log).
@@ -434,6 +436,35 @@ pub struct DiffArgs {
     /// List at most this many changed rows (the rest are counted in omittedRows).
     #[arg(long, value_name = "N", default_value = "40")]
     pub max_rows: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+// `events`: a stream, so `--json` changes nothing (no envelope per line).
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+#[command(mut_args(in_place("json", |a| a.help("Accepted for symmetry: the output is always NDJSON, one record per line, no envelope"))))]
+pub struct EventsArgs {
+    /// The session: its id, a unique id prefix, or its name (create --name); not with --all
+    #[arg(value_name = "SESSION_ID")]
+    pub session_id: Option<String>,
+    /// Every session of the Home, each line with its sessionId (with --follow, new sessions join the stream)
+    #[arg(long)]
+    pub all: bool,
+    /// Keep going: new records as the host writes them, until the session exits
+    #[arg(long)]
+    pub follow: bool,
+    /// Only the records after seq N (the last seq you saw, to resume without gaps or repeats)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub after_seq: Option<String>,
+    /// Only these record types or derived kinds (repeatable, or comma-separated): output, input_text,
+    /// input_paste, input_keys, input_run, run_complete, resize, signal, exit, marker, screen,
+    /// commandFinished, idle, missed
+    #[arg(long = "type", value_name = "T")]
+    pub types: Vec<String>,
+    /// With --follow: the output pause after which an idle line comes, e.g. 500ms or 2s (default 1s; 0 = none)
+    #[arg(long, value_name = "DURATION")]
+    pub idle_ms: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -5,6 +5,7 @@ mod create;
 mod destroy;
 mod diff;
 mod doctor;
+mod events;
 mod find;
 mod gc;
 mod generate;
@@ -133,6 +134,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Wait(args) => wait::run(context, &args),
         Command::Snapshot(args) => snapshot::run(context, &args),
         Command::History(args) => history::run(context, &args),
+        Command::Events(args) => events::run(context, &args),
         Command::Diff(args) => diff::run(context, &args),
         Command::Find(args) => find::run(context, &args),
         Command::Screenshot(args) => screenshot::run(context, &args),

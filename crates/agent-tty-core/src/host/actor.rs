@@ -99,6 +99,8 @@ pub struct Host {
     pub(crate) integration: Option<crate::shell_integration::Shell>,
     /// The live screen's checkpoints beside the log.
     pub(crate) checkpoints: super::checkpoints::Checkpoints,
+    /// The push stream's subscribers (`subscribe`).
+    pub(crate) subscribers: super::subscribers::Subscribers,
 }
 
 impl std::fmt::Debug for Host {
@@ -144,6 +146,7 @@ impl Host {
             pty,
             integration: None,
             checkpoints,
+            subscribers: Default::default(),
         }
     }
 
@@ -411,8 +414,21 @@ impl Host {
     }
 
     /// Writes staged events; a failing log is fatal (it can no longer be trusted).
+    /// Subscribers get the flushed lines (and a `screen` line if the screen changed).
     pub(crate) fn flush_log(&mut self) -> Result<()> {
-        self.log.flush().map_err(|e| Error::storage_write(&self.paths.events, &e))
+        let pushed = self.subscribers.any().then(|| std::sync::Arc::<[u8]>::from(self.log.staged()));
+        self.log.flush().map_err(|e| Error::storage_write(&self.paths.events, &e))?;
+        if let Some(bytes) = pushed {
+            let latest = self.flushed_seq();
+            self.subscribers.publish(bytes, latest);
+            self.subscribers.check_screen(&self.screen, latest, Instant::now());
+        }
+        Ok(())
+    }
+
+    /// The seq of the newest flushed record (`None` while the log is empty).
+    pub(crate) fn flushed_seq(&self) -> Option<u64> {
+        self.log.next_seq().checked_sub(1)
     }
 
     /// The earliest instant something must happen.
@@ -442,6 +458,7 @@ impl Host {
             .chain(renders)
             .chain(deferred)
             .chain(sync)
+            .chain(self.subscribers.next_deadline(self.last_output_at))
             .min()
     }
 
@@ -499,6 +516,8 @@ impl Host {
             self.kill_deadline = None;
             self.kill_session();
         }
+        let latest = self.flushed_seq();
+        self.subscribers.on_deadline(&self.screen, latest, self.last_output_at, now);
     }
 
     fn check_idle_waiters(&mut self, now: Instant) {
@@ -584,6 +603,7 @@ impl Host {
         process::signal_descendants(&process::descendants(host), host, libc::SIGHUP);
         process::end_descendants(LEFTOVER_GRACE);
         self.exited = true;
+        self.subscribers.close_all();
         if !self.record.status.is_terminal() {
             self.record.status = Status::Failed;
             self.record.failure_reason = Some(reason);
@@ -635,6 +655,8 @@ impl Host {
         self.record.touch();
         self.log.push(&Event::Exit { exit_code, exit_signal });
         let logged = self.flush_log();
+        // Subscribers end after the exit record.
+        self.subscribers.close_all();
         // The manifest is final before anyone waiting on the exit hears of it.
         self.save_record()?;
         logged?;
@@ -668,12 +690,18 @@ impl Host {
     /// or event: the client reported a retryable `HOST_TIMEOUT`, so executing it now
     /// would make a retry happen twice.
     pub(crate) fn on_request(&mut self, incoming: Incoming) -> Result<()> {
-        let Incoming { request, reply, client } = incoming;
+        let Incoming { request, reply, client, subscription } = incoming;
         if reply.is_closed() || client.gone() {
             return Ok(());
         }
         drop(client);
         let id = request.id.clone();
+        if request.method == crate::protocol::SUBSCRIBE {
+            let latest = self.flushed_seq();
+            let answer = self.subscribers.subscribe(request.params, subscription, latest, self.exited);
+            let _ = reply.send(Response::answer(&id, answer));
+            return Ok(());
+        }
         let answer = crate::host::methods::dispatch(self, request, reply)?;
         if let Some((reply, result)) = answer {
             let response = match result {

@@ -15,6 +15,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::host::connection::{self, BUSY_READ_TIMEOUT, ClientProbe, MAX_CONNECTIONS, WRITE_TIMEOUT};
+use crate::host::subscribers;
 use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response, parse_request};
 use crate::socket_dir::SocketDir;
 
@@ -28,6 +29,8 @@ pub struct Incoming {
     /// Whether the client is still connected: a request whose client gave up is dropped
     /// unexecuted.
     pub client: ClientProbe,
+    /// A `subscribe` request's queue, which this connection writes out after the reply.
+    pub subscription: Option<Arc<subscribers::Queue>>,
 }
 
 /// Binds the socket `name` in the checked directory `dir` (refusing a live one, removing a
@@ -142,7 +145,9 @@ async fn handle(stream: Arc<UnixStream>, actor: mpsc::Sender<Incoming>, idle: Du
     };
     let (reply, response) = oneshot::channel();
     let client = ClientProbe::new(Arc::clone(&stream));
-    if actor.send(Incoming { request, reply, client }).await.is_err() {
+    let subscription = (request.method == crate::protocol::SUBSCRIBE).then(subscribers::Queue::new);
+    let queue = subscription.clone();
+    if actor.send(Incoming { request, reply, client, subscription }).await.is_err() {
         return;
     }
     let response = tokio::select! {
@@ -151,6 +156,9 @@ async fn handle(stream: Arc<UnixStream>, actor: mpsc::Sender<Incoming>, idle: Du
     };
     if let Ok(response) = response {
         write_line(&stream, &response.to_line()).await;
+        if let Some(queue) = queue.filter(|_| response.ok) {
+            subscribers::pump(&stream, &queue).await;
+        }
     }
 }
 

@@ -4,6 +4,10 @@
 //! serialises; a [`Method`] ties a name to its params and reply and decides how long the
 //! client waits for the reply.
 //!
+//! One method breaks the one-request rule on purpose: `subscribe` (see
+//! [`SubscribeParams`]) keeps its connection open after the reply and streams the Event
+//! Log's new records down it. 0.5 clients never send it.
+//!
 //! Params are strict (`deny_unknown_fields`: an unknown key is `RPC_ERROR`), their field
 //! order is the wire order, and absent optional keys are left out. The field order also
 //! shapes serde's "expected one of" messages, so it stays as 0.5 lists the keys.
@@ -13,6 +17,7 @@ mod ids;
 mod input;
 mod screen;
 mod session;
+mod subscribe;
 #[cfg(test)]
 mod tests;
 mod wait;
@@ -30,6 +35,7 @@ pub use screen::{
     Format, NumberedLine, SinceHash, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult,
 };
 pub use session::{DestroyParams, DestroyReply, EmptyParams, InspectReply, ShellIntegration};
+pub use subscribe::{DEFAULT_IDLE_MS, DerivedKind, SUBSCRIBE, SubscribeParams, SubscribeReply};
 pub use wait::{RenderWaitParams, RenderWaitReply, WaitParams, WaitReply, WaitResult};
 
 /// The client's inactivity timeout for a quick request, in ms.

@@ -20,6 +20,7 @@ mod durations;
 mod envelopes;
 mod environment;
 mod errors;
+mod events;
 mod faults;
 mod files;
 mod find;
