@@ -38,16 +38,19 @@
 //! A screen without scrollback would be ~20% faster but is not exact after a resize
 //! (growing pulls rows back from the scrollback), so the search keeps the full one.
 
-use std::collections::HashMap;
+mod prefilter;
+pub(crate) mod segments;
+
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, SyncSender};
 
 use agent_tty_vt::{Screen, Snapshot, SnapshotOptions};
 
+use segments::{Order, Plan, ReadPoint, Start, Step, Visit, Walked};
+
 use crate::error::{Error, ErrorCode, Result};
-use crate::event_stream::{Damage, LineReader, Sequencer, StreamEvent, parse_line};
+use crate::event_stream::Damage;
 use crate::manifest::SessionRecord;
 use crate::paths::SessionPaths;
 use crate::wait_condition::js_regex::{JsRegex, utf16_len};
@@ -165,7 +168,7 @@ impl Query {
 pub enum Mode {
     /// The first one (reading stops there).
     First,
-    /// The last one (the whole log is read).
+    /// The last one (the log is read backwards from the end, a segment at a time).
     Last,
     /// All of them, up to [`FindOptions::max`].
     All,
@@ -221,7 +224,8 @@ pub struct Appearance {
 pub struct Found {
     /// The reported appearances, oldest first.
     pub appearances: Vec<Appearance>,
-    /// Appearances found in what was read (`--first` stops at the first).
+    /// With [`Mode::All`], every appearance in range; with `First` and `Last`, the
+    /// reported one (0 or 1: the read stops at it).
     pub total: u64,
     /// The seq of the last event read; `None` when none was.
     pub scanned_to_seq: Option<u64>,
@@ -293,10 +297,8 @@ pub fn find(
     query: &Query,
     options: &FindOptions,
 ) -> Result<Found> {
-    let cols = record.creation_cols.unwrap_or(record.cols);
-    let rows = record.creation_rows.unwrap_or(record.rows);
-    let file = match File::open(&paths.events) {
-        Ok(file) => file,
+    let size = match std::fs::metadata(&paths.events) {
+        Ok(metadata) => metadata.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Found {
                 appearances: Vec::new(),
@@ -307,33 +309,158 @@ pub fn find(
         }
         Err(e) => return Err(find_error(paths, &format!("cannot open the event log: {e}"))),
     };
-    let size =
-        file.metadata().map_err(|e| find_error(paths, &format!("cannot read the event log: {e}")))?.len();
-    let limit = options.live.then_some(size);
-    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Step>>(QUEUED_BATCHES);
-    let mut search = Search::new(Screen::new(cols, rows), Tracker::new(query.clone()), options);
-    let read = std::thread::scope(|scope| {
-        let before = options.before_seq;
-        let reader = scope.spawn(move || read_steps(file, limit, before, &batches));
-        search.run(received);
-        reader.join()
-    });
-    let (last_seq, mut damage) = match read {
-        Ok(Ok(read)) => read,
-        Ok(Err(e)) => return Err(find_error(paths, &format!("cannot read the event log: {e}"))),
-        Err(_) => return Err(find_error(paths, "the log reader stopped unexpectedly")),
+    let plan = Plan::new(paths, size, options.live.then_some(size), options.before_seq);
+    let needs = prefilter::Needs::of(query);
+    let order = match options.mode {
+        Mode::First => Order::Forward,
+        Mode::Last => Order::Backward,
+        Mode::All => Order::Every,
     };
-    let scanned_to_seq = if search.stopped {
-        // Only what was read up to the appearance, whatever the reader had read ahead.
-        damage = search.damage;
-        search.last_seq
-    } else {
-        last_seq
-    };
+    let segment = Segment { paths, record, plan: &plan, query, needs: needs.as_ref(), options };
+    let scanned = segments::run(plan.len(), order, |i, cancelled| {
+        let scanned = segment.scan(i, cancelled)?;
+        Ok(scanned.map(|s| {
+            let found = !s.found.is_empty();
+            (s, found)
+        }))
+    })?;
+    let mut found = assemble(scanned, options);
     if options.live {
-        damage.forget_torn_tail();
+        found.damage.forget_torn_tail();
     }
-    Ok(Found { appearances: search.found, total: search.total, scanned_to_seq, damage })
+    Ok(found)
+}
+
+/// The answer from the segments' results (by segment; `None`: not read).
+fn assemble(scanned: Vec<Option<Scanned>>, options: &FindOptions) -> Found {
+    let mut scanned = scanned.into_iter().enumerate().filter_map(|(i, s)| Some((i, s?))).collect::<Vec<_>>();
+    // The last segment is always read (unless a first appearance came before it).
+    let (scanned_to_seq, damage) =
+        scanned.last().map_or((None, Damage::default()), |(_, s)| (s.last_seq, s.damage.clone()));
+    match options.mode {
+        Mode::First => match scanned.into_iter().find(|(_, s)| !s.found.is_empty()) {
+            Some((_, s)) => Found {
+                total: s.found.len() as u64,
+                appearances: s.found,
+                scanned_to_seq: s.last_seq,
+                damage: s.damage,
+            },
+            None => Found { appearances: Vec::new(), total: 0, scanned_to_seq, damage },
+        },
+        Mode::Last => {
+            let appearances = scanned
+                .iter_mut()
+                .rev()
+                .find(|(_, s)| !s.found.is_empty())
+                .map(|(_, s)| std::mem::take(&mut s.found))
+                .unwrap_or_default();
+            Found { total: appearances.len() as u64, appearances, scanned_to_seq, damage }
+        }
+        Mode::All => {
+            let mut appearances = Vec::new();
+            let mut total = 0;
+            for (_, s) in scanned {
+                total += s.total;
+                let room = options.max.saturating_sub(appearances.len());
+                appearances.extend(s.found.into_iter().take(room));
+            }
+            for appearance in appearances.iter_mut().skip(options.snapshots) {
+                appearance.snapshot = None;
+            }
+            Found { appearances, total, scanned_to_seq, damage }
+        }
+    }
+}
+
+/// What the scan of one segment found.
+#[derive(Debug)]
+struct Scanned {
+    /// The appearances it reports (as [`Found::appearances`], for this segment).
+    found: Vec<Appearance>,
+    /// Appearances it found.
+    total: u64,
+    /// The seq of the last event read.
+    last_seq: Option<u64>,
+    /// The damage read up to there, from the log's start.
+    damage: Damage,
+}
+
+/// The search of one segment (see `segments.rs`).
+struct Segment<'a> {
+    paths: &'a SessionPaths,
+    record: &'a SessionRecord,
+    plan: &'a Plan,
+    query: &'a Query,
+    needs: Option<&'a prefilter::Needs>,
+    options: &'a FindOptions,
+}
+
+impl Segment<'_> {
+    /// Scans segment `i` unless it can hold no appearance (the last one, where the read
+    /// ends, always: it gives the damage and the last seq); `None` when skipped or
+    /// `cancelled`.
+    fn scan(&self, i: usize, cancelled: &dyn Fn() -> bool) -> Result<Option<Scanned>> {
+        let (plan, options) = (self.plan, self.options);
+        let last = plan.is_last(i);
+        if !last && options.after_seq.is_some_and(|after| plan.end_seq(i).is_some_and(|end| end <= after)) {
+            return Ok(None);
+        }
+        let mut start = None;
+        if let Some(needs) = self.needs
+            && !last
+        {
+            let log = File::open(&self.paths.events)
+                .map_err(|e| find_error(self.paths, &format!("cannot open the event log: {e}")))?;
+            let candidate = needs
+                .candidate(&log, plan.bytes(i), &mut || {
+                    start.get_or_insert_with(|| Start::of_segment(self.paths, self.record, plan, i)).chars()
+                })
+                .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
+            if !candidate {
+                return Ok(None);
+            }
+        }
+        // Nothing before the segment's start is reported; the screen there is the baseline.
+        let after = options.after_seq.max(plan.start_seq(i));
+        let mut start = start.unwrap_or_else(|| Start::of_segment(self.paths, self.record, plan, i));
+        loop {
+            let Start { screen, partial, from } = start;
+            let mut search = Search::new(screen, &from, Tracker::new(self.query.clone()), options, after);
+            let (end, before) = (plan.end_offset(i), options.before_seq);
+            let walked = segments::walk(self.paths, &from, partial, (end, before), cancelled, &mut search)
+                .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
+            let (last_seq, damage) = match walked {
+                Walked::Cancelled => return Ok(None),
+                Walked::Restart => {
+                    start = Start::full_before(self.paths, self.record, plan.start_seq(i).unwrap_or(0));
+                    continue;
+                }
+                // Only what was read up to the appearance, whatever the reader had read ahead.
+                Walked::Read { stopped: true, .. } => (search.last_seq, search.damage.clone()),
+                Walked::Read { last_seq, damage, .. } => {
+                    if last {
+                        search.finish();
+                    }
+                    (last_seq, damage)
+                }
+            };
+            return Ok(Some(Scanned { found: search.found, total: search.total, last_seq, damage }));
+        }
+    }
+}
+
+impl Start {
+    /// The characters this start screen can show again without printing them (see
+    /// `prefilter.rs`); `None` when they cannot be told.
+    fn chars(&mut self) -> Option<HashSet<char>> {
+        let mut chars: HashSet<char> = self.screen.visible_lines().iter().flat_map(|l| l.chars()).collect();
+        chars.extend(self.screen.hidden_lines()?.iter().flat_map(|l| l.chars()));
+        if let Some(c) = self.screen.last_printed() {
+            chars.insert(c);
+            chars.extend(prefilter::dec_glyph(c));
+        }
+        Some(chars)
+    }
 }
 
 /// The screen side of a search.
@@ -341,7 +468,9 @@ struct Search<'o> {
     screen: Screen,
     tracker: Tracker,
     options: &'o FindOptions,
-    /// Whether the baseline has been taken (before the first event after `after_seq`).
+    /// Appearances are reported after this seq only (the screen there is the baseline).
+    after: Option<u64>,
+    /// Whether the baseline has been taken (before the first event after `after`).
     started: bool,
     changes: u64,
     found: Vec<Appearance>,
@@ -355,61 +484,34 @@ struct Search<'o> {
 }
 
 impl<'o> Search<'o> {
-    fn new(screen: Screen, tracker: Tracker, options: &'o FindOptions) -> Search<'o> {
-        let changes = screen.changes();
-        let found = Vec::new();
+    fn new(
+        screen: Screen,
+        from: &ReadPoint,
+        tracker: Tracker,
+        options: &'o FindOptions,
+        after: Option<u64>,
+    ) -> Search<'o> {
         Search {
+            changes: screen.changes(),
             screen,
             tracker,
             options,
+            after,
             started: false,
-            changes,
-            found,
+            found: Vec::new(),
             total: 0,
-            last_seq: None,
-            last_ts: 0,
-            damage: Damage::default(),
+            last_seq: from.last_seq(),
+            last_ts: from.last_ts(),
+            damage: from.damage.clone(),
             stopped: false,
         }
     }
 
-    /// Applies the steps in order, evaluating after each change, until the reader is
-    /// done or `--first` found its appearance (dropping `received` stops the reader).
-    fn run(&mut self, received: Receiver<Vec<Step>>) {
-        'read: for batch in received.iter() {
-            for step in batch {
-                self.apply(step);
-                if self.stopped {
-                    break 'read;
-                }
-            }
-        }
-        drop(received);
+    /// At the end of the read: a synchronized update still pending is shown, as replay
+    /// does.
+    fn finish(&mut self) {
         if !self.stopped && self.started && self.screen.sync_deadline().is_some() {
-            // A synchronized update still pending at the end is shown, as replay does.
             self.screen.end_sync();
-            self.evaluate();
-        }
-    }
-
-    fn apply(&mut self, step: Step) {
-        if !self.started && self.options.after_seq.is_none_or(|after| step.seq > after) {
-            self.started = true;
-            self.tracker.baseline(self.screen.visible_lines());
-            self.changes = self.screen.changes();
-        }
-        if let Some(damage) = step.damage {
-            self.damage = *damage;
-        }
-        match step.kind {
-            StepKind::Output(data) => self.screen.feed(data.as_bytes(), step.ts_ms),
-            StepKind::Resize { cols, rows } => self.screen.resize(cols, rows),
-            StepKind::Other => {}
-        }
-        self.last_seq = Some(step.seq);
-        self.last_ts = step.ts_ms;
-        if self.started && self.screen.changes() != self.changes {
-            self.changes = self.screen.changes();
             self.evaluate();
         }
     }
@@ -446,90 +548,29 @@ impl<'o> Search<'o> {
     }
 }
 
-/// Batches in flight between the reader and the screen.
-const QUEUED_BATCHES: usize = 4;
-
-/// Output bytes per batch handed to the screen.
-const BATCH_BYTES: usize = 1 << 20;
-
-/// Events per batch handed to the screen.
-const BATCH_EVENTS: usize = 4096;
-
-/// One event as the screen side needs it.
-struct Step {
-    seq: u64,
-    ts_ms: u64,
-    kind: StepKind,
-    /// The damage read up to this event, when it changed since the previous one (so a
-    /// search that stops here reports no more than it read, however far the reader got).
-    damage: Option<Box<Damage>>,
-}
-
-enum StepKind {
-    Output(String),
-    Resize { cols: u16, rows: u16 },
-    Other,
-}
-
-/// Reads and parses the log (its first `limit` bytes, when given) up to the event before
-/// `before`, sending steps in batches until the screen side hangs up; returns the seq of
-/// the last event read and the damage seen.
-fn read_steps(
-    file: File,
-    limit: Option<u64>,
-    before: Option<u64>,
-    batches: &SyncSender<Vec<Step>>,
-) -> std::io::Result<(Option<u64>, Damage)> {
-    let mut damage = Damage::default();
-    let mut last_seq = None;
-    let reader = BufReader::with_capacity(1 << 20, file.take(limit.unwrap_or(u64::MAX)));
-    let mut lines = LineReader::new(reader);
-    let mut sequencer = Sequencer::default();
-    let mut batch = Vec::new();
-    let mut batched = 0;
-    let mut reported = fingerprint(&damage);
-    while let Some(raw) = lines.next_line(&mut damage)? {
-        let line = match parse_line(raw.bytes) {
-            Ok(line) => line,
-            Err(why) => {
-                damage.skip(raw.number, raw.last_unterminated, why);
-                continue;
-            }
-        };
-        if before.is_some_and(|b| line.seq.get() >= b) {
-            break;
-        }
-        let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut damage) else {
-            continue;
-        };
-        let kind = match line.event {
-            StreamEvent::Output(data) => {
-                batched += data.len();
-                StepKind::Output(data.into_owned())
-            }
-            StreamEvent::Resize { cols, rows } => StepKind::Resize { cols, rows },
-            StreamEvent::Other => StepKind::Other,
-        };
-        let seq = line.seq.get();
-        last_seq = Some(seq);
-        let changed = (fingerprint(&damage) != reported).then(|| Box::new(damage.clone()));
-        reported = fingerprint(&damage);
-        batch.push(Step { seq, ts_ms, kind, damage: changed });
-        if batched >= BATCH_BYTES || batch.len() >= BATCH_EVENTS {
-            batched = 0;
-            if batches.send(std::mem::take(&mut batch)).is_err() {
-                // The screen side has what it wanted.
-                return Ok((last_seq, damage));
-            }
-        }
+impl Visit for Search<'_> {
+    fn screen(&self) -> &Screen {
+        &self.screen
     }
-    let _ = batches.send(batch);
-    Ok((last_seq, damage))
-}
 
-/// What a [`Damage`] report depends on: it changes whenever the damage grows.
-fn fingerprint(damage: &Damage) -> (u64, Option<u64>, bool) {
-    (damage.skipped_lines, damage.first.as_ref().map(|(line, _)| *line), damage.torn_tail.is_some())
+    fn apply(&mut self, step: Step) -> bool {
+        if !self.started && self.after.is_none_or(|after| step.seq > after) {
+            self.started = true;
+            self.tracker.baseline(self.screen.visible_lines());
+            self.changes = self.screen.changes();
+        }
+        if let Some(damage) = &step.damage {
+            self.damage = (**damage).clone();
+        }
+        step.apply_to(&mut self.screen);
+        self.last_seq = Some(step.seq);
+        self.last_ts = step.ts_ms;
+        if self.started && self.screen.changes() != self.changes {
+            self.changes = self.screen.changes();
+            self.evaluate();
+        }
+        !self.stopped
+    }
 }
 
 fn find_error(paths: &SessionPaths, message: &str) -> Error {
@@ -694,7 +735,7 @@ mod log_tests {
         assert_eq!((seqs(&first), first.scanned_to_seq), (vec![(2, 1)], Some(2)));
         let last =
             find(&paths, &record(), &query, &FindOptions { snapshots: 1, ..options(Mode::Last) }).unwrap();
-        assert_eq!((seqs(&last), last.total), (vec![(6, 3)], 2));
+        assert_eq!((seqs(&last), last.total), (vec![(6, 3)], 1));
         let shown = last.appearances[0].snapshot.as_ref().expect("a snapshot was asked for");
         assert!(shown.cells.is_some(), "with cells, for the renderer");
         // The screen at 2 is the baseline: the line already shown there does not appear.
