@@ -40,6 +40,8 @@
 
 mod prefilter;
 pub(crate) mod segments;
+#[cfg(test)]
+pub(crate) mod test_log;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -796,5 +798,148 @@ mod log_tests {
         let query = Query::new(None, Some("x")).unwrap();
         let found = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
         assert_eq!((found.appearances.len(), found.total, found.scanned_to_seq), (0, 0, None));
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::test_log::{self, Generated};
+    use super::*;
+    use crate::checkpoint;
+
+    /// Everything a search's result shows.
+    type Shown = (Vec<(u64, u64, u16, String, Option<Snapshot>)>, u64, Option<u64>, Damage);
+
+    fn shown(found: Found) -> Shown {
+        let appearances =
+            found.appearances.into_iter().map(|a| (a.seq, a.ts_ms, a.row, a.text, a.snapshot)).collect();
+        (appearances, found.total, found.scanned_to_seq, found.damage)
+    }
+
+    fn search(generated: &Generated, query: &Query, options: &FindOptions) -> Shown {
+        shown(find(&generated.paths, &test_log::record(), query, options).unwrap())
+    }
+
+    fn options(mode: Mode) -> FindOptions {
+        FindOptions { mode, max: 4, after_seq: None, before_seq: None, snapshots: 2, live: false }
+    }
+
+    fn queries(pulled_back: &str) -> Vec<Query> {
+        let texts = [
+            "EARLY: disk full",
+            "say \"hi\" to C:\\temp",
+            "┌────┐",
+            "ZZZZZZ",
+            "HIDDEN: kept",
+            "TRANSIENT",
+            "Grüße aus 漢字",
+            "EEEEEEEE",
+            "sync: held",
+            "漢字テスト and é",
+            "LATE: the end",
+            "compiling module_13 ",
+            "never-seen-xyzzy",
+        ];
+        let regexes = ["disk full", "\\[ *12\\d\\d\\] compiling", "LATE: .*end"];
+        let texts = texts.iter().map(|t| Query::new(Some(t), None).unwrap());
+        let texts = texts.chain([Query::new(Some(pulled_back), None).unwrap()]);
+        texts.chain(regexes.iter().map(|r| Query::new(None, Some(r)).unwrap())).collect()
+    }
+
+    #[test]
+    fn searches_through_checkpoints_equal_a_read_of_the_whole_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let entries = checkpoint::entries(&generated.paths);
+        let kinds = |kind| entries.iter().filter(|e| e.kind == kind).count();
+        assert!(kinds(checkpoint::Kind::Screen) >= 20 && kinds(checkpoint::Kind::Full) >= 5, "{entries:?}");
+        let last_seq = generated.hashes.last().unwrap().0;
+        let mut cases: Vec<(Query, FindOptions)> = Vec::new();
+        for query in queries(&generated.pulled_back) {
+            for mode in [Mode::First, Mode::Last, Mode::All] {
+                cases.push((query.clone(), options(mode)));
+            }
+        }
+        // Bounds that cut segments.
+        let bounded =
+            [(Some(200), None), (None, Some(last_seq / 2)), (Some(last_seq / 3), Some(last_seq - 40))];
+        for (after_seq, before_seq) in bounded {
+            for mode in [Mode::First, Mode::Last, Mode::All] {
+                let query = Query::new(Some("compiling module_13 "), None).unwrap();
+                cases.push((query, FindOptions { after_seq, before_seq, ..options(mode) }));
+            }
+        }
+        // Reads of the whole log (slow in a debug build): on two threads.
+        let expected: Vec<Shown> = test_log::without_checkpoints(&generated.paths, || {
+            let (early, late) = cases.split_at(cases.len() / 2);
+            let scan = |cases: &[(Query, FindOptions)]| -> Vec<Shown> {
+                cases.iter().map(|(query, options)| search(&generated, query, options)).collect()
+            };
+            std::thread::scope(|scope| {
+                let late = scope.spawn(|| scan(late));
+                let mut all = scan(early);
+                all.extend(late.join().unwrap());
+                all
+            })
+        });
+        for ((query, options), expected) in cases.iter().zip(&expected) {
+            let got = search(&generated, query, options);
+            let what = format!(
+                "{:?} {:?} after {:?} before {:?}",
+                query.source(),
+                options.mode,
+                options.after_seq,
+                options.before_seq
+            );
+            assert_eq!(got, *expected, "{what}");
+        }
+        // The log shows each case (and the damage before and after checkpoints).
+        let count = |text: &str| {
+            let at = cases.iter().position(|(q, o)| q.source() == text && o.mode == Mode::All).unwrap();
+            expected[at].1
+        };
+        assert_eq!(count("HIDDEN: kept"), 2, "printed, then shown again as the alternate screen ends");
+        assert_eq!(count("ZZZZZZ"), 1);
+        assert_eq!(count("┌────┐"), 1);
+        assert_eq!(count("Grüße aus 漢字"), 1);
+        assert_eq!(count("EEEEEEEE"), 30, "DECALN fills the 30 rows");
+        assert_eq!(count("never-seen-xyzzy"), 0);
+        // Printed and scrolled off within one output event: it shows only when pulled back.
+        assert_eq!(count(&generated.pulled_back), 1, "pulled back by a resize");
+        assert!(count("compiling module_13 ") > 4, "over the cap");
+        // `say "hi"`, the second query, first appears after one garbage line.
+        assert_eq!(expected[3].3.skipped_lines, 1, "{:?}", expected[3].3);
+        assert!(expected[2].3.skipped_lines == 3 && expected[2].3.first.is_some(), "{:?}", expected[2].3);
+    }
+
+    #[test]
+    fn the_prefilter_skips_segments_without_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let paths = &generated.paths;
+        let size = std::fs::metadata(&paths.events).unwrap().len();
+        let plan = Plan::new(paths, size, None, None);
+        assert!(plan.len() > 25, "{}", plan.len());
+        let log = File::open(&paths.events).unwrap();
+        let candidates = |text: &str| {
+            let needs = prefilter::Needs::of(&Query::new(Some(text), None).unwrap()).unwrap();
+            (0..plan.len())
+                .filter(|&i| {
+                    let mut start = None;
+                    needs
+                        .candidate(&log, plan.bytes(i), &mut || {
+                            start
+                                .get_or_insert_with(|| {
+                                    Start::of_segment(paths, &test_log::record(), &plan, i)
+                                })
+                                .chars()
+                        })
+                        .unwrap()
+                })
+                .count()
+        };
+        assert_eq!(candidates("never-seen-xyzzy"), 3, "the segments with a resize");
+        assert_eq!(candidates("LATE: the end"), 4, "the resizes', and the last");
+        assert_eq!(candidates("compiling"), plan.len());
     }
 }
