@@ -807,12 +807,17 @@ mod checkpoint_tests {
     use super::*;
     use crate::checkpoint;
 
-    /// Everything a search's result shows.
-    type Shown = (Vec<(u64, u64, u16, String, Option<Snapshot>)>, u64, Option<u64>, Damage);
+    /// Everything a search's result shows (a snapshot by the digest of its every field).
+    type Shown = (Vec<(u64, u64, u16, String, Option<String>)>, u64, Option<u64>, Damage);
 
     fn shown(found: Found) -> Shown {
-        let appearances =
-            found.appearances.into_iter().map(|a| (a.seq, a.ts_ms, a.row, a.text, a.snapshot)).collect();
+        use sha2::Digest;
+        let digest = |s: Snapshot| format!("{:x}", sha2::Sha256::digest(format!("{s:?}")));
+        let appearances = found
+            .appearances
+            .into_iter()
+            .map(|a| (a.seq, a.ts_ms, a.row, a.text, a.snapshot.map(digest)))
+            .collect();
         (appearances, found.total, found.scanned_to_seq, found.damage)
     }
 

@@ -192,4 +192,34 @@ mod tests {
         assert_eq!(in_artifacts(dir.path(), &hash), Some(9));
         assert_eq!(in_artifacts(dir.path(), &"d".repeat(64)), None);
     }
+
+    #[test]
+    fn a_scan_through_checkpoints_equals_a_read_of_the_whole_log() {
+        use crate::find::test_log;
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let (paths, record) = (&generated.paths, test_log::record());
+        let hashes = &generated.hashes;
+        // Screens early, in the middle, under the alternate screen, after a resize, at the
+        // end; a blank screen (several times: the latest counts); one never shown.
+        let mut wanted: Vec<String> =
+            (0..hashes.len()).step_by(hashes.len() / 7).map(|i| hashes[i].1.clone()).collect();
+        wanted.push(hashes.last().unwrap().1.clone());
+        wanted.push(agent_tty_vt::screen_hash(&[""; 24]));
+        wanted.push("f".repeat(64));
+        let expected: Vec<_> = test_log::without_checkpoints(paths, || {
+            wanted.iter().map(|hash| scan(paths, &record, hash).unwrap()).collect()
+        });
+        for (hash, expected) in wanted.iter().zip(&expected) {
+            assert_eq!(&scan(paths, &record, hash).unwrap(), expected, "{hash}");
+        }
+        let last = hashes.last().unwrap();
+        assert_eq!(
+            expected[wanted.len() - 3].0,
+            hashes.iter().rev().find(|(_, h)| *h != last.1).map(|(seq, _)| seq + 1)
+        );
+        assert!(expected[wanted.len() - 2].0.is_some(), "the blank screen after a clear");
+        assert_eq!(expected[wanted.len() - 1].0, None);
+        assert_eq!(expected[0].1.skipped_lines, 3, "the whole log's damage");
+    }
 }
