@@ -20,23 +20,48 @@
 //! The rule only sees the screen: a line that comes back into view (a resize that pulls
 //! rows back from the scrollback, a program that redraws in several writes) counts again.
 //!
+//! # Reading the log from its checkpoints
+//!
+//! The screen checkpoints beside the log (the host's, every 2 MB, and a replay's full
+//! ones) cut it into segments (`segments.rs`); a segment's scan starts from the
+//! checkpoint at its start, whose screen is the screen a read of the whole log has
+//! there, so the previous evaluation there is that screen's rows: nothing before it is
+//! needed. A host checkpoint has no scrollback, so a scan from one that meets a resize
+//! that can pull lines back starts again from a full checkpoint or the log's start. The
+//! damage a checkpoint carries is the damage before it, so every answer (seqs, times,
+//! texts, snapshots, damage, `scannedToSeq`) is the one a read of the whole log gives:
+//!
+//! - `--first` scans the segments from the first and stops at the first appearance;
+//! - `--last` scans them from the last and stops at the last segment that has one (its
+//!   last appearance is the answer; `total` is then 0 or 1, as for `--first`);
+//! - `--all` scans every segment and counts every appearance.
+//!
+//! Before a segment is parsed, a prefilter (`prefilter.rs`) looks for the text's
+//! characters in its raw bytes and on its start screen, and skips it when one cannot be
+//! shown; a `--regex` with metacharacters is not prefiltered. The last segment (where
+//! the read ends: the last seq and the damage come from it) is always read, but only
+//! decoded when the prefilter skips it. Segments
+//! are scanned on [`std::thread::available_parallelism`] threads; `--first` drops the
+//! segments after one with an appearance, `--last` those before. A log without
+//! checkpoints (a short one, or one written by agent-tty 0.5) is one segment: read as a
+//! whole, as before.
+//!
 //! # Cost
 //!
-//! As in replay, one thread reads and decodes the log and this one feeds the screen, in
-//! batches through a short queue. The per-event evaluation costs one read of the visible
-//! rows (no grid copy) and a comparison with the previous rows; matching runs only when
-//! the rows changed. `--first` stops reading at the first appearance.
+//! As in replay, one thread reads and decodes a segment and another feeds the screen,
+//! in batches through a short queue. The per-event evaluation costs one read of the
+//! visible rows (no grid copy) and a comparison with the previous rows; matching runs
+//! only when the rows changed.
 //!
-//! Measured with `scripts/bench-find.sh` (release build, generated log of 4 KiB output
-//! events of coloured lines on 80x24, two cores shared with other work, load ≈ 5): a
-//! line in event 10 is found in 20–50 ms; a line only in the last event of a 100 MB log
-//! costs 1.3 s of CPU (an offline `snapshot`, a plain replay, 1.1 s), of a 500 MB log
-//! 6.9 s of CPU (14–19 s wall under that load). So the 2 s budget for 500 MB is not met
-//! by scanning: the profile is ~60% the VT engine (parsing, and row resets as the
-//! screen scrolls), ~10% reading the visible rows for the evaluation, the rest decoding
-//! (on the other thread). Seeking from screen checkpoints is what will close the gap.
-//! A screen without scrollback would be ~20% faster but is not exact after a resize
-//! (growing pulls rows back from the scrollback), so the search keeps the full one.
+//! Before checkpoints (release build, a generated log of 4 KiB output events of coloured
+//! lines on 80x24, two cores shared with other work): a line only in the last event of
+//! a 500 MB log cost 6.9 s of CPU (14–19 s wall under load ≈ 5); the profile was ~60% the
+//! VT engine, ~10% reading the visible rows, the rest decoding.
+//!
+//! Measured with `scripts/bench-find.sh` (release build; a real session printing
+//! coloured build lines on 80x24 until its log is 500 MB, so its host wrote a screen
+//! checkpoint every 2 MB; two cores shared with other work):
+//! BENCH_FIGURES
 
 mod prefilter;
 pub(crate) mod segments;
@@ -399,8 +424,8 @@ struct Segment<'a> {
 
 impl Segment<'_> {
     /// Scans segment `i` unless it can hold no appearance (the last one, where the read
-    /// ends, always: it gives the damage and the last seq); `None` when skipped or
-    /// `cancelled`.
+    /// ends, is then read without being shown: it gives the damage and the last seq);
+    /// `None` when skipped or `cancelled`.
     fn scan(&self, i: usize, cancelled: &dyn Fn() -> bool) -> Result<Option<Scanned>> {
         let (plan, options) = (self.plan, self.options);
         let last = plan.is_last(i);
@@ -408,9 +433,7 @@ impl Segment<'_> {
             return Ok(None);
         }
         let mut start = None;
-        if let Some(needs) = self.needs
-            && !last
-        {
+        if let Some(needs) = self.needs {
             let log = File::open(&self.paths.events)
                 .map_err(|e| find_error(self.paths, &format!("cannot open the event log: {e}")))?;
             let candidate = needs
@@ -418,8 +441,13 @@ impl Segment<'_> {
                     start.get_or_insert_with(|| Start::of_segment(self.paths, self.record, plan, i)).chars()
                 })
                 .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
-            if !candidate {
+            if !candidate && !last {
                 return Ok(None);
+            }
+            if !candidate {
+                // The last segment gives the last seq and the damage: read, not shown.
+                let start = start.unwrap_or_else(|| Start::of_segment(self.paths, self.record, plan, i));
+                return self.skim(start, i, cancelled);
             }
         }
         // Nothing before the segment's start is reported; the screen there is the baseline.
@@ -448,6 +476,36 @@ impl Segment<'_> {
             };
             return Ok(Some(Scanned { found: search.found, total: search.total, last_seq, damage }));
         }
+    }
+}
+
+impl Segment<'_> {
+    /// Reads segment `i` from `start` without showing it (no appearance can be in it):
+    /// the last seq read and the damage.
+    fn skim(&self, start: Start, i: usize, cancelled: &dyn Fn() -> bool) -> Result<Option<Scanned>> {
+        let Start { screen, from, .. } = start;
+        let (end, before) = (self.plan.end_offset(i), self.options.before_seq);
+        let walked = segments::walk(self.paths, &from, false, (end, before), cancelled, &mut Skim(screen))
+            .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
+        Ok(match walked {
+            Walked::Read { last_seq, damage, .. } => {
+                Some(Scanned { found: Vec::new(), total: 0, last_seq, damage })
+            }
+            Walked::Restart | Walked::Cancelled => None,
+        })
+    }
+}
+
+/// A read that applies nothing (see [`Segment::skim`]).
+struct Skim(Screen);
+
+impl Visit for Skim {
+    fn screen(&self) -> &Screen {
+        &self.0
+    }
+
+    fn apply(&mut self, _: Step) -> bool {
+        true
     }
 }
 
@@ -874,10 +932,11 @@ mod checkpoint_tests {
                 cases.push((query, FindOptions { after_seq, before_seq, ..options(mode) }));
             }
         }
-        // Reads of the whole log (slow in a debug build): on two threads.
+        // Reads of the whole log, every event shown (slow in a debug build): on two threads.
         let expected: Vec<Shown> = test_log::without_checkpoints(&generated.paths, || {
             let (early, late) = cases.split_at(cases.len() / 2);
             let scan = |cases: &[(Query, FindOptions)]| -> Vec<Shown> {
+                prefilter::OFF.set(true);
                 cases.iter().map(|(query, options)| search(&generated, query, options)).collect()
             };
             std::thread::scope(|scope| {

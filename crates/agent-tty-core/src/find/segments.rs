@@ -292,9 +292,11 @@ pub(crate) fn walk(
                 break;
             }
             for step in batch {
-                if let StepKind::Resize { cols, rows } = step.kind {
+                if let StepKind::Resize { cols, rows } = step.kind
+                    && partial
+                {
                     let (now_cols, now_rows) = visit.screen().size();
-                    if partial && (cols > now_cols || rows > now_rows) {
+                    if cols > now_cols || rows > now_rows {
                         ending = Some(Walked::Restart);
                         break 'read;
                     }
