@@ -182,43 +182,39 @@ fn escapes(c: char) -> [Vec<u8>; 2] {
     [lower.into_bytes(), upper.into_bytes()]
 }
 
-/// A segment's bytes: in memory, or (a long one) read in pieces for each search.
-enum Bytes<'a> {
-    Whole(Vec<u8>),
-    Pieces { log: &'a File, start: u64, end: u64 },
+/// A segment's bytes: the first [`PIECE`] in memory, the rest (of a long one) read in
+/// pieces for each search that the first piece does not settle.
+struct Bytes<'a> {
+    first: Vec<u8>,
+    log: &'a File,
+    /// Where the rest starts (the first piece's end) and ends.
+    rest: (u64, u64),
 }
 
 impl<'a> Bytes<'a> {
     fn read(log: &'a File, start: u64, end: u64) -> std::io::Result<Bytes<'a>> {
-        if end - start > PIECE {
-            return Ok(Bytes::Pieces { log, start, end });
-        }
-        Ok(Bytes::Whole(read_at(log, start, end)?))
+        let first_end = end.min(start.saturating_add(PIECE));
+        Ok(Bytes { first: read_at(log, start, first_end)?, log, rest: (first_end, end) })
     }
 
     /// Whether any of `forms` occurs.
     fn contains(&self, forms: &[Finder<'static>]) -> std::io::Result<bool> {
-        match self {
-            Bytes::Whole(bytes) => Ok(forms.iter().any(|form| form.find(bytes).is_some())),
-            Bytes::Pieces { log, start, end } => {
-                // Pieces overlap by the longest form less one byte, so none is cut.
-                let overlap =
-                    forms.iter().map(|f| f.needle().len()).max().unwrap_or(1).saturating_sub(1) as u64;
-                let mut at = *start;
-                while at < *end {
-                    let piece_end = (at + PIECE).min(*end);
-                    let piece = read_at(log, at, piece_end)?;
-                    if forms.iter().any(|form| form.find(&piece).is_some()) {
-                        return Ok(true);
-                    }
-                    if piece_end == *end {
-                        break;
-                    }
-                    at = piece_end - overlap;
-                }
-                Ok(false)
-            }
+        let found = |bytes: &[u8]| forms.iter().any(|form| form.find(bytes).is_some());
+        if found(&self.first) {
+            return Ok(true);
         }
+        // Pieces overlap by the longest form less one byte, so none is cut.
+        let overlap = forms.iter().map(|f| f.needle().len()).max().unwrap_or(1).saturating_sub(1) as u64;
+        let (mut at, end) = self.rest;
+        at = at.saturating_sub(overlap).max(self.rest.0.saturating_sub(self.first.len() as u64));
+        while at + overlap < end {
+            let piece_end = (at + PIECE).min(end);
+            if found(&read_at(self.log, at, piece_end)?) {
+                return Ok(true);
+            }
+            at = piece_end - overlap;
+        }
+        Ok(false)
     }
 }
 
@@ -263,5 +259,27 @@ mod tests {
         }
         let text = Needs::of(&Query::new(Some("a b\na"), None).unwrap()).unwrap();
         assert_eq!(text.chars.iter().map(|n| n.char).collect::<String>(), "ab");
+    }
+
+    #[test]
+    fn a_long_segment_is_searched_in_overlapping_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let piece = PIECE as usize;
+        let mut bytes = vec![b'a'; 2 * piece + 100];
+        bytes[piece - 1..piece + 1].copy_from_slice(b"XY");
+        bytes[2 * piece - 2..2 * piece + 1].copy_from_slice(b"UVW");
+        *bytes.last_mut().unwrap() = b'Z';
+        std::fs::write(&path, &bytes).unwrap();
+        let log = File::open(&path).unwrap();
+        let has = |from: u64, text: &str| {
+            let finder = Finder::new(text.as_bytes()).into_owned();
+            Bytes::read(&log, from, bytes.len() as u64).unwrap().contains(&[finder]).unwrap()
+        };
+        // Across the first piece's end, across a later piece's end, at the very end.
+        for text in ["XY", "UVW", "aZ"] {
+            assert!(has(0, text), "{text}");
+        }
+        assert!(!has(0, "Q") && !has(piece as u64, "XY"));
     }
 }
