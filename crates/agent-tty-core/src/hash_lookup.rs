@@ -1,7 +1,7 @@
 //! Where in a session's history the screen had a given Screen Hash (`diff --from-hash`,
 //! `snapshot --since-hash`): first the snapshots already captured (their artifacts name
 //! the seq and the hash), then a scan of the event log that hashes the screen after each
-//! change, backwards a segment at a time from the end (see [`scan`]).
+//! change, backwards a segment at a time from the end (see `scan`).
 
 use std::path::Path;
 
