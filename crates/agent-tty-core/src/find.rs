@@ -456,7 +456,11 @@ impl Segment<'_> {
                 .map_err(|e| find_error(self.paths, &format!("cannot open the event log: {e}")))?;
             let candidate = needs
                 .candidate(&log, plan.bytes(i), &mut || {
-                    start.get_or_insert_with(|| Start::of_segment(self.paths, self.record, plan, i)).chars()
+                    let start =
+                        start.get_or_insert_with(|| Start::of_segment(self.paths, self.record, plan, i));
+                    // A start before the segment's (its checkpoint could not be loaded)
+                    // does not show what the segment starts with.
+                    (start.from.last_seq() == plan.start_seq(i)).then(|| start.chars()).flatten()
                 })
                 .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
             if !candidate && !last {
@@ -910,7 +914,7 @@ mod checkpoint_tests {
             "EARLY: disk full",
             "say \"hi\" to C:\\temp",
             "┌────┐",
-            "ZZZZZZ",
+            "QQQQQQ",
             "HIDDEN: kept",
             "TRANSIENT",
             "Grüße aus 漢字",
@@ -955,7 +959,9 @@ mod checkpoint_tests {
             let (early, late) = cases.split_at(cases.len() / 2);
             let scan = |cases: &[(Query, FindOptions)]| -> Vec<Shown> {
                 prefilter::OFF.set(true);
-                cases.iter().map(|(query, options)| search(&generated, query, options)).collect()
+                let shown = cases.iter().map(|(query, options)| search(&generated, query, options)).collect();
+                prefilter::OFF.set(false);
+                shown
             };
             std::thread::scope(|scope| {
                 let late = scope.spawn(|| scan(late));
@@ -981,7 +987,7 @@ mod checkpoint_tests {
             expected[at].1
         };
         assert_eq!(count("HIDDEN: kept"), 2, "printed, then shown again as the alternate screen ends");
-        assert_eq!(count("ZZZZZZ"), 1);
+        assert_eq!(count("QQQQQQ"), 1);
         assert_eq!(count("┌────┐"), 1);
         assert_eq!(count("Grüße aus 漢字"), 1);
         assert_eq!(count("EEEEEEEE"), 30, "DECALN fills the 30 rows");
@@ -992,6 +998,47 @@ mod checkpoint_tests {
         // `say "hi"`, the second query, first appears after one garbage line.
         assert_eq!(expected[3].3.skipped_lines, 1, "{:?}", expected[3].3);
         assert!(expected[2].3.skipped_lines == 3 && expected[2].3.first.is_some(), "{:?}", expected[2].3);
+    }
+
+    #[test]
+    fn checkpoints_that_cannot_be_loaded_are_read_from_an_earlier_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let cases: Vec<(Query, FindOptions)> = ["QQQQQQ", "HIDDEN: kept", "Grüße aus 漢字"]
+            .iter()
+            .flat_map(|text| {
+                let query = Query::new(Some(text), None).unwrap();
+                [Mode::First, Mode::Last, Mode::All].map(|mode| (query.clone(), options(mode)))
+            })
+            .collect();
+        let expected: Vec<Shown> = test_log::without_checkpoints(&generated.paths, || {
+            prefilter::OFF.set(true);
+            let expected = cases.iter().map(|(q, o)| search(&generated, q, o)).collect();
+            prefilter::OFF.set(false);
+            expected
+        });
+        // The host's checkpoints: headers intact (the plan keeps them), screens damaged
+        // (and so deleted when loaded: put back for every search).
+        let damaged: Vec<(std::path::PathBuf, Vec<u8>)> =
+            std::fs::read_dir(checkpoint::dir(&generated.paths))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .filter(|path| path.to_string_lossy().ends_with(".screen.bin"))
+                .map(|path| {
+                    let mut bytes = std::fs::read(&path).unwrap();
+                    *bytes.last_mut().unwrap() ^= 0x55;
+                    (path, bytes)
+                })
+                .collect();
+        let size = std::fs::metadata(&generated.paths.events).unwrap().len();
+        for ((query, options), expected) in cases.iter().zip(&expected) {
+            for (path, bytes) in &damaged {
+                std::fs::write(path, bytes).unwrap();
+            }
+            assert!(Plan::new(&generated.paths, size, None, None).len() > 25);
+            let got = search(&generated, query, options);
+            assert_eq!(&got, expected, "{:?} {:?}", query.source(), options.mode);
+        }
     }
 
     #[test]

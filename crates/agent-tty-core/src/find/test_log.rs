@@ -76,9 +76,9 @@ fn script() -> (Vec<Line>, String) {
     lines.push(out("say \"hi\" to C:\\temp\\x\r\n"));
     lines.push(out("\u{1b}(0lqqqqk\u{1b}(B a box\r\n"));
     lines.extend(filler(&mut n, 9_000));
-    // `Z`, erased at once: only REP (after the host's next checkpoint) prints it again.
+    // `Q`, erased at once: only REP (after the host's next checkpoint) prints it again.
     lines.push(Line::Marker);
-    lines.push(out("\r\nZ\u{8}\u{1b}[K"));
+    lines.push(out("\r\nQ\u{8}\u{1b}[K"));
     lines.push(out("\u{1b}[6b\r\n"));
     lines.extend(filler(&mut n, 9_000));
     lines.push(out("HIDDEN: kept below\r\n"));
