@@ -229,6 +229,19 @@ pub fn load_entry(paths: &SessionPaths, entry: Entry) -> Option<Checkpoint> {
     loaded
 }
 
+/// The position and damage of checkpoint `entry` (one of [`entries`]), read from the
+/// start of its file and checked against the log (the screen is not read); `None` (and
+/// the file deleted) when it cannot be used.
+pub fn entry_header(paths: &SessionPaths, entry: Entry) -> Option<Header> {
+    let path = file_path(&dir(paths), entry);
+    let log = File::open(&paths.events).ok()?;
+    let header = read_header(&path, &log).filter(|h| h.position.seq == entry.seq);
+    if header.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
+    header
+}
+
 /// The session's checkpoint files, by seq (a screen one before a full one of the same
 /// seq).
 pub fn entries(paths: &SessionPaths) -> Vec<Entry> {

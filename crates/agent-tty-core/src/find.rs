@@ -20,34 +20,82 @@
 //! The rule only sees the screen: a line that comes back into view (a resize that pulls
 //! rows back from the scrollback, a program that redraws in several writes) counts again.
 //!
+//! # Reading the log from its checkpoints
+//!
+//! The screen checkpoints beside the log (the host's, every 2 MB, and a replay's full
+//! ones) cut it into segments (`segments.rs`); a segment's scan starts from the
+//! checkpoint at its start, whose screen is the screen a read of the whole log has
+//! there, so the previous evaluation there is that screen's rows: nothing before it is
+//! needed. A host checkpoint has no scrollback, so a scan from one that meets a resize
+//! that can pull lines back starts again from a full checkpoint or the log's start. The
+//! damage a checkpoint carries is the damage before it, so every answer (seqs, times,
+//! texts, snapshots, damage, `scannedToSeq`) is the one a read of the whole log gives:
+//!
+//! - `--first` scans the segments from the first and stops at the first appearance;
+//! - `--last` scans them from the last and stops at the last segment that has one (its
+//!   last appearance is the answer; `total` is then 0 or 1, as for `--first`);
+//! - `--all` scans every segment and counts every appearance.
+//!
+//! Before a segment is parsed, a prefilter (`prefilter.rs`) looks for the text's
+//! characters in its raw bytes and on its start screen, and skips it when one cannot be
+//! shown; a `--regex` with metacharacters is not prefiltered. The last segment (where
+//! the read ends: the last seq and the damage come from it) is always read, but only
+//! decoded when the prefilter skips it. Segments are scanned on
+//! [`std::thread::available_parallelism`] threads; `--first` drops the segments after
+//! one with an appearance, `--last` those before. A log without checkpoints (a short
+//! one, or one written by agent-tty 0.5) is one segment, read as a whole as before
+//! (decoded only, when the prefilter rules it out).
+//!
 //! # Cost
 //!
-//! As in replay, one thread reads and decodes the log and this one feeds the screen, in
-//! batches through a short queue. The per-event evaluation costs one read of the visible
-//! rows (no grid copy) and a comparison with the previous rows; matching runs only when
-//! the rows changed. `--first` stops reading at the first appearance.
+//! As in replay, one thread reads and decodes a segment and another feeds the screen,
+//! in batches through a short queue. The per-event evaluation costs one read of the
+//! visible rows (no grid copy) and a comparison with the previous rows; matching runs
+//! only when the rows changed.
 //!
-//! Measured with `scripts/bench-find.sh` (release build, generated log of 4 KiB output
-//! events of coloured lines on 80x24, two cores shared with other work, load ≈ 5): a
-//! line in event 10 is found in 20–50 ms; a line only in the last event of a 100 MB log
-//! costs 1.3 s of CPU (an offline `snapshot`, a plain replay, 1.1 s), of a 500 MB log
-//! 6.9 s of CPU (14–19 s wall under that load). So the 2 s budget for 500 MB is not met
-//! by scanning: the profile is ~60% the VT engine (parsing, and row resets as the
-//! screen scrolls), ~10% reading the visible rows for the evaluation, the rest decoding
-//! (on the other thread). Seeking from screen checkpoints is what will close the gap.
-//! A screen without scrollback would be ~20% faster but is not exact after a resize
-//! (growing pulls rows back from the scrollback), so the search keeps the full one.
+//! Before checkpoints (release build, a generated log of 4 KiB output events of coloured
+//! lines on 80x24, two cores shared with other work): a line only in the last event of
+//! a 500 MB log cost 6.9 s of CPU (14–19 s wall under load ≈ 5); the profile was ~60% the
+//! VT engine, ~10% reading the visible rows, the rest decoding.
+//!
+//! Measured with `scripts/bench-find.sh` (release build; a real session printing
+//! coloured build lines on 80x24 until its log is 500 MB, so its host wrote a screen
+//! checkpoint every 2 MB of log: 507 MB, 238 checkpoints of 0.97 MB in all; two cores
+//! shared with other work, so the ranges are over three runs and wall time varies with
+//! the load):
+//!
+//! | search | through the checkpoints | whole log (checkpoints moved away) |
+//! | --- | --- | --- |
+//! | `--first`, a text only in the last event | 0.32–0.45 s wall, 0.23 s CPU | 9.4–10.5 s wall, 6.4–8.7 s CPU |
+//! | `--first`, a text never printed | 0.26–0.48 s wall, 0.24–0.29 s CPU | 1.5–2.4 s wall, 1.5 s CPU (decoded, not shown) |
+//! | `--first`, a common word (event 0) | 0.05–0.07 s | 0.01–0.06 s |
+//! | `--last`, the rare text | 0.07–0.09 s | 7.7–13 s wall, 6.3–7.7 s CPU |
+//! | `--all`, the rare text | 0.33–0.49 s | 6.8–10.5 s wall, 6.3–8.3 s CPU |
+//! | `--regex` (not prefiltered: every segment, two threads) | 5.4–9.7 s wall, 5.0–6.9 s CPU | 7.9–13 s wall, 7.4–7.8 s CPU |
+//! | `diff --from-hash` of the last screen (the whole command) | 0.07 s | 12–24 s wall, 10–13 s CPU |
+//!
+//! So `--first` over 500 MB is within its 2 s budget when the host wrote checkpoints (every
+//! session it records); a skipped segment costs a read of its bytes, a few SIMD passes
+//! over them (a missing character in its three forms, the `resize` check) and the
+//! restore of its start screen (small: a host checkpoint has no scrollback). What
+//! remains slow is a search that must show every segment: a `--regex` with
+//! metacharacters, or a text in every segment.
 
-use std::collections::HashMap;
+mod prefilter;
+pub(crate) mod segments;
+#[cfg(test)]
+pub(crate) mod test_log;
+
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, SyncSender};
 
 use agent_tty_vt::{Screen, Snapshot, SnapshotOptions};
 
+use segments::{Order, Plan, ReadPoint, Start, Step, Visit, Walked};
+
 use crate::error::{Error, ErrorCode, Result};
-use crate::event_stream::{Damage, LineReader, Sequencer, StreamEvent, parse_line};
+use crate::event_stream::Damage;
 use crate::manifest::SessionRecord;
 use crate::paths::SessionPaths;
 use crate::wait_condition::js_regex::{JsRegex, utf16_len};
@@ -165,7 +213,7 @@ impl Query {
 pub enum Mode {
     /// The first one (reading stops there).
     First,
-    /// The last one (the whole log is read).
+    /// The last one (the log is read backwards from the end, a segment at a time).
     Last,
     /// All of them, up to [`FindOptions::max`].
     All,
@@ -221,7 +269,8 @@ pub struct Appearance {
 pub struct Found {
     /// The reported appearances, oldest first.
     pub appearances: Vec<Appearance>,
-    /// Appearances found in what was read (`--first` stops at the first).
+    /// With [`Mode::All`], every appearance in range; with `First` and `Last`, the
+    /// reported one (0 or 1: the read stops at it).
     pub total: u64,
     /// The seq of the last event read; `None` when none was.
     pub scanned_to_seq: Option<u64>,
@@ -293,10 +342,8 @@ pub fn find(
     query: &Query,
     options: &FindOptions,
 ) -> Result<Found> {
-    let cols = record.creation_cols.unwrap_or(record.cols);
-    let rows = record.creation_rows.unwrap_or(record.rows);
-    let file = match File::open(&paths.events) {
-        Ok(file) => file,
+    let size = match std::fs::metadata(&paths.events) {
+        Ok(metadata) => metadata.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Found {
                 appearances: Vec::new(),
@@ -307,33 +354,195 @@ pub fn find(
         }
         Err(e) => return Err(find_error(paths, &format!("cannot open the event log: {e}"))),
     };
-    let size =
-        file.metadata().map_err(|e| find_error(paths, &format!("cannot read the event log: {e}")))?.len();
-    let limit = options.live.then_some(size);
-    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Step>>(QUEUED_BATCHES);
-    let mut search = Search::new(Screen::new(cols, rows), Tracker::new(query.clone()), options);
-    let read = std::thread::scope(|scope| {
-        let before = options.before_seq;
-        let reader = scope.spawn(move || read_steps(file, limit, before, &batches));
-        search.run(received);
-        reader.join()
-    });
-    let (last_seq, mut damage) = match read {
-        Ok(Ok(read)) => read,
-        Ok(Err(e)) => return Err(find_error(paths, &format!("cannot read the event log: {e}"))),
-        Err(_) => return Err(find_error(paths, "the log reader stopped unexpectedly")),
+    let plan = Plan::new(paths, size, options.live.then_some(size), options.before_seq);
+    let needs = prefilter::Needs::of(query);
+    let order = match options.mode {
+        Mode::First => Order::Forward,
+        Mode::Last => Order::Backward,
+        Mode::All => Order::Every,
     };
-    let scanned_to_seq = if search.stopped {
-        // Only what was read up to the appearance, whatever the reader had read ahead.
-        damage = search.damage;
-        search.last_seq
-    } else {
-        last_seq
-    };
+    let segment = Segment { paths, record, plan: &plan, query, needs: needs.as_ref(), options };
+    let scanned = segments::run(plan.len(), order, |i, cancelled| {
+        let scanned = segment.scan(i, cancelled)?;
+        Ok(scanned.map(|s| {
+            let found = !s.found.is_empty();
+            (s, found)
+        }))
+    })?;
+    let mut found = assemble(scanned, options);
     if options.live {
-        damage.forget_torn_tail();
+        found.damage.forget_torn_tail();
     }
-    Ok(Found { appearances: search.found, total: search.total, scanned_to_seq, damage })
+    Ok(found)
+}
+
+/// The answer from the segments' results (by segment; `None`: not read).
+fn assemble(scanned: Vec<Option<Scanned>>, options: &FindOptions) -> Found {
+    let mut scanned = scanned.into_iter().enumerate().filter_map(|(i, s)| Some((i, s?))).collect::<Vec<_>>();
+    // The last segment is always read (unless a first appearance came before it).
+    let (scanned_to_seq, damage) =
+        scanned.last().map_or((None, Damage::default()), |(_, s)| (s.last_seq, s.damage.clone()));
+    match options.mode {
+        Mode::First => match scanned.into_iter().find(|(_, s)| !s.found.is_empty()) {
+            Some((_, s)) => Found {
+                total: s.found.len() as u64,
+                appearances: s.found,
+                scanned_to_seq: s.last_seq,
+                damage: s.damage,
+            },
+            None => Found { appearances: Vec::new(), total: 0, scanned_to_seq, damage },
+        },
+        Mode::Last => {
+            let appearances = scanned
+                .iter_mut()
+                .rev()
+                .find(|(_, s)| !s.found.is_empty())
+                .map(|(_, s)| std::mem::take(&mut s.found))
+                .unwrap_or_default();
+            Found { total: appearances.len() as u64, appearances, scanned_to_seq, damage }
+        }
+        Mode::All => {
+            let mut appearances = Vec::new();
+            let mut total = 0;
+            for (_, s) in scanned {
+                total += s.total;
+                let room = options.max.saturating_sub(appearances.len());
+                appearances.extend(s.found.into_iter().take(room));
+            }
+            for appearance in appearances.iter_mut().skip(options.snapshots) {
+                appearance.snapshot = None;
+            }
+            Found { appearances, total, scanned_to_seq, damage }
+        }
+    }
+}
+
+/// What the scan of one segment found.
+#[derive(Debug)]
+struct Scanned {
+    /// The appearances it reports (as [`Found::appearances`], for this segment).
+    found: Vec<Appearance>,
+    /// Appearances it found.
+    total: u64,
+    /// The seq of the last event read.
+    last_seq: Option<u64>,
+    /// The damage read up to there, from the log's start.
+    damage: Damage,
+}
+
+/// The search of one segment (see `segments.rs`).
+struct Segment<'a> {
+    paths: &'a SessionPaths,
+    record: &'a SessionRecord,
+    plan: &'a Plan,
+    query: &'a Query,
+    needs: Option<&'a prefilter::Needs>,
+    options: &'a FindOptions,
+}
+
+impl Segment<'_> {
+    /// Scans segment `i` unless it can hold no appearance (the last one, where the read
+    /// ends, is then read without being shown: it gives the damage and the last seq);
+    /// `None` when skipped or `cancelled`.
+    fn scan(&self, i: usize, cancelled: &dyn Fn() -> bool) -> Result<Option<Scanned>> {
+        let (plan, options) = (self.plan, self.options);
+        let last = plan.is_last(i);
+        if !last && options.after_seq.is_some_and(|after| plan.end_seq(i).is_some_and(|end| end <= after)) {
+            return Ok(None);
+        }
+        let mut start = None;
+        if let Some(needs) = self.needs {
+            let log = File::open(&self.paths.events)
+                .map_err(|e| find_error(self.paths, &format!("cannot open the event log: {e}")))?;
+            let candidate = needs
+                .candidate(&log, plan.bytes(i), &mut || {
+                    let start =
+                        start.get_or_insert_with(|| Start::of_segment(self.paths, self.record, plan, i));
+                    // A start before the segment's (its checkpoint could not be loaded)
+                    // does not show what the segment starts with.
+                    (start.from.last_seq() == plan.start_seq(i)).then(|| start.chars()).flatten()
+                })
+                .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
+            if !candidate && !last {
+                return Ok(None);
+            }
+            if !candidate {
+                // The last segment gives the last seq and the damage: read, not shown.
+                let start = start.unwrap_or_else(|| Start::of_segment(self.paths, self.record, plan, i));
+                return self.skim(start, i, cancelled);
+            }
+        }
+        // Nothing before the segment's start is reported; the screen there is the baseline.
+        let after = options.after_seq.max(plan.start_seq(i));
+        let mut start = start.unwrap_or_else(|| Start::of_segment(self.paths, self.record, plan, i));
+        loop {
+            let Start { screen, partial, from } = start;
+            let mut search = Search::new(screen, &from, Tracker::new(self.query.clone()), options, after);
+            let (end, before) = (plan.end_offset(i), options.before_seq);
+            let walked = segments::walk(self.paths, &from, partial, (end, before), cancelled, &mut search)
+                .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
+            let (last_seq, damage) = match walked {
+                Walked::Cancelled => return Ok(None),
+                Walked::Restart => {
+                    start = Start::full_before(self.paths, self.record, plan.start_seq(i).unwrap_or(0));
+                    continue;
+                }
+                // Only what was read up to the appearance, whatever the reader had read ahead.
+                Walked::Read { stopped: true, .. } => (search.last_seq, search.damage.clone()),
+                Walked::Read { last_seq, damage, .. } => {
+                    if last {
+                        search.finish();
+                    }
+                    (last_seq, damage)
+                }
+            };
+            return Ok(Some(Scanned { found: search.found, total: search.total, last_seq, damage }));
+        }
+    }
+}
+
+impl Segment<'_> {
+    /// Reads segment `i` from `start` without showing it (no appearance can be in it):
+    /// the last seq read and the damage.
+    fn skim(&self, start: Start, i: usize, cancelled: &dyn Fn() -> bool) -> Result<Option<Scanned>> {
+        let Start { screen, from, .. } = start;
+        let (end, before) = (self.plan.end_offset(i), self.options.before_seq);
+        let walked = segments::walk(self.paths, &from, false, (end, before), cancelled, &mut Skim(screen))
+            .map_err(|e| find_error(self.paths, &format!("cannot read the event log: {e}")))?;
+        Ok(match walked {
+            Walked::Read { last_seq, damage, .. } => {
+                Some(Scanned { found: Vec::new(), total: 0, last_seq, damage })
+            }
+            Walked::Restart | Walked::Cancelled => None,
+        })
+    }
+}
+
+/// A read that applies nothing (see [`Segment::skim`]).
+struct Skim(Screen);
+
+impl Visit for Skim {
+    fn screen(&self) -> &Screen {
+        &self.0
+    }
+
+    fn apply(&mut self, _: Step) -> bool {
+        true
+    }
+}
+
+impl Start {
+    /// The characters this start screen can show again without printing them (see
+    /// `prefilter.rs`); `None` when they cannot be told.
+    fn chars(&mut self) -> Option<HashSet<char>> {
+        let mut chars: HashSet<char> = self.screen.visible_lines().iter().flat_map(|l| l.chars()).collect();
+        chars.extend(self.screen.hidden_lines()?.iter().flat_map(|l| l.chars()));
+        if let Some(c) = self.screen.last_printed() {
+            chars.insert(c);
+            chars.extend(prefilter::dec_glyph(c));
+        }
+        Some(chars)
+    }
 }
 
 /// The screen side of a search.
@@ -341,7 +550,9 @@ struct Search<'o> {
     screen: Screen,
     tracker: Tracker,
     options: &'o FindOptions,
-    /// Whether the baseline has been taken (before the first event after `after_seq`).
+    /// Appearances are reported after this seq only (the screen there is the baseline).
+    after: Option<u64>,
+    /// Whether the baseline has been taken (before the first event after `after`).
     started: bool,
     changes: u64,
     found: Vec<Appearance>,
@@ -355,61 +566,34 @@ struct Search<'o> {
 }
 
 impl<'o> Search<'o> {
-    fn new(screen: Screen, tracker: Tracker, options: &'o FindOptions) -> Search<'o> {
-        let changes = screen.changes();
-        let found = Vec::new();
+    fn new(
+        screen: Screen,
+        from: &ReadPoint,
+        tracker: Tracker,
+        options: &'o FindOptions,
+        after: Option<u64>,
+    ) -> Search<'o> {
         Search {
+            changes: screen.changes(),
             screen,
             tracker,
             options,
+            after,
             started: false,
-            changes,
-            found,
+            found: Vec::new(),
             total: 0,
-            last_seq: None,
-            last_ts: 0,
-            damage: Damage::default(),
+            last_seq: from.last_seq(),
+            last_ts: from.last_ts(),
+            damage: from.damage.clone(),
             stopped: false,
         }
     }
 
-    /// Applies the steps in order, evaluating after each change, until the reader is
-    /// done or `--first` found its appearance (dropping `received` stops the reader).
-    fn run(&mut self, received: Receiver<Vec<Step>>) {
-        'read: for batch in received.iter() {
-            for step in batch {
-                self.apply(step);
-                if self.stopped {
-                    break 'read;
-                }
-            }
-        }
-        drop(received);
+    /// At the end of the read: a synchronized update still pending is shown, as replay
+    /// does.
+    fn finish(&mut self) {
         if !self.stopped && self.started && self.screen.sync_deadline().is_some() {
-            // A synchronized update still pending at the end is shown, as replay does.
             self.screen.end_sync();
-            self.evaluate();
-        }
-    }
-
-    fn apply(&mut self, step: Step) {
-        if !self.started && self.options.after_seq.is_none_or(|after| step.seq > after) {
-            self.started = true;
-            self.tracker.baseline(self.screen.visible_lines());
-            self.changes = self.screen.changes();
-        }
-        if let Some(damage) = step.damage {
-            self.damage = *damage;
-        }
-        match step.kind {
-            StepKind::Output(data) => self.screen.feed(data.as_bytes(), step.ts_ms),
-            StepKind::Resize { cols, rows } => self.screen.resize(cols, rows),
-            StepKind::Other => {}
-        }
-        self.last_seq = Some(step.seq);
-        self.last_ts = step.ts_ms;
-        if self.started && self.screen.changes() != self.changes {
-            self.changes = self.screen.changes();
             self.evaluate();
         }
     }
@@ -446,90 +630,29 @@ impl<'o> Search<'o> {
     }
 }
 
-/// Batches in flight between the reader and the screen.
-const QUEUED_BATCHES: usize = 4;
-
-/// Output bytes per batch handed to the screen.
-const BATCH_BYTES: usize = 1 << 20;
-
-/// Events per batch handed to the screen.
-const BATCH_EVENTS: usize = 4096;
-
-/// One event as the screen side needs it.
-struct Step {
-    seq: u64,
-    ts_ms: u64,
-    kind: StepKind,
-    /// The damage read up to this event, when it changed since the previous one (so a
-    /// search that stops here reports no more than it read, however far the reader got).
-    damage: Option<Box<Damage>>,
-}
-
-enum StepKind {
-    Output(String),
-    Resize { cols: u16, rows: u16 },
-    Other,
-}
-
-/// Reads and parses the log (its first `limit` bytes, when given) up to the event before
-/// `before`, sending steps in batches until the screen side hangs up; returns the seq of
-/// the last event read and the damage seen.
-fn read_steps(
-    file: File,
-    limit: Option<u64>,
-    before: Option<u64>,
-    batches: &SyncSender<Vec<Step>>,
-) -> std::io::Result<(Option<u64>, Damage)> {
-    let mut damage = Damage::default();
-    let mut last_seq = None;
-    let reader = BufReader::with_capacity(1 << 20, file.take(limit.unwrap_or(u64::MAX)));
-    let mut lines = LineReader::new(reader);
-    let mut sequencer = Sequencer::default();
-    let mut batch = Vec::new();
-    let mut batched = 0;
-    let mut reported = fingerprint(&damage);
-    while let Some(raw) = lines.next_line(&mut damage)? {
-        let line = match parse_line(raw.bytes) {
-            Ok(line) => line,
-            Err(why) => {
-                damage.skip(raw.number, raw.last_unterminated, why);
-                continue;
-            }
-        };
-        if before.is_some_and(|b| line.seq.get() >= b) {
-            break;
-        }
-        let Some(ts_ms) = sequencer.admit(raw.number, line.seq, line.ts_ms, &mut damage) else {
-            continue;
-        };
-        let kind = match line.event {
-            StreamEvent::Output(data) => {
-                batched += data.len();
-                StepKind::Output(data.into_owned())
-            }
-            StreamEvent::Resize { cols, rows } => StepKind::Resize { cols, rows },
-            StreamEvent::Other => StepKind::Other,
-        };
-        let seq = line.seq.get();
-        last_seq = Some(seq);
-        let changed = (fingerprint(&damage) != reported).then(|| Box::new(damage.clone()));
-        reported = fingerprint(&damage);
-        batch.push(Step { seq, ts_ms, kind, damage: changed });
-        if batched >= BATCH_BYTES || batch.len() >= BATCH_EVENTS {
-            batched = 0;
-            if batches.send(std::mem::take(&mut batch)).is_err() {
-                // The screen side has what it wanted.
-                return Ok((last_seq, damage));
-            }
-        }
+impl Visit for Search<'_> {
+    fn screen(&self) -> &Screen {
+        &self.screen
     }
-    let _ = batches.send(batch);
-    Ok((last_seq, damage))
-}
 
-/// What a [`Damage`] report depends on: it changes whenever the damage grows.
-fn fingerprint(damage: &Damage) -> (u64, Option<u64>, bool) {
-    (damage.skipped_lines, damage.first.as_ref().map(|(line, _)| *line), damage.torn_tail.is_some())
+    fn apply(&mut self, step: Step) -> bool {
+        if !self.started && self.after.is_none_or(|after| step.seq > after) {
+            self.started = true;
+            self.tracker.baseline(self.screen.visible_lines());
+            self.changes = self.screen.changes();
+        }
+        if let Some(damage) = &step.damage {
+            self.damage = (**damage).clone();
+        }
+        step.apply_to(&mut self.screen);
+        self.last_seq = Some(step.seq);
+        self.last_ts = step.ts_ms;
+        if self.started && self.screen.changes() != self.changes {
+            self.changes = self.screen.changes();
+            self.evaluate();
+        }
+        !self.stopped
+    }
 }
 
 fn find_error(paths: &SessionPaths, message: &str) -> Error {
@@ -694,7 +817,7 @@ mod log_tests {
         assert_eq!((seqs(&first), first.scanned_to_seq), (vec![(2, 1)], Some(2)));
         let last =
             find(&paths, &record(), &query, &FindOptions { snapshots: 1, ..options(Mode::Last) }).unwrap();
-        assert_eq!((seqs(&last), last.total), (vec![(6, 3)], 2));
+        assert_eq!((seqs(&last), last.total), (vec![(6, 3)], 1));
         let shown = last.appearances[0].snapshot.as_ref().expect("a snapshot was asked for");
         assert!(shown.cells.is_some(), "with cells, for the renderer");
         // The screen at 2 is the baseline: the line already shown there does not appear.
@@ -755,5 +878,197 @@ mod log_tests {
         let query = Query::new(None, Some("x")).unwrap();
         let found = find(&paths, &record(), &query, &options(Mode::All)).unwrap();
         assert_eq!((found.appearances.len(), found.total, found.scanned_to_seq), (0, 0, None));
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::test_log::{self, Generated};
+    use super::*;
+    use crate::checkpoint;
+
+    /// Everything a search's result shows (a snapshot by the digest of its every field).
+    type Shown = (Vec<(u64, u64, u16, String, Option<String>)>, u64, Option<u64>, Damage);
+
+    fn shown(found: Found) -> Shown {
+        use sha2::Digest;
+        let digest = |s: Snapshot| format!("{:x}", sha2::Sha256::digest(format!("{s:?}")));
+        let appearances = found
+            .appearances
+            .into_iter()
+            .map(|a| (a.seq, a.ts_ms, a.row, a.text, a.snapshot.map(digest)))
+            .collect();
+        (appearances, found.total, found.scanned_to_seq, found.damage)
+    }
+
+    fn search(generated: &Generated, query: &Query, options: &FindOptions) -> Shown {
+        shown(find(&generated.paths, &test_log::record(), query, options).unwrap())
+    }
+
+    fn options(mode: Mode) -> FindOptions {
+        FindOptions { mode, max: 4, after_seq: None, before_seq: None, snapshots: 2, live: false }
+    }
+
+    fn queries(pulled_back: &str) -> Vec<Query> {
+        let texts = [
+            "EARLY: disk full",
+            "say \"hi\" to C:\\temp",
+            "┌────┐",
+            "QQQQQQ",
+            "HIDDEN: kept",
+            "TRANSIENT",
+            "Grüße aus 漢字",
+            "EEEEEEEE",
+            "sync: held",
+            "漢字テスト and é",
+            "LATE: the end",
+            "compiling module_13 ",
+            "never-seen-xyzzy",
+        ];
+        let regexes = ["disk full", "\\[ *12\\d\\d\\] compiling", "LATE: .*end"];
+        let texts = texts.iter().map(|t| Query::new(Some(t), None).unwrap());
+        let texts = texts.chain([Query::new(Some(pulled_back), None).unwrap()]);
+        texts.chain(regexes.iter().map(|r| Query::new(None, Some(r)).unwrap())).collect()
+    }
+
+    #[test]
+    fn searches_through_checkpoints_equal_a_read_of_the_whole_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let entries = checkpoint::entries(&generated.paths);
+        let kinds = |kind| entries.iter().filter(|e| e.kind == kind).count();
+        assert!(kinds(checkpoint::Kind::Screen) >= 20 && kinds(checkpoint::Kind::Full) >= 5, "{entries:?}");
+        let last_seq = generated.hashes.last().unwrap().0;
+        let mut cases: Vec<(Query, FindOptions)> = Vec::new();
+        for query in queries(&generated.pulled_back) {
+            for mode in [Mode::First, Mode::Last, Mode::All] {
+                cases.push((query.clone(), options(mode)));
+            }
+        }
+        // Bounds that cut segments.
+        let bounded =
+            [(Some(200), None), (None, Some(last_seq / 2)), (Some(last_seq / 3), Some(last_seq - 40))];
+        for (after_seq, before_seq) in bounded {
+            for mode in [Mode::First, Mode::Last, Mode::All] {
+                let query = Query::new(Some("compiling module_13 "), None).unwrap();
+                cases.push((query, FindOptions { after_seq, before_seq, ..options(mode) }));
+            }
+        }
+        // Reads of the whole log, every event shown (slow in a debug build): on two threads.
+        let expected: Vec<Shown> = test_log::without_checkpoints(&generated.paths, || {
+            let (early, late) = cases.split_at(cases.len() / 2);
+            let scan = |cases: &[(Query, FindOptions)]| -> Vec<Shown> {
+                prefilter::OFF.set(true);
+                let shown = cases.iter().map(|(query, options)| search(&generated, query, options)).collect();
+                prefilter::OFF.set(false);
+                shown
+            };
+            std::thread::scope(|scope| {
+                let late = scope.spawn(|| scan(late));
+                let mut all = scan(early);
+                all.extend(late.join().unwrap());
+                all
+            })
+        });
+        for ((query, options), expected) in cases.iter().zip(&expected) {
+            let got = search(&generated, query, options);
+            let what = format!(
+                "{:?} {:?} after {:?} before {:?}",
+                query.source(),
+                options.mode,
+                options.after_seq,
+                options.before_seq
+            );
+            assert_eq!(got, *expected, "{what}");
+        }
+        // The log shows each case (and the damage before and after checkpoints).
+        let count = |text: &str| {
+            let at = cases.iter().position(|(q, o)| q.source() == text && o.mode == Mode::All).unwrap();
+            expected[at].1
+        };
+        assert_eq!(count("HIDDEN: kept"), 2, "printed, then shown again as the alternate screen ends");
+        assert_eq!(count("QQQQQQ"), 1);
+        assert_eq!(count("┌────┐"), 1);
+        assert_eq!(count("Grüße aus 漢字"), 1);
+        assert_eq!(count("EEEEEEEE"), 30, "DECALN fills the 30 rows");
+        assert_eq!(count("never-seen-xyzzy"), 0);
+        // Printed and scrolled off within one output event: it shows only when pulled back.
+        assert_eq!(count(&generated.pulled_back), 1, "pulled back by a resize");
+        assert!(count("compiling module_13 ") > 4, "over the cap");
+        // `say "hi"`, the second query, first appears after one garbage line.
+        assert_eq!(expected[3].3.skipped_lines, 1, "{:?}", expected[3].3);
+        assert!(expected[2].3.skipped_lines == 3 && expected[2].3.first.is_some(), "{:?}", expected[2].3);
+    }
+
+    #[test]
+    fn checkpoints_that_cannot_be_loaded_are_read_from_an_earlier_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let cases: Vec<(Query, FindOptions)> = ["QQQQQQ", "HIDDEN: kept", "Grüße aus 漢字"]
+            .iter()
+            .flat_map(|text| {
+                let query = Query::new(Some(text), None).unwrap();
+                [Mode::First, Mode::Last, Mode::All].map(|mode| (query.clone(), options(mode)))
+            })
+            .collect();
+        let expected: Vec<Shown> = test_log::without_checkpoints(&generated.paths, || {
+            prefilter::OFF.set(true);
+            let expected = cases.iter().map(|(q, o)| search(&generated, q, o)).collect();
+            prefilter::OFF.set(false);
+            expected
+        });
+        // The host's checkpoints: headers intact (the plan keeps them), screens damaged
+        // (and so deleted when loaded: put back for every search).
+        let damaged: Vec<(std::path::PathBuf, Vec<u8>)> =
+            std::fs::read_dir(checkpoint::dir(&generated.paths))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .filter(|path| path.to_string_lossy().ends_with(".screen.bin"))
+                .map(|path| {
+                    let mut bytes = std::fs::read(&path).unwrap();
+                    *bytes.last_mut().unwrap() ^= 0x55;
+                    (path, bytes)
+                })
+                .collect();
+        let size = std::fs::metadata(&generated.paths.events).unwrap().len();
+        for ((query, options), expected) in cases.iter().zip(&expected) {
+            for (path, bytes) in &damaged {
+                std::fs::write(path, bytes).unwrap();
+            }
+            assert!(Plan::new(&generated.paths, size, None, None).len() > 25);
+            let got = search(&generated, query, options);
+            assert_eq!(&got, expected, "{:?} {:?}", query.source(), options.mode);
+        }
+    }
+
+    #[test]
+    fn the_prefilter_skips_segments_without_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = test_log::generate(dir.path(), 4_000, 20_000);
+        let paths = &generated.paths;
+        let size = std::fs::metadata(&paths.events).unwrap().len();
+        let plan = Plan::new(paths, size, None, None);
+        assert!(plan.len() > 25, "{}", plan.len());
+        let log = File::open(&paths.events).unwrap();
+        let candidates = |text: &str| {
+            let needs = prefilter::Needs::of(&Query::new(Some(text), None).unwrap()).unwrap();
+            (0..plan.len())
+                .filter(|&i| {
+                    let mut start = None;
+                    needs
+                        .candidate(&log, plan.bytes(i), &mut || {
+                            start
+                                .get_or_insert_with(|| {
+                                    Start::of_segment(paths, &test_log::record(), &plan, i)
+                                })
+                                .chars()
+                        })
+                        .unwrap()
+                })
+                .count()
+        };
+        assert_eq!(candidates("never-seen-xyzzy"), 3, "the segments with a resize");
+        assert_eq!(candidates("LATE: the end"), 4, "the resizes', and the last");
+        assert_eq!(candidates("compiling"), plan.len());
     }
 }

@@ -401,6 +401,44 @@ impl Screen {
         self.term.mode().contains(TermMode::ALT_SCREEN)
     }
 
+    /// The last character printed, as received (before a character set maps it), which
+    /// REP (`CSI b`) prints again: a later input can show it without containing it.
+    pub fn last_printed(&self) -> Option<char> {
+        self.shadow.preceding_char
+    }
+
+    /// The canonical text of every row of the screen buffer not shown, which switching
+    /// buffers shows again without printing it: the primary screen's while the
+    /// alternate one is shown, the alternate screen's kept cells otherwise. `None` when
+    /// it cannot be read without changing the screen (the alternate screen is shown and
+    /// was resized since it was entered: see the checkpoint module).
+    pub fn hidden_lines(&mut self) -> Option<Vec<String>> {
+        let lines = |grid: &alacritty_terminal::Grid<alacritty_terminal::term::cell::Cell>| {
+            let cols = grid.columns();
+            (0..grid.screen_lines())
+                .map(|row| {
+                    let line = Line(i32::try_from(row).unwrap_or(i32::MAX));
+                    snapshot::canonical_line(&grid[line][..], cols)
+                })
+                .collect()
+        };
+        if !self.is_alt_screen() {
+            return Some(self.shadow.alt_grid.as_ref().map_or_else(Vec::new, lines));
+        }
+        if self.alt_resized {
+            return None;
+        }
+        // Out of the alternate screen and back, as a checkpoint does: the primary
+        // screen's saved cursor is its cursor while it is hidden (no resize), and the
+        // alternate grid, which entering clears, is put back.
+        let alt = self.term.grid().clone();
+        self.term.swap_alt();
+        let primary = lines(self.term.grid());
+        self.term.swap_alt();
+        *self.term.grid_mut() = alt;
+        Some(primary)
+    }
+
     /// If a synchronized update (DEC mode 2026) is pending, the `now_ms` at
     /// which it must be force-ended (150 ms after it was last begun).
     pub fn sync_deadline(&self) -> Option<u64> {

@@ -364,3 +364,22 @@ fn reading_the_screen_leaves_the_change_counter_alone() {
     screen.end_sync();
     assert_eq!(screen.changes(), before, "reads, an empty feed and an end_sync with nothing pending");
 }
+
+#[test]
+fn the_hidden_buffer_and_the_last_printed_character_are_read_without_changing_the_screen() {
+    let mut screen = screen_with(10, 3, b"main\r\nZ\x08\x1b[K");
+    assert_eq!(screen.last_printed(), Some('Z'), "erased, still repeated by REP");
+    assert_eq!(screen.hidden_lines(), Some(vec![String::new(); 3]), "the alternate screen, blank");
+    screen.feed(b"\x1b[?1049h\x1b[Hpopup", 0);
+    let snapshot = screen.snapshot(crate::SnapshotOptions { scrollback: true, cells: true });
+    let changes = screen.changes();
+    assert_eq!(screen.hidden_lines(), Some(vec!["main".to_string(), String::new(), String::new()]));
+    assert_eq!(screen.snapshot(crate::SnapshotOptions { scrollback: true, cells: true }), snapshot);
+    assert_eq!((screen.changes(), screen.last_printed()), (changes, Some('p')));
+    // Leaving the alternate screen shows the primary one as it was, with its cursor.
+    screen.feed(b"\x1b[?1049lX", 0);
+    assert_eq!(screen.visible_lines(), vec!["main", "X", ""]);
+    screen.feed(b"\x1b[?1049h", 0);
+    screen.resize(12, 3);
+    assert_eq!(screen.hidden_lines(), None, "resized while the alternate screen is shown");
+}

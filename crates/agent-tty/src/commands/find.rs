@@ -41,7 +41,7 @@ pub struct FindResult {
     pub mode: &'static str,
     /// The reported appearances, oldest first (empty: no match).
     pub matches: Vec<FindMatch>,
-    /// Appearances found in what was read (`first` stops reading at the first one).
+    /// `all`: every appearance in range; `first` and `last`: 0 or 1 (the search stops at the one it reports).
     pub total: u64,
     /// `all` found more than `--max` appearances: only the first `--max` are listed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -68,7 +68,7 @@ fn first_last_and_all_name_the_output_events_that_showed_the_line_live_and_offli
 
     let last = find(&t, &id, &["--text", "ERROR", "--last"]);
     assert_eq!(seqs(&last), vec![expected[2]]);
-    assert_eq!(last["total"], 3);
+    assert_eq!(last["total"], 1, "the one reported");
 
     let all = find(&t, &id, &["--text", "ERROR", "--all"]);
     assert_eq!(seqs(&all), expected, "three prints; the clear and repaint is not an appearance");
@@ -202,4 +202,52 @@ fn bad_flags_are_invalid_input_with_a_clear_message() {
         assert!(message.contains(part), "{flags:?}: {message:?} should say {part:?}");
     }
     t.at(&["find", "01NOSUCHSESSION0000000000", "--text", "a", "--json"]).err("find", 3, "SESSION_NOT_FOUND");
+}
+
+#[test]
+fn a_long_log_gives_the_same_answers_with_and_without_the_hosts_checkpoints() {
+    let t = TestHome::new();
+    // About 5 MB of log: the host writes a screen checkpoint every 2 MB. Each mark is
+    // shown alone for a moment (an output event of its own), so it is on screen after an
+    // event; the numbers scroll by many to an event.
+    let script = "seq 1 250000; echo MIDDLE MARK; sleep 0.3; seq 250001 400000; echo MIDDLE MARK 2; sleep 0.3; \
+                  seq 400001 540000; echo END 77777; sleep 0.3; echo done";
+    let created = t.create(&["--cols", "80", "--rows", "24"], &["bash", "-c", script]);
+    let id = created["sessionId"].as_str().unwrap().to_string();
+    t.at(&["wait", &id, "--exit", "--timeout", "60000", "--json"]).ok("wait");
+    let log = std::fs::metadata(t.session_dir(&id).join("events.jsonl")).unwrap().len();
+    assert!(log > 4_000_000, "a {log}-byte log");
+    let checkpoints = t.session_dir(&id).join("checkpoints");
+    let screens = std::fs::read_dir(&checkpoints)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".screen.bin"))
+        .count();
+    assert!(screens >= 2, "the host wrote {screens} screen checkpoints");
+
+    let searches: &[&[&str]] = &[
+        &["--text", "MIDDLE MARK"],
+        &["--text", "MIDDLE MARK", "--last"],
+        &["--text", "MIDDLE MARK", "--all"],
+        &["--text", "77777", "--all", "--max", "3"],
+        &["--text", "77777", "--last"],
+        &["--regex", "END \\d{5}"],
+        &["--text", "never printed"],
+    ];
+    let answers = || -> Vec<Value> { searches.iter().map(|args| find(&t, &id, args)).collect() };
+    let through_checkpoints = answers();
+    std::fs::remove_dir_all(&checkpoints).unwrap();
+    let whole_log = answers();
+    assert_eq!(through_checkpoints, whole_log);
+    assert!(!checkpoints.exists(), "find writes no checkpoints");
+
+    let marks = seqs(&whole_log[2]);
+    assert_eq!(marks.len(), 2, "{}", whole_log[2]);
+    assert_eq!((seqs(&whole_log[0]), seqs(&whole_log[1])), (vec![marks[0]], vec![marks[1]]));
+    assert_eq!(whole_log[0]["scannedToSeq"], marks[0]);
+    let sevens = &whole_log[3];
+    assert!(sevens["total"].as_u64() >= Some(1) && seqs(sevens).len() <= 3, "{sevens}");
+    assert_eq!(whole_log[4]["matches"][0]["text"], "END 77777");
+    assert_eq!(whole_log[5]["matches"][0]["text"], "END 77777");
+    assert_eq!(whole_log[6]["total"], 0);
+    assert_eq!(whole_log[6]["scannedToSeq"], t.last_seq(&id));
 }
