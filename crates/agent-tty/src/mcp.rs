@@ -30,8 +30,8 @@ use agent_tty_core::{Error, Result};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
-    SubscribeRequestParams, UnsubscribeRequestParams,
+    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, SubscribeRequestParams, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -200,7 +200,8 @@ impl ServerHandler for Server {
     ) -> std::result::Result<ListResourcesResult, ErrorData> {
         let shared = Arc::clone(&self.context);
         let listed = tokio::task::spawn_blocking(move || resources::list(&shared)).await;
-        let listed = listed.map_err(|error| ErrorData::internal_error(format!("Cannot list: {error}"), None))?;
+        let listed =
+            listed.map_err(|error| ErrorData::internal_error(format!("Cannot list: {error}"), None))?;
         Ok(ListResourcesResult::with_all_items(listed))
     }
 
@@ -219,7 +220,8 @@ impl ServerHandler for Server {
     ) -> std::result::Result<ReadResourceResponse, ErrorData> {
         let shared = Arc::clone(&self.context);
         let read = tokio::task::spawn_blocking(move || resources::read(&shared, &request.uri)).await;
-        let read = read.map_err(|error| ErrorData::internal_error(format!("The read failed: {error}"), None))?;
+        let read =
+            read.map_err(|error| ErrorData::internal_error(format!("The read failed: {error}"), None))?;
         Ok(read?.into())
     }
 
@@ -232,8 +234,10 @@ impl ServerHandler for Server {
         let subscriptions = Arc::clone(&self.subscriptions);
         let updates = self.updates.clone();
         let subscribed =
-            tokio::task::spawn_blocking(move || subscriptions.subscribe(&shared, &request.uri, updates)).await;
-        subscribed.map_err(|error| ErrorData::internal_error(format!("The subscribe failed: {error}"), None))?
+            tokio::task::spawn_blocking(move || subscriptions.subscribe(&shared, &request.uri, updates))
+                .await;
+        subscribed
+            .map_err(|error| ErrorData::internal_error(format!("The subscribe failed: {error}"), None))?
     }
 
     async fn unsubscribe(

@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use agent_tty_core::event_feed::{LogCursor, RecordHead, Subscription};
 use agent_tty_core::manifest::Status;
+use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::SubscribeParams;
 use agent_tty_core::{Error, ErrorCode, session};
 use rmcp::model::{
-    ErrorCode as RpcCode, MetaObject, ReadResourceResult, Resource,
-    ResourceContents, ResourceTemplate,
+    ErrorCode as RpcCode, MetaObject, ReadResourceResult, Resource, ResourceContents, ResourceTemplate,
 };
 use rmcp::service::Peer;
 use rmcp::{ErrorData, RoleServer};
@@ -76,7 +76,8 @@ const FORMS: &str = "agent-tty://sessions, agent-tty://session/<id>/screen, agen
 /// Reads a URI.
 pub fn parse(uri: &str) -> Result<Target, Error> {
     let unknown = || {
-        Error::invalid_input(format!("Unknown resource URI {uri:?}; the resources are: {FORMS}.")).with("uri", uri)
+        Error::invalid_input(format!("Unknown resource URI {uri:?}; the resources are: {FORMS}."))
+            .with("uri", uri)
     };
     if uri == SESSIONS_URI {
         return Ok(Target::Sessions);
@@ -153,7 +154,7 @@ pub fn list(context: &Context) -> Vec<Resource> {
     let mut resources = vec![
         Resource::new(SESSIONS_URI, "sessions")
             .with_mime_type("application/json")
-            .with_description("The active sessions (the result of `list --json`).")
+            .with_description("The active sessions (the result of `list --json`)."),
     ];
     for record in session::list(&context.home.path, false) {
         let id = &record.session_id;
@@ -164,7 +165,7 @@ pub fn list(context: &Context) -> Vec<Resource> {
             resources.push(
                 Resource::new(uri(id, kind), format!("{label} {kind}"))
                     .with_mime_type(mime)
-                    .with_description(format!("The {kind} of session {id} ({}).", record.command.join(" ")))
+                    .with_description(format!("The {kind} of session {id} ({}).", record.command.join(" "))),
             );
         }
     }
@@ -222,7 +223,11 @@ pub struct EventsPage {
 
 /// The records after `after_seq` in the log at `path`, whole lines up to `limit` bytes
 /// (at least one record). Lines that are not records (a torn last line) are left out.
-pub fn events_page(path: &std::path::Path, after_seq: Option<u64>, limit: usize) -> std::io::Result<EventsPage> {
+pub fn events_page(
+    path: &std::path::Path,
+    after_seq: Option<u64>,
+    limit: usize,
+) -> std::io::Result<EventsPage> {
     let mut cursor = LogCursor::new(path.to_path_buf());
     let mut page = EventsPage { text: String::new(), last_seq: None, more: false };
     cursor.read(|line| {
@@ -282,30 +287,56 @@ fn internal(message: &str) -> ErrorData {
 }
 
 /// One live subscription.
+#[derive(Default)]
 struct Watch {
     /// Set when the client unsubscribed (no update is sent after it).
-    stopped: Arc<AtomicBool>,
+    stopped: AtomicBool,
     /// The host stream's socket, to end it (none for the session list).
-    socket: Option<UnixStream>,
+    socket: Mutex<Option<UnixStream>>,
 }
 
 impl Watch {
     fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
-        if let Some(socket) = &self.socket {
+        if let Some(socket) = &*self.socket.lock().unwrap_or_else(PoisonError::into_inner) {
             let _ = socket.shutdown(Shutdown::Both);
         }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Takes the socket of a (new) stream; false when the watch was stopped meanwhile.
+    fn set_socket(&self, socket: UnixStream) -> bool {
+        let mut slot = self.socket.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.stopped() {
+            let _ = socket.shutdown(Shutdown::Both);
+            return false;
+        }
+        *slot = Some(socket);
+        true
     }
 }
 
 /// The subscriptions of one client, by URI.
 #[derive(Default)]
 pub struct Subscriptions {
-    watches: Mutex<HashMap<String, Watch>>,
+    watches: Mutex<HashMap<String, Arc<Watch>>>,
+}
+
+/// The host's push stream of a running session; `None` when the session is not running
+/// (or its host is gone).
+fn open_stream(paths: &SessionPaths) -> Result<Option<Subscription>, Error> {
+    match Subscription::open(paths, &SubscribeParams { idle_ms: Some(0) }) {
+        Ok(stream) => Ok(Some(stream)),
+        Err(error) if error.code == ErrorCode::HostUnreachable => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 impl Subscriptions {
-    fn watches(&self) -> std::sync::MutexGuard<'_, HashMap<String, Watch>> {
+    fn watches(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Watch>>> {
         self.watches.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -328,58 +359,79 @@ impl Subscriptions {
         let target = parse(uri).map_err(|e| to_rpc(&e))?;
         let (session, events) = match target {
             Target::Sessions => {
-                let watch = Watch { stopped: Arc::new(AtomicBool::new(false)), socket: None };
-                self.watches().insert(uri.to_string(), watch);
+                self.insert(uri, Arc::default());
                 return Ok(());
             }
             Target::Screen(session) | Target::Screenshot(session) => (session, false),
             Target::Events { session, .. } => (session, true),
         };
         let (paths, record) = session::find(&context.home.path, &session).map_err(|e| to_rpc(&e))?;
-        if record.status != Status::Running {
-            return Err(to_rpc(
+        let not_running = |status: &str| {
+            to_rpc(
                 &Error::new(
                     ErrorCode::SessionNotRunning,
                     format!(
-                        "Session {} is {}: it will not change, so there is nothing to subscribe to. Read the \
-                         resource instead.",
-                        paths.id,
-                        record.status.as_str()
+                        "Session {} is {status}: it will not change, so there is nothing to subscribe to. Read \
+                         the resource instead.",
+                        paths.id
                     ),
                 )
                 .with("sessionId", paths.id.as_str())
-                .with("status", record.status.as_str()),
-            ));
+                .with("status", status),
+            )
+        };
+        if record.status != Status::Running {
+            return Err(not_running(record.status.as_str()));
         }
-        let mut stream =
-            Subscription::open(&paths, &SubscribeParams { idle_ms: Some(0) }).map_err(|e| to_rpc(&e))?;
+        let Some(mut stream) = open_stream(&paths).map_err(|e| to_rpc(&e))? else {
+            return Err(not_running("ending"));
+        };
         let socket = stream.socket().map_err(|e| internal(&format!("Cannot watch the host stream: {e}")))?;
-        let stopped = Arc::new(AtomicBool::new(false));
-        self.watches().insert(uri.to_string(), Watch { stopped: Arc::clone(&stopped), socket: Some(socket) });
+        let watch = Arc::new(Watch::default());
+        watch.set_socket(socket);
+        self.insert(uri, Arc::clone(&watch));
         let owner = Arc::clone(self);
         let key = uri.to_string();
         let uri = key.clone();
         let spawned = std::thread::Builder::new().name("mcp-subscription".into()).spawn(move || {
             let mut line = Vec::with_capacity(4096);
-            while stream.next_line(&mut line) {
-                if stopped.load(Ordering::SeqCst) {
+            loop {
+                let mut missed = false;
+                while stream.next_line(&mut line) {
+                    if watch.stopped() {
+                        return;
+                    }
+                    let changed = match line.strip_prefix(b"{\"derived\":\"") {
+                        Some(derived) => {
+                            missed = derived.starts_with(b"missed\"");
+                            missed || derived.starts_with(b"screen\"")
+                        }
+                        None => events,
+                    };
+                    if changed && updates.send(uri.clone()).is_err() {
+                        return;
+                    }
+                }
+                if watch.stopped() {
                     return;
                 }
-                let changed = match line.strip_prefix(b"{\"derived\":\"") {
-                    Some(derived) => derived.starts_with(b"screen\"") || derived.starts_with(b"missed\""),
-                    None => events,
-                };
-                if changed && updates.send(uri.clone()).is_err() {
-                    return;
-                }
-            }
-            // The session ended (or its host went away): one last update, and it is over.
-            if !stopped.load(Ordering::SeqCst) {
+                // The stream ended: the session ended, or (its last line `missed`) the
+                // host dropped a backlog this thread did not read in time. An update
+                // either way; after `missed` the session is subscribed to again.
                 let _ = updates.send(uri.clone());
-                let mut watches = owner.watches();
-                if watches.get(&uri).is_some_and(|watch| Arc::ptr_eq(&watch.stopped, &stopped)) {
-                    watches.remove(&uri);
+                if !missed {
+                    break;
                 }
+                let Ok(Some(again)) = open_stream(&paths) else { break };
+                let Ok(socket) = again.socket() else { break };
+                if !watch.set_socket(socket) {
+                    return;
+                }
+                stream = again;
+            }
+            let mut watches = owner.watches();
+            if watches.get(&uri).is_some_and(|current| Arc::ptr_eq(current, &watch)) {
+                watches.remove(&uri);
             }
         });
         if let Err(error) = spawned {
@@ -387,6 +439,13 @@ impl Subscriptions {
             return Err(internal(&format!("Cannot start the subscription's thread: {error}")));
         }
         Ok(())
+    }
+
+    /// Records a watch (ending one it replaces: two subscribes of one URI at once).
+    fn insert(&self, uri: &str, watch: Arc<Watch>) {
+        if let Some(old) = self.watches().insert(uri.to_string(), watch) {
+            old.stop();
+        }
     }
 
     /// Ends the subscription to `uri`; false when there was none.
@@ -493,7 +552,9 @@ mod tests {
     fn an_events_page_stops_at_whole_records_and_says_where_to_go_on() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
-        let line = |seq: u64| format!("{{\"seq\":{seq},\"ts\":\"t\",\"type\":\"marker\",\"payload\":{{\"label\":\"a\"}}}}\n");
+        let line = |seq: u64| {
+            format!("{{\"seq\":{seq},\"ts\":\"t\",\"type\":\"marker\",\"payload\":{{\"label\":\"a\"}}}}\n")
+        };
         let mut file = std::fs::File::create(&path).unwrap();
         for seq in 1..=5 {
             file.write_all(line(seq).as_bytes()).unwrap();

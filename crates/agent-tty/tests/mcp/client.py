@@ -375,8 +375,10 @@ async def main():
 
         def rpc(message):
             killed.stdin.write((json.dumps({"jsonrpc": "2.0", **message}) + "\n").encode())
-            if "id" in message:
-                return json.loads(killed.stdout.readline())
+            while "id" in message:  # skipping notifications (list_changed)
+                answer = json.loads(killed.stdout.readline())
+                if answer.get("id") == message["id"]:
+                    return answer
 
         hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "doomed", "version": "1"}}
         assert rpc({"id": 1, "method": "initialize", "params": hello})["result"]["serverInfo"]["name"] == "agent-tty"
