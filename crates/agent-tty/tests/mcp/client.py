@@ -205,10 +205,23 @@ async def resources(c, notes, sid):
     await c.call("wait", {"sessionId": sid, "text": "sub5", "timeout": "10s"})
     step(f"subscribed: resources/updated for the screen {1000 * (at - typed_at):.0f} ms after the type call began")
 
-    # Sessions come and go: list_changed; a subscribed screen whose session ends gets a last update.
+    # An events subscription hears of each record.
+    events_uri = f"{base}/events"
+    await session.subscribe_resource(events_uri)
+    since = len(notes.items)
+    await c.call("mark", {"sessionId": sid, "label": "resource"})
+    await notes.wait(since, "notifications/resources/updated", events_uri)
+    await session.unsubscribe_resource(events_uri)
+    step("an events subscription: resources/updated for a new record")
+
+    # Sessions come and go: list_changed (and an update of the subscribed session list);
+    # a subscribed screen whose session ends gets a last update.
+    await session.subscribe_resource("agent-tty://sessions")
     since = len(notes.items)
     other = (await c.call("create", {"argv": ["cat"]})).structured_content["sessionId"]
     await notes.wait(since, "notifications/resources/list_changed")
+    await notes.wait(since, "notifications/resources/updated", "agent-tty://sessions")
+    await session.unsubscribe_resource("agent-tty://sessions")
     other_screen = f"agent-tty://session/{other}/screen"
     await session.subscribe_resource(other_screen)
     since = len(notes.items)
