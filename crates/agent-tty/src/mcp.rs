@@ -47,8 +47,9 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// What the server tells clients about itself.
 const INSTRUCTIONS: &str = "agent-tty: real, long-lived terminals. `create` a session (a shell by default), then \
     `run` commands in it, or `type`/`send_keys` and `wait` for the screen, `snapshot` to read it, `screenshot` to \
-    see it; `destroy` it when done. Sessions outlive this server. The agent-tty skill (`agent-tty skills get \
-    agent-tty`) explains the workflow.";
+    see it; `destroy` it when done. Sessions outlive this server. Resources: agent-tty://sessions and \
+    agent-tty://session/<id>/screen, /screenshot and /events; subscribe to a screen to be told when it changes. \
+    The agent-tty skill (`agent-tty skills get agent-tty`) explains the workflow.";
 
 /// Runs the server until the client closes stdin. Prints nothing on stdout but protocol.
 pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
