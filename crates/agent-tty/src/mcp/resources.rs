@@ -17,8 +17,9 @@
 //! A subscription to a session's resource opens the host's push stream (`subscribe`) on a
 //! thread of its own: each `screen` line the host pushes (already coalesced, at most one
 //! every 50 ms while output streams, the last change always pushed) sends
-//! `notifications/resources/updated` for the screen and screenshot URIs, each record for
-//! the events URI, and a `missed` line for any of them. When the session ends the stream
+//! `notifications/resources/updated` for the screen and screenshot URIs, new records for
+//! the events URI (one update for the records pushed together), and a `missed` line for
+//! any of them. When the session ends the stream
 //! ends: one last update is sent and the subscription is over. `resources/unsubscribe` and
 //! the client's exit close the stream. The session list is watched by listing the
 //! sessions (directory names and manifests, never logs) every [`LIST_EVERY`].
@@ -396,20 +397,24 @@ impl Subscriptions {
         let spawned = std::thread::Builder::new().name("mcp-subscription".into()).spawn(move || {
             let mut line = Vec::with_capacity(4096);
             loop {
-                let mut missed = false;
+                let (mut missed, mut changed) = (false, false);
                 while stream.next_line(&mut line) {
                     if watch.stopped() {
                         return;
                     }
-                    let changed = match line.strip_prefix(b"{\"derived\":\"") {
+                    changed |= match line.strip_prefix(b"{\"derived\":\"") {
                         Some(derived) => {
                             missed = derived.starts_with(b"missed\"");
                             missed || derived.starts_with(b"screen\"")
                         }
                         None => events,
                     };
-                    if changed && updates.send(uri.clone()).is_err() {
-                        return;
+                    // One update for the lines that came together (a batch of records).
+                    if changed && !stream.has_buffered() {
+                        changed = false;
+                        if updates.send(uri.clone()).is_err() {
+                            return;
+                        }
                     }
                 }
                 if watch.stopped() {
