@@ -7,20 +7,25 @@
 #   S1         the S1 loop as six tool calls: create bash 80x24, type `echo $((6*7))XY`,
 #              send_keys Enter, wait --text 42XY, snapshot --format text, destroy
 #              (budget: median <= 5 ms; scripts/bench-s1.sh does it with CLI calls)
+#   updated    output -> `notifications/resources/updated`: a session's program prints a line
+#              every 70 ms (the host coalesces screen changes per 50 ms) and notes when, on
+#              the machine's monotonic clock; the client, subscribed to the session's screen
+#              resource, notes when each notification arrives (budget: median <= 10 ms)
 # The same work is also timed as CLI calls (one process each), interleaved with the MCP calls
 # so that machine noise hits both alike. Prints the median and p95 of each, in milliseconds.
-# Usage: scripts/bench-mcp.sh [BINARY] [CALLS] [LOOPS]   (defaults: target/release/agent-tty, 500, 41)
+# Usage: scripts/bench-mcp.sh [BINARY] [CALLS] [LOOPS] [UPDATES]
+#   (defaults: target/release/agent-tty, 500, 41, 200; CALLS=0 LOOPS=0 times only the updates)
 set -euo pipefail
-bin=${1:-target/release/agent-tty} calls=${2:-500} loops=${3:-41}
+bin=${1:-target/release/agent-tty} calls=${2:-500} loops=${3:-41} updates=${4:-200}
 [ -x "$bin" ] || { echo "bench-mcp: no binary at $bin (run \`cargo build --release\` first)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench-mcp: needs python3 (apt-get install python3)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state
-python3 - "$bin" "$work/home" "$calls" "$loops" <<'PY'
-import json, statistics, subprocess, sys, time
+python3 - "$bin" "$work/home" "$calls" "$loops" "$updates" "$work" <<'PY'
+import json, os, select, statistics, subprocess, sys, time
 
-binary, home, calls, loops = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+binary, home, calls, loops, updates, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 server = subprocess.Popen([binary, "mcp", "--home", home], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
 out = server.stdout
 next_id = 0
@@ -102,7 +107,7 @@ def cli_s1():
 
 steps = {name: [] for name in ("create", "type", "send_keys", "wait", "snapshot", "destroy")}
 loop_times, cli_loops = [], []
-for _ in range(loops + 1):
+for _ in range(loops + 1 if loops else 0):
     cli_loop = cli_s1()
     start = time.perf_counter()
     t, created = timed("create", {"argv": bash, "cols": 80, "rows": 24})
@@ -124,9 +129,70 @@ for _ in range(loops + 1):
     cli_loops.append(cli_loop)
     for name, t in zip(steps, durations):
         steps[name].append(t)
+
+
+# output -> resources/updated. The ticker prints once it reads a line (the bench's go),
+# then a line every 70 ms, noting each print's CLOCK_MONOTONIC time in a file.
+TICKER = '''
+import os, sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+sys.stdin.readline()
+with open(path, "w") as out:
+    for i in range(n):
+        time.sleep(0.07)
+        t = time.monotonic_ns()
+        os.write(1, b"tick %d\\r\\n" % i)
+        out.write(f"{t}\\n")
+        out.flush()
+'''
+latencies, missing = [], 0
+if updates:
+    ticks_path = os.path.join(work, "ticks")
+    sid = call("create", {"argv": [sys.executable, "-c", TICKER, ticks_path, str(updates)], "cols": 80, "rows": 24})["sessionId"]
+    uri = f"agent-tty://session/{sid}/screen"
+    request("resources/subscribe", {"uri": uri})
+    arrivals = []
+    call("type", {"sessionId": sid, "text": "go\n"})
+    # Notifications (and the type call's answer) as they come, each timed on arrival;
+    # the stream ends with the session (its last update) after the last tick.
+    pending, done = b"", False
+    deadline = time.monotonic() + 30 + updates * 0.2
+    while not done and time.monotonic() < deadline:
+        ready, _, _ = select.select([out], [], [], 1)
+        if not ready:
+            continue
+        chunk = os.read(out.fileno(), 1 << 16)
+        now = time.monotonic_ns()
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            message = json.loads(line)
+            if message.get("method") == "notifications/resources/updated" and message["params"]["uri"] == uri:
+                arrivals.append(now)
+        if os.path.exists(ticks_path):
+            with open(ticks_path) as f:
+                ticked = f.read().split()
+            done = len(ticked) == updates and arrivals and arrivals[-1] >= int(ticked[-1])
+    with open(ticks_path) as f:
+        ticks = [int(t) for t in f.read().split()]
+    os.remove(ticks_path)
+    for i, t in enumerate(ticks):
+        nxt = ticks[i + 1] if i + 1 < len(ticks) else None
+        after = [a for a in arrivals if a >= t and (nxt is None or a < nxt)]
+        if after:
+            latencies.append((after[0] - t) / 1e6)
+        else:
+            missing += 1
 server.stdin.close()
 server.wait()
 
+if latencies:
+    report("output -> updated", latencies)
+    print(f"{'':<22} max {max(latencies):7.3f} ms   ({missing} of {len(latencies) + missing} prints had no update before the next)")
+if not calls:
+    sys.exit(0)
 report("type", types)
 report("  CLI type", cli_types)
 report("snapshot (text)", texts)

@@ -152,6 +152,12 @@ impl Subscription {
         Ok(Subscription { reader, latest_seq: reply.latest_seq })
     }
 
+    /// A second handle on the connection: its `shutdown` ends the stream from another
+    /// thread (a blocked [`next_line`](Self::next_line) then returns false).
+    pub fn socket(&self) -> std::io::Result<UnixStream> {
+        self.reader.get_ref().try_clone()
+    }
+
     /// Whether pushed bytes are waiting here already (the next line needs no read).
     pub fn has_buffered(&self) -> bool {
         !self.reader.buffer().is_empty()

@@ -14,8 +14,13 @@
 //! hosts, not to this process: a client (or this server) that dies leaves them running,
 //! and any number of servers and CLI calls may use them at once.
 //!
+//! Resources ([`resources`]): the session list and each session's screen, screenshot and
+//! Event Log, with `resources/subscribe` (pushed by the session's host) and
+//! `notifications/resources/list_changed`.
+//!
 //! Only protocol goes to stdout; nothing else is printed there.
 
+mod resources;
 mod tools;
 
 use std::sync::Arc;
@@ -24,7 +29,9 @@ use std::time::{Duration, Instant};
 use agent_tty_core::{Error, Result};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, SubscribeRequestParams, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -40,8 +47,9 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// What the server tells clients about itself.
 const INSTRUCTIONS: &str = "agent-tty: real, long-lived terminals. `create` a session (a shell by default), then \
     `run` commands in it, or `type`/`send_keys` and `wait` for the screen, `snapshot` to read it, `screenshot` to \
-    see it; `destroy` it when done. Sessions outlive this server. The agent-tty skill (`agent-tty skills get \
-    agent-tty`) explains the workflow.";
+    see it; `destroy` it when done. Sessions outlive this server. Resources: agent-tty://sessions and \
+    agent-tty://session/<id>/screen, /screenshot and /events; subscribe to a screen to be told when it changes. \
+    The agent-tty skill (`agent-tty skills get agent-tty`) explains the workflow.";
 
 /// Runs the server until the client closes stdin. Prints nothing on stdout but protocol.
 pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
@@ -49,7 +57,15 @@ pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
         .enable_all()
         .build()
         .map_err(|error| Error::internal(format!("Cannot start the MCP server's runtime: {error}")))?;
-    let server = Server { context: Arc::new(context.clone()), tools: Arc::new(tools::Tools::new()) };
+    let (updates, updated) = tokio::sync::mpsc::unbounded_channel();
+    let subscriptions = Arc::new(resources::Subscriptions::default());
+    let server = Server {
+        context: Arc::new(context.clone()),
+        tools: Arc::new(tools::Tools::new()),
+        subscriptions: Arc::clone(&subscriptions),
+        updates,
+    };
+    let shared = Arc::clone(&server.context);
     let served = runtime.block_on(async move {
         let running = server.serve(rmcp::transport::stdio_pipes()).await.map_err(|error| {
             Error::invalid_input(format!(
@@ -57,7 +73,16 @@ pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
                      agent's MCP configuration, e.g. {{\"command\": \"agent-tty\", \"args\": [\"mcp\"]}}."
             ))
         })?;
-        running.waiting().await.map_err(|error| Error::internal(format!("The MCP server failed: {error}")))
+        let notifier = tokio::spawn(resources::notify(
+            shared,
+            running.peer().clone(),
+            Arc::clone(&subscriptions),
+            updated,
+        ));
+        let waited = running.waiting().await;
+        notifier.abort();
+        subscriptions.clear();
+        waited.map_err(|error| Error::internal(format!("The MCP server failed: {error}")))
     });
     // Calls whose client went away (a cancelled wait) may still block a thread until the
     // host answers them: do not wait for them.
@@ -66,11 +91,15 @@ pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
     Ok(Outcome { result: Box::new(()), human: Vec::new(), exit_code: 0, raw: Some(String::new()) })
 }
 
-/// The server: the resolved context (Home, configuration) every call runs in.
+/// The server: the resolved context (Home, configuration) every call runs in, and the
+/// client's resource subscriptions.
 #[derive(Clone)]
 struct Server {
     context: Arc<Context>,
     tools: Arc<tools::Tools>,
+    subscriptions: Arc<resources::Subscriptions>,
+    /// Where subscriptions send the URI of a changed resource.
+    updates: tokio::sync::mpsc::UnboundedSender<String>,
 }
 
 /// What a finished call hands back from its blocking thread.
@@ -146,7 +175,13 @@ fn execute(context: &Context, call: tools::Call) -> Reply {
 
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_resources_subscribe()
+            .enable_resources_list_changed()
+            .build();
+        InitializeResult::new(capabilities)
             .with_server_info(Implementation::new("agent-tty", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
     }
@@ -157,6 +192,64 @@ impl ServerHandler for Server {
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.tools.list.clone()))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourcesResult, ErrorData> {
+        let shared = Arc::clone(&self.context);
+        let listed = tokio::task::spawn_blocking(move || resources::list(&shared)).await;
+        let listed =
+            listed.map_err(|error| ErrorData::internal_error(format!("Cannot list: {error}"), None))?;
+        Ok(ListResourcesResult::with_all_items(listed))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ReadResourceResponse, ErrorData> {
+        let shared = Arc::clone(&self.context);
+        let read = tokio::task::spawn_blocking(move || resources::read(&shared, &request.uri)).await;
+        let read =
+            read.map_err(|error| ErrorData::internal_error(format!("The read failed: {error}"), None))?;
+        Ok(read?.into())
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<(), ErrorData> {
+        let shared = Arc::clone(&self.context);
+        let subscriptions = Arc::clone(&self.subscriptions);
+        let updates = self.updates.clone();
+        let subscribed =
+            tokio::task::spawn_blocking(move || subscriptions.subscribe(&shared, &request.uri, updates))
+                .await;
+        subscribed
+            .map_err(|error| ErrorData::internal_error(format!("The subscribe failed: {error}"), None))?
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<(), ErrorData> {
+        // Unsubscribing from what is not (or no longer: its session ended) subscribed is
+        // not an error.
+        self.subscriptions.unsubscribe(&request.uri);
+        Ok(())
     }
 
     async fn call_tool(

@@ -1,7 +1,9 @@
 //! `agent-tty mcp` driven by a real MCP client: the official Python SDK's stdio client
 //! (`tests/mcp/client.py`) starts the real binary as its server and walks every step an
 //! agent takes (initialise, list the tools, create a bash session, run, type, send keys,
-//! wait, snapshot, screenshot, the history/find/diff/inspect/list/export tools, invalid
+//! wait, snapshot, screenshot, the history/find/diff/inspect/list/export tools, the
+//! resources (list, templates, read each kind, subscribe to a screen and get
+//! `resources/updated`, `list_changed` as sessions come and go, unsubscribe), invalid
 //! calls, a cancelled long wait, a second client and the CLI on the same session,
 //! destroy), validating every result against the tool's advertised output schema. The
 //! script needs Python's `mcp` and `jsonschema` packages (`scripts/test.sh` installs them).
@@ -32,7 +34,16 @@ fn a_python_mcp_client_drives_every_tool() {
         panic!("{stdout}(scripts/test.sh installs it)");
     }
     assert!(out.status.success(), "the MCP client failed ({}):\n{stdout}\n{stderr}", out.status);
-    for step in ["initialised", "screenshot: a ", "cancelled a long wait", "no answer to it"] {
+    for step in [
+        "initialised",
+        "read: the session list, the screen",
+        "subscribed: resources/updated for the screen",
+        "list_changed when a session came and went",
+        "unsubscribed: no update after it",
+        "screenshot: a ",
+        "cancelled a long wait",
+        "no answer to it",
+    ] {
         assert!(stdout.contains(step), "the client did not report {step:?}:\n{stdout}");
     }
     assert!(!stderr.contains("panicked"), "the server panicked:\n{stderr}");

@@ -2,7 +2,8 @@
 
 Usage: python3 client.py BINARY HOME   (HOME and XDG_STATE_HOME come from the environment)
 
-Every step asserts its result; every successful structuredContent is validated against
+Every step asserts its result (the resources too: list, templates, read, subscribe and
+unsubscribe, list_changed); every successful structuredContent is validated against
 the tool's advertised outputSchema with `jsonschema` (Draft 2020-12), and every advertised
 schema is checked to be a valid JSON Schema. Prints one line per step; exits 0 when all
 hold, 1 on the first failure, 3 when a Python package is missing (saying which).
@@ -15,16 +16,22 @@ import struct
 import subprocess
 import sys
 import time
+import warnings
 
 try:
     import anyio
     import jsonschema
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
+    from mcp.shared.exceptions import MCPError
 except ImportError as error:
     package = "jsonschema" if "jsonschema" in str(error) else "mcp"
     print(f"MISSING: Python's {package} package: pip install {package} ({error})")
     sys.exit(3)
+
+# The server negotiates 2025-11-25 (the newest version with `initialize`), where
+# `resources/subscribe` is how a client subscribes; the SDK warns about 2026-07-28.
+warnings.filterwarnings("ignore", message="resources/(un)?subscribe is removed")
 
 BINARY, HOME = sys.argv[1], sys.argv[2]
 ENV = {name: os.environ[name] for name in ("HOME", "XDG_STATE_HOME", "PATH") if name in os.environ}
@@ -82,12 +89,160 @@ def text_of(result):
     return "\n".join(block.text for block in result.content if block.type == "text")
 
 
-async def connect(stack, trace=None):
+class Notes:
+    """The resource notifications a client received: (monotonic time, method, uri)."""
+
+    METHODS = ("notifications/resources/updated", "notifications/resources/list_changed")
+
+    def __init__(self):
+        self.items = []
+        self.arrived = anyio.Event()
+
+    async def handler(self, message):
+        method = getattr(message, "method", None)
+        if method in self.METHODS:
+            params = getattr(message, "params", None)
+            self.items.append((time.monotonic(), method, getattr(params, "uri", None)))
+            self.arrived.set()
+            self.arrived = anyio.Event()
+
+    async def wait(self, since, method, uri=None, timeout=10):
+        """The first notification at index >= since with that method (and uri); fails
+        after `timeout` seconds without one."""
+        with anyio.fail_after(timeout):
+            while True:
+                arrived = self.arrived
+                for item in self.items[since:]:
+                    if item[1] == method and (uri is None or item[2] == uri):
+                        return item
+                await arrived.wait()
+
+
+async def connect(stack, trace=None, notes=None):
     read, write = await stack.enter_async_context(stdio_client(server(trace)))
-    session = await stack.enter_async_context(ClientSession(read, write))
+    handler = notes.handler if notes else None
+    session = await stack.enter_async_context(ClientSession(read, write, message_handler=handler))
     info = await session.initialize()
     tools = (await session.list_tools()).tools
     return info, Client(session, tools)
+
+
+def cli_json(*args):
+    done = subprocess.run([BINARY, "--home", HOME, *args, "--json"], env=ENV, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)["result"]
+
+
+async def rpc_error(call, code):
+    try:
+        await call
+    except MCPError as error:
+        assert error.code == code, (error.code, error.message, error.data)
+        return error
+    raise AssertionError(f"no error {code}")
+
+
+async def resources(c, notes, sid):
+    """Resources: list, templates, read each kind, errors, subscribe/unsubscribe, list_changed."""
+    session = c.session
+    base = f"agent-tty://session/{sid}"
+    screen_uri = f"{base}/screen"
+    templates = {t.uri_template: t.mime_type for t in (await session.list_resource_templates()).resource_templates}
+    assert templates == {
+        "agent-tty://session/{sessionId}/screen": "text/plain",
+        "agent-tty://session/{sessionId}/screenshot": "image/png",
+        "agent-tty://session/{sessionId}/events{?afterSeq}": "application/x-ndjson",
+    }, templates
+    listed = {r.uri: r.mime_type for r in (await session.list_resources()).resources}
+    assert listed == {
+        "agent-tty://sessions": "application/json",
+        screen_uri: "text/plain",
+        f"{base}/screenshot": "image/png",
+        f"{base}/events": "application/x-ndjson",
+    }, listed
+    step("resources: 3 templates; the session list and a live session's screen, screenshot and events")
+
+    await c.call("wait", {"sessionId": sid, "screenStableMs": 200, "timeout": "10s"})
+    (sessions,) = (await session.read_resource("agent-tty://sessions")).contents
+    assert sessions.mime_type == "application/json", sessions
+    cli_list = cli_json("list")
+    assert [s["sessionId"] for s in json.loads(sessions.text)["sessions"]] == [s["sessionId"] for s in cli_list["sessions"]] == [sid]
+    (screen,) = (await session.read_resource(screen_uri)).contents
+    assert screen.mime_type == "text/plain", screen
+    assert screen.text == cli_json("snapshot", sid, "--format", "text")["text"], screen.text
+    assert "hi2" in screen.text, screen.text
+    (shot,) = (await session.read_resource(f"{base}/screenshot")).contents
+    assert shot.mime_type == "image/png", shot.mime_type
+    png = base64.b64decode(shot.blob)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:8]
+    (events,) = (await session.read_resource(f"{base}/events")).contents
+    assert events.mime_type == "application/x-ndjson", events.mime_type
+    with open(os.path.join(HOME, "sessions", sid, "events.jsonl"), encoding="utf-8") as log:
+        logged = log.read().splitlines()
+    lines = events.text.splitlines()
+    assert lines == logged, (len(lines), len(logged))
+    meta = events.meta
+    assert meta == {"lastSeq": json.loads(lines[-1])["seq"], "more": False}, meta
+    last_two = (await session.read_resource(f"{base}/events?afterSeq={json.loads(lines[-3])['seq']}")).contents[0]
+    assert last_two.text.splitlines() == lines[-2:], last_two.text
+    step(f"read: the session list, the screen (= snapshot --format text), a {len(png)}-byte PNG, {len(lines)} events (= events.jsonl)")
+
+    error = await rpc_error(session.read_resource("agent-tty://session/no-such-session/screen"), -32002)
+    assert error.data["code"] == "SESSION_NOT_FOUND", error.data
+    error = await rpc_error(session.read_resource(f"{base}/nope"), -32602)
+    assert "agent-tty://session/<id>/screen" in error.message and error.data["code"] == "INVALID_INPUT", error.message
+    error = await rpc_error(session.read_resource(f"{base}/events?afterSeq=-1"), -32602)
+    assert error.message.startswith("afterSeq must be a seq"), error.message
+    await rpc_error(session.subscribe_resource("agent-tty://session/no-such-session/screen"), -32002)
+    step("bad URIs and unknown sessions are JSON-RPC errors carrying the CLI's error object")
+
+    # Subscribe to the screen: typing sends `resources/updated` for it.
+    await session.subscribe_resource(screen_uri)
+    since = len(notes.items)
+    typed_at = time.monotonic()
+    await c.call("type", {"sessionId": sid, "text": "echo sub$((2+3))\n"})
+    at, _, _ = await notes.wait(since, "notifications/resources/updated", screen_uri)
+    await c.call("wait", {"sessionId": sid, "text": "sub5", "timeout": "10s"})
+    step(f"subscribed: resources/updated for the screen {1000 * (at - typed_at):.0f} ms after the type call began")
+
+    # An events subscription hears of each record.
+    events_uri = f"{base}/events"
+    await session.subscribe_resource(events_uri)
+    since = len(notes.items)
+    await c.call("mark", {"sessionId": sid, "label": "resource"})
+    await notes.wait(since, "notifications/resources/updated", events_uri)
+    await session.unsubscribe_resource(events_uri)
+    step("an events subscription: resources/updated for a new record")
+
+    # Sessions come and go: list_changed (and an update of the subscribed session list);
+    # a subscribed screen whose session ends gets a last update.
+    await session.subscribe_resource("agent-tty://sessions")
+    since = len(notes.items)
+    other = (await c.call("create", {"argv": ["cat"]})).structured_content["sessionId"]
+    await notes.wait(since, "notifications/resources/list_changed")
+    await notes.wait(since, "notifications/resources/updated", "agent-tty://sessions")
+    await session.unsubscribe_resource("agent-tty://sessions")
+    other_screen = f"agent-tty://session/{other}/screen"
+    await session.subscribe_resource(other_screen)
+    since = len(notes.items)
+    await c.call("destroy", {"sessionId": other})
+    await notes.wait(since, "notifications/resources/updated", other_screen)
+    await notes.wait(since, "notifications/resources/list_changed")
+    error = await rpc_error(session.subscribe_resource(other_screen), -32602)
+    assert error.data["code"] == "SESSION_NOT_RUNNING", error.data
+    await session.unsubscribe_resource(other_screen)
+    step("list_changed when a session came and went; its screen's last update when it ended")
+
+    # Unsubscribed: output sends no more updates for the screen.
+    await c.call("wait", {"sessionId": sid, "screenStableMs": 200, "timeout": "10s"})
+    await session.unsubscribe_resource(screen_uri)
+    since = len(notes.items)
+    await c.call("type", {"sessionId": sid, "text": "echo unsub$((3+3))\n"})
+    await c.call("wait", {"sessionId": sid, "text": "unsub6", "timeout": "10s"})
+    await c.call("wait", {"sessionId": sid, "screenStableMs": 300, "timeout": "10s"})
+    late = [item for item in notes.items[since:] if item[2] == screen_uri]
+    assert not late, late
+    step("unsubscribed: no update after it")
 
 
 async def main():
@@ -95,10 +250,12 @@ async def main():
 
     trace = os.path.join(os.path.dirname(HOME), "mcp-trace")
     async with AsyncExitStack() as stack:
-        info, c = await connect(stack, trace)
+        notes = Notes()
+        info, c = await connect(stack, trace, notes)
         assert info.server_info.name == "agent-tty", info.server_info
         assert info.capabilities.tools is not None, info.capabilities
-        assert info.capabilities.resources is None, "resources are not served yet"
+        resources_capability = info.capabilities.resources
+        assert resources_capability.subscribe is True and resources_capability.list_changed is True, info.capabilities
         step(f"initialised ({info.protocol_version})")
 
         assert set(c.tools) == TOOLS, sorted(c.tools)
@@ -135,6 +292,8 @@ async def main():
         await c.call("snapshot", {"sessionId": sid, "format": "text", "keepArtifact": True})
         assert len(kept()) == 1, kept()
         step("snapshot text and structured (an artifact only with keepArtifact)")
+
+        await resources(c, notes, sid)
 
         shot = await c.call("screenshot", {"sessionId": sid})
         images = [block for block in shot.content if block.type == "image"]
@@ -229,8 +388,10 @@ async def main():
 
         def rpc(message):
             killed.stdin.write((json.dumps({"jsonrpc": "2.0", **message}) + "\n").encode())
-            if "id" in message:
-                return json.loads(killed.stdout.readline())
+            while "id" in message:  # skipping notifications (list_changed)
+                answer = json.loads(killed.stdout.readline())
+                if answer.get("id") == message["id"]:
+                    return answer
 
         hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "doomed", "version": "1"}}
         assert rpc({"id": 1, "method": "initialize", "params": hello})["result"]["serverInfo"]["name"] == "agent-tty"
