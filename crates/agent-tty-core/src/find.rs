@@ -756,16 +756,10 @@ mod log_tests {
     use super::*;
     use crate::event_log::{Event, EventLogWriter};
 
-    const ID: &str = "01M94WZCBG0WTJCRZXCEFT4127";
+    use crate::find::test_log::ID;
 
     fn record() -> SessionRecord {
-        serde_json::from_value(serde_json::json!({
-            "version": 1, "sessionId": ID, "createdAt": "2026-12-06T05:24:37.872Z",
-            "updatedAt": "2026-12-06T05:24:38.039Z", "status": "exited", "command": ["cat"],
-            "cwd": "/", "cols": 40, "rows": 5, "creationCols": 40, "creationRows": 5,
-            "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
-        }))
-        .unwrap()
+        crate::find::test_log::record_created(40, 5)
     }
 
     /// Writes `events` (seq = index) and returns the session's paths.

@@ -275,17 +275,7 @@ mod tests {
     use super::*;
     use crate::event_log::{Event, EventLogWriter};
 
-    const ID: &str = "01M94WZCBG0WTJCRZXCEFT4127";
-
-    fn record() -> SessionRecord {
-        serde_json::from_value(serde_json::json!({
-            "version": 1, "sessionId": ID, "createdAt": "2026-12-06T05:24:37.872Z",
-            "updatedAt": "2026-12-06T05:24:38.039Z", "status": "exited", "command": ["cat"],
-            "cwd": "/", "cols": 60, "rows": 20, "creationCols": 80, "creationRows": 24,
-            "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
-        }))
-        .unwrap()
-    }
+    use crate::find::test_log::{ID, record};
 
     /// What a replay must show: the same events fed to a screen one by one.
     enum Step {

@@ -21,10 +21,15 @@ pub(crate) const ID: &str = "01M94WZCBG0WTJCRZXCEFT4127";
 
 /// The session: created at 80x24.
 pub(crate) fn record() -> SessionRecord {
+    record_created(80, 24)
+}
+
+/// An exited session [`ID`] created at `cols` x `rows` (now 60x20, which a replay ignores).
+pub(crate) fn record_created(cols: u16, rows: u16) -> SessionRecord {
     serde_json::from_value(serde_json::json!({
         "version": 1, "sessionId": ID, "createdAt": "2026-12-06T05:24:37.872Z",
         "updatedAt": "2026-12-06T05:24:38.039Z", "status": "exited", "command": ["cat"],
-        "cwd": "/", "cols": 80, "rows": 24, "creationCols": 80, "creationRows": 24,
+        "cwd": "/", "cols": 60, "rows": 20, "creationCols": cols, "creationRows": rows,
         "hostPid": null, "childPid": null, "exitCode": 0, "exitSignal": null
     }))
     .unwrap()

@@ -199,19 +199,20 @@ async fn client_is_ours(stream: &UnixStream) -> bool {
 /// Writes one line, giving up after [`WRITE_TIMEOUT`] (a client that never reads must
 /// not hold its connection forever). Failures are the client's problem: ignored.
 async fn write_line(stream: &UnixStream, line: &[u8]) {
-    let write = async {
-        let mut rest = line;
-        while !rest.is_empty() {
-            stream.writable().await?;
-            match stream.try_write(rest) {
-                Ok(n) => rest = &rest[n..],
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, write_all(stream, line)).await;
+}
+
+/// Writes all of `rest` to the non-blocking `stream`, waiting while it is full.
+pub(crate) async fn write_all(stream: &UnixStream, mut rest: &[u8]) -> std::io::Result<()> {
+    while !rest.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
         }
-        Ok::<(), std::io::Error>(())
-    };
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, write).await;
+    }
+    Ok(())
 }
 
 async fn read_request_line(stream: &UnixStream) -> std::result::Result<Vec<u8>, String> {

@@ -171,7 +171,7 @@ pub async fn pump(stream: &UnixStream, queue: &Queue) {
             () = client_left(stream) => None,
         };
         let Some(item) = item else { break };
-        if write_all(stream, &item.bytes).await.is_err() {
+        if super::server::write_all(stream, &item.bytes).await.is_err() {
             break;
         }
     }
@@ -192,18 +192,6 @@ async fn client_left(stream: &UnixStream) {
             Err(_) => return,
         }
     }
-}
-
-async fn write_all(stream: &UnixStream, mut rest: &[u8]) -> std::io::Result<()> {
-    while !rest.is_empty() {
-        stream.writable().await?;
-        match stream.try_write(rest) {
-            Ok(n) => rest = &rest[n..],
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// A derived line, in its wire key order.
