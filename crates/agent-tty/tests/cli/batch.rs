@@ -447,19 +447,6 @@ fn sigint_human_output() {
     assert_eq!(&lines[1..], ["[1] wait interrupted (0ms)", "[2] type not-run (0ms)", "1/3 steps completed"]);
 }
 
-/// The keys of a clip export's result (`record export`'s, then `fromSeq` and `toSeq`).
-const CLIP_RESULT_KEYS: [&str; 10] = [
-    "sessionId",
-    "format",
-    "artifactPath",
-    "bytes",
-    "sha256",
-    "capturedAtSeq",
-    "durationMs",
-    "metadata",
-    "fromSeq",
-    "toSeq",
-];
 const EXPORT_STEP_KEYS: [&str; 5] = ["index", "durationMs", "kind", "status", "export"];
 
 /// A batch prints numbered phases; a later batch prints one more and exports a clip

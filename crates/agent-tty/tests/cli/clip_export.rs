@@ -15,20 +15,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-/// The result's keys for a clip: the whole export's, then `fromSeq` and `toSeq`.
-const CLIP_RESULT_KEYS: [&str; 10] = [
-    "sessionId",
-    "format",
-    "artifactPath",
-    "bytes",
-    "sha256",
-    "capturedAtSeq",
-    "durationMs",
-    "metadata",
-    "fromSeq",
-    "toSeq",
-];
-
 fn ms_of(event: &Value) -> u64 {
     agent_tty_core::time::parse_iso(event["ts"].as_str().unwrap()).unwrap()
 }

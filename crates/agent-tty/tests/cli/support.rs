@@ -982,3 +982,17 @@ impl TestHome {
         id
     }
 }
+
+/// The keys of a clip export's result (`record export`'s, then `fromSeq` and `toSeq`).
+pub const CLIP_RESULT_KEYS: [&str; 10] = [
+    "sessionId",
+    "format",
+    "artifactPath",
+    "bytes",
+    "sha256",
+    "capturedAtSeq",
+    "durationMs",
+    "metadata",
+    "fromSeq",
+    "toSeq",
+];
