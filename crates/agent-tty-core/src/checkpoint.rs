@@ -204,42 +204,56 @@ pub fn load_best(paths: &SessionPaths, until: Option<u64>, accept: Accept) -> Op
     let mut entries = entries_in(&dir);
     entries.retain(|e| until.is_none_or(|until| e.seq <= until) && accept.takes(e.kind));
     let log = File::open(&paths.events).ok()?;
-    for entry in entries.into_iter().rev() {
-        let path = file_path(&dir, entry);
-        match load(&path, &log, entry.kind) {
-            Some(checkpoint) if checkpoint.position.seq == entry.seq => return Some(checkpoint),
-            _ => {
-                // A cache entry that cannot be used: rebuilt by the next replay.
-                let _ = std::fs::remove_file(&path);
-            }
-        }
+    entries.into_iter().rev().find_map(|entry| usable(&dir, entry, &log, load))
+}
+
+/// What `read` gives of the file of `entry` when it is usable (its position is the one
+/// its name says); otherwise the file is deleted, a cache entry that cannot be used and
+/// that the next replay rebuilds.
+fn usable<T: At>(
+    dir: &Path,
+    entry: Entry,
+    log: &File,
+    read: fn(&Path, &File, Kind) -> Option<T>,
+) -> Option<T> {
+    let path = file_path(dir, entry);
+    let found = read(&path, log, entry.kind).filter(|found| found.seq() == entry.seq);
+    if found.is_none() {
+        let _ = std::fs::remove_file(&path);
     }
-    None
+    found
+}
+
+/// A checkpoint's seq, as its file says.
+trait At {
+    fn seq(&self) -> u64;
+}
+
+impl At for Checkpoint {
+    fn seq(&self) -> u64 {
+        self.position.seq
+    }
+}
+
+impl At for Header {
+    fn seq(&self) -> u64 {
+        self.position.seq
+    }
 }
 
 /// The checkpoint `entry` (one of [`entries`]), checked against the log; `None` (and the
 /// file deleted) when it cannot be used.
 pub fn load_entry(paths: &SessionPaths, entry: Entry) -> Option<Checkpoint> {
-    let path = file_path(&dir(paths), entry);
     let log = File::open(&paths.events).ok()?;
-    let loaded = load(&path, &log, entry.kind).filter(|c| c.position.seq == entry.seq);
-    if loaded.is_none() {
-        let _ = std::fs::remove_file(&path);
-    }
-    loaded
+    usable(&dir(paths), entry, &log, load)
 }
 
 /// The position and damage of checkpoint `entry` (one of [`entries`]), read from the
 /// start of its file and checked against the log (the screen is not read); `None` (and
 /// the file deleted) when it cannot be used.
 pub fn entry_header(paths: &SessionPaths, entry: Entry) -> Option<Header> {
-    let path = file_path(&dir(paths), entry);
     let log = File::open(&paths.events).ok()?;
-    let header = read_header(&path, &log).filter(|h| h.position.seq == entry.seq);
-    if header.is_none() {
-        let _ = std::fs::remove_file(&path);
-    }
-    header
+    usable(&dir(paths), entry, &log, read_header)
 }
 
 /// The session's checkpoint files, by seq (a screen one before a full one of the same
@@ -302,10 +316,8 @@ pub fn seek(events: &Path, before: impl Fn(&Position) -> bool) -> Option<Header>
     let mut best: Option<Header> = None;
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        let path = file_path(&dir, entries[mid]);
-        match read_header(&path, &log).filter(|h| h.position.seq == entries[mid].seq) {
+        match usable(&dir, entries[mid], &log, read_header) {
             None => {
-                let _ = std::fs::remove_file(&path);
                 entries.remove(mid);
                 hi -= 1;
             }
@@ -321,7 +333,7 @@ pub fn seek(events: &Path, before: impl Fn(&Position) -> bool) -> Option<Header>
 
 /// Reads the position and damage at the start of a checkpoint file, checked against the
 /// log.
-fn read_header(path: &Path, log: &File) -> Option<Header> {
+fn read_header(path: &Path, log: &File, _: Kind) -> Option<Header> {
     let file = File::open(path).ok()?;
     let mut bytes = vec![0; HEADER_READ];
     let mut filled = 0;

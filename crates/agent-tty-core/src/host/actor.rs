@@ -203,7 +203,6 @@ impl Host {
             }
         }
         self.flush_log()?;
-        self.checkpoints.flushed(&self.paths);
         self.queue_replies();
         for marker in completed {
             self.complete_run(&marker);
@@ -418,6 +417,7 @@ impl Host {
     pub(crate) fn flush_log(&mut self) -> Result<()> {
         let pushed = self.subscribers.any().then(|| std::sync::Arc::<[u8]>::from(self.log.staged()));
         self.log.flush().map_err(|e| Error::storage_write(&self.paths.events, &e))?;
+        self.checkpoints.flushed(&self.paths);
         if let Some(bytes) = pushed {
             let latest = self.flushed_seq();
             self.subscribers.publish(bytes, latest);
