@@ -4,7 +4,7 @@
 //! wait, snapshot, screenshot, the history/find/diff/inspect/list/export tools, the
 //! resources (list, templates, read each kind, subscribe to a screen and get
 //! `resources/updated`, `list_changed` as sessions come and go, unsubscribe), invalid
-//! calls, a cancelled long wait, a second client and the CLI on the same session,
+//! calls, a cancelled long wait (whose connection the host then closes), a second client and the CLI on the same session,
 //! destroy), validating every result against the tool's advertised output schema. The
 //! script needs Python's `mcp` and `jsonschema` packages (`scripts/test.sh` installs them).
 
@@ -43,6 +43,7 @@ fn a_python_mcp_client_drives_every_tool() {
         "screenshot: a ",
         "cancelled a long wait",
         "no answer to it",
+        "the host dropped the cancelled wait",
     ] {
         assert!(stdout.contains(step), "the client did not report {step:?}:\n{stdout}");
     }
