@@ -12,7 +12,8 @@
 //! - `agent-tty://session/{sessionId}/events{?afterSeq}`: `application/x-ndjson`, the
 //!   records of `events.jsonl` after `afterSeq`, each line exactly as in the file, at most
 //!   [`EVENTS_PAGE_BYTES`] per read (always at least one record); the contents' `_meta`
-//!   says `lastSeq` and `more`, and the next page is `…/events?afterSeq=<lastSeq>`.
+//!   says `lastSeq` and `more`, and the next page is `…/events?afterSeq=<lastSeq>`. A page
+//!   after a seq starts reading at the last checkpoint before it (see [`events_page`]).
 //!
 //! A subscription to a session's resource opens the host's push stream (`subscribe`) on a
 //! thread of its own: each `screen` line the host pushes (already coalesced, at most one
@@ -31,6 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use agent_tty_core::checkpoint;
 use agent_tty_core::event_feed::{LogCursor, RecordHead, Subscription};
 use agent_tty_core::manifest::Status;
 use agent_tty_core::paths::SessionPaths;
@@ -220,17 +222,29 @@ pub struct EventsPage {
     pub last_seq: Option<u64>,
     /// Whether records were left for the next page.
     pub more: bool,
+    /// The log offset the read started at: after the last screen checkpoint at or
+    /// before `afterSeq`, so the log's prefix is not read.
+    pub read_from: u64,
 }
 
 /// The records after `after_seq` in the log at `path`, whole lines up to `limit` bytes
 /// (at least one record). Lines that are not records (a torn last line) are left out.
+///
+/// A page after a seq starts reading at the last checkpoint at or before it
+/// ([`checkpoint::seek`]: a few headers read, each checked against the log line it
+/// names), not at the log's start: the host writes one every 2 MB of log, so a page late
+/// in a long log reads about that much before its first record. Every line before a checkpoint has
+/// a lower seq (logs are append-only, seqs grow), so the page is the one a read from the
+/// start gives.
 pub fn events_page(
     path: &std::path::Path,
     after_seq: Option<u64>,
     limit: usize,
 ) -> std::io::Result<EventsPage> {
-    let mut cursor = LogCursor::new(path.to_path_buf());
-    let mut page = EventsPage { text: String::new(), last_seq: None, more: false };
+    let start = after_seq.and_then(|after| checkpoint::seek(path, |p| p.seq <= after));
+    let read_from = start.map_or(0, |header| header.position.offset);
+    let mut cursor = LogCursor::at(path.to_path_buf(), read_from);
+    let mut page = EventsPage { text: String::new(), last_seq: None, more: false, read_from };
     cursor.read(|line| {
         let Some(head) = RecordHead::parse(line) else { return true };
         if after_seq.is_some_and(|after| head.seq <= after) {
@@ -576,5 +590,6 @@ mod tests {
         assert_eq!((one.text, one.last_seq, one.more), (line(4), Some(4), true));
         let none = events_page(&path, Some(5), 1).unwrap();
         assert_eq!((none.text.as_str(), none.last_seq, none.more), ("", None, false));
+        assert_eq!(none.read_from, 0, "no checkpoint: read from the start");
     }
 }
