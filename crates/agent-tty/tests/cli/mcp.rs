@@ -190,3 +190,48 @@ fn a_late_events_page_does_not_read_the_log_from_the_start() {
     };
     assert_eq!(first["contents"][0]["text"].as_str().unwrap().as_bytes(), head.as_slice());
 }
+
+/// A session whose name has `/`, `?`, `%`, `#`, a space and non-ASCII is reachable by
+/// its percent-encoded name in resource URIs; the name written raw is refused clearly.
+#[test]
+fn resource_uris_take_any_session_name_percent_encoded() {
+    let t = TestHome::new();
+    let name = "a/b? c%d#é";
+    let id = t.create(&["--name", name], &["cat"])["sessionId"].as_str().unwrap().to_string();
+    t.type_text(name, "typed-by-name\n");
+    t.wait_render(name, &["--text", "typed-by-name"]);
+    let mut server = RawServer::start(&t);
+    let encoded = "a%2Fb%3F%20c%25d%23%C3%A9";
+    let read = |server: &mut RawServer, uri: String| {
+        let result = server.request("resources/read", serde_json::json!({"uri": uri}));
+        result["contents"][0]["text"].as_str().unwrap().to_string()
+    };
+    let screen = read(&mut server, format!("agent-tty://session/{encoded}/screen"));
+    let snapshot = t.at(&["snapshot", name, "--format", "text", "--json"]).ok("snapshot");
+    assert_eq!(screen, snapshot["text"].as_str().unwrap());
+    assert!(screen.contains("typed-by-name"), "{screen}");
+    let events = read(&mut server, format!("agent-tty://session/{encoded}/events?afterSeq=0"));
+    let log = std::fs::read_to_string(t.session_dir(&id).join("events.jsonl")).unwrap();
+    let after_first: String = log.split_inclusive('\n').skip(1).collect();
+    assert_eq!(events, after_first);
+    // Listed URIs name sessions by id, encoded too (an id needs no escapes).
+    let listed = server.request("resources/list", serde_json::json!({}));
+    let uris: Vec<&str> =
+        listed["resources"].as_array().unwrap().iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    assert!(uris.contains(&format!("agent-tty://session/{id}/screen").as_str()), "{uris:?}");
+
+    server.send(&serde_json::json!({
+        "jsonrpc": "2.0", "id": 99, "method": "resources/read",
+        "params": {"uri": "agent-tty://session/a%zz/screen"},
+    }));
+    let answer: serde_json::Value = loop {
+        let line = server.lines.recv_timeout(DEADLINE).unwrap();
+        let answer: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if answer["id"] == 99 {
+            break answer;
+        }
+    };
+    assert_eq!(answer["error"]["data"]["code"], "INVALID_INPUT", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("percent-encoded") && message.contains("%25"), "{message}");
+}
