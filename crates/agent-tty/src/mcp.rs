@@ -11,9 +11,9 @@
 //! gave a progress token) every second, and a `notifications/cancelled` ends the wait for
 //! it at once: the server answers nothing for that request and serves the next ones, and
 //! the call's connection to the host is shut down, so the host drops its wait at once
-//! ([`tools::Cancellation`]). Sessions belong to their
-//! hosts, not to this process: a client (or this server) that dies leaves them running,
-//! and any number of servers and CLI calls may use them at once.
+//! ([`tools::Cancellation`]). Sessions belong to their hosts, not to this process: a
+//! client (or this server) that dies leaves them running, and any number of servers and
+//! CLI calls may use them at once.
 //!
 //! Resources ([`resources`]): the session list and each session's screen, screenshot and
 //! Event Log, with `resources/subscribe` (pushed by the session's host) and

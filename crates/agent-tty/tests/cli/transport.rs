@@ -335,19 +335,25 @@ fn a_waited_run_that_times_out_is_not_retryable() {
     assert!(error["details"].get("effectUnknown").is_none(), "{error}");
 }
 
-/// A client that goes away while its wait is pending frees the host at once: 128 waits
-/// (the cap) fill the host, so one more request is refused as busy; once their CLI
-/// processes are killed, the host has closed all their connections well before the waits'
-/// own 60 s time-out, and the next request succeeds.
+/// A client that goes away while its request is parked frees the host at once: a waited
+/// `run`, a `wait --exit`, a `wait --idle-ms` and render waits, 128 in all (the cap), fill
+/// the host, so one more request is refused as busy; once their CLI processes are killed,
+/// the host has closed all their connections well before their own 60 s time-outs, and
+/// the next request succeeds.
 #[test]
 fn killed_waits_free_their_connections_at_once() {
     let t = TestHome::new();
     let id = t.bash_ready(&[]);
     let host = pid_of(&t.manifest(&id), "hostPid");
     let baseline = socket_fds(host).len();
-    let waits: Vec<Spawned> = (0..MAX_CONNECTIONS)
-        .map(|_| t.spawn(&["wait", &id, "--text", "never-there", "--timeout", "60000"]))
-        .collect();
+    let mut waits = vec![
+        t.spawn(&["run", &id, "sleep 60", "--timeout", "60000"]),
+        t.spawn(&["wait", &id, "--exit", "--timeout", "60000"]),
+        t.spawn(&["wait", &id, "--idle-ms", "60000", "--timeout", "60000"]),
+    ];
+    while waits.len() < MAX_CONNECTIONS {
+        waits.push(t.spawn(&["wait", &id, "--text", "never-there", "--timeout", "60000"]));
+    }
     wait_until("the host holds a connection for every wait", DEADLINE, || {
         socket_fds(host).len() >= baseline + MAX_CONNECTIONS
     });

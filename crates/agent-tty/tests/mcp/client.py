@@ -368,7 +368,8 @@ async def main():
         # A long wait reports progress; cancelling it ends the call at once, the server
         # answers the next call, and the host drops the wait and closes its connection
         # (long before the wait's own 60 s time-out).
-        host_pid = json.load(open(os.path.join(HOME, "sessions", sid, "session.json"), encoding="utf-8"))["hostPid"]
+        with open(os.path.join(HOME, "sessions", sid, "session.json"), encoding="utf-8") as manifest:
+            host_pid = json.load(manifest)["hostPid"]
         await settle_sockets(host_pid)
         baseline = host_sockets(host_pid)
         progress = []
