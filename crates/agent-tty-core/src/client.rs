@@ -39,10 +39,23 @@
 //! says nothing about whether the command ran. Its time-out after the request was sent is
 //! therefore reported as not retryable, with `details.effectUnknown: true` and a message
 //! that says to look before running the command again.
+//!
+//! # Cancelling a call from another thread
+//!
+//! The client blocks its thread until the reply comes. A long-lived caller that gives up
+//! on a call (the MCP server, on `notifications/cancelled`) cannot interrupt that read, but
+//! it can end the connection under it: calls made inside [`Cancel::scope`] register their
+//! socket with the [`Cancel`], and [`Cancel::cancel`] shuts every registered socket down
+//! (both directions). The blocked read returns at once, the call fails with `RPC_ERROR`
+//! ("cancelled"), and the host sees its client hang up: it drops the pending wait or run
+//! and frees the connection (see [`crate::host::server`]). Calls started after the
+//! cancellation fail before they connect.
 
+use std::cell::RefCell;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -92,6 +105,9 @@ fn exchange<P: Serialize>(
     effect_unknown: bool,
     sent: impl FnOnce(),
 ) -> Result<Box<RawValue>> {
+    if CURRENT.with(|current| current.borrow().as_ref().is_some_and(Cancel::is_cancelled)) {
+        return Err(cancelled_error(method));
+    }
     let id = crate::fsio::uuid_v4();
     let request = Outgoing { id: &id, method, params };
     let transport = |e: std::io::Error| transport_error(socket, method, timeout_ms, &e);
@@ -107,14 +123,23 @@ fn exchange<P: Serialize>(
     let mut stream = crate::socket_connect::connect(&via_fd, Duration::from_millis(connect_ms))
         .map_err(|e| transport_error(socket, method, connect_ms, &e))?;
     crate::socket_dir::check_server(&stream, socket).map_err(|e| e.with("method", method))?;
+    let registered = Registered::new(&stream).map_err(transport)?;
+    let cancelled = || registered.as_ref().is_some_and(Registered::cancelled);
+    if cancelled() {
+        return Err(cancelled_error(method));
+    }
     let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms));
     stream.set_read_timeout(timeout).map_err(transport)?;
     stream.set_write_timeout(timeout).map_err(transport)?;
     let mut line = serde_json::to_vec(&request).map_err(|e| Error::internal(e.to_string()))?;
     line.push(b'\n');
-    stream.write_all(&line).map_err(transport)?;
+    stream.write_all(&line).map_err(|e| if cancelled() { cancelled_error(method) } else { transport(e) })?;
     sent();
-    let reply = read_line(&mut stream).map_err(|e| {
+    let reply = read_line(&mut stream);
+    if cancelled() {
+        return Err(cancelled_error(method));
+    }
+    let reply = reply.map_err(|e| {
         let mut error = transport(e);
         if effect_unknown && error.code == ErrorCode::HostTimeout {
             error.message.push_str(
@@ -126,6 +151,103 @@ fn exchange<P: Serialize>(
         error
     })?;
     decode_reply(&id, method, &reply)
+}
+
+/// Ends, from another thread, the host connections of the calls made inside
+/// [`Cancel::scope`] (see the module documentation). Clones share one cancellation.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<Mutex<Cancelling>>);
+
+#[derive(Debug, Default)]
+struct Cancelling {
+    cancelled: bool,
+    next_key: u64,
+    /// A duplicate of each open connection's socket, by key; the call removes (and so
+    /// closes) its own when it returns.
+    open: Vec<(u64, UnixStream)>,
+}
+
+thread_local! {
+    /// The cancellation the calls on this thread register with.
+    static CURRENT: RefCell<Option<Cancel>> = const { RefCell::new(None) };
+}
+
+impl Cancel {
+    /// A cancellation not cancelled yet.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Runs `f` on this thread with its calls registered with this cancellation.
+    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Restore(Option<Cancel>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                CURRENT.with(|current| *current.borrow_mut() = previous);
+            }
+        }
+        let previous = CURRENT.with(|current| current.borrow_mut().replace(self.clone()));
+        let _restore = Restore(previous);
+        f()
+    }
+
+    /// Cancels: every open connection of the scope is shut down, and its later calls fail
+    /// before they connect. Idempotent.
+    pub fn cancel(&self) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.cancelled = true;
+        for (_, stream) in &state.open {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).cancelled
+    }
+}
+
+/// A connection registered with the thread's [`Cancel`], removed when dropped.
+struct Registered {
+    cancel: Cancel,
+    key: u64,
+}
+
+impl Registered {
+    /// Registers `stream` when this thread runs inside a [`Cancel::scope`].
+    fn new(stream: &UnixStream) -> std::io::Result<Option<Registered>> {
+        let Some(cancel) = CURRENT.with(|current| current.borrow().clone()) else {
+            return Ok(None);
+        };
+        let duplicate = stream.try_clone()?;
+        let mut state = cancel.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = state.next_key;
+        state.next_key += 1;
+        // Cancelled meanwhile: the caller sees it and gives up before writing.
+        if !state.cancelled {
+            state.open.push((key, duplicate));
+        }
+        drop(state);
+        Ok(Some(Registered { cancel, key }))
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut state = self.cancel.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.open.retain(|(key, _)| *key != self.key);
+    }
+}
+
+/// The error of a call whose [`Cancel`] was cancelled.
+fn cancelled_error(method: &str) -> Error {
+    Error::new(ErrorCode::RpcError, "The call was cancelled; its connection to the session host was closed.")
+        .with("method", method)
 }
 
 fn read_line(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
@@ -216,6 +338,38 @@ mod tests {
     /// One `method({})` round trip to the socket at `path` with an explicit timeout.
     fn call(path: &Path, method: &str, timeout_ms: u64) -> Result<Box<RawValue>> {
         exchange(path, method, &EmptyParams {}, timeout_ms, false, || {})
+    }
+
+    #[test]
+    fn cancel_ends_a_pending_call_and_its_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let cancel = Cancel::new();
+        let scope = cancel.clone();
+        let target = path.clone();
+        // A host that never answers: only the cancellation can end this call early.
+        let caller = std::thread::spawn(move || scope.scope(|| call(&target, "waitForRender", 20_000)));
+        let (mut host_side, _) = listener.accept().unwrap();
+        assert!(read_line(&mut host_side).unwrap().ends_with(b"\n"), "the request arrived");
+        cancel.cancel();
+        let err = caller.join().unwrap().unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (ErrorCode::RpcError, "The call was cancelled; its connection to the session host was closed.")
+        );
+        assert_eq!(err.details["method"], "waitForRender");
+        // The host side sees its client hang up, and no duplicate of the socket is left.
+        let mut rest = Vec::new();
+        assert_eq!(host_side.read_to_end(&mut rest).unwrap(), 0);
+        assert!(cancel.0.lock().unwrap().open.is_empty());
+        // Later calls of the scope fail without connecting; calls outside it are unaffected.
+        let err = cancel.scope(|| call(&path, "inspect", 100)).unwrap_err();
+        assert!(err.message.starts_with("The call was cancelled"), "{}", err.message);
+        listener.set_nonblocking(true).unwrap();
+        assert!(listener.accept().is_err(), "a cancelled scope connected again");
+        let err = call(&path, "inspect", 100).unwrap_err();
+        assert_eq!(err.code, ErrorCode::HostTimeout);
     }
 
     #[test]

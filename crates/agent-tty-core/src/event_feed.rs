@@ -87,7 +87,12 @@ pub struct LogCursor {
 impl LogCursor {
     /// A cursor at the start of the log at `path`.
     pub fn new(path: PathBuf) -> LogCursor {
-        LogCursor { path, offset: 0 }
+        LogCursor::at(path, 0)
+    }
+
+    /// A cursor at byte `offset` of the log at `path`, which must be a line's start.
+    pub fn at(path: PathBuf, offset: u64) -> LogCursor {
+        LogCursor { path, offset }
     }
 
     /// Reads the complete lines after the cursor and hands each to `visit`, until the

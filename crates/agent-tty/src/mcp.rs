@@ -9,10 +9,11 @@
 //!
 //! A call still running after a second sends `notifications/progress` (when the client
 //! gave a progress token) every second, and a `notifications/cancelled` ends the wait for
-//! it at once: the server answers nothing for that request and serves the next ones (the
-//! host's own wait ends at its timeout or with the session). Sessions belong to their
-//! hosts, not to this process: a client (or this server) that dies leaves them running,
-//! and any number of servers and CLI calls may use them at once.
+//! it at once: the server answers nothing for that request and serves the next ones, and
+//! the call's connection to the host is shut down, so the host drops its wait at once
+//! ([`tools::Cancellation`]). Sessions belong to their hosts, not to this process: a
+//! client (or this server) that dies leaves them running, and any number of servers and
+//! CLI calls may use them at once.
 //!
 //! Resources ([`resources`]): the session list and each session's screen, screenshot and
 //! Event Log, with `resources/subscribe` (pushed by the session's host) and
@@ -279,7 +280,9 @@ impl ServerHandler for Server {
         };
         let shared = Arc::clone(&self.context);
         let creates = matches!(call.command, Command::Create(_));
-        let mut work = tokio::task::spawn_blocking(move || execute(&shared, call));
+        // Ends the call's host connections if this future ends first (a cancellation).
+        let (_cancellation, scope) = tools::Cancellation::new();
+        let mut work = tokio::task::spawn_blocking(move || scope.scope(|| execute(&shared, call)));
         let token = context.meta.get_progress_token();
         let started = Instant::now();
         let mut ticks =

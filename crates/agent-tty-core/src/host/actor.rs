@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::{Event, EventLogWriter};
 use crate::host::render_wait::{Evaluated, Observation, RenderWaiter};
-use crate::host::server::Incoming;
+use crate::host::server::{Call, Incoming};
 use crate::host::shell::{Boundary, RunOutcome, ShellState};
 use crate::manifest::{FailureOrigin, SessionRecord, Status};
 use crate::output_since::OutputSince;
@@ -685,12 +685,38 @@ impl Host {
         Ok(())
     }
 
+    /// What a connection delivered: a request, or word that a client hung up.
+    pub(crate) fn on_request(&mut self, incoming: Incoming) -> Result<()> {
+        match incoming {
+            Incoming::Request(call) => self.on_call(call),
+            Incoming::HungUp => {
+                self.drop_abandoned();
+                Ok(())
+            }
+        }
+    }
+
+    /// Drops at once every parked request whose client hung up (its reply channel is
+    /// closed): waits and render waits go; a waited run stays registered (its end is
+    /// still logged, as after a time-out) but nobody reads its output any more, and a
+    /// later run may use the shell's marks again.
+    pub(crate) fn drop_abandoned(&mut self) {
+        self.waiters.retain(|w| !w.reply.is_closed());
+        self.render_waiters.retain(|w| !w.reply.is_closed());
+        for run in &mut self.runs {
+            if run.reply.as_ref().is_some_and(|(_, reply)| reply.is_closed()) {
+                run.reply = None;
+                run.outcome.take_output();
+            }
+        }
+    }
+
     /// Dispatches one request. A request whose client is already gone (it timed out and
     /// closed its socket, e.g. while this host was stopped) is dropped without any effect
     /// or event: the client reported a retryable `HOST_TIMEOUT`, so executing it now
     /// would make a retry happen twice.
-    pub(crate) fn on_request(&mut self, incoming: Incoming) -> Result<()> {
-        let Incoming { request, reply, client, subscription } = incoming;
+    fn on_call(&mut self, call: Call) -> Result<()> {
+        let Call { request, reply, client, subscription } = call;
         if reply.is_closed() || client.gone() {
             return Ok(());
         }

@@ -1,6 +1,8 @@
 //! The host's socket server: accepts connections, reads one request line each, hands the
 //! request to the actor and writes back its one response line. A client that hangs up
-//! while its request is pending cancels it (no response is written); one that hung up
+//! while its request is pending cancels it: its connection closes at once (no response
+//! is written) and the actor is told ([`Incoming::HungUp`]), so it drops the parked wait
+//! or run right away instead of keeping it until its own time-out. One that hung up
 //! before the actor got to its request never has it executed. Limits on connections
 //! (cap, idle timeout, accept back-off) are in [`crate::host::connection`].
 
@@ -19,9 +21,19 @@ use crate::host::subscribers;
 use crate::protocol::{MAX_MESSAGE_BYTES, Request, Response, parse_request};
 use crate::socket_dir::SocketDir;
 
+/// What a connection tells the actor.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A request to execute.
+    Request(Call),
+    /// The client of a pending request closed its socket: the actor drops every parked
+    /// request whose reply channel is closed (a wait, a waited run).
+    HungUp,
+}
+
 /// A request delivered to the actor, with the channel for its response.
 #[derive(Debug)]
-pub struct Incoming {
+pub struct Call {
     /// The parsed request.
     pub request: Request,
     /// Where the response goes; closed if the client went away.
@@ -143,16 +155,21 @@ async fn handle(stream: Arc<UnixStream>, actor: mpsc::Sender<Incoming>, idle: Du
             return;
         }
     };
-    let (reply, response) = oneshot::channel();
+    let (reply, mut response) = oneshot::channel();
     let client = ClientProbe::new(Arc::clone(&stream));
     let subscription = (request.method == crate::protocol::SUBSCRIBE).then(subscribers::Queue::new);
     let queue = subscription.clone();
-    if actor.send(Incoming { request, reply, client, subscription }).await.is_err() {
+    if actor.send(Incoming::Request(Call { request, reply, client, subscription })).await.is_err() {
         return;
     }
     let response = tokio::select! {
-        response = response => response,
-        () = hung_up(&stream) => return,
+        response = &mut response => response,
+        () = hung_up(&stream) => {
+            // Closed first, so the actor finds this request's reply channel closed.
+            drop(response);
+            let _ = actor.send(Incoming::HungUp).await;
+            return;
+        }
     };
     if let Ok(response) = response {
         write_line(&stream, &response.to_line()).await;

@@ -2,7 +2,9 @@
 //! its screen and its Event Log; `resources/subscribe` on any of them, and
 //! `notifications/resources/list_changed` when sessions come and go.
 //!
-//! URIs (a session is named as everywhere else: its id, a unique id prefix or its name):
+//! URIs (a session is named as everywhere else: its id, a unique id prefix or its name,
+//! percent-encoded in the URI so that a name with `/`, `?`, `%` or spaces fits; listed URIs
+//! are encoded so):
 //! - `agent-tty://sessions`: `application/json`, the result of `list --json` (the active
 //!   sessions, oldest first).
 //! - `agent-tty://session/{sessionId}/screen`: `text/plain`, the visible screen as
@@ -12,7 +14,8 @@
 //! - `agent-tty://session/{sessionId}/events{?afterSeq}`: `application/x-ndjson`, the
 //!   records of `events.jsonl` after `afterSeq`, each line exactly as in the file, at most
 //!   [`EVENTS_PAGE_BYTES`] per read (always at least one record); the contents' `_meta`
-//!   says `lastSeq` and `more`, and the next page is `…/events?afterSeq=<lastSeq>`.
+//!   says `lastSeq` and `more`, and the next page is `…/events?afterSeq=<lastSeq>`. A page
+//!   after a seq starts reading at the last checkpoint before it (see [`events_page`]).
 //!
 //! A subscription to a session's resource opens the host's push stream (`subscribe`) on a
 //! thread of its own: each `screen` line the host pushes (already coalesced, at most one
@@ -31,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use agent_tty_core::checkpoint;
 use agent_tty_core::event_feed::{LogCursor, RecordHead, Subscription};
 use agent_tty_core::manifest::Status;
 use agent_tty_core::paths::SessionPaths;
@@ -92,7 +96,14 @@ pub fn parse(uri: &str) -> Result<Target, Error> {
     if session.is_empty() {
         return Err(unknown());
     }
-    let session = session.to_string();
+    let session = percent_decode(session).ok_or_else(|| {
+        Error::invalid_input(format!(
+            "The session in {uri:?} is not a valid percent-encoded name: write `%` as %25, and encode \
+             `/`, `?`, `#`, spaces and other reserved characters (%2F, %3F, %23, %20), as resources/list \
+             does."
+        ))
+        .with("uri", uri)
+    })?;
     match (kind, query) {
         ("screen", None) => Ok(Target::Screen(session)),
         ("screenshot", None) => Ok(Target::Screenshot(session)),
@@ -114,9 +125,47 @@ pub fn parse(uri: &str) -> Result<Target, Error> {
     }
 }
 
-/// The URI of a session's resource.
+/// The URI of a session's resource (the session percent-encoded).
 fn uri(session: &str, kind: &str) -> String {
-    format!("{SESSION_PREFIX}{session}/{kind}")
+    format!("{SESSION_PREFIX}{}/{kind}", percent_encode(session))
+}
+
+/// `text` with every byte but the URI's unreserved characters (`A-Z a-z 0-9 - . _ ~`)
+/// written `%XX`, as RFC 6570 expands `{sessionId}`: any session name (`/`, `?`, `%`,
+/// spaces, non-ASCII) fits in one path segment.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Undoes [`percent_encode`] (and any other percent-encoding of UTF-8; characters left
+/// as they are pass through). `None` for a `%` not followed by two hex digits, or bytes
+/// that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The resource templates.
@@ -220,17 +269,29 @@ pub struct EventsPage {
     pub last_seq: Option<u64>,
     /// Whether records were left for the next page.
     pub more: bool,
+    /// The log offset the read started at: after the last screen checkpoint at or
+    /// before `afterSeq`, so the log's prefix is not read.
+    pub read_from: u64,
 }
 
 /// The records after `after_seq` in the log at `path`, whole lines up to `limit` bytes
 /// (at least one record). Lines that are not records (a torn last line) are left out.
+///
+/// A page after a seq starts reading at the last checkpoint at or before it
+/// ([`checkpoint::seek`]: a few headers read, each checked against the log line it
+/// names), not at the log's start: the host writes one every 2 MB of log, so a page late
+/// in a long log reads about that much before its first record. Every line before a checkpoint has
+/// a lower seq (logs are append-only, seqs grow), so the page is the one a read from the
+/// start gives.
 pub fn events_page(
     path: &std::path::Path,
     after_seq: Option<u64>,
     limit: usize,
 ) -> std::io::Result<EventsPage> {
-    let mut cursor = LogCursor::new(path.to_path_buf());
-    let mut page = EventsPage { text: String::new(), last_seq: None, more: false };
+    let start = after_seq.and_then(|after| checkpoint::seek(path, |p| p.seq <= after));
+    let read_from = start.map_or(0, |header| header.position.offset);
+    let mut cursor = LogCursor::at(path.to_path_buf(), read_from);
+    let mut page = EventsPage { text: String::new(), last_seq: None, more: false, read_from };
     cursor.read(|line| {
         let Some(head) = RecordHead::parse(line) else { return true };
         if after_seq.is_some_and(|after| head.seq <= after) {
@@ -547,6 +608,30 @@ mod tests {
             assert_eq!(error.code_str(), "INVALID_INPUT", "{bad}");
             assert!(error.message.contains("agent-tty://session/<id>/screen"), "{}", error.message);
         }
+        for (encoded, name) in [
+            ("a%2Fb%3Fc%25d%20e%23f", "a/b?c%d e#f"),
+            ("%C3%A9t%C3%A9", "été"),
+            ("%c3%a9", "é"),
+            ("été", "été"),
+            ("plain-name_1.x~", "plain-name_1.x~"),
+        ] {
+            assert_eq!(
+                parse(&format!("agent-tty://session/{encoded}/screen")).unwrap(),
+                Target::Screen(name.into())
+            );
+            assert_eq!(percent_decode(&percent_encode(name)).as_deref(), Some(name));
+        }
+        assert_eq!(percent_encode("a/b?c%d e"), "a%2Fb%3Fc%25d%20e");
+        assert_eq!(uri("a/b", "events"), "agent-tty://session/a%2Fb/events");
+        assert_eq!(
+            parse("agent-tty://session/a%2Fb%3F/events?afterSeq=3").unwrap(),
+            Target::Events { session: "a/b?".into(), after_seq: Some(3) }
+        );
+        for bad in ["a%", "a%2", "a%zz", "%FF", "50%off"] {
+            let error = parse(&format!("agent-tty://session/{bad}/screen")).unwrap_err();
+            assert_eq!(error.code_str(), "INVALID_INPUT", "{bad}");
+            assert!(error.message.contains("percent-encoded"), "{}", error.message);
+        }
         for bad in ["-1", "", "1.5", "x"] {
             let error = parse(&format!("agent-tty://session/ab/events?afterSeq={bad}")).unwrap_err();
             assert!(error.message.starts_with("afterSeq must be a seq"), "{}", error.message);
@@ -576,5 +661,6 @@ mod tests {
         assert_eq!((one.text, one.last_seq, one.more), (line(4), Some(4), true));
         let none = events_page(&path, Some(5), 1).unwrap();
         assert_eq!((none.text.as_str(), none.last_seq, none.more), ("", None, false));
+        assert_eq!(none.read_from, 0, "no checkpoint: read from the start");
     }
 }

@@ -864,6 +864,28 @@ fn object(value: Value) -> JsonObject {
     map
 }
 
+/// A tool call's cancellation: dropped before the call's blocking thread is done (the
+/// client sent `notifications/cancelled`, or the server stops), it shuts down the call's
+/// connections to session hosts, so the blocked client returns and the host drops the
+/// pending wait or run at once and frees its connection (see
+/// [`agent_tty_core::client::Cancel`]). Dropped after the call ended, it finds nothing open.
+pub struct Cancellation(agent_tty_core::client::Cancel);
+
+impl Cancellation {
+    /// The guard, and the handle whose [`scope`](agent_tty_core::client::Cancel::scope)
+    /// the blocking thread runs the call in.
+    pub fn new() -> (Cancellation, agent_tty_core::client::Cancel) {
+        let cancel = agent_tty_core::client::Cancel::new();
+        (Cancellation(cancel.clone()), cancel)
+    }
+}
+
+impl Drop for Cancellation {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 /// The command a call of tool `name` stands for; `None` when no tool has that name.
 pub fn command(name: &str, arguments: Value) -> Option<Result<Call>> {
     SPECS.iter().find(|spec| spec.name == name).map(|spec| (spec.parse)(arguments))

@@ -334,3 +334,40 @@ fn a_waited_run_that_times_out_is_not_retryable() {
     assert_eq!(error["retryable"], true, "{error}");
     assert!(error["details"].get("effectUnknown").is_none(), "{error}");
 }
+
+/// A client that goes away while its request is parked frees the host at once: a waited
+/// `run`, a `wait --exit`, a `wait --idle-ms` and render waits, 128 in all (the cap), fill
+/// the host, so one more request is refused as busy; once their CLI processes are killed,
+/// the host has closed all their connections well before their own 60 s time-outs, and
+/// the next request succeeds.
+#[test]
+fn killed_waits_free_their_connections_at_once() {
+    let t = TestHome::new();
+    let id = t.bash_ready(&[]);
+    let host = pid_of(&t.manifest(&id), "hostPid");
+    let baseline = socket_fds(host).len();
+    let mut waits = vec![
+        t.spawn(&["run", &id, "sleep 60", "--timeout", "60000"]),
+        t.spawn(&["wait", &id, "--exit", "--timeout", "60000"]),
+        t.spawn(&["wait", &id, "--idle-ms", "60000", "--timeout", "60000"]),
+    ];
+    while waits.len() < MAX_CONNECTIONS {
+        waits.push(t.spawn(&["wait", &id, "--text", "never-there", "--timeout", "60000"]));
+    }
+    wait_until("the host holds a connection for every wait", DEADLINE, || {
+        socket_fds(host).len() >= baseline + MAX_CONNECTIONS
+    });
+    let error = t.at(&["mark", &id, "full", "--json"]).err("mark", 9, "RPC_ERROR");
+    assert!(error["message"].as_str().unwrap().contains("busy"), "{error}");
+
+    let killed_at = Instant::now();
+    for wait in &waits {
+        kill(wait.pid(), libc::SIGKILL);
+    }
+    drop(waits);
+    wait_until("the host closed the killed waits' connections", DEADLINE, || {
+        socket_fds(host).len() <= baseline
+    });
+    assert!(killed_at.elapsed() < Duration::from_secs(30), "freed only after {:?}", killed_at.elapsed());
+    t.at(&["mark", &id, "after-kill", "--json"]).ok("mark");
+}

@@ -127,6 +127,37 @@ async def connect(stack, trace=None, notes=None):
     return info, Client(session, tools)
 
 
+def host_sockets(pid):
+    """How many sockets the host process has open (its listener and its connections)."""
+    fds = os.path.join("/proc", str(pid), "fd")
+    links = []
+    for name in os.listdir(fds):
+        try:
+            links.append(os.readlink(os.path.join(fds, name)))
+        except OSError:  # closed meanwhile
+            pass
+    return sum(link.startswith("socket:") for link in links)
+
+
+async def until(condition, timeout, what):
+    """Re-checks `condition` every few ms until it holds; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting until {what}"
+        await anyio.sleep(0.005)
+
+
+async def settle_sockets(pid):
+    """Until the host's socket count held still for 300 ms (closed subscriptions gone)."""
+    with anyio.fail_after(10):
+        count, since = host_sockets(pid), time.monotonic()
+        while time.monotonic() - since < 0.3:
+            await anyio.sleep(0.01)
+            now = host_sockets(pid)
+            if now != count:
+                count, since = now, time.monotonic()
+
+
 def cli_json(*args):
     done = subprocess.run([BINARY, "--home", HOME, *args, "--json"], env=ENV, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -334,8 +365,13 @@ async def main():
         await c.error("wait", {"sessionId": sid, "text": "x", "timeout": "soon"}, "INVALID_DURATION")
         step("invalid calls are tool errors with the CLI's codes")
 
-        # A long wait reports progress; cancelling it ends the call at once, and the server
-        # answers the next call while the abandoned wait is still pending at the host.
+        # A long wait reports progress; cancelling it ends the call at once, the server
+        # answers the next call, and the host drops the wait and closes its connection
+        # (long before the wait's own 60 s time-out).
+        with open(os.path.join(HOME, "sessions", sid, "session.json"), encoding="utf-8") as manifest:
+            host_pid = json.load(manifest)["hostPid"]
+        await settle_sockets(host_pid)
+        baseline = host_sockets(host_pid)
         progress = []
         first = anyio.Event()
 
@@ -354,6 +390,7 @@ async def main():
             group.start_soon(long_wait)
             with anyio.fail_after(10):
                 await first.wait()
+            assert host_sockets(host_pid) == baseline + 1, (host_sockets(host_pid), baseline)
             cancelled_at = time.monotonic()
             group.cancel_scope.cancel()
         assert progress and progress[0][1].startswith("wait running"), progress
@@ -363,6 +400,10 @@ async def main():
         assert elapsed < 2, f"the next call took {elapsed:.2f} s after the cancel"
         assert "hi2" in after.structured_content["text"]
         step(f"cancelled a long wait after {len(progress)} progress notification(s); next call in {elapsed * 1000:.0f} ms")
+        await until(lambda: host_sockets(host_pid) == baseline, 10, "the host closed the cancelled wait's connection")
+        freed = time.monotonic() - cancelled_at
+        assert freed < 5, f"the host held the cancelled wait's connection for {freed:.2f} s"
+        step(f"the host dropped the cancelled wait: its connection closed {freed * 1000:.0f} ms after the cancel")
 
         # A second client (another server process) and the CLI use the same session at once.
         async with AsyncExitStack() as other:
