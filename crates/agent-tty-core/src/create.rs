@@ -59,32 +59,18 @@ pub struct Created {
     pub registry_error: Option<Error>,
 }
 
-/// Where the host of a new session comes from.
-#[derive(Debug, Clone, Copy)]
-pub struct HostStart<'a> {
-    /// The agent-tty binary, started as `_host <id>`.
-    pub exe: &'a Path,
-    /// Spare hosts kept ready by a long-lived caller, tried first (see [`crate::spare_host`]).
-    pub spares: Option<&'a crate::spare_host::SpareHosts>,
-}
-
 /// Creates a session and returns its record once the host is serving it. The Home is
 /// registered while the host starts.
 pub fn create(
     home: &Home,
     options: &CreateOptions,
-    host: HostStart<'_>,
+    host_exe: &Path,
     registry: Option<&Path>,
 ) -> Result<Created> {
     let id = crate::fsio::new_ulid();
     let paths = SessionPaths::new(&home.path, &id);
     allocate(home, &paths, options)?;
-    let claimed =
-        host.spares.and_then(|spares| spares.claim(&home.path, &options.host_env, &id, host_env(options)));
-    let spawned = match claimed {
-        Some(ready) => Ok(ready),
-        None => spawn_host(&home.path, &paths, options, host.exe),
-    };
+    let spawned = spawn_host(&home.path, &paths, options, host_exe);
     let registry_error = registry.and_then(|registry| crate::registry::upsert(registry, &home.path).err());
     let started = spawned.and_then(read_report);
     let record = finish_start(&paths, &id, started)?;
@@ -219,9 +205,13 @@ fn spawn_host(
         .stdout(Stdio::null())
         .stderr(log)
         .envs(options.host_env.iter().map(|(k, v)| (k, v)))
-        .envs(host_env(options))
+        .envs(&options.env)
+        .env(env::TERM, &options.term)
         .env(env::AGENT_TTY_HOME, home)
         .env(env::AGENT_TTY_READY_FD, "3");
+    if !options.shell_integration {
+        command.env(crate::shell_integration::DISABLE_ENV, "0");
+    }
     // SAFETY: only async-signal-safe calls (setsid, dup2) between fork and exec.
     unsafe {
         command.pre_exec(move || {
@@ -232,22 +222,19 @@ fn spawn_host(
         });
     }
     let process = command.spawn().map_err(|e| internal("Cannot start the session host", e))?;
-    crate::spare_host::reap(process);
+    reap(process);
     drop(write_end);
     Ok(read_end)
 }
 
-/// The environment of the host of a session, on top of the one it inherits and the host
-/// settings (`options.host_env`) and its Home: the session's `--env` and `TERM`, and the
-/// shell integration's switch when it is off. A spare host sets the same once it is
-/// claimed (see [`crate::spare_host`]).
-fn host_env(options: &CreateOptions) -> Vec<(String, String)> {
-    let mut vars: Vec<(String, String)> = options.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    vars.push((env::TERM.to_string(), options.term.clone()));
-    if !options.shell_integration {
-        vars.push((crate::shell_integration::DISABLE_ENV.to_string(), "0".to_string()));
-    }
-    vars
+/// Waits for the host on a small thread of its own. The host is this process's child for
+/// as long as this process lives: a long-lived caller (`agent-tty mcp`) would otherwise
+/// keep every ended host as a zombie, which still looks alive to `kill(pid, 0)`. A CLI call
+/// exits long before its host, which then goes to init as before.
+fn reap(mut process: std::process::Child) {
+    let waiter = std::thread::Builder::new().name("agent-tty-reap".into()).stack_size(64 * 1024);
+    // Without a thread the zombie stays until this process exits, which is only untidy.
+    let _ = waiter.spawn(move || process.wait());
 }
 
 fn read_report(read_end: OwnedFd) -> std::result::Result<(), StartError> {

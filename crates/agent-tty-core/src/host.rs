@@ -11,7 +11,6 @@ pub mod methods;
 pub mod render_wait;
 pub mod server;
 mod shell;
-pub mod spare;
 pub mod subscribers;
 
 use std::io::Write;
@@ -100,28 +99,6 @@ impl ReadyReport {
 /// Runs the host for session `id` until the session ends; returns the exit status.
 pub fn run(id: &str) -> i32 {
     let mut ready = ReadyPipe::from_env();
-    let claimed;
-    let id = if id == spare::PLACEHOLDER {
-        match spare::await_claim() {
-            None => return 0,
-            Some(Ok(claim)) => match spare::apply(&claim) {
-                Ok(_) => {
-                    claimed = claim.session_id;
-                    claimed.as_str()
-                }
-                Err(error) => {
-                    ready.fail(&error);
-                    return 1;
-                }
-            },
-            Some(Err(error)) => {
-                ready.fail(&error);
-                return 1;
-            }
-        }
-    } else {
-        id
-    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let result = match runtime {
         Ok(runtime) => runtime.block_on(host_main(id, &mut ready)),

@@ -54,7 +54,6 @@ pub mod shell_marks;
 pub mod snapshot;
 pub mod socket_connect;
 pub mod socket_dir;
-pub mod spare_host;
 pub mod temp_file;
 pub mod time;
 pub mod utf8_stream;

@@ -25,9 +25,6 @@ pub struct Context {
     pub user_home: PathBuf,
     /// The global `--profile`, if given (render profile default for screenshots).
     pub profile: Option<String>,
-    /// Spare session hosts kept ready by a long-lived front end (`agent-tty mcp`); `None`
-    /// in a CLI call, which starts each host itself.
-    pub spares: Option<std::sync::Arc<agent_tty_core::spare_host::SpareHosts>>,
 }
 
 impl Context {
@@ -59,15 +56,7 @@ impl Context {
         let renderer = renderer.or_else(|| config.default_renderer.clone());
         let env_level = std::env::var(env::AGENT_TTY_LOG_LEVEL).ok().and_then(|l| LogLevel::parse(&l));
         let log_level = flag_level.or(env_level).or(config.log_level).unwrap_or(LogLevel::Info);
-        Ok(Context {
-            home,
-            config,
-            log_level,
-            renderer,
-            user_home,
-            profile: cli.profile.clone(),
-            spares: None,
-        })
+        Ok(Context { home, config, log_level, renderer, user_home, profile: cli.profile.clone() })
     }
 
     /// The environment the host (and through it the program) inherits from this call:

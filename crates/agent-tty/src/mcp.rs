@@ -27,7 +27,6 @@ mod tools;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agent_tty_core::spare_host::SpareHosts;
 use agent_tty_core::{Error, Result};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
@@ -61,13 +60,8 @@ pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
         .map_err(|error| Error::internal(format!("Cannot start the MCP server's runtime: {error}")))?;
     let (updates, updated) = tokio::sync::mpsc::unbounded_channel();
     let subscriptions = Arc::new(resources::Subscriptions::default());
-    let mut context = context.clone();
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;
-    let spares = Arc::new(SpareHosts::new(&exe, &context.home.path, context.host_env()));
-    context.spares = Some(Arc::clone(&spares));
     let server = Server {
-        context: Arc::new(context),
+        context: Arc::new(context.clone()),
         tools: Arc::new(tools::Tools::new()),
         subscriptions: Arc::clone(&subscriptions),
         updates,
@@ -80,8 +74,6 @@ pub fn run(context: &Context, _args: &McpArgs) -> Result<Outcome> {
                      agent's MCP configuration, e.g. {{\"command\": \"agent-tty\", \"args\": [\"mcp\"]}}."
             ))
         })?;
-        // The first `create` finds its host already started.
-        tokio::task::spawn_blocking(move || spares.replenish());
         let notifier = tokio::spawn(resources::notify(
             shared,
             running.peer().clone(),
@@ -279,7 +271,6 @@ impl ServerHandler for Server {
             Err(error) => return Ok(Reply::error(&error).into_result().into()),
         };
         let shared = Arc::clone(&self.context);
-        let creates = matches!(call.command, Command::Create(_));
         // Ends the call's host connections if this future ends first (a cancellation).
         let (_cancellation, scope) = tools::Cancellation::new();
         let mut work = tokio::task::spawn_blocking(move || scope.scope(|| execute(&shared, call)));
@@ -306,10 +297,6 @@ impl ServerHandler for Server {
         };
         let reply =
             reply.unwrap_or_else(|error| Reply::error(&Error::internal(format!("The call failed: {error}"))));
-        if let Some(spares) = self.context.spares.clone().filter(|_| creates) {
-            // A spare for the next `create`, started once this one has its answer.
-            tokio::task::spawn_blocking(move || spares.replenish());
-        }
         Ok(reply.into_result().into())
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use agent_tty_core::create::{CreateOptions, HostStart, create};
+use agent_tty_core::create::{CreateOptions, create};
 use agent_tty_core::home::normalize;
 use agent_tty_core::manifest::SessionRecord;
 use agent_tty_core::{Error, ErrorCode, Result};
@@ -64,8 +64,7 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
     };
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;
-    let host = HostStart { exe: &exe, spares: context.spares.as_deref() };
-    let created = create(&context.home, &options, host, Some(&context.registry_path()))?;
+    let created = create(&context.home, &options, &exe, Some(&context.registry_path()))?;
     if let Some(error) = &created.registry_error {
         context.debug(&format!(
             "failed to register Home in the Home Registry {{\"home\":{:?},\"error\":{:?}}}",

@@ -32,7 +32,7 @@ mod input;
 mod lifecycle;
 mod lifecycle_faults;
 mod mcp;
-mod mcp_spare;
+mod mcp_hosts;
 mod record_export;
 mod render_wait;
 mod scale;
