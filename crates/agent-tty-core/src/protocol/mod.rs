@@ -15,6 +15,7 @@
 mod envelope;
 mod ids;
 mod input;
+mod mouse;
 mod screen;
 mod session;
 mod subscribe;
@@ -31,6 +32,7 @@ pub use input::{
     MarkParams, RUN_DEFAULT_MAX_OUTPUT, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply,
     RunStarted, SendKeysParams, SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
 };
+pub use mouse::{MAX_SCROLL, MouseAction, MouseModifier, MouseParams, MouseReply, MouseTarget};
 pub use screen::{
     Format, NumberedLine, SinceHash, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult,
 };
@@ -115,6 +117,7 @@ pub mod method {
         WaitForRender = "waitForRender" (RenderWaitParams) -> RenderWaitReply;
         Wait = "wait" (WaitParams) -> WaitReply;
         Destroy = "destroy" (DestroyParams) -> DestroyReply;
+        Mouse = "mouse" (MouseParams) -> MouseReply;
     }
 
     /// The transport policy, per params type: quick requests get the default; waits
@@ -153,6 +156,7 @@ pub mod method {
         }
     }
     impl Policy for DestroyParams {}
+    impl Policy for MouseParams {}
 
     impl Policy for RunParams {
         fn timeout_ms(&self) -> u64 {
