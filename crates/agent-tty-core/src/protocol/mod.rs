@@ -32,7 +32,10 @@ pub use input::{
     MarkParams, RUN_DEFAULT_MAX_OUTPUT, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply,
     RunStarted, SendKeysParams, SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
 };
-pub use mouse::{MAX_SCROLL, MouseAction, MouseModifier, MouseParams, MouseReply, MouseTarget};
+pub use mouse::{
+    MAX_SCROLL, MouseAction, MouseAnswer, MouseModifier, MouseParams, MouseRefusal, MouseReply, MouseTarget,
+    RefusedError,
+};
 pub use screen::{
     Format, NumberedLine, SinceHash, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult,
 };
@@ -117,7 +120,7 @@ pub mod method {
         WaitForRender = "waitForRender" (RenderWaitParams) -> RenderWaitReply;
         Wait = "wait" (WaitParams) -> WaitReply;
         Destroy = "destroy" (DestroyParams) -> DestroyReply;
-        Mouse = "mouse" (MouseParams) -> MouseReply;
+        Mouse = "mouse" (MouseParams) -> MouseAnswer;
     }
 
     /// The transport policy, per params type: quick requests get the default; waits

@@ -274,6 +274,79 @@ pub struct MouseReply {
     pub sent_as: String,
 }
 
+/// What the host answers to `mouse`: the reply, or a refusal that carries its `details`
+/// (error details do not cross the wire, and a missed `onText` must carry the screen it
+/// looked at: the host's, at that moment). [`MouseAnswer::into_result`] turns a refusal
+/// back into the error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MouseAnswer {
+    /// The bytes were written.
+    Sent(MouseReply),
+    /// Nothing was written, and why.
+    Refused(MouseRefusal),
+}
+
+/// `{refused: {code, message, details, human?}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MouseRefusal {
+    /// The error.
+    pub refused: RefusedError,
+}
+
+/// An error with its details, as [`MouseRefusal`] carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefusedError {
+    /// `INVALID_INPUT` or `MOUSE_NOT_ENABLED`.
+    pub code: String,
+    /// The message.
+    pub message: String,
+    /// The details.
+    #[serde(default)]
+    pub details: serde_json::Map<String, serde_json::Value>,
+    /// The text human mode prints instead of the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub human: Option<String>,
+}
+
+impl MouseAnswer {
+    /// A refusal of `error` when it is one the caller made (`INVALID_INPUT`,
+    /// `MOUSE_NOT_ENABLED`); any other error stays an error.
+    pub fn refusal(error: Error) -> Result<MouseAnswer> {
+        use crate::error::ErrorCode;
+        if !matches!(error.code, ErrorCode::InvalidInput | ErrorCode::MouseNotEnabled) {
+            return Err(error);
+        }
+        Ok(MouseAnswer::Refused(MouseRefusal {
+            refused: RefusedError {
+                code: error.code.as_str().to_string(),
+                message: error.message.clone(),
+                details: error.details.clone(),
+                human: error.human.clone(),
+            },
+        }))
+    }
+
+    /// The reply, or the refusal as the error it stands for.
+    pub fn into_result(self) -> Result<MouseReply> {
+        match self {
+            MouseAnswer::Sent(reply) => Ok(reply),
+            MouseAnswer::Refused(MouseRefusal { refused }) => {
+                let code = crate::error::ErrorCode::parse(&refused.code)
+                    .unwrap_or(crate::error::ErrorCode::InvalidInput);
+                let mut error = Error::new(code, refused.message);
+                error.details = refused.details;
+                Err(match refused.human {
+                    Some(human) => error.with_human(human),
+                    None => error,
+                })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

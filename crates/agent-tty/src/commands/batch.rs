@@ -104,7 +104,7 @@ fn execute(
         Step::Type(text) => call_typed::<Type>(paths, &TextParams { text: text.clone() })?.seq,
         Step::Paste(text) => call_typed::<Paste>(paths, &TextParams { text: text.clone() })?.seq,
         Step::SendKeys(keys) => call_typed::<SendKeys>(paths, &SendKeysParams { keys: keys.clone() })?.seq,
-        Step::Mouse(params) => call_typed::<Mouse>(paths, params)?.seq,
+        Step::Mouse(params) => call_typed::<Mouse>(paths, params)?.into_result()?.seq,
         Step::Run { command, no_wait, timeout_ms, check, max_output } => {
             let params = RunParams {
                 command: command.clone(),

@@ -16,7 +16,7 @@ use crate::output::Outcome;
 pub fn run(context: &Context, args: MouseArgs) -> Result<Outcome> {
     let params = params(&args)?;
     let paths = command_target(&context.home.path, &args.session.session_id)?;
-    let reply = call_typed::<Mouse>(&paths, &params)?;
+    let reply = call_typed::<Mouse>(&paths, &params)?.into_result()?;
     let human = human(params.action, &reply);
     Ok(Outcome::new(reply, human))
 }

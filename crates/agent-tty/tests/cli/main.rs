@@ -32,6 +32,7 @@ mod input;
 mod lifecycle;
 mod lifecycle_faults;
 mod mcp;
+mod mouse;
 mod record_export;
 mod render_wait;
 mod scale;

@@ -16,7 +16,7 @@ use super::{input_room, require_commandable, write_input};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event_log::Event;
 use crate::host::actor::Host;
-use crate::protocol::{MouseAction, MouseModifier, MouseParams, MouseReply, MouseTarget, Seq};
+use crate::protocol::{MouseAction, MouseAnswer, MouseModifier, MouseParams, MouseReply, MouseTarget, Seq};
 
 /// What the method writes, before it is written.
 struct Plan {
@@ -26,8 +26,12 @@ struct Plan {
     sent_as: &'static str,
 }
 
-/// Handles `mouse`.
-pub(super) fn mouse(host: &mut Host, p: MouseParams) -> Result<MouseReply> {
+/// Handles `mouse`: the reply, or the caller's mistake as a refusal with its details.
+pub(super) fn mouse(host: &mut Host, p: MouseParams) -> Result<MouseAnswer> {
+    send(host, p).map_or_else(MouseAnswer::refusal, |reply| Ok(MouseAnswer::Sent(reply)))
+}
+
+fn send(host: &mut Host, p: MouseParams) -> Result<MouseReply> {
     p.check()?;
     require_commandable(host)?;
     let screen = &host.screen;
@@ -187,12 +191,13 @@ fn text_missed(screen: &Screen, text: &str, nth: u32, matches: usize, flag: &str
     } else {
         format!("--{flag}text {quoted} shows {matches} time(s) on the screen, so there is no match {nth}.")
     };
-    let mut human = message.clone();
-    human.push_str(" The screen ends with:");
-    for line in &last_lines {
-        human.push_str("\n  ");
-        human.push_str(line);
-    }
+    // One line, as every error on stderr: the last few non-blank lines, quoted.
+    let shown: Vec<&String> = last_lines.iter().filter(|line| !line.trim().is_empty()).collect();
+    let tail: Vec<String> = shown[shown.len().saturating_sub(3)..]
+        .iter()
+        .map(|line| serde_json::to_string(line).unwrap_or_default())
+        .collect();
+    let human = format!("{message} The screen ends with: {}.", tail.join(", "));
     let (cols, rows) = screen.size();
     Error::invalid_input(message)
         .with(if flag.is_empty() { "onText" } else { "toText" }, text)
