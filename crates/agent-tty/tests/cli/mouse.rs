@@ -81,9 +81,13 @@ fn every_mode_and_encoding_reaches_the_program_exactly() {
     let t = TestHome::new();
 
     let mut x10 = Logger::start(&t, "9", "default", "raw", "xterm-256color", 300);
-    let result = x10.expect(&["click", "--row", "2", "--col", "3", "--modifiers", "shift"], &["row=2 col=3 press-0"]);
+    let result =
+        x10.expect(&["click", "--row", "2", "--col", "3", "--modifiers", "shift"], &["row=2 col=3 press-0"]);
     assert_keys(&result, &["seq", "bytesWritten", "row", "col", "tracking", "encoding", "sentAs"]);
-    assert_eq!((&result["tracking"], &result["encoding"], &result["sentAs"]), (&"x10".into(), &"default".into(), &"reports".into()));
+    assert_eq!(
+        (&result["tracking"], &result["encoding"], &result["sentAs"]),
+        (&"x10".into(), &"default".into(), &"reports".into())
+    );
     x10.expect(&["right-click", "--row", "0", "--col", "222"], &["row=0 col=222 press-2"]);
     x10.expect(&["scroll", "--down", "1", "--row", "1", "--col", "1"], &["row=1 col=1 wheel-down"]);
     let error = x10.mouse(&["move", "--row", "1", "--col", "1"]).err("mouse", 2, "MOUSE_NOT_ENABLED");
@@ -113,7 +117,10 @@ fn every_mode_and_encoding_reaches_the_program_exactly() {
         &["drag", "--row", "1", "--col", "1", "--to-row", "1", "--to-col", "3"],
         &["row=1 col=1 press-0", "row=1 col=2 motion-0", "row=1 col=3 motion-0", "row=1 col=3 release"],
     );
-    button.expect(&["click", "--row", "7", "--col", "250"], &["row=7 col=250 press-0", "row=7 col=250 release"]);
+    button.expect(
+        &["click", "--row", "7", "--col", "250"],
+        &["row=7 col=250 press-0", "row=7 col=250 release"],
+    );
     button.expect(
         &["middle-click", "--row", "0", "--col", "0", "--modifiers", "alt"],
         &["row=0 col=0 press-1 alt", "row=0 col=0 release alt"],
@@ -136,7 +143,10 @@ fn every_mode_and_encoding_reaches_the_program_exactly() {
         &["double-click", "--row", "2", "--col", "2"],
         &["row=2 col=2 press-0", "row=2 col=2 release-0", "row=2 col=2 press-0", "row=2 col=2 release-0"],
     );
-    sgr.expect(&["right-click", "--row", "9", "--col", "299"], &["row=9 col=299 press-2", "row=9 col=299 release-2"]);
+    sgr.expect(
+        &["right-click", "--row", "9", "--col", "299"],
+        &["row=9 col=299 press-2", "row=9 col=299 release-2"],
+    );
     sgr.expect(&["move", "--row", "0", "--col", "299"], &["row=0 col=299 motion"]);
     sgr.finish();
 }
@@ -167,7 +177,10 @@ fn curses_getmouse_reads_what_mouse_sends() {
     any.finish();
 
     let mut button = Logger::start(&t, "1002", "sgr", "curses", "xterm-256color", 80);
-    button.expect(&["click", "--row", "3", "--col", "9", "--modifiers", "alt"], &["row=3 col=9 BUTTON1_CLICKED|BUTTON_ALT"]);
+    button.expect(
+        &["click", "--row", "3", "--col", "9", "--modifiers", "alt"],
+        &["row=3 col=9 BUTTON1_CLICKED|BUTTON_ALT"],
+    );
     button.finish();
 
     let mut x10 = Logger::start(&t, "9", "sgr", "curses", "xterm-256color", 80);
@@ -185,7 +198,8 @@ fn refusals_force_and_misses() {
     let mut off = Logger::start(&t, "off", "sgr", "raw", "xterm-256color", 80);
     let error = off.mouse(&["click", "--row", "1", "--col", "1"]).err("mouse", 2, "MOUSE_NOT_ENABLED");
     assert!(error["message"].as_str().unwrap().contains("--force"), "{error}");
-    let human = t.at(&["mouse", &off.id, "click", "--row", "1", "--col", "1"]).human_err(2, "MOUSE_NOT_ENABLED");
+    let human =
+        t.at(&["mouse", &off.id, "click", "--row", "1", "--col", "1"]).human_err(2, "MOUSE_NOT_ENABLED");
     assert!(human.contains("has not enabled mouse reporting"), "{human}");
     let result = off.expect(
         &["click", "--on-text", "READY", "--force"],
@@ -200,17 +214,26 @@ fn refusals_force_and_misses() {
     assert_eq!(error["details"]["lastLines"][0], "READY off sgr raw", "{error}");
     let human = t.at(&["mouse", &off.id, "click", "--on-text", "nowhere"]).human_err(2, "INVALID_INPUT");
     assert!(human.contains("READY off sgr raw"), "the human error shows the screen: {human}");
-    let error = off.mouse(&["click", "--on-text", "READY", "--nth", "2", "--force"]).err("mouse", 2, "INVALID_INPUT");
+    let error =
+        off.mouse(&["click", "--on-text", "READY", "--nth", "2", "--force"]).err("mouse", 2, "INVALID_INPUT");
     assert_eq!(error["details"]["matches"], 1, "{error}");
-    let error = off.mouse(&["click", "--row", "30", "--col", "0", "--force"]).err("mouse", 2, "INVALID_INPUT");
+    let error =
+        off.mouse(&["click", "--row", "30", "--col", "0", "--force"]).err("mouse", 2, "INVALID_INPUT");
     assert_eq!((&error["details"]["rows"], &error["details"]["cols"]), (&30.into(), &80.into()), "{error}");
 
-    let plan = r#"[{"mouse":{"action":"double-click","row":1,"col":4,"force":true}},{"mouse":{"action":"click"}}]"#;
+    let plan =
+        r#"[{"mouse":{"action":"double-click","row":1,"col":4,"force":true}},{"mouse":{"action":"click"}}]"#;
     let error = t.at(&["batch", &off.id, plan, "--json"]).err("batch", 2, "INVALID_INPUT");
-    assert!(error["message"].as_str().unwrap().starts_with("Batch step 1: mouse click needs a target"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().starts_with("Batch step 1: mouse click needs a target"),
+        "{error}"
+    );
     let plan = r#"[{"mouse":{"action":"double-click","row":1,"col":4,"modifiers":["shift"],"force":true}}]"#;
     let batch = t.at(&["batch", &off.id, plan, "--json"]).ok("batch");
-    assert_eq!((&batch["steps"][0]["kind"], &batch["steps"][0]["status"]), (&"mouse".into(), &"completed".into()));
+    assert_eq!(
+        (&batch["steps"][0]["kind"], &batch["steps"][0]["status"]),
+        (&"mouse".into(), &"completed".into())
+    );
     assert!(batch["steps"][0]["seq"].is_u64(), "{batch}");
     let press = "row=1 col=4 press-0 shift";
     let release = "row=1 col=4 release-0 shift";
@@ -259,7 +282,8 @@ fn vim_follows_clicks_drags_and_the_wheel() {
     t.at(&["mouse", &id, "click", "--on-text", "line 10", "--json"]).ok("mouse");
     t.wait_render(&id, &["--cursor-row", "9", "--cursor-col", "3"]);
 
-    t.at(&["mouse", &id, "drag", "--row", "2", "--col", "0", "--to-row", "2", "--to-col", "6", "--json"]).ok("mouse");
+    t.at(&["mouse", &id, "drag", "--row", "2", "--col", "0", "--to-row", "2", "--to-col", "6", "--json"])
+        .ok("mouse");
     t.wait_render(&id, &["--text=-- VISUAL --"]);
     t.wait_render(&id, &["--cursor-row", "2", "--cursor-col", "6"]);
     // Yank the selection and show the register: the dragged-over text.
@@ -267,7 +291,8 @@ fn vim_follows_clicks_drags_and_the_wheel() {
     t.wait_render(&id, &["--text", "got:line 03"]);
 
     t.at(&["mouse", &id, "scroll", "--down", "2", "--json"]).ok("mouse");
-    let moved = t.wait_render(&id, &["--regex", "^line (0[4-9]|1[0-9]) abcdefghij", "--screen-stable-ms", "200"]);
+    let moved =
+        t.wait_render(&id, &["--regex", "^line (0[4-9]|1[0-9]) abcdefghij", "--screen-stable-ms", "200"]);
     let first = t.snapshot(&id, &[]);
     let top = line_texts(&first["visibleLines"])[0].clone();
     assert_ne!(top, "line 01 abcdefghij", "the wheel scrolled: {moved}");
@@ -305,7 +330,8 @@ fn less_scrolls_with_the_wheel() {
     t.wait_render(&id, &["--regex", "^line 001 of the big file"]);
 
     let plain = less(&t, false);
-    let error = t.at(&["mouse", &plain, "scroll", "--down", "2", "--json"]).err("mouse", 2, "MOUSE_NOT_ENABLED");
+    let error =
+        t.at(&["mouse", &plain, "scroll", "--down", "2", "--json"]).err("mouse", 2, "MOUSE_NOT_ENABLED");
     assert!(error["message"].as_str().unwrap().contains("--wheel-as-keys"), "{error}");
     let result = t.at(&["mouse", &plain, "scroll", "--down", "2", "--wheel-as-keys", "--json"]).ok("mouse");
     assert_eq!((&result["sentAs"], &result["bytesWritten"]), (&"keys".into(), &6.into()), "{result}");
