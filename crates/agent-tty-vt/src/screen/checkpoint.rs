@@ -152,9 +152,7 @@ impl Screen {
     pub fn can_checkpoint(&self) -> bool {
         self.ground
             && self.sync_deadline.is_none()
-            && !self.shadow.custom_tabs
-            && !self.shadow.mouse_x10
-            && !self.shadow.mouse_urxvt
+            && !self.shadow.holds_unsaved_state()
             && !(self.is_alt_screen() && self.alt_resized)
             && !self.term.mode().intersects(unsupported_modes())
             && self.term.grid().display_offset() == 0

@@ -76,6 +76,12 @@ impl Shadow {
         }
     }
 
+    /// Whether it holds state a checkpoint does not save: custom tab stops, or a mouse
+    /// mode only the shadow tracks (X10, urxvt).
+    pub(super) fn holds_unsaved_state(&self) -> bool {
+        self.custom_tabs || self.mouse_x10 || self.mouse_urxvt
+    }
+
     /// DECCOLM resets the scroll region; the mouse modes the emulator does not track
     /// are noted (`set`: the mode is set rather than reset).
     fn note_private_mode(&mut self, mode: &PrivateMode, set: bool) {
