@@ -1,8 +1,8 @@
 //! The `mouse` method: resolves the target on the live screen, reads the program's mouse
 //! modes from the same screen in the same step (no race with a separate query), encodes
-//! the gesture ([`agent_tty_vt::mouse`]) and writes it as input, logged as an
-//! `input_text` event carrying the bytes (a 0.5 reader reads it; replays, casts and
-//! videos show it as input).
+//! the gesture ([`agent_tty_vt::mouse`]) and writes it as input, logged like `type` as an
+//! `input_text` event carrying the bytes (no new record type: a 0.5 reader reads it, and
+//! replays, casts and videos show what the program did with it).
 //!
 //! A program that did not enable mouse reporting gets nothing: `MOUSE_NOT_ENABLED`
 //! (exit 2), unless `force` (SGR reports as if it had asked for any-event tracking) or,
