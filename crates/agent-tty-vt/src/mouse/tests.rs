@@ -216,3 +216,64 @@ fn visible_text_is_found_by_cells() {
     assert!(screen.find_visible_text("missing").is_empty());
     assert!(screen.find_visible_text("").is_empty());
 }
+
+/// Decodes one report: (button code, column, row, release), 1-based positions.
+fn decode(encoding: Encoding, bytes: &[u8]) -> (u32, u32, u32, bool) {
+    let text = String::from_utf8_lossy(bytes);
+    let numbers = |body: &str| -> Vec<u32> { body.split(';').map(|n| n.parse().unwrap()).collect() };
+    match encoding {
+        Encoding::Default => {
+            let [b, x, y] = [bytes[3], bytes[4], bytes[5]].map(|v| u32::from(v) - 32);
+            (b, x, y, false)
+        }
+        Encoding::Utf8 => {
+            let chars: Vec<u32> =
+                std::str::from_utf8(&bytes[3..]).unwrap().chars().map(|c| c as u32 - 32).collect();
+            (chars[0], chars[1], chars[2], false)
+        }
+        Encoding::Sgr => {
+            let body = &text[3..text.len() - 1];
+            let n = numbers(body);
+            (n[0], n[1], n[2], text.ends_with('m'))
+        }
+        Encoding::Urxvt => {
+            let n = numbers(&text[2..text.len() - 1]);
+            (n[0] - 32, n[1], n[2], false)
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Every report of every gesture decodes back to its button, modifiers and cell, or
+    /// the position is refused exactly when the encoding cannot carry it.
+    #[test]
+    fn reports_decode_back(
+        row in 0u16..500,
+        col in 0u16..1000,
+        encoding in proptest::sample::select(vec![Encoding::Default, Encoding::Utf8, Encoding::Sgr, Encoding::Urxvt]),
+        button in proptest::sample::select(vec![Button::Left, Button::Middle, Button::Right, Button::WheelUp, Button::WheelDown]),
+        (shift, alt, ctrl) in (proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY),
+    ) {
+        let modifiers = Modifiers { shift, alt, ctrl };
+        let at = Point { row, col };
+        for event in [MouseEvent::Press(button, at), MouseEvent::Release(button, at), MouseEvent::Motion(Some(button), at), MouseEvent::Motion(None, at)] {
+            let fits = encoding.max_coordinate().is_none_or(|limit| u32::from(row) < limit && u32::from(col) < limit);
+            let Ok(bytes) = encode_event(encoding, event, modifiers) else {
+                proptest::prop_assert!(!fits);
+                continue;
+            };
+            proptest::prop_assert!(fits);
+            let (code, x, y, release) = decode(encoding, &bytes);
+            proptest::prop_assert_eq!((x, y), (u32::from(col) + 1, u32::from(row) + 1));
+            proptest::prop_assert_eq!(code & 28, modifiers.code());
+            let expected = match event {
+                MouseEvent::Press(b, _) => b.code(),
+                MouseEvent::Release(b, _) if encoding == Encoding::Sgr => b.code(),
+                MouseEvent::Release(..) => 3,
+                MouseEvent::Motion(b, _) => 32 + b.map_or(3, Button::code),
+            };
+            proptest::prop_assert_eq!(code & !28, expected);
+            proptest::prop_assert_eq!(release, encoding == Encoding::Sgr && matches!(event, MouseEvent::Release(..)));
+        }
+    }
+}
