@@ -188,6 +188,7 @@ pub struct MouseInput {
     /// The session: its id, a unique id prefix, or its name.
     pub session_id: String,
     /// click, double-click, right-click, middle-click, move, drag or scroll.
+    #[schemars(extend("enum" = ["click", "double-click", "right-click", "middle-click", "move", "drag", "scroll"]))]
     pub action: String,
     /// The target's row, 0-based (row 0 is the top row, like the cursor in snapshots); with col.
     pub row: Option<u16>,
