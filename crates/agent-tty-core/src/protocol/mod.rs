@@ -6,7 +6,8 @@
 //!
 //! One method breaks the one-request rule on purpose: `subscribe` (see
 //! [`SubscribeParams`]) keeps its connection open after the reply and streams the Event
-//! Log's new records down it. 0.5 clients never send it.
+//! Log's new records down it. 0.5 clients never send it, nor `mouse` (see
+//! [`MouseParams`]), whose reply may be a refusal carrying its details.
 //!
 //! Params are strict (`deny_unknown_fields`: an unknown key is `RPC_ERROR`), their field
 //! order is the wire order, and absent optional keys are left out. The field order also
