@@ -33,11 +33,13 @@ pub enum ErrorCode {
     InternalError,
     /// `run --check`: the command ended with a non-zero exit status.
     CommandFailed,
+    /// `mouse`: the program has not enabled mouse reporting (and no `--force`).
+    MouseNotEnabled,
 }
 
 use ErrorCode as C;
 
-const ALL: [ErrorCode; 22] = [
+const ALL: [ErrorCode; 23] = [
     C::SessionNotFound,
     C::SessionNotRunning,
     C::SessionAlreadyDestroyed,
@@ -60,6 +62,7 @@ const ALL: [ErrorCode; 22] = [
     C::WaitTimeout,
     C::InternalError,
     C::CommandFailed,
+    C::MouseNotEnabled,
 ];
 
 impl ErrorCode {
@@ -88,6 +91,7 @@ impl ErrorCode {
             C::WaitTimeout => "WAIT_TIMEOUT",
             C::InternalError => "INTERNAL_ERROR",
             C::CommandFailed => "COMMAND_FAILED",
+            C::MouseNotEnabled => "MOUSE_NOT_ENABLED",
         }
     }
 
@@ -105,7 +109,8 @@ impl ErrorCode {
             | C::InvalidSignal
             | C::InvalidKeys
             | C::InvalidDuration
-            | C::InvalidInput => 2,
+            | C::InvalidInput
+            | C::MouseNotEnabled => 2,
             C::SessionNotFound => 3,
             C::SessionNotRunning | C::SessionAlreadyDestroyed => 4,
             C::HostTimeout => 5,
@@ -148,6 +153,7 @@ impl ErrorCode {
             C::WaitTimeout => "Render wait timed out before its condition was met.",
             C::InternalError => "Internal error.",
             C::CommandFailed => "The command failed (non-zero exit status).",
+            C::MouseNotEnabled => "The program has not enabled mouse reporting.",
         }
     }
 }

@@ -332,7 +332,7 @@ fn summary(finding: &str, evidence: &WaitEvidence) -> String {
 }
 
 /// The screen's last lines within the budget, and how many lines above them were left out.
-fn last_lines(lines: &[String]) -> (Vec<String>, u64) {
+pub(crate) fn last_lines(lines: &[String]) -> (Vec<String>, u64) {
     let end = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
     let mut kept = Vec::new();
     let mut bytes = 0;

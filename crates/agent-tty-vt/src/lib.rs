@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod keys;
+pub mod mouse;
 pub mod palette;
 pub mod redraw;
 pub mod screen;
@@ -17,6 +18,7 @@ pub use keys::{KeyError, encode_key, encode_keys};
 pub use palette::{DEFAULT_BG, DEFAULT_FG, PALETTE_16, indexed_rgb};
 pub use screen::{
     CheckpointError, LIVE_SCROLLBACK_LINES, MAX_COLS, MAX_ROWS, SCROLLBACK_CELLS, SCROLLBACK_LINES, Screen,
+    TextSpan,
 };
 pub use snapshot::{Cell, CellRow, Color, Snapshot, SnapshotOptions, Style, screen_hash};
 

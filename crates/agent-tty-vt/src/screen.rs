@@ -27,7 +27,20 @@ pub use checkpoint::CheckpointError;
 use replies::{Listener, ReplyQueue};
 use tracked::{Shadow, Tracked};
 
+use crate::mouse::{Encoding, MouseModes, Tracking};
 use crate::snapshot::{self, Snapshot, SnapshotOptions};
+
+/// Where a text shows on the screen (see [`Screen::find_visible_text`]): one row, from
+/// one column to another (both included, 0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextSpan {
+    /// The row, from 0 at the top.
+    pub row: u16,
+    /// The column of its first cell.
+    pub first_col: u16,
+    /// The column of its last cell.
+    pub last_col: u16,
+}
 
 /// Default number of scrollback lines kept above the visible area.
 pub const SCROLLBACK_LINES: usize = 10_000;
@@ -394,6 +407,64 @@ impl Screen {
             insert: mode.contains(TermMode::INSERT),
         };
         crate::redraw::sequence(&snapshot, &wrapped, modes)
+    }
+
+    /// The mouse reporting the program asked for, its encoding, and the modes that decide
+    /// what the wheel does without it (see [`crate::mouse`]).
+    pub fn mouse_modes(&self) -> MouseModes {
+        let mode = self.term.mode();
+        let tracking = if self.shadow.mouse_x10 {
+            Some(Tracking::X10)
+        } else if mode.contains(TermMode::MOUSE_MOTION) {
+            Some(Tracking::AnyEvent)
+        } else if mode.contains(TermMode::MOUSE_DRAG) {
+            Some(Tracking::ButtonEvent)
+        } else if mode.contains(TermMode::MOUSE_REPORT_CLICK) {
+            Some(Tracking::Normal)
+        } else {
+            None
+        };
+        let encoding = if self.shadow.mouse_urxvt {
+            Encoding::Urxvt
+        } else if mode.contains(TermMode::SGR_MOUSE) {
+            Encoding::Sgr
+        } else if mode.contains(TermMode::UTF8_MOUSE) {
+            Encoding::Utf8
+        } else {
+            Encoding::Default
+        };
+        MouseModes {
+            tracking,
+            encoding,
+            alt_screen: mode.contains(TermMode::ALT_SCREEN),
+            alternate_scroll: mode.contains(TermMode::ALTERNATE_SCROLL),
+            app_cursor: mode.contains(TermMode::APP_CURSOR),
+        }
+    }
+
+    /// Where `needle` shows on the visible screen: every match within a row, top to
+    /// bottom and left to right (not overlapping), as the cells it covers (wide
+    /// characters count their two cells). Text that wraps to the next row is not found.
+    pub fn find_visible_text(&self, needle: &str) -> Vec<TextSpan> {
+        let grid = self.term.grid();
+        let cols = grid.columns();
+        let mut spans = Vec::new();
+        if needle.is_empty() {
+            return spans;
+        }
+        for row in 0..grid.screen_lines() {
+            let line = &grid[Line(i32::try_from(row).unwrap_or(i32::MAX))];
+            let (text, columns) = snapshot::line_with_columns(&line[..], cols);
+            let mut from = 0;
+            while let Some(found) = text[from..].find(needle) {
+                let (start, end) = (from + found, from + found + needle.len());
+                let first = columns.iter().find(|c| c.0 == start).map_or(0, |c| c.1);
+                let last = columns.iter().rev().find(|c| c.0 < end).map_or(first, |c| c.2);
+                spans.push(TextSpan { row: to_u16(row), first_col: first, last_col: last });
+                from = end;
+            }
+        }
+        spans
     }
 
     /// Whether the alternate screen buffer is active.

@@ -222,6 +222,29 @@ pub(crate) fn canonical_line(cells: &[GridCell], cols: usize) -> String {
     text
 }
 
+/// The text of one grid row as [`canonical_line`] builds it but not trimmed, with the
+/// cell behind each character: `(byte offset in the text, first column, last column)`
+/// for each cell's first character (a wide character covers two columns; zero-width
+/// characters join their base's cell).
+pub(crate) fn line_with_columns(cells: &[GridCell], cols: usize) -> (String, Vec<(usize, u16, u16)>) {
+    let skip = Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER;
+    let mut text = String::with_capacity(cols);
+    let mut columns = Vec::with_capacity(cols);
+    for (col, cell) in cells.iter().take(cols).enumerate() {
+        if cell.flags.intersects(skip) {
+            continue;
+        }
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        let last = if cell.flags.contains(Flags::WIDE_CHAR) { col.saturating_add(1) } else { col };
+        columns.push((text.len(), col, last));
+        text.push(if is_blank_char(cell.c) { ' ' } else { cell.c });
+        if let Some(zero_width) = cell.zerowidth() {
+            text.extend(zero_width);
+        }
+    }
+    (text, columns)
+}
+
 /// A character that leaves its cell blank: the default space, the mark the
 /// emulator leaves where a horizontal tab started, and NUL.
 fn is_blank_char(c: char) -> bool {

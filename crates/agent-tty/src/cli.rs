@@ -61,6 +61,9 @@ pub enum Command {
     Paste(TextArgs),
     /// Send named keys (Enter, ctrl+c, shift+Up, F5, …).
     SendKeys(SendKeysArgs),
+    /// Click, drag, move or scroll the mouse at a cell or on visible text, as the program asked for it.
+    #[command(after_help = MOUSE_AFTER)]
+    Mouse(MouseArgs),
     /// Add a marker event to the event log.
     Mark(MarkArgs),
     /// Resize the terminal.
@@ -81,7 +84,7 @@ pub enum Command {
     Find(FindArgs),
     /// Render the screen as a PNG into the session's artifacts (no browser needed).
     Screenshot(ScreenshotArgs),
-    /// Run a JSON plan of steps (type, paste, sendKeys, run, wait, snapshot, diff, find, export)
+    /// Run a JSON plan of steps (type, paste, sendKeys, mouse, run, wait, snapshot, diff, find, export)
     /// against one session.
     Batch(BatchArgs),
     /// The Home Registry: every Home that hosted a session on this machine.
@@ -296,6 +299,71 @@ pub struct SendKeysArgs {
     /// ctrl+, alt+ or shift+ (e.g. ctrl+c, shift+Tab). Send text with `type`.
     #[arg(required = true)]
     pub keys: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+const MOUSE_AFTER: &str =
+    "Rows and columns are 0-based, like the cursor in snapshots (row 0 is the top row). \
+The bytes follow the mouse mode the program enabled (X10 9, normal 1000, button-event 1002, any-event 1003; \
+default, UTF-8 1005, SGR 1006 or urxvt 1015 encoding). A program that enabled none gets nothing: \
+MOUSE_NOT_ENABLED (exit 2), unless --force.
+
+Examples:
+  agent-tty mouse <id> click --on-text \"[ OK ]\"
+  agent-tty mouse <id> click --row 3 --col 10
+  agent-tty mouse <id> drag --row 2 --col 0 --to-row 2 --to-col 15
+  agent-tty mouse <id> scroll --down 3
+  agent-tty mouse <id> right-click --on-text README --nth 2 --modifiers shift,ctrl";
+
+#[derive(Debug, Args)]
+#[allow(missing_docs)]
+pub struct MouseArgs {
+    #[command(flatten)]
+    pub session: SessionArg,
+    /// What the mouse does.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(agent_tty_core::protocol::MouseAction::NAMES))]
+    pub action: String,
+    /// The target's row, 0-based (row 0 is the top row, like the cursor in snapshots); with --col.
+    #[arg(long)]
+    pub row: Option<u16>,
+    /// The target's column, 0-based; with --row.
+    #[arg(long)]
+    pub col: Option<u16>,
+    /// The target: the centre of this text where it shows on the screen.
+    #[arg(long, value_name = "TEXT")]
+    pub on_text: Option<String>,
+    /// Which match of --on-text, counted from 1 top to bottom, left to right (default 1).
+    #[arg(long, value_name = "N")]
+    pub nth: Option<u32>,
+    /// drag: where it ends, row (0-based); with --to-col.
+    #[arg(long, value_name = "ROW")]
+    pub to_row: Option<u16>,
+    /// drag: where it ends, column (0-based); with --to-row.
+    #[arg(long, value_name = "COL")]
+    pub to_col: Option<u16>,
+    /// drag: it ends at the centre of this text.
+    #[arg(long, value_name = "TEXT")]
+    pub to_text: Option<String>,
+    /// Which match of --to-text (default 1).
+    #[arg(long, value_name = "N")]
+    pub to_nth: Option<u32>,
+    /// scroll: wheel notches up (at the target, else the screen's centre).
+    #[arg(long, value_name = "N")]
+    pub up: Option<u32>,
+    /// scroll: wheel notches down (at the target, else the screen's centre).
+    #[arg(long, value_name = "N")]
+    pub down: Option<u32>,
+    /// Modifiers held: shift, alt, ctrl (comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub modifiers: Vec<String>,
+    /// Send SGR mouse reports even though the program did not enable mouse reporting.
+    #[arg(long)]
+    pub force: bool,
+    /// scroll, in a program without mouse reporting that shows the alternate screen (less,
+    /// man): send Up/Down arrow keys instead, one per notch, as many terminals do.
+    #[arg(long)]
+    pub wheel_as_keys: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

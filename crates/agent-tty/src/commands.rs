@@ -14,6 +14,7 @@ mod home;
 mod input;
 mod inspect;
 mod list;
+mod mouse;
 mod record_export;
 mod screenshot;
 mod send_keys;
@@ -128,6 +129,7 @@ pub fn run(context: &Context, command: Command, style: Style) -> Result<Outcome>
         Command::Type(args) => input::type_text(context, args),
         Command::Paste(args) => input::paste(context, args),
         Command::SendKeys(args) => send_keys::run(context, args),
+        Command::Mouse(args) => mouse::run(context, args),
         Command::Mark(args) => session_ops::mark(context, args),
         Command::Resize(args) => session_ops::resize(context, &args),
         Command::Signal(args) => session_ops::signal(context, &args),

@@ -11,7 +11,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 
 use agent_tty_core::protocol::{
-    DestroyReply, ResizeReply, RunReply, SendKeysReply, SeqReply, SnapshotResult,
+    DestroyReply, MouseReply, ResizeReply, RunReply, SendKeysReply, SeqReply, SnapshotResult,
 };
 
 use crate::commands::results::{
@@ -39,6 +39,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("type", schema::<SeqReply>()),
         ("paste", schema::<SeqReply>()),
         ("send-keys", schema::<SendKeysReply>()),
+        ("mouse", schema::<MouseReply>()),
         ("mark", schema::<SeqReply>()),
         ("resize", schema::<ResizeReply>()),
         ("signal", schema::<SignalResult>()),

@@ -22,6 +22,8 @@ use crate::protocol::{
 };
 use crate::run_filter;
 
+mod mouse;
+
 type Reply = oneshot::Sender<Response>;
 type Answer = Option<(Reply, Result<Box<RawValue>>)>;
 
@@ -34,6 +36,7 @@ pub(crate) fn dispatch(host: &mut Host, request: Request, reply: Reply) -> Resul
         m::Paste::NAME => now(reply, parse::<m::Paste>(params).and_then(|p| paste(host, p))),
         m::Mark::NAME => now(reply, parse::<m::Mark>(params).and_then(|p| mark(host, p))),
         m::SendKeys::NAME => now(reply, parse::<m::SendKeys>(params).and_then(|p| send_keys(host, p))),
+        m::Mouse::NAME => now(reply, parse::<m::Mouse>(params).and_then(|p| mouse::mouse(host, p))),
         m::Resize::NAME => now(reply, parse::<m::Resize>(params).and_then(|p| resize(host, p))),
         m::Signal::NAME => now(reply, parse::<m::Signal>(params).and_then(|p| signal(host, p))),
         m::Run::NAME => match parse::<m::Run>(params) {

@@ -6,7 +6,8 @@
 //!
 //! One method breaks the one-request rule on purpose: `subscribe` (see
 //! [`SubscribeParams`]) keeps its connection open after the reply and streams the Event
-//! Log's new records down it. 0.5 clients never send it.
+//! Log's new records down it. 0.5 clients never send it, nor `mouse` (see
+//! [`MouseParams`]), whose reply may be a refusal carrying its details.
 //!
 //! Params are strict (`deny_unknown_fields`: an unknown key is `RPC_ERROR`), their field
 //! order is the wire order, and absent optional keys are left out. The field order also
@@ -15,6 +16,7 @@
 mod envelope;
 mod ids;
 mod input;
+mod mouse;
 mod screen;
 mod session;
 mod subscribe;
@@ -30,6 +32,10 @@ pub use ids::{Seq, SessionId};
 pub use input::{
     MarkParams, RUN_DEFAULT_MAX_OUTPUT, ResizeParams, ResizeReply, RunFinished, RunParams, RunReply,
     RunStarted, SendKeysParams, SendKeysReply, SeqReply, SignalParams, SignalReply, TextParams,
+};
+pub use mouse::{
+    MAX_SCROLL, MouseAction, MouseAnswer, MouseModifier, MouseParams, MouseRefusal, MouseReply, MouseTarget,
+    RefusedError,
 };
 pub use screen::{
     Format, NumberedLine, SinceHash, SnapshotCell, SnapshotCellRow, SnapshotParams, SnapshotResult,
@@ -115,6 +121,7 @@ pub mod method {
         WaitForRender = "waitForRender" (RenderWaitParams) -> RenderWaitReply;
         Wait = "wait" (WaitParams) -> WaitReply;
         Destroy = "destroy" (DestroyParams) -> DestroyReply;
+        Mouse = "mouse" (MouseParams) -> MouseAnswer;
     }
 
     /// The transport policy, per params type: quick requests get the default; waits
@@ -153,6 +160,7 @@ pub mod method {
         }
     }
     impl Policy for DestroyParams {}
+    impl Policy for MouseParams {}
 
     impl Policy for RunParams {
         fn timeout_ms(&self) -> u64 {

@@ -14,7 +14,9 @@
 //! - the primary screen's saved cursor while the alternate screen is shown, if the screen
 //!   was resized since the alternate screen was entered (it is equal to the primary
 //!   cursor otherwise, and the restore relies on that);
-//! - vi mode and the kitty keyboard protocol (never enabled by [`Screen`]).
+//! - vi mode and the kitty keyboard protocol (never enabled by [`Screen`]);
+//! - X10 mouse reporting (`?9`) and the urxvt mouse encoding (`?1015`), which only the
+//!   shadow tracks (rare; format version 1 has no place for them).
 //!
 //! Format (version 1): the magic `ATTYCKPT`, a version byte, the body deflated, then the
 //! first 8 bytes of the SHA-256 of everything before. The body is a header (`codec.rs`:
@@ -150,7 +152,7 @@ impl Screen {
     pub fn can_checkpoint(&self) -> bool {
         self.ground
             && self.sync_deadline.is_none()
-            && !self.shadow.custom_tabs
+            && !self.shadow.holds_unsaved_state()
             && !(self.is_alt_screen() && self.alt_resized)
             && !self.term.mode().intersects(unsupported_modes())
             && self.term.grid().display_offset() == 0
@@ -382,7 +384,17 @@ fn read_shadow(input: &mut Reader<'_>, size: &Size) -> Result<Shadow, Checkpoint
         titles.push(input.opt_string()?);
     }
     let alt_grid = if input.bool()? { Some(read_grid(input, size, 0)?) } else { None };
-    Ok(Shadow { active_charset, scroll_region, custom_tabs: false, title, titles, preceding_char, alt_grid })
+    Ok(Shadow {
+        active_charset,
+        scroll_region,
+        custom_tabs: false,
+        title,
+        titles,
+        preceding_char,
+        alt_grid,
+        mouse_x10: false,
+        mouse_urxvt: false,
+    })
 }
 
 fn cursor_shape_code(shape: CursorShape) -> u8 {

@@ -41,6 +41,12 @@ pub(super) struct Shadow {
     /// kept through resizes and resets as the emulator does (its saved cursor, and cells a
     /// later reset skips, outlive leaving it); `None` while the alternate screen is shown.
     pub(super) alt_grid: Option<Grid<Cell>>,
+    /// X10 mouse reporting (`?9`), which the emulator does not track: set by `?9h`,
+    /// cleared by `?9l` and by setting another tracking mode (the last one set wins).
+    pub(super) mouse_x10: bool,
+    /// The urxvt mouse encoding (`?1015`), which the emulator does not track: set by
+    /// `?1015h`, cleared by `?1015l` and by setting another encoding (SGR, UTF-8).
+    pub(super) mouse_urxvt: bool,
 }
 
 impl Shadow {
@@ -70,10 +76,28 @@ impl Shadow {
         }
     }
 
-    /// DECCOLM resets the scroll region.
-    fn note_private_mode(&mut self, mode: &PrivateMode) {
-        if matches!(mode, PrivateMode::Named(NamedPrivateMode::ColumnMode)) {
-            self.scroll_region = None;
+    /// Whether it holds state a checkpoint does not save: custom tab stops, or a mouse
+    /// mode only the shadow tracks (X10, urxvt).
+    pub(super) fn holds_unsaved_state(&self) -> bool {
+        self.custom_tabs || self.mouse_x10 || self.mouse_urxvt
+    }
+
+    /// DECCOLM resets the scroll region; the mouse modes the emulator does not track
+    /// are noted (`set`: the mode is set rather than reset).
+    fn note_private_mode(&mut self, mode: &PrivateMode, set: bool) {
+        match mode {
+            PrivateMode::Named(NamedPrivateMode::ColumnMode) => self.scroll_region = None,
+            PrivateMode::Unknown(9) => self.mouse_x10 = set,
+            PrivateMode::Unknown(1015) => self.mouse_urxvt = set,
+            PrivateMode::Named(
+                NamedPrivateMode::ReportMouseClicks
+                | NamedPrivateMode::ReportCellMouseMotion
+                | NamedPrivateMode::ReportAllMouseMotion,
+            ) if set => self.mouse_x10 = false,
+            PrivateMode::Named(NamedPrivateMode::SgrMouse | NamedPrivateMode::Utf8Mouse) if set => {
+                self.mouse_urxvt = false;
+            }
+            _ => {}
         }
     }
 }
@@ -335,7 +359,7 @@ impl Handler for Tracked<'_> {
 
     #[inline]
     fn set_private_mode(&mut self, a0: PrivateMode) {
-        self.shadow.note_private_mode(&a0);
+        self.shadow.note_private_mode(&a0, true);
         let before = self.alt_grid_before(&a0);
         self.term.set_private_mode(a0);
         self.note_alt_switch(before);
@@ -343,7 +367,7 @@ impl Handler for Tracked<'_> {
 
     #[inline]
     fn unset_private_mode(&mut self, a0: PrivateMode) {
-        self.shadow.note_private_mode(&a0);
+        self.shadow.note_private_mode(&a0, false);
         let before = self.alt_grid_before(&a0);
         self.term.unset_private_mode(a0);
         self.note_alt_switch(before);

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use agent_tty_core::client::call_typed;
 use agent_tty_core::paths::SessionPaths;
-use agent_tty_core::protocol::method::{Paste, Run, SendKeys, Type, WaitForRender};
+use agent_tty_core::protocol::method::{Mouse, Paste, Run, SendKeys, Type, WaitForRender};
 use agent_tty_core::protocol::{
     RenderWaitParams, RunParams, RunReply, SendKeysParams, Seq, TextParams, WireError,
 };
@@ -104,6 +104,7 @@ fn execute(
         Step::Type(text) => call_typed::<Type>(paths, &TextParams { text: text.clone() })?.seq,
         Step::Paste(text) => call_typed::<Paste>(paths, &TextParams { text: text.clone() })?.seq,
         Step::SendKeys(keys) => call_typed::<SendKeys>(paths, &SendKeysParams { keys: keys.clone() })?.seq,
+        Step::Mouse(params) => call_typed::<Mouse>(paths, params)?.into_result()?.seq,
         Step::Run { command, no_wait, timeout_ms, check, max_output } => {
             let params = RunParams {
                 command: command.clone(),

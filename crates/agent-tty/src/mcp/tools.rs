@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::cli::{
     AtArgs, Command, CreateArgs, DestroyArgs, DiffArgs, FindArgs, HistoryArgs, IdArgs, ListArgs, MarkArgs,
-    OutputArgs, RecordCommand, RecordExportArgs, ResizeArgs, RunArgs, ScreenshotArgs, SendKeysArgs,
-    SessionArg, SignalArgs, SnapshotArgs, TextArgs, TypeArgs, WaitArgs,
+    MouseArgs, OutputArgs, RecordCommand, RecordExportArgs, ResizeArgs, RunArgs, ScreenshotArgs,
+    SendKeysArgs, SessionArg, SignalArgs, SnapshotArgs, TextArgs, TypeArgs, WaitArgs,
 };
 
 /// A number flag: a JSON number or a string in the CLI's spelling (`"2s"`, `"64k"`), handed
@@ -179,6 +179,47 @@ pub struct SendKeysInput {
     /// Home, End, Insert, Delete, PageUp, PageDown, F1-F12 or one printable character, with
     /// ctrl+, alt+ or shift+ (e.g. ctrl+c, shift+Tab).
     pub keys: Vec<String>,
+}
+
+/// `mouse`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MouseInput {
+    /// The session: its id, a unique id prefix, or its name.
+    pub session_id: String,
+    /// click, double-click, right-click, middle-click, move, drag or scroll.
+    #[schemars(extend("enum" = ["click", "double-click", "right-click", "middle-click", "move", "drag", "scroll"]))]
+    pub action: String,
+    /// The target's row, 0-based (row 0 is the top row, like the cursor in snapshots); with col.
+    pub row: Option<u16>,
+    /// The target's column, 0-based; with row.
+    pub col: Option<u16>,
+    /// The target: the centre of this text where it shows on the screen.
+    pub on_text: Option<String>,
+    /// Which match of onText, counted from 1 (default 1).
+    pub nth: Option<u32>,
+    /// drag: where it ends, row (0-based); with toCol.
+    pub to_row: Option<u16>,
+    /// drag: where it ends, column (0-based); with toRow.
+    pub to_col: Option<u16>,
+    /// drag: it ends at the centre of this text.
+    pub to_text: Option<String>,
+    /// Which match of toText (default 1).
+    pub to_nth: Option<u32>,
+    /// scroll: wheel notches up.
+    pub up: Option<u32>,
+    /// scroll: wheel notches down.
+    pub down: Option<u32>,
+    /// Modifiers held: shift, alt, ctrl.
+    #[serde(default)]
+    pub modifiers: Vec<String>,
+    /// Send SGR mouse reports even though the program did not enable mouse reporting.
+    #[serde(default)]
+    pub force: bool,
+    /// scroll, in a program without mouse reporting that shows the alternate screen: send
+    /// Up/Down arrow keys instead, one per notch.
+    #[serde(default)]
+    pub wheel_as_keys: bool,
 }
 
 /// `mark`.
@@ -518,6 +559,28 @@ fn send_keys(value: Value) -> Result<Command> {
     }))
 }
 
+fn mouse(value: Value) -> Result<Command> {
+    let input: MouseInput = arguments(value)?;
+    Ok(Command::Mouse(MouseArgs {
+        session: session(input.session_id),
+        action: input.action,
+        row: input.row,
+        col: input.col,
+        on_text: input.on_text,
+        nth: input.nth,
+        to_row: input.to_row,
+        to_col: input.to_col,
+        to_text: input.to_text,
+        to_nth: input.to_nth,
+        up: input.up,
+        down: input.down,
+        modifiers: input.modifiers,
+        force: input.force,
+        wheel_as_keys: input.wheel_as_keys,
+        output: OUTPUT,
+    }))
+}
+
 fn mark(value: Value) -> Result<Command> {
     let input: MarkInput = arguments(value)?;
     Ok(Command::Mark(MarkArgs { session: session(input.session_id), label: input.label, output: OUTPUT }))
@@ -730,6 +793,15 @@ const SPECS: &[Spec] = &[
         read_only: false,
         input: input_schema::<SendKeysInput>,
         parse: plain!(send_keys),
+    },
+    Spec {
+        name: "mouse",
+        command: "mouse",
+        description: "Click, drag, move or scroll the mouse at a 0-based row/col or on visible text (onText), \
+                      encoded as the program asked for it (MOUSE_NOT_ENABLED when it asked for none, unless force).",
+        read_only: false,
+        input: input_schema::<MouseInput>,
+        parse: plain!(mouse),
     },
     Spec {
         name: "mark",

@@ -187,6 +187,7 @@ fn golden_envelopes() {
     g.step("error-not-found", &["inspect", "no-such-session", "--json"], 3);
     g.step("error-invalid", &["resize", id, "--cols", "0", "--rows", "10", "--json"], 2);
     g.step("error-usage", &["wait", id, "--json"], 2);
+    g.step("error-mouse-not-enabled", &["mouse", id, "click", "--row", "0", "--col", "0", "--json"], 2);
     g.step("destroy", &["destroy", id, "--json"], 0);
     g.step("wait-exit", &["wait", id, "--exit", "--json"], 0);
     g.step("snapshot-offline", &["snapshot", id, "--format", "text", "--json"], 0);

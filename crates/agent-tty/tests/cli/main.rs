@@ -33,6 +33,7 @@ mod lifecycle;
 mod lifecycle_faults;
 mod mcp;
 mod mcp_hosts;
+mod mouse;
 mod record_export;
 mod render_wait;
 mod scale;

@@ -25,7 +25,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_agent-tty");
 pub const BASH: [&str; 3] = ["bash", "--norc", "--noprofile"];
 
 /// The capabilities `version` and `doctor` list, in order (0.5's six, then gif).
-pub const CAPABILITIES: [&str; 7] = [
+pub const CAPABILITIES: [&str; 8] = [
     "snapshot",
     "wait",
     "screenshot",
@@ -33,6 +33,7 @@ pub const CAPABILITIES: [&str; 7] = [
     "record-export-webm",
     "dashboard",
     "record-export-gif",
+    "mouse",
 ];
 
 /// Deadline for conditions that should become true "soon".

@@ -38,7 +38,7 @@ ENV = {name: os.environ[name] for name in ("HOME", "XDG_STATE_HOME", "PATH") if 
 BASH = ["bash"]  # with shell integration (the temporary HOME has no rc files), for history
 TOOLS = {
     "create", "list", "inspect", "destroy", "run", "type", "paste", "send_keys", "mark", "resize", "signal",
-    "wait", "snapshot", "screenshot", "history", "diff", "find", "record_export",
+    "wait", "snapshot", "screenshot", "history", "diff", "find", "record_export", "mouse",
 }
 
 
@@ -311,6 +311,12 @@ async def main():
         waited = (await c.call("wait", {"sessionId": sid, "text": "hi2", "timeout": 10000})).structured_content
         assert waited["matched"] is True and waited["timedOut"] is False, waited
         step("type + send_keys + wait: matched hi2")
+
+        refused = await c.error("mouse", {"sessionId": sid, "action": "click", "onText": "hi2"}, "MOUSE_NOT_ENABLED")
+        assert "--force" in refused["message"], refused
+        missed = await c.error("mouse", {"sessionId": sid, "action": "click", "onText": "nowhere"}, "INVALID_INPUT")
+        assert missed["details"]["matches"] == 0 and missed["details"]["lastLines"], missed
+        step("mouse: MOUSE_NOT_ENABLED in bash, a missed onText carries the screen")
 
         snap = await c.call("snapshot", {"sessionId": sid, "format": "text"})
         assert "hi2" in snap.structured_content["text"], snap.structured_content

@@ -1,5 +1,5 @@
 //! The batch plan: a JSON array of steps, each an object with exactly one verb
-//! (`type`, `paste`, `sendKeys`, `run`, `wait`, `snapshot`, `diff`, `find`, `export`). Fully
+//! (`type`, `paste`, `sendKeys`, `mouse`, `run`, `wait`, `snapshot`, `diff`, `find`, `export`). Fully
 //! validated before anything is sent.
 
 use agent_tty_core::find::{Mode, Query};
@@ -22,6 +22,8 @@ pub enum Step {
     Paste(String),
     /// Named keys (already checked with the key encoder).
     SendKeys(Vec<String>),
+    /// A mouse action (its fields checked; the host resolves and encodes it).
+    Mouse(agent_tty_core::protocol::MouseParams),
     /// A shell command, waited unless `no_wait`.
     Run { command: String, no_wait: bool, timeout_ms: Option<u64>, check: bool, max_output: Option<u64> },
     /// A render wait (its inputs, already validated); `timeout_ms` 0 = forever.
@@ -43,6 +45,7 @@ impl Step {
             Step::Type(_) => "type",
             Step::Paste(_) => "paste",
             Step::SendKeys(_) => "sendKeys",
+            Step::Mouse(_) => "mouse",
             Step::Run { .. } => "run",
             Step::Wait { .. } => "wait",
             Step::Snapshot { .. } => "snapshot",
@@ -53,7 +56,8 @@ impl Step {
     }
 }
 
-const VERBS: [&str; 9] = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff", "find", "export"];
+const VERBS: [&str; 10] =
+    ["type", "paste", "sendKeys", "mouse", "run", "wait", "snapshot", "diff", "find", "export"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -234,6 +238,15 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
                     .with("stepIndex", index));
             }
             Ok(Step::SendKeys(keys))
+        }
+        "mouse" => {
+            only_verb()?;
+            let params: agent_tty_core::protocol::MouseParams =
+                serde_json::from_value(object["mouse"].clone()).map_err(|e| invalid(e.to_string()))?;
+            params.check().map_err(|e| {
+                Error::invalid_input(format!("Batch step {index}: {}", e.message)).with("stepIndex", index)
+            })?;
+            Ok(Step::Mouse(params))
         }
         "run" => {
             let step: RunStep =

@@ -22,7 +22,7 @@ pub(crate) struct StepRecord {
     /// How long the step took (0 when it did not run).
     pub duration_ms: u64,
     /// The step's verb.
-    #[schemars(extend("enum" = ["type", "paste", "sendKeys", "run", "wait", "snapshot", "diff", "find", "export"]))]
+    #[schemars(extend("enum" = ["type", "paste", "sendKeys", "mouse", "run", "wait", "snapshot", "diff", "find", "export"]))]
     pub kind: &'static str,
     /// Where the step got to.
     pub status: StepStatus,
@@ -66,7 +66,7 @@ pub(crate) struct CommandOutcome {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub(crate) enum StepFields {
-    /// `type`, `paste`, `sendKeys`.
+    /// `type`, `paste`, `sendKeys`, `mouse`.
     Input {
         #[serde(skip_serializing_if = "Option::is_none")]
         seq: Option<Seq>,
