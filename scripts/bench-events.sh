@@ -25,8 +25,10 @@ id=$("$bin" --home "$home" create --json -- python3 "$work/marks.py" |
 python3 - "$bin" "$home" "$id" "$markers" <<'PY'
 import json, re, statistics, subprocess, sys, time
 bin, home, sid, markers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+# Buffered: a raw pipe's line iteration reads one byte per system call, which would be
+# timed as latency of the stream.
 events = subprocess.Popen([bin, "--home", home, "events", sid, "--follow", "--type", "output"],
-                          stdout=subprocess.PIPE, bufsize=0)
+                          stdout=subprocess.PIPE)
 # Go once the stream is live (the CLI read the log and subscribed).
 time.sleep(0.3)
 subprocess.run([bin, "--home", home, "type", sid, "go\r"], check=True, stdout=subprocess.DEVNULL)

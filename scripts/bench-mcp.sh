@@ -27,8 +27,32 @@ import json, os, select, statistics, subprocess, sys, time
 
 binary, home, calls, loops, updates, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 server = subprocess.Popen([binary, "mcp", "--home", home], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-out = server.stdout
 next_id = 0
+
+
+class Lines:
+    """The server's stdout as lines, read up to 64 KiB per system call. (`readline` on an
+    unbuffered pipe reads one byte per call: a 2 KB answer would cost the client ~2000
+    system calls, timed as if the server had been slow.)"""
+
+    def __init__(self, fd):
+        self.fd, self.buffer = fd, b""
+
+    def fill(self):
+        chunk = os.read(self.fd, 1 << 16)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def readline(self):
+        while b"\n" not in self.buffer:
+            if not self.fill():
+                line, self.buffer = self.buffer, b""
+                return line
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line + b"\n"
+
+
+out = Lines(server.stdout.fileno())
 
 
 def request(method, params):
@@ -155,18 +179,17 @@ if updates:
     call("type", {"sessionId": sid, "text": "go\n"})
     # Notifications (and the type call's answer) as they come, each timed on arrival;
     # the stream ends with the session (its last update) after the last tick.
-    pending, done = b"", False
+    done = False
     deadline = time.monotonic() + 30 + updates * 0.2
     while not done and time.monotonic() < deadline:
-        ready, _, _ = select.select([out], [], [], 1)
-        if not ready:
-            continue
-        chunk = os.read(out.fileno(), 1 << 16)
+        if b"\n" not in out.buffer:
+            ready, _, _ = select.select([out.fd], [], [], 1)
+            if not ready:
+                continue
+            if not out.fill():
+                break
         now = time.monotonic_ns()
-        if not chunk:
-            break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
+        *lines, out.buffer = out.buffer.split(b"\n")
         for line in lines:
             message = json.loads(line)
             if message.get("method") == "notifications/resources/updated" and message["params"]["uri"] == uri:

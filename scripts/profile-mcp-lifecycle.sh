@@ -26,6 +26,8 @@ import json, statistics, subprocess, sys, time
 
 binary, home, loops = sys.argv[1], sys.argv[2], int(sys.argv[3])
 server = subprocess.Popen(sys.argv[4:] + [binary, "mcp", "--home", home], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+# Buffered reads of the answers (an unbuffered pipe's readline reads one byte per call).
+out = open(server.stdout.fileno(), "rb", buffering=1 << 16, closefd=False)
 next_id = 0
 
 
@@ -37,7 +39,7 @@ def call(name, arguments):
         request.update(method="initialize", params=arguments)
     server.stdin.write((json.dumps(request) + "\n").encode())
     while True:
-        message = json.loads(server.stdout.readline())
+        message = json.loads(out.readline())
         if message.get("id") == next_id:
             result = message["result"]
             if result.get("isError"):
