@@ -17,11 +17,31 @@ const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/client.py")
 
 #[test]
 fn a_python_mcp_client_drives_every_tool() {
+    run_client(
+        CLIENT,
+        &[
+            "initialised",
+            "read: the session list, the screen",
+            "subscribed: resources/updated for the screen",
+            "list_changed when a session came and went",
+            "unsubscribed: no update after it",
+            "screenshot: a ",
+            "cancelled a long wait",
+            "no answer to it",
+            "the host dropped the cancelled wait",
+        ],
+    );
+}
+
+/// Runs a Python MCP client script (`script BINARY HOME`) in a temporary Home and checks
+/// that it succeeded and reported every step (a line containing each of `steps`). Exit 3
+/// means a Python package is missing: the script says which.
+pub fn run_client(script: &str, steps: &[&str]) {
     require("python3", "python3");
     require("bash", "bash");
     let t = TestHome::new();
     let out = Command::new("python3")
-        .args([CLIENT, BIN, &t.home_str()])
+        .args([script, BIN, &t.home_str()])
         .current_dir(&t.work)
         .env("HOME", &t.user_home)
         .env("XDG_STATE_HOME", &t.state)
@@ -33,19 +53,9 @@ fn a_python_mcp_client_drives_every_tool() {
     if out.status.code() == Some(3) {
         panic!("{stdout}(scripts/test.sh installs it)");
     }
-    assert!(out.status.success(), "the MCP client failed ({}):\n{stdout}\n{stderr}", out.status);
-    for step in [
-        "initialised",
-        "read: the session list, the screen",
-        "subscribed: resources/updated for the screen",
-        "list_changed when a session came and went",
-        "unsubscribed: no update after it",
-        "screenshot: a ",
-        "cancelled a long wait",
-        "no answer to it",
-        "the host dropped the cancelled wait",
-    ] {
-        assert!(stdout.contains(step), "the client did not report {step:?}:\n{stdout}");
+    assert!(out.status.success(), "{script} failed ({}):\n{stdout}\n{stderr}", out.status);
+    for step in steps {
+        assert!(stdout.contains(step), "{script} did not report {step:?}:\n{stdout}");
     }
     assert!(!stderr.contains("panicked"), "the server panicked:\n{stderr}");
 }
