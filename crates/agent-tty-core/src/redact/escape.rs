@@ -1,0 +1,107 @@
+//! A resumable scanner that splits decoded output into visible runs and escape sequences.
+//!
+//! Only what is needed to skip escapes while matching: ESC-introduced sequences (CSI, OSC,
+//! DCS/SOS/PM/APC strings, two-byte and intermediate forms). C0 controls outside a sequence
+//! (`\r`, `\n`, `\t`, BEL, BS) count as visible text: they are never masked, and no detector
+//! matches across them except the PEM body. Sequences end on ASCII bytes only, so every run
+//! boundary is a UTF-8 character boundary.
+
+use memchr::{memchr, memchr3};
+
+const ESC: u8 = 0x1b;
+const BEL: u8 = 0x07;
+const CAN: u8 = 0x18;
+const SUB: u8 = 0x1a;
+
+/// Where the scanner is between two bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Esc {
+    #[default]
+    Ground,
+    Esc,
+    EscInter,
+    Csi,
+    /// OSC (`bel` = BEL terminates too) or DCS/SOS/PM/APC, up to ST.
+    Str {
+        bel: bool,
+    },
+    /// ESC seen inside a string: `\` ends it, anything else starts a new sequence.
+    StrEsc {
+        bel: bool,
+    },
+}
+
+/// Appends the visible runs of `raw` (as `(start, end)` byte ranges) to `runs`, starting in
+/// state `st`; returns the state after the last byte.
+pub(super) fn visible_runs(raw: &[u8], mut st: Esc, runs: &mut Vec<(usize, usize)>) -> Esc {
+    let n = raw.len();
+    let mut i = 0;
+    while i < n {
+        match st {
+            Esc::Ground => {
+                let j = memchr(ESC, &raw[i..]).map_or(n, |k| i + k);
+                if j > i {
+                    runs.push((i, j));
+                }
+                if j < n {
+                    st = Esc::Esc;
+                }
+                i = (j + 1).min(n);
+            }
+            Esc::Str { bel } => match memchr3(BEL, ESC, CAN, &raw[i..]) {
+                None => i = n,
+                Some(k) => {
+                    let b = raw[i + k];
+                    i += k + 1;
+                    st = match b {
+                        ESC => Esc::StrEsc { bel },
+                        BEL if !bel => st,
+                        _ => Esc::Ground,
+                    };
+                }
+            },
+            Esc::StrEsc { .. } => {
+                if raw[i] == b'\\' {
+                    i += 1;
+                    st = Esc::Ground;
+                } else {
+                    st = Esc::Esc;
+                }
+            }
+            Esc::Esc | Esc::EscInter | Esc::Csi => {
+                st = step(st, raw[i]);
+                i += 1;
+            }
+        }
+    }
+    st
+}
+
+fn step(st: Esc, b: u8) -> Esc {
+    match b {
+        ESC => return Esc::Esc,
+        CAN | SUB => return Esc::Ground,
+        // Other C0 controls execute inside a sequence without ending it; non-ASCII bytes are
+        // swallowed so a sequence never ends inside a character.
+        0x00..=0x1f | 0x7f..=0xff => return st,
+        _ => {}
+    }
+    match st {
+        Esc::Esc => match b {
+            b'[' => Esc::Csi,
+            b']' => Esc::Str { bel: true },
+            b'P' | b'X' | b'^' | b'_' => Esc::Str { bel: false },
+            0x20..=0x2f => Esc::EscInter,
+            _ => Esc::Ground,
+        },
+        Esc::EscInter => match b {
+            0x20..=0x2f => Esc::EscInter,
+            _ => Esc::Ground,
+        },
+        Esc::Csi => match b {
+            0x40..=0x7e => Esc::Ground,
+            _ => Esc::Csi,
+        },
+        other => other,
+    }
+}
