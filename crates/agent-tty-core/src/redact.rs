@@ -357,8 +357,10 @@ impl Redactor {
                     plan.masks.push((m, true));
                     plan.cont = p.cont;
                 }
-                Some(p) => plan.ctx_from = Some(off + p.start),
-                None => plan.cont = scan.cont_at_end,
+                // A match running into the end continues; a tail that merely looks like the
+                // start of another secret inside it is not one.
+                Some(p) if scan.cont_at_end.is_none() => plan.ctx_from = Some(off + p.start),
+                _ => plan.cont = scan.cont_at_end,
             }
         }
         plan.h = h;
@@ -479,7 +481,8 @@ fn write_masked(
         let text = &w[a..b];
         let width: usize =
             text.chars().map(|c| if c.is_control() { 0 } else { c.width().unwrap_or(0) }).sum();
-        let label = *label && width >= MASK_LABEL.len();
+        // A secret whose start was emitted already (after a flush) gets no label.
+        let label = *label && a >= ctxlen && width >= MASK_LABEL.len();
         let mut col = 0;
         for (i, ch) in text.char_indices() {
             let v = a + i;
