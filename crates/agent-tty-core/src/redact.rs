@@ -11,13 +11,13 @@
 //!
 //! | rule | level | what is masked |
 //! | --- | --- | --- |
-//! | `aws-access-key` | default | `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 `[A-Z0-9]`, word-bounded |
+//! | `aws-access-key` | default | `AKIA`/`ASIA` + 16 `[A-Z0-9]`, word-bounded |
 //! | `github-token` | default | `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` + 36–251 alnum; `github_pat_` + 22–244 `[A-Za-z0-9_]` |
 //! | `gitlab-token` | default | `glpat-` (and `gldt-`, `glrt-`, `glptt-`, `glcbt-`, `glft-`, `glsoat-`) + ≥ 20 `[A-Za-z0-9_.-]` |
 //! | `slack-token` | default | `xox[abprse]-` + ≥ 10 `[A-Za-z0-9-]` |
 //! | `jwt` | default | `eyJ…` base64url with ≥ 2 dots (header ≥ 10 bytes, payload ≥ 2) |
 //! | `pem-private-key` | default | the body between `-----BEGIN …PRIVATE KEY[ BLOCK]-----` and `-----END`; both marker lines stay visible, line breaks stay |
-//! | `bearer-token` | default | the token after `Authorization: Bearer ` (`:` or `=`, optional quotes, `Bearer` in any case; the header word as `Authorization`, `authorization` or `AUTHORIZATION`) |
+//! | `bearer-token` | default | the token after `Authorization: Bearer ` (`:` or `=`, optional quotes, `Bearer` in any case; the header word as `Autho` in any case then `rization` or `RIZATION`) |
 //! | `aws-secret-key` | strict | 40 `[A-Za-z0-9/+=]` after `aws_secret_access_key`/`AWS_SECRET_ACCESS_KEY`/`SecretAccessKey` + `:`/`=` |
 //! | `secret-assignment` | strict | the value after `password`, `passwd`, `secret`, `token`, `api_key`, `apikey`, `api-key` (lower, Title or UPPER case, more word bytes allowed: `DB_PASSWORD=`, `secret_key:`) + `:`/`=` |
 //! | `generic-secret` | strict | any word of ≥ 32 `[A-Za-z0-9_+/-]` (+ `=` padding) with upper case, lower case, digits and ≥ 16 distinct bytes |
@@ -55,7 +55,9 @@
 //! by literal matching. The first one or two bytes of a literal, or a partial anchor
 //! (`AKI`, `gh`), can show when output pauses right after them for longer than
 //! [`IDLE_FLUSH`]. A user pattern's match longer than 256 bytes that is split across pieces
-//! may be cut short. C1 control characters (U+0080–U+009F) are treated as text.
+//! may be cut short. A tail that could begin a literal is held until the next piece or the
+//! idle flush, whatever precedes it; anchors are held only where their boundary allows
+//! (`AKI` after a space, not after a letter). C1 control characters (U+0080–U+009F) are treated as text.
 
 mod detect;
 mod escape;
@@ -67,7 +69,7 @@ use std::ops::Range;
 use unicode_width::UnicodeWidthChar;
 
 use detect::{Compiled, Cont};
-use escape::{Esc, visible_runs};
+use escape::{Scanner, visible_runs};
 
 /// The idle after which the host flushes a held tail: a wait wakes at most this much later
 /// than without redaction (budget 20 ms).
@@ -188,11 +190,11 @@ pub struct Redactor {
     compiled: Option<(u64, Compiled)>,
     /// Raw text not emitted yet; `esc` is the scanner state at its start.
     held: String,
-    esc: Esc,
+    esc: Scanner,
     /// Visible text already emitted that may begin a secret (after a flush).
     ctx: String,
-    /// The visible byte before the window (before `ctx`, or the last emitted one).
-    prev: u8,
+    /// The visible bytes before the window (before `ctx`), at most `detect::BACK`.
+    back: Vec<u8>,
     /// A flushed secret whose continuation is masked.
     cont: Option<Cont>,
     /// Absolute visible offset of the start of `held`.
@@ -222,9 +224,9 @@ impl Redactor {
             rules,
             compiled: None,
             held: String::new(),
-            esc: Esc::Ground,
+            esc: Scanner::Ground,
             ctx: String::new(),
-            prev: b'\n',
+            back: Vec::new(),
             cont: None,
             abs: 0,
             counted_end: 0,
@@ -328,8 +330,9 @@ impl Redactor {
             }
             off = n;
         }
-        let prev = if off > 0 { w[off - 1] } else { self.prev };
-        let scan = self.compiled().scan(&w[off..], prev, eof);
+        let back =
+            if off > 0 { w[off.saturating_sub(detect::BACK)..off].to_vec() } else { self.back.clone() };
+        let scan = self.compiled().scan(&w[off..], &back, eof);
         let mut h = w.len();
         if let Some(p) = &scan.partial
             && !eof
@@ -376,8 +379,8 @@ impl Redactor {
         ctxlen: usize,
         mut plan: Plan,
         cut: usize,
-        s0: Esc,
-        end_state: Esc,
+        s0: Scanner,
+        end_state: Scanner,
     ) -> String {
         let wb = w.as_bytes();
         let h = plan.h;
@@ -399,7 +402,7 @@ impl Redactor {
         } else if cut == 0 {
             s0
         } else {
-            Esc::Ground
+            Scanner::Ground
         };
         let (new_start, emitted_to) = if plan.h >= w.len() {
             let from = plan.ctx_from.filter(|&f| w.len() - f <= CTX_MAX).unwrap_or(w.len());
@@ -409,9 +412,9 @@ impl Redactor {
         } else {
             (h, h)
         };
-        if new_start > 0 {
-            self.prev = wb[new_start - 1];
-        }
+        self.back.extend_from_slice(&wb[new_start.saturating_sub(detect::BACK)..new_start]);
+        let excess = self.back.len().saturating_sub(detect::BACK);
+        self.back.drain(..excess);
         self.ctx = w[new_start..emitted_to].to_string();
         self.abs = abs_w0 + emitted_to as u64;
         self.cont = plan.cont;

@@ -162,7 +162,7 @@ const BUILTINS: &[Builtin] = &[
         name: "aws-access-key",
         strict_only: false,
         kind: Kind::Token(AWS),
-        anchors: &["AKIA", "ASIA", "ABIA", "ACCA"],
+        anchors: &["AKIA", "ASIA"],
     },
     Builtin {
         name: "github-token",
@@ -189,12 +189,14 @@ const BUILTINS: &[Builtin] = &[
         anchors: &["xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "xoxe-"],
     },
     Builtin { name: "jwt", strict_only: false, kind: Kind::Jwt, anchors: &["eyJ"] },
-    Builtin { name: "pem-private-key", strict_only: false, kind: Kind::Pem, anchors: &["-----BEGIN "] },
+    Builtin { name: "pem-private-key", strict_only: false, kind: Kind::Pem, anchors: &["-BEGIN "] },
     Builtin {
         name: "bearer-token",
         strict_only: false,
         kind: Kind::Bearer,
-        anchors: &["Authorization", "authorization", "AUTHORIZATION"],
+        // The anchor is the tail of `Authorization`; `Autho` is checked behind it. `Aut`
+        // would make every `auto`, `author` a prefilter candidate.
+        anchors: &["rization", "RIZATION"],
     },
     Builtin {
         name: "aws-secret-key",
@@ -267,9 +269,11 @@ impl Compiled {
         Compiled { ac, kinds, pats, user, user_cache, generic: rules.level == Level::Strict }
     }
 
-    /// Scans the window `w` (`prev`: the visible byte before it). With `eof`, the end of the
-    /// window is the end of the text for now (a flush): tokens touching it are judged as they are.
-    pub(super) fn scan(&mut self, w: &[u8], prev: u8, eof: bool) -> Scan {
+    /// Scans the window `w` (`back`: the visible bytes before it, up to [`BACK`]). With
+    /// `eof`, the end of the window is the end of the text for now (a flush): tokens touching
+    /// it are judged as they are.
+    pub(super) fn scan(&mut self, w: &[u8], back: &[u8], eof: bool) -> Scan {
+        let prev = back.last().copied().unwrap_or(b'\n');
         let mut scan = Scan::default();
         if let Some(ac) = &self.ac {
             let mut pos = 0;
@@ -277,7 +281,7 @@ impl Compiled {
                 let Some(m) = ac.find(Input::new(w).span(pos..w.len())) else { break };
                 let p = m.start();
                 let before = if p > 0 { w[p - 1] } else { prev };
-                match verify(self.kinds[m.pattern().as_usize()], w, p, m.end(), before, eof) {
+                match verify(self.kinds[m.pattern().as_usize()], w, back, p, m.end(), before, eof) {
                     Verdict::No => {}
                     Verdict::Match { mask, cont } => {
                         scan.found.push(Found { start: p, mask });
@@ -292,7 +296,7 @@ impl Compiled {
                 }
                 pos = p + 1;
             }
-            if let Some(tail) = self.tail_prefix(w) {
+            if let Some(tail) = self.tail_prefix(w, back) {
                 keep_earliest(&mut scan.partial, tail);
             }
         }
@@ -306,14 +310,14 @@ impl Compiled {
     }
 
     /// The earliest suffix of `w` that is a proper prefix of an anchor or a literal.
-    fn tail_prefix(&self, w: &[u8]) -> Option<Partial> {
+    fn tail_prefix(&self, w: &[u8], back: &[u8]) -> Option<Partial> {
         let mut best: Option<Partial> = None;
         for (pat, kind) in self.pats.iter().zip(&self.kinds) {
             let lo = w.len().saturating_sub(pat.len() - 1);
             let from = best.as_ref().map_or(w.len(), |b| b.start);
             for k in memchr::memchr_iter(pat[0], &w[lo..from.max(lo)]) {
                 let i = lo + k;
-                if pat.starts_with(&w[i..]) {
+                if pat.starts_with(&w[i..]) && could_start(*kind, w, back, i) {
                     let n = w.len() - i;
                     let literal = matches!(kind, Kind::Literal);
                     best = Some(Partial {
@@ -336,7 +340,39 @@ fn keep_earliest(slot: &mut Option<Partial>, p: Partial) {
     }
 }
 
-fn verify(kind: Kind, w: &[u8], p: usize, anchor_end: usize, before: u8, eof: bool) -> Verdict {
+/// How many visible bytes before the window the scan may look at.
+pub(super) const BACK: usize = 16;
+
+/// The visible byte `k` bytes before window position `p`, looking into `back`.
+fn behind(w: &[u8], back: &[u8], p: usize, k: usize) -> Option<u8> {
+    if k <= p { Some(w[p - k]) } else { back.len().checked_sub(k - p).map(|j| back[j]) }
+}
+
+/// `Autho` (any case) right before `p`, not preceded by a word byte.
+fn autho_behind(w: &[u8], back: &[u8], p: usize) -> bool {
+    let ok = b"autho"
+        .iter()
+        .rev()
+        .enumerate()
+        .all(|(k, c)| behind(w, back, p, k + 1).is_some_and(|b| b.eq_ignore_ascii_case(c)));
+    ok && !behind(w, back, p, 6).is_some_and(word)
+}
+
+/// Whether an anchor of `kind` could start at `i` (a cheap look at what precedes it), so a
+/// tail that is a prefix of it is worth holding.
+fn could_start(kind: Kind, w: &[u8], back: &[u8], i: usize) -> bool {
+    let before = behind(w, back, i, 1).unwrap_or(b'\n');
+    match kind {
+        Kind::Token(spec) => !(spec.boundary)(before),
+        Kind::Jwt => !jwt_body(before),
+        Kind::Bearer => autho_behind(w, back, i),
+        Kind::Pem => before == b'-',
+        Kind::Assign(_) | Kind::Literal => true,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify(kind: Kind, w: &[u8], back: &[u8], p: usize, anchor_end: usize, before: u8, eof: bool) -> Verdict {
     match kind {
         Kind::Literal => Verdict::Match { mask: p..anchor_end, cont: None },
         Kind::Token(spec) => {
@@ -348,9 +384,11 @@ fn verify(kind: Kind, w: &[u8], p: usize, anchor_end: usize, before: u8, eof: bo
         Kind::Jwt => jwt(w, p, before, eof),
         Kind::Pem => pem(w, p, anchor_end),
         Kind::Bearer => {
-            if word(before) {
+            if !autho_behind(w, back, p) {
                 return Verdict::No;
             }
+            // The match starts at `Autho`, or at the window's start when that was emitted.
+            let p = p.saturating_sub(5);
             match grammar(w, anchor_end, true) {
                 Grammar::No => Verdict::No,
                 Grammar::Partial => partial_head(p, w.len(), false),
@@ -429,7 +467,9 @@ fn jwt(w: &[u8], p: usize, before: u8, eof: bool) -> Verdict {
 }
 
 /// `-----BEGIN <label>PRIVATE KEY[ BLOCK]-----` ... `-----END`: the body between is masked
-/// (line breaks stay); the BEGIN and END lines stay visible.
+/// (line breaks stay); the BEGIN and END lines stay visible. The anchor is `-BEGIN ` (its
+/// first four dashes are not required): a `---` anchor would make every separator line of
+/// dashes a prefilter candidate.
 fn pem(w: &[u8], p: usize, q: usize) -> Verdict {
     let limit = w.len().min(q + 64);
     let r = w[q..limit].iter().position(|&b| !(b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' '));

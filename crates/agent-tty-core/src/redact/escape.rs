@@ -15,60 +15,60 @@ const SUB: u8 = 0x1a;
 
 /// Where the scanner is between two bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) enum Esc {
+pub(super) enum Scanner {
     #[default]
     Ground,
-    Esc,
-    EscInter,
+    Escape,
+    Intermediate,
     Csi,
     /// OSC (`bel` = BEL terminates too) or DCS/SOS/PM/APC, up to ST.
     Str {
         bel: bool,
     },
     /// ESC seen inside a string: `\` ends it, anything else starts a new sequence.
-    StrEsc {
+    StrEscape {
         bel: bool,
     },
 }
 
 /// Appends the visible runs of `raw` (as `(start, end)` byte ranges) to `runs`, starting in
 /// state `st`; returns the state after the last byte.
-pub(super) fn visible_runs(raw: &[u8], mut st: Esc, runs: &mut Vec<(usize, usize)>) -> Esc {
+pub(super) fn visible_runs(raw: &[u8], mut st: Scanner, runs: &mut Vec<(usize, usize)>) -> Scanner {
     let n = raw.len();
     let mut i = 0;
     while i < n {
         match st {
-            Esc::Ground => {
+            Scanner::Ground => {
                 let j = memchr(ESC, &raw[i..]).map_or(n, |k| i + k);
                 if j > i {
                     runs.push((i, j));
                 }
                 if j < n {
-                    st = Esc::Esc;
+                    st = Scanner::Escape;
                 }
                 i = (j + 1).min(n);
             }
-            Esc::Str { bel } => match memchr3(BEL, ESC, CAN, &raw[i..]) {
+            Scanner::Str { bel } => match memchr3(BEL, ESC, CAN, &raw[i..]) {
                 None => i = n,
                 Some(k) => {
                     let b = raw[i + k];
                     i += k + 1;
                     st = match b {
-                        ESC => Esc::StrEsc { bel },
+                        ESC => Scanner::StrEscape { bel },
                         BEL if !bel => st,
-                        _ => Esc::Ground,
+                        _ => Scanner::Ground,
                     };
                 }
             },
-            Esc::StrEsc { .. } => {
+            Scanner::StrEscape { .. } => {
                 if raw[i] == b'\\' {
                     i += 1;
-                    st = Esc::Ground;
+                    st = Scanner::Ground;
                 } else {
-                    st = Esc::Esc;
+                    st = Scanner::Escape;
                 }
             }
-            Esc::Esc | Esc::EscInter | Esc::Csi => {
+            Scanner::Escape | Scanner::Intermediate | Scanner::Csi => {
                 st = step(st, raw[i]);
                 i += 1;
             }
@@ -77,30 +77,30 @@ pub(super) fn visible_runs(raw: &[u8], mut st: Esc, runs: &mut Vec<(usize, usize
     st
 }
 
-fn step(st: Esc, b: u8) -> Esc {
+fn step(st: Scanner, b: u8) -> Scanner {
     match b {
-        ESC => return Esc::Esc,
-        CAN | SUB => return Esc::Ground,
+        ESC => return Scanner::Escape,
+        CAN | SUB => return Scanner::Ground,
         // Other C0 controls execute inside a sequence without ending it; non-ASCII bytes are
         // swallowed so a sequence never ends inside a character.
         0x00..=0x1f | 0x7f..=0xff => return st,
         _ => {}
     }
     match st {
-        Esc::Esc => match b {
-            b'[' => Esc::Csi,
-            b']' => Esc::Str { bel: true },
-            b'P' | b'X' | b'^' | b'_' => Esc::Str { bel: false },
-            0x20..=0x2f => Esc::EscInter,
-            _ => Esc::Ground,
+        Scanner::Escape => match b {
+            b'[' => Scanner::Csi,
+            b']' => Scanner::Str { bel: true },
+            b'P' | b'X' | b'^' | b'_' => Scanner::Str { bel: false },
+            0x20..=0x2f => Scanner::Intermediate,
+            _ => Scanner::Ground,
         },
-        Esc::EscInter => match b {
-            0x20..=0x2f => Esc::EscInter,
-            _ => Esc::Ground,
+        Scanner::Intermediate => match b {
+            0x20..=0x2f => Scanner::Intermediate,
+            _ => Scanner::Ground,
         },
-        Esc::Csi => match b {
-            0x40..=0x7e => Esc::Ground,
-            _ => Esc::Csi,
+        Scanner::Csi => match b {
+            0x40..=0x7e => Scanner::Ground,
+            _ => Scanner::Csi,
         },
         other => other,
     }

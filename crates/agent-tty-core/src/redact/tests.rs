@@ -35,7 +35,7 @@ fn one(rules: RuleSet, text: &str) -> (String, u64) {
 /// The escape sequences of `s`, in order, and its visible text.
 fn split_escapes(s: &str) -> (Vec<String>, String) {
     let mut runs = Vec::new();
-    visible_runs(s.as_bytes(), Esc::Ground, &mut runs);
+    visible_runs(s.as_bytes(), Scanner::Ground, &mut runs);
     let mut escapes = Vec::new();
     let mut visible = String::new();
     let mut pos = 0;
@@ -195,7 +195,7 @@ fn rules_refuse_short_literals_and_empty_patterns() {
 
 #[test]
 fn colour_codes_inside_a_secret_are_kept_and_the_secret_masked() {
-    let text = format!("\x1b[1;31mAKIA\x1b[0mIOSF\x1b]0;title\x07ODNN7\x1b[32mEXAMPLE\x1b[m done\n");
+    let text = "\x1b[1;31mAKIA\x1b[0mIOSF\x1b]0;title\x07ODNN7\x1b[32mEXAMPLE\x1b[m done\n".to_string();
     let (out, n) = one(default_rules(), &text);
     assert_eq!(n, 1);
     assert_eq!(out, "\x1b[1;31m[RED\x1b[0mACTE\x1b]0;title\x07D]***\x1b[32m*******\x1b[m done\n");
