@@ -184,7 +184,7 @@ fn mixed_output(size: usize) -> String {
         match rng.next() % 100 {
             0 => s.push_str("\x1b]0;user@host: ~/project\x07"),
             1 => s.push_str("\x1b[2K\x1b[1G"),
-            2 if rng.next() % 50 == 0 => {
+            2 if rng.next().is_multiple_of(50) => {
                 s.push_str("  secret: ");
                 s.push_str(rng.pick(SECRETS));
             }
