@@ -228,7 +228,7 @@ pub(super) fn builtin_names(level: Level) -> Vec<&'static str> {
 
 struct UserPatterns {
     meta: meta::Regex,
-    dfa: DFA,
+    dfa: Option<DFA>,
     /// Bytes that can start a match (the anchored DFA is not dead after them).
     first: [bool; 256],
 }
@@ -265,7 +265,7 @@ impl Compiled {
             AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&pats).ok()
         };
         let user = UserPatterns::new(rules.patterns.iter().map(|(_, p)| p.as_str()).collect());
-        let user_cache = user.as_ref().map(|u| u.dfa.create_cache());
+        let user_cache = user.as_ref().and_then(|u| u.dfa.as_ref()).map(|d| d.create_cache());
         Compiled { ac, kinds, pats, user, user_cache, generic: rules.level == Level::Strict }
     }
 
@@ -300,8 +300,8 @@ impl Compiled {
                 keep_earliest(&mut scan.partial, tail);
             }
         }
-        if let (Some(user), Some(cache)) = (&self.user, &mut self.user_cache) {
-            user.scan(w, cache, &mut scan);
+        if let Some(user) = &self.user {
+            user.scan(w, &mut self.user_cache, &mut scan);
         }
         if self.generic {
             generic(w, prev, eof, &mut scan);
@@ -620,25 +620,32 @@ impl UserPatterns {
         if pats.is_empty() {
             return None;
         }
+        // Each pattern compiled alone in `add_pattern`; together they only fail on size.
         let meta = meta::Regex::new_many(&pats).ok()?;
-        let dfa = DFA::new_many(&pats).ok()?;
-        let mut cache = dfa.create_cache();
+        // The hold needs the lazy DFA; a Unicode `\b` makes it give up on non-ASCII bytes
+        // (then that start is not held). Without it (too big), matches are found but no
+        // tail is held for them.
+        let dfa = DFA::builder().configure(DFA::config().unicode_word_boundary(true)).build_many(&pats).ok();
         let mut first = [false; 256];
-        for (b, slot) in first.iter_mut().enumerate() {
-            let hay = [b as u8];
-            *slot = alive(&dfa, &mut cache, &hay, 0).unwrap_or(true);
+        if let Some(dfa) = &dfa {
+            let mut cache = dfa.create_cache();
+            for (b, slot) in first.iter_mut().enumerate() {
+                *slot = alive(dfa, &mut cache, &[b as u8], 0).unwrap_or(true);
+            }
         }
         Some(UserPatterns { meta, dfa, first })
     }
 
-    fn scan(&self, w: &[u8], cache: &mut Cache, scan: &mut Scan) {
+    fn scan(&self, w: &[u8], cache: &mut Option<Cache>, scan: &mut Scan) {
         for m in self.meta.find_iter(w) {
             scan.found.push(Found { start: m.start(), mask: m.range() });
         }
+        let (Some(dfa), Some(cache)) = (&self.dfa, cache) else { return };
         let lo = w.len().saturating_sub(USER_TAIL);
         let stop = scan.partial.as_ref().map_or(w.len(), |p| p.start);
         for s in lo..stop {
-            if self.first[w[s] as usize] && alive(&self.dfa, cache, w, s).unwrap_or(true) {
+            if self.first[w[s] as usize] && (w[s] & 0xc0) != 0x80 && alive(dfa, cache, w, s).unwrap_or(false)
+            {
                 keep_earliest(
                     &mut scan.partial,
                     Partial { start: s, mask_from: s, long_enough: false, cont: None },

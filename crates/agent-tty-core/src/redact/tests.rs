@@ -360,6 +360,51 @@ fn user_patterns_are_caught_across_pieces() {
     assert_eq!(r.held(), 0);
 }
 
+#[test]
+fn a_sealed_value_echoed_character_by_character_shows_at_most_its_first_bytes() {
+    let mut r = Redactor::new(rules_with_literal());
+    let mut out = r.push("$ ");
+    for c in "mysealedvalue".chars() {
+        out.push_str(&r.push(&c.to_string()));
+        out.push_str(&r.flush());
+    }
+    out.push_str(&r.push("\r\n$ "));
+    out.push_str(&r.flush());
+    assert_eq!(out, format!("$ my{}\r\n$ ", "*".repeat(11)));
+    assert_eq!(r.redactions(), 1);
+}
+
+#[test]
+fn a_user_pattern_flushed_midway_is_still_masked_after() {
+    let mut rules = RuleSet::new(Level::Off);
+    rules.add_pattern("pattern:id", r"ID-[0-9]{6}").unwrap();
+    let mut r = Redactor::new(rules);
+    let mut out = r.push("see ID-12");
+    assert_eq!(r.held(), 5);
+    out.push_str(&r.flush());
+    out.push_str(&r.push("3456 ok"));
+    assert_eq!(out, "see ID-12**** ok");
+    assert_eq!(r.redactions(), 1);
+}
+
+#[test]
+fn user_patterns_with_word_boundaries_work_on_any_text() {
+    let mut rules = RuleSet::new(Level::Off);
+    rules.add_pattern("pattern:ticket", r"\bTK\d{4}\b").unwrap();
+    let text = "é TK1234 ü TK12345 TK9999\n";
+    let (whole, n) = one(rules.clone(), text);
+    assert_eq!(whole, "é ****** ü TK12345 ******\n");
+    assert_eq!(n, 2);
+    for i in (1..text.len()).filter(|&i| text.is_char_boundary(i)) {
+        assert_eq!(redact_all(rules.clone(), &[&text[..i], &text[i..]]).0, whole, "split at {i}");
+    }
+}
+
+#[test]
+fn the_idle_flush_fits_the_wait_budget() {
+    assert!(IDLE_FLUSH <= std::time::Duration::from_millis(15));
+}
+
 fn plain_piece() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => "[a-z ]{1,12}",
@@ -418,14 +463,18 @@ proptest! {
         after in prop::collection::vec(plain_piece(), 0..6),
         which in 0usize..10,
         cuts in prop::collection::vec(0usize..2000, 0..6),
+        flushes in prop::collection::vec(any::<bool>(), 6),
     ) {
         let all = secrets_text();
         let (secret, leak) = &all[which % all.len()];
         let text = format!("{} {secret} {}", before.concat(), after.concat());
         let mut r = Redactor::new(rules_with_literal());
         let mut out = String::new();
-        for p in pieces(&text, &cuts) {
-            out.push_str(&r.push(&p));
+        for (i, p) in pieces(&text, &cuts).iter().enumerate() {
+            out.push_str(&r.push(p));
+            if flushes[i % flushes.len()] {
+                out.push_str(&r.flush());
+            }
         }
         out.push_str(&r.flush());
         prop_assert!(!out.contains(leak.as_str()), "{:?}", out);
