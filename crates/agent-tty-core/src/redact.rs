@@ -57,7 +57,21 @@
 //! [`IDLE_FLUSH`]. A user pattern's match longer than 256 bytes that is split across pieces
 //! may be cut short. A tail that could begin a literal is held until the next piece or the
 //! idle flush, whatever precedes it; anchors are held only where their boundary allows
-//! (`AKI` after a space, not after a letter). C1 control characters (U+0080–U+009F) are treated as text.
+//! (`AKI` after a space, not after a letter); Strict holds any word running into the end of a
+//! piece (it could grow into a `generic-secret`). Secrets inside escape-sequence payloads
+//! (an OSC window title, an OSC 8 hyperlink's URL, DCS data) are not matched: payloads are
+//! skipped, not scanned. C1 control characters (U+0080–U+009F) are treated as text, as the
+//! screen model does with UTF-8 input. A mixed-case header word (`AuthoRIZATION`) is not a
+//! `bearer-token`.
+//!
+//! # Speed (`cargo bench -p agent-tty-core --bench redact`, 2 shared cores, 4 KiB pieces)
+//! Redactor alone, 100 MB of coloured mixed output with near-miss words (`AKIN`, `ghost`,
+//! `-----`, `Authentication`): default 734–778 MB/s, default + 2 literals + 1 pattern
+//! ≈ 720 MB/s, strict ≈ 220 MB/s; plain text: default 1.9–2.4 GB/s, strict ≈ 310 MB/s. The
+//! host's output path (UTF-8, event log, Screen) on the same mixed output keeps 96–98 % of its
+//! `--redact off` throughput with the default rules (50–57 MB/s either way). Before the
+//! anchors were chosen for rare first bytes (`-BEGIN `, `rization`), `-----` and `Aut…`
+//! words made the mixed case 530 MB/s and the host path 88 %.
 
 mod detect;
 mod escape;
