@@ -59,8 +59,9 @@
 //! idle flush, whatever precedes it; anchors are held only where their boundary allows
 //! (`AKI` after a space, not after a letter); Strict holds any word running into the end of a
 //! piece (it could grow into a `generic-secret`). Secrets inside escape-sequence payloads
-//! (an OSC window title, an OSC 8 hyperlink's URL, DCS data) are not matched: payloads are
-//! skipped, not scanned. C1 control characters (U+0080–U+009F) are treated as text, as the
+//! (an OSC window title, an OSC 8 hyperlink's URL, DCS data) are masked byte for byte when the
+//! whole sequence arrives in one piece (it is not held; a payload split across pieces is not
+//! scanned). C1 control characters (U+0080–U+009F) are treated as text, as the
 //! screen model does with UTF-8 input. A mixed-case header word (`AuthoRIZATION`) is not a
 //! `bearer-token`.
 //!
@@ -302,7 +303,10 @@ impl Redactor {
         let s0 = self.esc;
         let mut runs = std::mem::take(&mut self.runs);
         runs.clear();
-        let end_state = visible_runs(raw.as_bytes(), s0, &mut runs);
+        let mut payloads = Vec::new();
+        let end_state = visible_runs(raw.as_bytes(), s0, &mut runs, &mut payloads);
+        let masked_payloads = self.mask_payloads(raw, &payloads);
+        let raw = masked_payloads.as_deref().unwrap_or(raw);
         let whole = runs.is_empty() && raw.is_empty() || runs.len() == 1 && runs[0] == (0, raw.len());
         let mut wbuf = std::mem::take(&mut self.wbuf);
         let w: &str = if self.ctx.is_empty() && whole {
@@ -325,6 +329,40 @@ impl Redactor {
         let out = self.commit(raw, &runs, w, ctxlen, plan, cut, s0, end_state);
         self.runs = runs;
         self.wbuf = wbuf;
+        out
+    }
+
+    /// `raw` with the secrets inside escape-sequence payloads (window titles, OSC 8 link
+    /// targets, DCS data) masked byte for byte, when there are any. Only payloads complete in
+    /// this piece are scanned; the payload is not held.
+    fn mask_payloads(&mut self, raw: &str, payloads: &[(usize, usize)]) -> Option<String> {
+        let mut out: Option<String> = None;
+        for &(a, b) in payloads {
+            let scan = self.compiled().scan(&raw.as_bytes()[a..b], &[], true);
+            let mut masks: Vec<Range<usize>> = scan.found.into_iter().map(|f| f.mask).collect();
+            if let Some(p) = scan.partial.filter(|p| p.long_enough) {
+                masks.push(p.mask_from..b - a);
+            }
+            masks.sort_by_key(|m| m.start);
+            let mut end = 0;
+            for m in masks {
+                if m.start >= end && !m.is_empty() {
+                    self.redactions += 1;
+                }
+                let text = out.get_or_insert_with(|| raw.to_string());
+                let (mut s, mut e) = (a + m.start.max(end), a + m.end);
+                while !raw.is_char_boundary(s) {
+                    s -= 1;
+                }
+                while !raw.is_char_boundary(e) {
+                    e += 1;
+                }
+                if s < e {
+                    text.replace_range(s..e, &"*".repeat(e - s));
+                }
+                end = end.max(m.end);
+            }
+        }
         out
     }
 

@@ -32,10 +32,18 @@ pub(super) enum Scanner {
 }
 
 /// Appends the visible runs of `raw` (as `(start, end)` byte ranges) to `runs`, starting in
-/// state `st`; returns the state after the last byte.
-pub(super) fn visible_runs(raw: &[u8], mut st: Scanner, runs: &mut Vec<(usize, usize)>) -> Scanner {
+/// state `st`; returns the state after the last byte. The payloads of the OSC/DCS/SOS/PM/APC
+/// strings that start and end (BEL or ST) inside `raw` go to `payloads`.
+pub(super) fn visible_runs(
+    raw: &[u8],
+    mut st: Scanner,
+    runs: &mut Vec<(usize, usize)>,
+    payloads: &mut Vec<(usize, usize)>,
+) -> Scanner {
     let n = raw.len();
     let mut i = 0;
+    let mut payload: Option<usize> = None;
+    let mut st_at = 0;
     while i < n {
         match st {
             Scanner::Ground => {
@@ -52,25 +60,38 @@ pub(super) fn visible_runs(raw: &[u8], mut st: Scanner, runs: &mut Vec<(usize, u
                 None => i = n,
                 Some(k) => {
                     let b = raw[i + k];
+                    st_at = i + k;
                     i += k + 1;
                     st = match b {
                         ESC => Scanner::StrEscape { bel },
                         BEL if !bel => st,
-                        _ => Scanner::Ground,
+                        BEL => {
+                            payloads.extend(payload.take().map(|p| (p, st_at)));
+                            Scanner::Ground
+                        }
+                        _ => {
+                            payload = None;
+                            Scanner::Ground
+                        }
                     };
                 }
             },
             Scanner::StrEscape { .. } => {
                 if raw[i] == b'\\' {
+                    payloads.extend(payload.take().map(|p| (p, st_at)));
                     i += 1;
                     st = Scanner::Ground;
                 } else {
+                    payload = None;
                     st = Scanner::Escape;
                 }
             }
             Scanner::Escape | Scanner::Intermediate | Scanner::Csi => {
                 st = step(st, raw[i]);
                 i += 1;
+                if matches!(st, Scanner::Str { .. }) {
+                    payload = Some(i);
+                }
             }
         }
     }

@@ -35,7 +35,7 @@ fn one(rules: RuleSet, text: &str) -> (String, u64) {
 /// The escape sequences of `s`, in order, and its visible text.
 fn split_escapes(s: &str) -> (Vec<String>, String) {
     let mut runs = Vec::new();
-    visible_runs(s.as_bytes(), Scanner::Ground, &mut runs);
+    visible_runs(s.as_bytes(), Scanner::Ground, &mut runs, &mut Vec::new());
     let mut escapes = Vec::new();
     let mut visible = String::new();
     let mut pos = 0;
@@ -481,4 +481,21 @@ proptest! {
         prop_assert_eq!(r.redactions(), 1);
         assert_layout_kept(&text, &out);
     }
+}
+
+#[test]
+fn secrets_in_titles_and_link_targets_are_masked_byte_for_byte() {
+    let text = format!("\x1b]0;{AWS}\x07\x1b]8;;https://x.test/?t={GH}\x1b\\link\x1b]8;;\x1b\\ ok\n");
+    let (out, n) = one(default_rules(), &text);
+    assert_eq!(
+        out,
+        format!(
+            "\x1b]0;{}\x07\x1b]8;;https://x.test/?t={}\x1b\\link\x1b]8;;\x1b\\ ok\n",
+            "*".repeat(20),
+            "*".repeat(40)
+        )
+    );
+    assert_eq!(n, 2);
+    let plain = "\x1b]0;user@host: ~/src\x07$ ";
+    assert_eq!(one(default_rules(), plain).0, plain);
 }
