@@ -263,6 +263,14 @@ impl Redactor {
     /// Takes the next piece of output; returns the text that may be emitted now (masked
     /// where needed). A tail that could still grow into a match is held back (bounded).
     pub fn push(&mut self, text: &str) -> String {
+        if self.held.is_empty() && self.ctx.is_empty() && self.cont.is_none() && self.compiled().is_empty() {
+            // No rule: only follow the escape state, for rules added later.
+            let mut runs = std::mem::take(&mut self.runs);
+            runs.clear();
+            self.esc = visible_runs(text.as_bytes(), self.esc, &mut runs, &mut Vec::new());
+            self.runs = runs;
+            return text.to_string();
+        }
         if self.held.is_empty() {
             self.process(text, false)
         } else {

@@ -240,6 +240,11 @@ fn counts_one_per_occurrence() {
 #[test]
 fn a_literal_added_mid_session_applies_from_then_on() {
     let mut r = Redactor::new(RuleSet::new(Level::Off));
+    assert_eq!(r.push("password: hunter22\n\x1b]0;hunter"), "password: hunter22\n\x1b]0;hunter");
+    assert_eq!(r.held(), 0);
+    assert!(r.rules_mut().add_literal("sealed-input", "hunter22"));
+    assert_eq!(r.push("22\x07ok\n"), "22\x07ok\n", "the escape state was followed");
+    let mut r = Redactor::new(RuleSet::new(Level::Off));
     assert_eq!(r.push("password: hunter22\n"), "password: hunter22\n");
     assert!(r.rules_mut().add_literal("sealed-input", "hunter22"));
     assert_eq!(r.push("again hunter22\n"), "again [******]\n".replace("[******]", "********"));
