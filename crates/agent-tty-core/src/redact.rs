@@ -132,13 +132,19 @@ impl Level {
     }
 }
 
-/// The active rules. Names are what `inspect` lists (never values).
-#[derive(Clone, Debug)]
+/// The active rules. Names are what `inspect` lists (never values; `Debug` shows names only).
+#[derive(Clone)]
 pub struct RuleSet {
     level: Level,
     literals: Vec<(String, String)>,
     patterns: Vec<(String, String)>,
     generation: u64,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet").field("level", &self.level).field("names", &self.names()).finish()
+    }
 }
 
 impl RuleSet {

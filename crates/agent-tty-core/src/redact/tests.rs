@@ -173,6 +173,7 @@ fn rules_refuse_short_literals_and_empty_patterns() {
     assert!(rules.add_pattern("pattern:b", "(").unwrap_err().contains("not a valid regex"));
     assert!(rules.add_pattern("pattern:c", r"\bfoo\d+").is_ok());
     assert_eq!(rules.names(), ["env:TOKEN", "pattern:c"]);
+    assert!(!format!("{rules:?}").contains("abcd"), "Debug must not show values");
     let names = RuleSet::new(Level::Default).names();
     assert_eq!(
         names,
