@@ -90,6 +90,14 @@ fn the_pem_body_is_masked_and_its_lines_stay() {
     assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]****"));
     assert!(out.contains("\n-----END RSA PRIVATE KEY-----\n$ "));
     assert_layout_kept(&text, &out);
+    // What a PTY returns (onlcr): CRLF line ends stay, the body is masked.
+    let crlf = text.replace('\n', "\r\n");
+    let (out, n) = one(default_rules(), &crlf);
+    assert_eq!(n, 1);
+    assert!(!out.contains(&PEM_BODY[10..30]));
+    assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\r\n[REDACTED]****"));
+    assert!(out.contains("*\r\n-----END RSA PRIVATE KEY-----\r\n$ "));
+    assert_layout_kept(&crlf, &out);
     let other = "-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END CERTIFICATE-----\n";
     assert_eq!(one(default_rules(), other).0, other);
 }
@@ -100,6 +108,8 @@ fn the_bearer_token_is_masked_but_the_header_stays() {
         "Authorization: Bearer ",
         "authorization: bearer ",
         "\"Authorization\": \"Bearer ",
+        "{\"authorization\":\"Bearer ",
+        "Proxy-Authorization: Bearer ",
         "AUTHORIZATION=BEARER  ",
     ] {
         let text = format!("> {header}abc.DEF-123_xyz\n");
