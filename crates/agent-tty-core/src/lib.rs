@@ -43,6 +43,8 @@ pub mod process;
 pub mod protocol;
 pub mod pty;
 pub mod reconcile;
+pub mod redact;
+pub mod redaction;
 pub mod registry;
 pub mod replay;
 pub mod reserve;

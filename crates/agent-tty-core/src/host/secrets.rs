@@ -1,0 +1,126 @@
+//! The host's redaction stage (see [`crate::redact`]): output passes through the
+//! [`Redactor`] after the run filter and the shell marks and before the event log and the
+//! live screen, so nothing downstream ever sees a secret. A held tail (the start of what
+//! may be a secret split across reads) is flushed after [`IDLE_FLUSH`] without output,
+//! before a mark, a run's end and the exit record. Sealed input adds its value as a
+//! literal rule. The sidecar file (see [`crate::redaction`]) gets the rule names and the
+//! count whenever they change, before anyone is answered.
+
+use std::time::Instant;
+
+use crate::error::Result;
+use crate::host::actor::Host;
+use crate::paths::SessionPaths;
+use crate::redact::{IDLE_FLUSH, Redactor};
+use crate::redaction::{self, Redaction};
+
+/// The host's redaction state.
+#[derive(Debug)]
+pub(crate) struct Secrets {
+    pub(crate) redactor: Redactor,
+    /// The sidecar as last written.
+    saved: Redaction,
+    /// The sidecar needs writing (a count or a rule changed).
+    dirty: bool,
+}
+
+impl Secrets {
+    /// The rules of the session at `paths` (its sidecar; the built-in default without one),
+    /// with the values of the named variables from the program's environment: the session's
+    /// `--env`, else the host's own (which the program inherits).
+    pub(crate) fn load(
+        paths: &SessionPaths,
+        env: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Secrets {
+        let saved = redaction::read(&paths.dir).unwrap_or_default();
+        let mut warnings = Vec::new();
+        let lookup =
+            |name: &str| env.and_then(|env| env.get(name).cloned()).or_else(|| std::env::var(name).ok());
+        let rules = redaction::rule_set(&saved, lookup, &mut warnings);
+        for warning in warnings {
+            eprintln!("agent-tty host {}: warning: {warning}", paths.id);
+        }
+        let mut secrets = Secrets { redactor: Redactor::new(rules), saved, dirty: true };
+        secrets.saved.rules = secrets.redactor.rules_mut().names();
+        secrets
+    }
+
+    /// When the held tail is due to be flushed.
+    pub(crate) fn deadline(&self, last_output_at: Instant) -> Option<Instant> {
+        (self.redactor.held() > 0).then(|| last_output_at + IDLE_FLUSH)
+    }
+
+    /// Adds a sealed value: the value itself and each of its lines (an echo shows them
+    /// on rows of their own). `false` if the engine refused it.
+    pub(crate) fn seal(&mut self, value: &str) -> bool {
+        let rules = self.redactor.rules_mut();
+        let mut added = rules.add_literal(redaction::SEALED_RULE, value);
+        if value.contains(['\n', '\r']) {
+            for line in value.split(['\n', '\r']).filter(|line| !line.is_empty()) {
+                added |= rules.add_literal(redaction::SEALED_RULE, line);
+            }
+        }
+        self.saved.rules = rules.names();
+        self.dirty = true;
+        added
+    }
+
+    /// Writes the sidecar if anything changed since it was last written. A failure is
+    /// only reported in `host.log`: the count is advisory, the log and screen are clean.
+    pub(crate) fn save(&mut self, paths: &SessionPaths) {
+        let count = self.redactor.redactions();
+        if !self.dirty && count == self.saved.redactions {
+            return;
+        }
+        self.saved.redactions = count;
+        self.dirty = false;
+        if let Err(e) = redaction::write(&paths.dir, &self.saved) {
+            eprintln!("agent-tty host {}: warning: cannot save the redaction count: {}", paths.id, e.message);
+        }
+    }
+}
+
+impl Host {
+    /// Output text after the marks: redacted, then logged and fed to the screen.
+    pub(crate) fn redact_output(&mut self, text: &str) {
+        let clean = self.secrets.redactor.push(text);
+        if !clean.is_empty() {
+            self.log_output(&clean);
+        }
+    }
+
+    /// Logs what the redactor holds back (before a mark, a run's end, the exit).
+    pub(crate) fn release_held(&mut self) {
+        if self.secrets.redactor.held() == 0 {
+            return;
+        }
+        let held = self.secrets.redactor.flush();
+        if !held.is_empty() {
+            self.log_output(&held);
+        }
+    }
+
+    /// A whole string (a command line a shell reported), redacted on its own: the held
+    /// output is released first, so the stream's order and state are kept.
+    pub(crate) fn redact_whole(&mut self, text: &str) -> String {
+        self.release_held();
+        let mut clean = self.secrets.redactor.push(text);
+        clean.push_str(&self.secrets.redactor.flush());
+        clean
+    }
+
+    /// The held tail's idle deadline passed: logs it, then lets waits see it.
+    pub(crate) fn on_held_deadline(&mut self, now: Instant) -> Result<()> {
+        let due = self.secrets.deadline(self.last_output_at).is_some_and(|at| at <= now);
+        if !due {
+            return Ok(());
+        }
+        self.release_held();
+        self.after_logged()
+    }
+
+    /// Writes the sidecar if the count or the rules changed.
+    pub(crate) fn save_redactions(&mut self) {
+        self.secrets.save(&self.paths);
+    }
+}
