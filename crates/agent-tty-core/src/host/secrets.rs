@@ -18,6 +18,9 @@ use crate::redaction::{self, Redaction};
 #[derive(Debug)]
 pub(crate) struct Secrets {
     pub(crate) redactor: Redactor,
+    /// Whether any rule is active (`--redact off` without sealed or named values: the
+    /// output skips the redactor altogether).
+    active: bool,
     /// The sidecar as last written.
     saved: Redaction,
     /// The sidecar needs writing (a count or a rule changed).
@@ -40,7 +43,8 @@ impl Secrets {
         for warning in warnings {
             eprintln!("agent-tty host {}: warning: {warning}", paths.id);
         }
-        let mut secrets = Secrets { redactor: Redactor::new(rules), saved, dirty: true };
+        let active = !rules.is_empty();
+        let mut secrets = Secrets { redactor: Redactor::new(rules), active, saved, dirty: true };
         secrets.saved.rules = secrets.redactor.rules_mut().names();
         secrets
     }
@@ -61,6 +65,7 @@ impl Secrets {
             }
         }
         self.saved.rules = rules.names();
+        self.active = !rules.is_empty();
         self.dirty = true;
         added
     }
@@ -83,6 +88,10 @@ impl Secrets {
 impl Host {
     /// Output text after the marks: redacted, then logged and fed to the screen.
     pub(crate) fn redact_output(&mut self, text: &str) {
+        if !self.secrets.active {
+            self.log_output(text);
+            return;
+        }
         let clean = self.secrets.redactor.push(text);
         if !clean.is_empty() {
             self.log_output(&clean);
