@@ -137,7 +137,7 @@ pub fn rule_set(
         }
     }
     for pattern in &redaction.patterns {
-        if let Err(e) = rules.add_pattern(&pattern.name, &pattern.regex) {
+        if let Err(e) = rules.add_pattern(&format!("pattern:{}", pattern.name), &pattern.regex) {
             warnings.push(format!("redact pattern {:?} skipped: {e}", pattern.name));
         }
     }

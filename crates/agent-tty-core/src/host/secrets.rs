@@ -15,7 +15,6 @@ use crate::redact::{IDLE_FLUSH, Redactor};
 use crate::redaction::{self, Redaction};
 
 /// The host's redaction state.
-#[derive(Debug)]
 pub(crate) struct Secrets {
     pub(crate) redactor: Redactor,
     /// Whether any rule is active (`--redact off` without sealed or named values: the
@@ -25,6 +24,17 @@ pub(crate) struct Secrets {
     saved: Redaction,
     /// The sidecar needs writing (a count or a rule changed).
     dirty: bool,
+}
+
+/// Rule names and counts only, never a value.
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("rules", &self.saved.rules)
+            .field("redactions", &self.redactor.redactions())
+            .field("held", &self.redactor.held())
+            .finish()
+    }
 }
 
 impl Secrets {
