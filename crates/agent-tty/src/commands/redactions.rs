@@ -7,11 +7,13 @@
 use agent_tty_core::paths::SessionPaths;
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::output::Outcome;
 
-/// A result with `redactions` after its own keys.
-#[derive(Debug, Serialize, JsonSchema)]
+/// A result with `redactions` after its own keys. Its schema is `T`'s with the key added
+/// to every object form (see [`add_redactions`]), so titles and descriptions stay.
+#[derive(Debug, Serialize)]
 pub struct Redacted<T> {
     /// The command's own result.
     #[serde(flatten)]
@@ -19,6 +21,66 @@ pub struct Redacted<T> {
     /// Secrets masked in the session's output so far (sealed input, `--redact-env` values,
     /// detectors, `config.json` patterns).
     pub redactions: u64,
+}
+
+impl<T: JsonSchema> JsonSchema for Redacted<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = T::json_schema(generator);
+        add_redactions(schema.as_object_mut(), generator);
+        schema
+    }
+}
+
+/// Adds the required `redactions` key to an object schema, or to each form of an `anyOf`
+/// (following `$ref`s into the generator's definitions).
+fn add_redactions(
+    schema: Option<&mut serde_json::Map<String, Value>>,
+    generator: &mut schemars::SchemaGenerator,
+) {
+    let Some(schema) = schema else { return };
+    if let Some(Value::Array(forms)) = schema.get_mut("anyOf") {
+        for form in forms {
+            let reference = form.get("$ref").and_then(Value::as_str).map(str::to_owned);
+            match reference.as_deref().and_then(|r| r.strip_prefix("#/$defs/")) {
+                Some(name) => {
+                    let definition = generator.definitions_mut().get_mut(name).and_then(Value::as_object_mut);
+                    if let Some(definition) = definition {
+                        add_property(definition);
+                    }
+                }
+                None => {
+                    if let Some(form) = form.as_object_mut() {
+                        add_property(form);
+                    }
+                }
+            }
+        }
+    } else {
+        add_property(schema);
+    }
+}
+
+fn add_property(object: &mut serde_json::Map<String, Value>) {
+    let Some(Value::Object(properties)) = object.get_mut("properties") else { return };
+    properties.insert(
+        "redactions".into(),
+        json!({
+            "type": "integer",
+            "format": "uint64",
+            "minimum": 0,
+            "description": "Secrets masked in the session's output so far (sealed input, --redact-env values, \
+                            detectors, config.json patterns)."
+        }),
+    );
+    if let Some(Value::Array(required)) = object.get_mut("required") {
+        required.push("redactions".into());
+    } else {
+        object.insert("required".into(), json!(["redactions"]));
+    }
 }
 
 /// `outcome` with the session's `redactions` count added to its result.
