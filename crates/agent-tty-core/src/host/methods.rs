@@ -445,7 +445,7 @@ mod tests {
         let err = parse::<m::Type>(params).unwrap_err();
         assert_eq!(
             (err.code, err.message.as_str()),
-            (ErrorCode::RpcError, "Invalid params for type: unknown field `x`, expected `text`")
+            (ErrorCode::RpcError, "Invalid params for type: unknown field `x`, expected `text` or `secret`")
         );
     }
 }
