@@ -676,7 +676,7 @@ impl Host {
         }
         // Nothing is held back past the exit record.
         self.release_held();
-        self.save_redactions();
+        self.save_redactions_now();
         let exit_code = Some(status.code().unwrap_or(0));
         let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
         // Whatever else still runs goes with its leader on destroy: SIGTERM, then SIGKILL.
@@ -764,6 +764,8 @@ impl Host {
             let _ = reply.send(Response::answer(&id, answer));
             return Ok(());
         }
+        // The caller may read the count next (`redactions` of its result).
+        self.save_redactions_now();
         let answer = crate::host::methods::dispatch(self, request, reply)?;
         if let Some((reply, result)) = answer {
             let response = match result {

@@ -199,7 +199,7 @@ fn seal(host: &mut Host, text: &str) -> String {
             value.len()
         );
     }
-    host.save_redactions();
+    host.save_redactions_now();
     format!("{}{ending}", crate::redaction::placeholder(value.len()))
 }
 

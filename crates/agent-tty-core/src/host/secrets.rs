@@ -6,7 +6,7 @@
 //! literal rule. The sidecar file (see [`crate::redaction`]) gets the rule names and the
 //! count whenever they change, before anyone is answered.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::host::actor::Host;
@@ -22,9 +22,15 @@ pub(crate) struct Secrets {
     active: bool,
     /// The sidecar as last written.
     saved: Redaction,
-    /// The sidecar needs writing (a count or a rule changed).
+    /// The sidecar needs writing (a rule changed).
     dirty: bool,
+    /// When the sidecar was last written.
+    saved_at: Instant,
 }
+
+/// In a flood of output with secrets in it, the count is written at most this often unless
+/// someone is waiting to read it (a pending wait or run, a request): see [`Host::save_redactions`].
+const SAVE_SPACING: Duration = Duration::from_millis(50);
 
 /// Rule names and counts only, never a value.
 impl std::fmt::Debug for Secrets {
@@ -54,14 +60,22 @@ impl Secrets {
             eprintln!("agent-tty host {}: warning: {warning}", paths.id);
         }
         let active = !rules.is_empty();
-        let mut secrets = Secrets { redactor: Redactor::new(rules), active, saved, dirty: true };
+        let mut secrets =
+            Secrets { redactor: Redactor::new(rules), active, saved, dirty: true, saved_at: Instant::now() };
         secrets.saved.rules = secrets.redactor.rules_mut().names();
         secrets
     }
 
-    /// When the held tail is due to be flushed.
+    /// When the held tail is due to be flushed, or a spaced-out count to be written.
     pub(crate) fn deadline(&self, last_output_at: Instant) -> Option<Instant> {
-        (self.redactor.held() > 0).then(|| last_output_at + IDLE_FLUSH)
+        let flush = (self.redactor.held() > 0).then(|| last_output_at + IDLE_FLUSH);
+        let save = self.unsaved().then(|| self.saved_at + SAVE_SPACING);
+        flush.into_iter().chain(save).min()
+    }
+
+    /// Whether the sidecar is behind (a rule or the count changed).
+    fn unsaved(&self) -> bool {
+        self.dirty || self.redactor.redactions() != self.saved.redactions
     }
 
     /// Adds a sealed value: the value itself and each of its lines (an echo shows them
@@ -80,15 +94,21 @@ impl Secrets {
         added
     }
 
-    /// Writes the sidecar if anything changed since it was last written. A failure is
-    /// only reported in `host.log`: the count is advisory, the log and screen are clean.
-    pub(crate) fn save(&mut self, paths: &SessionPaths) {
-        let count = self.redactor.redactions();
-        if !self.dirty && count == self.saved.redactions {
+    /// Writes the sidecar if anything changed since it was last written (`urgent`: now;
+    /// else not within [`SAVE_SPACING`] of the last write, and the deadline comes back for
+    /// it). A failure is only reported in `host.log`: the count is advisory, the log and
+    /// screen are clean.
+    pub(crate) fn save(&mut self, paths: &SessionPaths, urgent: bool) {
+        if !self.unsaved() {
             return;
         }
-        self.saved.redactions = count;
+        let now = Instant::now();
+        if !urgent && now < self.saved_at + SAVE_SPACING {
+            return;
+        }
+        self.saved.redactions = self.redactor.redactions();
         self.dirty = false;
+        self.saved_at = now;
         if let Err(e) = redaction::write(&paths.dir, &self.saved) {
             eprintln!("agent-tty host {}: warning: cannot save the redaction count: {}", paths.id, e.message);
         }
@@ -130,6 +150,7 @@ impl Host {
 
     /// The held tail's idle deadline passed: logs it, then lets waits see it.
     pub(crate) fn on_held_deadline(&mut self, now: Instant) -> Result<()> {
+        self.save_redactions();
         let due = self.secrets.deadline(self.last_output_at).is_some_and(|at| at <= now);
         if !due {
             return Ok(());
@@ -138,8 +159,16 @@ impl Host {
         self.after_logged()
     }
 
-    /// Writes the sidecar if the count or the rules changed.
+    /// Writes the sidecar if the count or the rules changed: at once when someone may read
+    /// it next (a pending wait or run; requests save with [`Host::save_redactions_now`]),
+    /// else spaced out by [`SAVE_SPACING`] (its deadline writes what is left).
     pub(crate) fn save_redactions(&mut self) {
-        self.secrets.save(&self.paths);
+        let waited = !self.waiters.is_empty() || !self.render_waiters.is_empty() || !self.runs.is_empty();
+        self.secrets.save(&self.paths, waited);
+    }
+
+    /// Writes the sidecar now if it is behind (before a request is answered, at the exit).
+    pub(crate) fn save_redactions_now(&mut self) {
+        self.secrets.save(&self.paths, true);
     }
 }

@@ -178,7 +178,7 @@ fn sealed_input_reaches_the_program_and_no_evidence() {
     t.at(&["type", &id, &script, "--append-newline", "--json"]).ok("type");
     let typed = t.at(&["type", &id, "--secret", SEALED, "--append-newline", "--json"]).ok("type");
     let seq = typed["seq"].as_u64().unwrap();
-    let waited = t.wait_render(&id, &["--text", "VISIBLE MARKER 4242 got:"]);
+    let waited = t.wait_render(&id, &["--regex", "(^|\\n)VISIBLE MARKER 4242 got:"]);
     assert!(waited["redactions"].as_u64().unwrap() >= 1, "{waited}");
     assert_eq!(program_sha(&t, "sealed.sha"), sha256_hex(SEALED.as_bytes()));
     let events = t.events(&id);
@@ -208,7 +208,7 @@ fn secret_env_is_sealed_and_masked() {
     let home = t.home_str();
     let args = ["--home", &home, "type", &id, "--secret-env", "MY_TOKEN", "--append-newline", "--json"];
     t.run_with(&args, &[("MY_TOKEN", Some(ENV_SECRET))], None).ok("type");
-    t.wait_render(&id, &["--text", "VISIBLE MARKER 5151 got:"]);
+    t.wait_render(&id, &["--regex", "(^|\\n)VISIBLE MARKER 5151 got:"]);
     assert_eq!(program_sha(&t, "env.sha"), sha256_hex(ENV_SECRET.as_bytes()));
     evidence_is_clean(&t, &id, "VISIBLE MARKER 5151", &[ENV_SECRET], 1);
 }
