@@ -172,3 +172,57 @@ impl Host {
         self.secrets.save(&self.paths, true);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> (tempfile::TempDir, SessionPaths) {
+        let home = tempfile::tempdir().unwrap();
+        let paths = SessionPaths::new(home.path(), "01TESTSESSION0000000000000");
+        std::fs::create_dir_all(&paths.dir).unwrap();
+        (home, paths)
+    }
+
+    #[test]
+    fn rules_come_from_the_sidecar_and_the_environment() {
+        let (_home, paths) = session();
+        let settings = Redaction { level: "off".into(), env: vec!["TOKEN".into()], ..Redaction::default() };
+        redaction::write(&paths.dir, &settings).unwrap();
+        let env = std::collections::BTreeMap::from([("TOKEN".to_string(), "tok-123456".to_string())]);
+        let mut secrets = Secrets::load(&paths, Some(&env));
+        assert_eq!(secrets.saved.rules, ["env:TOKEN"]);
+        assert!(secrets.active);
+        let out = secrets.redactor.push("x tok-123456 y\n");
+        assert!(!out.contains("tok-123456"), "{out}");
+        secrets.save(&paths, true);
+        let saved = redaction::read(&paths.dir).unwrap();
+        assert_eq!((saved.redactions, saved.rules), (1, vec!["env:TOKEN".to_string()]));
+        assert!(!std::fs::read_to_string(redaction::path(&paths.dir)).unwrap().contains("tok-123456"));
+    }
+
+    #[test]
+    fn off_without_values_is_inactive_until_something_is_sealed() {
+        let (_home, paths) = session();
+        redaction::write(&paths.dir, &Redaction { level: "off".into(), ..Redaction::default() }).unwrap();
+        let mut secrets = Secrets::load(&paths, None);
+        assert!(!secrets.active);
+        assert!(secrets.seal("line-one-secret\nline-two-secret"));
+        assert!(secrets.active);
+        assert_eq!(secrets.saved.rules, ["sealed-input"]);
+        let out = secrets.redactor.push("echo: line-two-secret\n");
+        assert!(!out.contains("line-two-secret"), "{out}");
+    }
+
+    #[test]
+    fn a_held_tail_and_an_unsaved_count_set_a_deadline() {
+        let (_home, paths) = session();
+        let mut secrets = Secrets::load(&paths, None);
+        secrets.save(&paths, true);
+        let now = Instant::now();
+        assert_eq!(secrets.deadline(now), None);
+        let out = secrets.redactor.push("key: AKIA");
+        assert!(secrets.redactor.held() > 0, "{out:?}");
+        assert_eq!(secrets.deadline(now), Some(now + IDLE_FLUSH));
+    }
+}
