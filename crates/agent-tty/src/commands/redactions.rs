@@ -1,8 +1,9 @@
 //! `redactions: N` on every result that exposes screen content (`snapshot`, `screenshot`,
 //! `wait`, `run`, `diff`, `find`): the count of secrets the session's host has masked so
-//! far, read from the session's redaction sidecar (the host rewrites it whenever the count
-//! changes, before it answers anyone, so a live result and an offline one agree). The key
-//! comes last, after the 0.5 keys.
+//! far, read from the session's redaction sidecar (the host rewrites it when the count
+//! changes, before it answers anyone who may read it, so a live result and an offline one
+//! agree). The key comes last, after the 0.5 keys, and only once something was masked:
+//! absent means none.
 
 use agent_tty_core::paths::SessionPaths;
 use schemars::JsonSchema;
@@ -19,8 +20,14 @@ pub struct Redacted<T> {
     #[serde(flatten)]
     pub result: T,
     /// Secrets masked in the session's output so far (sealed input, `--redact-env` values,
-    /// detectors, `config.json` patterns).
+    /// detectors, `config.json` patterns); absent while there are none, so a session without
+    /// secrets keeps agent-tty 0.5's exact result shapes.
+    #[serde(skip_serializing_if = "is_zero")]
     pub redactions: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl<T: JsonSchema> JsonSchema for Redacted<T> {
@@ -35,7 +42,7 @@ impl<T: JsonSchema> JsonSchema for Redacted<T> {
     }
 }
 
-/// Adds the required `redactions` key to an object schema, or to each form of an `anyOf`
+/// Adds the optional `redactions` key to an object schema, or to each form of an `anyOf`
 /// (following `$ref`s into the generator's definitions).
 fn add_redactions(
     schema: Option<&mut serde_json::Map<String, Value>>,
@@ -71,16 +78,11 @@ fn add_property(object: &mut serde_json::Map<String, Value>) {
         json!({
             "type": "integer",
             "format": "uint64",
-            "minimum": 0,
+            "minimum": 1,
             "description": "Secrets masked in the session's output so far (sealed input, --redact-env values, \
-                            detectors, config.json patterns)."
+                            detectors, config.json patterns); absent while there are none."
         }),
     );
-    if let Some(Value::Array(required)) = object.get_mut("required") {
-        required.push("redactions".into());
-    } else {
-        object.insert("required".into(), json!(["redactions"]));
-    }
 }
 
 /// `outcome` with the session's `redactions` count added to its result.
