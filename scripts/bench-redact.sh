@@ -61,8 +61,11 @@ ingest() { # level → host task-clock in ms
   local perf_pid=$!
   "$bin" --home "$home" wait "$id" --exit --timeout 600000 --json >/dev/null
   wait "$perf_pid" || true
-  ms=$(grep task-clock "$work/stat" | cut -d, -f1)
-  echo "${ms%.*} $(python3 -c "import json; print(json.load(open('$home/sessions/$id/redaction.json'))['redactions'])")"
+  ms=$(grep task-clock "$work/stat" | cut -d, -f1 || true)
+  ms=${ms%.*}
+  # A file too small for perf to attach before the host is done: use more MB.
+  [ -n "$ms" ] && [ "$ms" -gt 0 ] || { echo "host done before perf attached: use more MB" >&2; exit 1; }
+  echo "$ms $(python3 -c "import json; print(json.load(open('$home/sessions/$id/redaction.json'))['redactions'])")"
   rm -rf "$home/sessions/$id"
 }
 
