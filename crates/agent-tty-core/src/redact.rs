@@ -67,12 +67,12 @@
 //!
 //! # Speed (`cargo bench -p agent-tty-core --bench redact`, 2 shared cores, 4 KiB pieces)
 //! Redactor alone, 100 MB of coloured mixed output with near-miss words (`AKIN`, `ghost`,
-//! `-----`, `Authentication`): default 734–778 MB/s, default + 2 literals + 1 pattern
-//! ≈ 720 MB/s, strict ≈ 220 MB/s; plain text: default 1.9–2.4 GB/s, strict ≈ 310 MB/s. The
-//! host's output path (UTF-8, event log, Screen) on the same mixed output keeps 96–98 % of its
-//! `--redact off` throughput with the default rules (50–57 MB/s either way). Before the
-//! anchors were chosen for rare first bytes (`-BEGIN `, `rization`), `-----` and `Aut…`
-//! words made the mixed case 530 MB/s and the host path 88 %.
+//! `-----`, `Authentication`): default 700–780 MB/s, default + 2 literals + 1 pattern
+//! 640–720 MB/s, strict ≈ 215 MB/s; plain text: default 1.8–2.4 GB/s, strict ≈ 310 MB/s. The
+//! host's output path (UTF-8, event log, Screen) on the same mixed output keeps 93–98 % of
+//! its `--redact off` throughput with the default rules (50–57 MB/s either way; the spread is
+//! the shared machine). Before the anchors were chosen for rare first bytes (`-BEGIN `,
+//! `rization`), `-----` and `Aut…` words made the mixed case 530 MB/s and the host path 88 %.
 
 mod detect;
 mod escape;
@@ -132,13 +132,19 @@ impl Level {
     }
 }
 
-/// The active rules. Names are what `inspect` lists (never values).
-#[derive(Clone, Debug)]
+/// The active rules. Names are what `inspect` lists (never values; `Debug` shows names only).
+#[derive(Clone)]
 pub struct RuleSet {
     level: Level,
     literals: Vec<(String, String)>,
     patterns: Vec<(String, String)>,
     generation: u64,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet").field("level", &self.level).field("names", &self.names()).finish()
+    }
 }
 
 impl RuleSet {
@@ -263,6 +269,15 @@ impl Redactor {
     /// Takes the next piece of output; returns the text that may be emitted now (masked
     /// where needed). A tail that could still grow into a match is held back (bounded).
     pub fn push(&mut self, text: &str) -> String {
+        if self.held.is_empty() && self.ctx.is_empty() && self.cont.is_none() && self.compiled().is_empty() {
+            // No rule: only follow the escape state, for rules added later.
+            let mut runs = std::mem::take(&mut self.runs);
+            runs.clear();
+            self.esc = visible_runs(text.as_bytes(), self.esc, &mut runs, &mut Vec::new());
+            self.runs = runs;
+            self.back.clear();
+            return text.to_string();
+        }
         if self.held.is_empty() {
             self.process(text, false)
         } else {

@@ -269,6 +269,11 @@ impl Compiled {
         Compiled { ac, kinds, pats, user, user_cache, generic: rules.level == Level::Strict }
     }
 
+    /// Nothing to look for.
+    pub(super) fn is_empty(&self) -> bool {
+        self.ac.is_none() && self.user.is_none() && !self.generic
+    }
+
     /// Scans the window `w` (`back`: the visible bytes before it, up to [`BACK`]). With
     /// `eof`, the end of the window is the end of the text for now (a flush): tokens touching
     /// it are judged as they are.

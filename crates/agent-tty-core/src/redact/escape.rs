@@ -86,7 +86,16 @@ pub(super) fn visible_runs(
                     st = Scanner::Escape;
                 }
             }
-            Scanner::Escape | Scanner::Intermediate | Scanner::Csi => {
+            Scanner::Csi => {
+                // Parameters and intermediates run to the final byte: skip them in one go.
+                let k = raw[i..].iter().position(|&b| !(0x20..=0x3f).contains(&b)).unwrap_or(n - i);
+                i += k;
+                if i < n {
+                    st = step(st, raw[i]);
+                    i += 1;
+                }
+            }
+            Scanner::Escape | Scanner::Intermediate => {
                 st = step(st, raw[i]);
                 i += 1;
                 if matches!(st, Scanner::Str { .. }) {

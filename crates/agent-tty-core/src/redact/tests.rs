@@ -55,7 +55,12 @@ fn split_escapes(s: &str) -> (Vec<String>, String) {
 fn assert_layout_kept(input: &str, output: &str) {
     let (e_in, v_in) = split_escapes(input);
     let (e_out, v_out) = split_escapes(output);
-    assert_eq!(e_in, e_out, "escape sequences changed");
+    // Escape sequences are unchanged but for payload secrets masked byte for byte.
+    assert_eq!(e_in.len(), e_out.len(), "escape sequences changed: {e_in:?} -> {e_out:?}");
+    for (a, b) in e_in.iter().zip(&e_out) {
+        let same = a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y || y == b'*');
+        assert!(same, "escape sequence changed: {a:?} -> {b:?}");
+    }
     let lines_in: Vec<&str> = v_in.split('\n').collect();
     let lines_out: Vec<&str> = v_out.split('\n').collect();
     assert_eq!(lines_in.len(), lines_out.len(), "line breaks changed");
@@ -85,6 +90,14 @@ fn the_pem_body_is_masked_and_its_lines_stay() {
     assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]****"));
     assert!(out.contains("\n-----END RSA PRIVATE KEY-----\n$ "));
     assert_layout_kept(&text, &out);
+    // What a PTY returns (onlcr): CRLF line ends stay, the body is masked.
+    let crlf = text.replace('\n', "\r\n");
+    let (out, n) = one(default_rules(), &crlf);
+    assert_eq!(n, 1);
+    assert!(!out.contains(&PEM_BODY[10..30]));
+    assert!(out.contains("-----BEGIN RSA PRIVATE KEY-----\r\n[REDACTED]****"));
+    assert!(out.contains("*\r\n-----END RSA PRIVATE KEY-----\r\n$ "));
+    assert_layout_kept(&crlf, &out);
     let other = "-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END CERTIFICATE-----\n";
     assert_eq!(one(default_rules(), other).0, other);
 }
@@ -95,6 +108,8 @@ fn the_bearer_token_is_masked_but_the_header_stays() {
         "Authorization: Bearer ",
         "authorization: bearer ",
         "\"Authorization\": \"Bearer ",
+        "{\"authorization\":\"Bearer ",
+        "Proxy-Authorization: Bearer ",
         "AUTHORIZATION=BEARER  ",
     ] {
         let text = format!("> {header}abc.DEF-123_xyz\n");
@@ -173,6 +188,7 @@ fn rules_refuse_short_literals_and_empty_patterns() {
     assert!(rules.add_pattern("pattern:b", "(").unwrap_err().contains("not a valid regex"));
     assert!(rules.add_pattern("pattern:c", r"\bfoo\d+").is_ok());
     assert_eq!(rules.names(), ["env:TOKEN", "pattern:c"]);
+    assert!(!format!("{rules:?}").contains("abcd"), "Debug must not show values");
     let names = RuleSet::new(Level::Default).names();
     assert_eq!(
         names,
@@ -239,6 +255,11 @@ fn counts_one_per_occurrence() {
 
 #[test]
 fn a_literal_added_mid_session_applies_from_then_on() {
+    let mut r = Redactor::new(RuleSet::new(Level::Off));
+    assert_eq!(r.push("password: hunter22\n\x1b]0;hunter"), "password: hunter22\n\x1b]0;hunter");
+    assert_eq!(r.held(), 0);
+    assert!(r.rules_mut().add_literal("sealed-input", "hunter22"));
+    assert_eq!(r.push("22\x07ok\n"), "22\x07ok\n", "the escape state was followed");
     let mut r = Redactor::new(RuleSet::new(Level::Off));
     assert_eq!(r.push("password: hunter22\n"), "password: hunter22\n");
     assert!(r.rules_mut().add_literal("sealed-input", "hunter22"));
@@ -498,4 +519,51 @@ fn secrets_in_titles_and_link_targets_are_masked_byte_for_byte() {
     assert_eq!(n, 2);
     let plain = "\x1b]0;user@host: ~/src\x07$ ";
     assert_eq!(one(default_rules(), plain).0, plain);
+}
+
+fn tricky_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[A-Za-z0-9_.=/+-]{1,20}",
+        1 => prop::sample::select(vec![
+            "AKIA", "ASIA", "gh", "p_", "ghp_", "github_pat_", "glpat-", "xoxb-", "eyJ", ".", "-----BEGIN ",
+            "RSA PRIVATE KEY-----", "-----END", "Autho", "rization", ": Bearer ", "password=", "mysealed",
+            "value", "ID-12", "é", "世界", "\u{301}", "\t", "\r\n", "\n", " ", "\x1b[31m", "\x1b[0m", "\x1b]0;t",
+            "\x07", "\x1b\\", "\x1bP", "\x1b", "[", "\x18",
+        ]).prop_map(String::from),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any input, any split, any flushes, every level: no panic, escapes and line widths kept,
+    /// the hold bounded, nothing left held after a flush.
+    #[test]
+    fn any_input_keeps_layout_and_bounds(
+        parts in prop::collection::vec(tricky_piece(), 0..60),
+        cuts in prop::collection::vec(0usize..3000, 0..10),
+        flushes in prop::collection::vec(any::<bool>(), 10),
+        level in prop::sample::select(vec![Level::Off, Level::Default, Level::Strict]),
+    ) {
+        let text: String = parts.concat();
+        let mut rules = RuleSet::new(level);
+        rules.add_literal("sealed-input", "mysealedvalue");
+        rules.add_pattern("pattern:id", r"\bID-[0-9]{6}").unwrap();
+        let mut r = Redactor::new(rules);
+        let mut out = String::new();
+        for (i, p) in pieces(&text, &cuts).iter().enumerate() {
+            out.push_str(&r.push(p));
+            prop_assert!(r.held() <= 64 * 1024 + p.len());
+            if flushes[i % flushes.len()] {
+                out.push_str(&r.flush());
+                prop_assert_eq!(r.held(), 0);
+            }
+        }
+        out.push_str(&r.flush());
+        prop_assert_eq!(r.held(), 0);
+        assert_layout_kept(&text, &out);
+        if r.redactions() == 0 {
+            prop_assert_eq!(out, text);
+        }
+    }
 }
