@@ -497,6 +497,10 @@ impl Host {
         let now = Instant::now();
         // A held tail goes out first, so that the waits below see it.
         self.on_held_deadline(now)?;
+        if !self.waiters.is_empty() {
+            // An idle wait answered below reads the count next.
+            self.save_redactions_now();
+        }
         // Time-outs carry the output since the last input in their evidence.
         self.output_since.settle();
         self.waiters.retain(|w| !w.reply.is_closed());

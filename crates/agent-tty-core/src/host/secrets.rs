@@ -159,11 +159,13 @@ impl Host {
         self.after_logged()
     }
 
-    /// Writes the sidecar if the count or the rules changed: at once when someone may read
-    /// it next (a pending wait or run; requests save with [`Host::save_redactions_now`]),
-    /// else spaced out by [`SAVE_SPACING`] (its deadline writes what is left).
+    /// Writes the sidecar if the count or the rules changed: at once when output may
+    /// answer someone who reads it next (a pending render wait or waited run), else spaced
+    /// out by [`SAVE_SPACING`] (its deadline writes what is left). Requests, deadlines with
+    /// exit or idle waiters pending, and the exit save at once ([`Host::save_redactions_now`]):
+    /// a `wait --exit` during a flood must not make every chunk write the file.
     pub(crate) fn save_redactions(&mut self) {
-        let waited = !self.waiters.is_empty() || !self.render_waiters.is_empty() || !self.runs.is_empty();
+        let waited = !self.render_waiters.is_empty() || !self.runs.is_empty();
         self.secrets.save(&self.paths, waited);
     }
 
