@@ -4,7 +4,8 @@
 //! may be a secret split across reads) is flushed after [`IDLE_FLUSH`] without output,
 //! before a mark, a run's end and the exit record. Sealed input adds its value as a
 //! literal rule. The sidecar file (see [`crate::redaction`]) gets the rule names and the
-//! count whenever they change, before anyone is answered.
+//! count when they change: at once before anyone who may read it is answered, else at
+//! most every [`SAVE_SPACING`].
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ pub(crate) struct Secrets {
 }
 
 /// In a flood of output with secrets in it, the count is written at most this often unless
-/// someone is waiting to read it (a pending wait or run, a request): see [`Host::save_redactions`].
+/// someone is about to read it: see [`Host::save_redactions`].
 const SAVE_SPACING: Duration = Duration::from_millis(50);
 
 /// Rule names and counts only, never a value.
@@ -151,7 +152,7 @@ impl Host {
     /// The held tail's idle deadline passed: logs it, then lets waits see it.
     pub(crate) fn on_held_deadline(&mut self, now: Instant) -> Result<()> {
         self.save_redactions();
-        let due = self.secrets.deadline(self.last_output_at).is_some_and(|at| at <= now);
+        let due = self.secrets.redactor.held() > 0 && self.last_output_at + IDLE_FLUSH <= now;
         if !due {
             return Ok(());
         }
