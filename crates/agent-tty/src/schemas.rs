@@ -49,7 +49,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("history", schema::<HistoryResult>()),
         ("diff", schema::<Redacted<DiffResult>>()),
         ("find", schema::<Redacted<FindResult>>()),
-        ("batch", schema::<BatchResult>()),
+        ("batch", schema::<Redacted<BatchResult>>()),
         ("screenshot", schema::<Redacted<ScreenshotResult>>()),
         ("home list", schema::<HomeListResult>()),
         ("home forget", schema::<HomeForgetResult>()),

@@ -75,7 +75,8 @@ pub fn run(context: &Context, args: BatchArgs, style: Style) -> Result<Outcome> 
             break;
         }
     }
-    Ok(finish(&lock(&progress), false))
+    // Its snapshot, diff, find and wait steps show the screen: the count, as their commands give it.
+    Ok(crate::commands::redactions::with_redactions(finish(&lock(&progress), false), &paths))
 }
 
 /// The session's record, for the steps that replay its log.

@@ -1,5 +1,5 @@
 //! `redactions: N` on every result that exposes screen content (`snapshot`, `screenshot`,
-//! `wait`, `run`, `diff`, `find`): the count of secrets the session's host has masked so
+//! `wait`, `run`, `diff`, `find`, `batch`): the count of secrets the session's host has masked so
 //! far, read from the session's redaction sidecar (the host rewrites it when the count
 //! changes, before it answers anyone who may read it, so a live result and an offline one
 //! agree). The key comes last, after the 0.5 keys, and only once something was masked:

@@ -366,6 +366,7 @@ fn config_patterns_and_batch_secret_steps() {
     );
     let result = out.ok("batch");
     assert!(!result.to_string().contains(ENV_SECRET), "{result}");
+    assert!(result["redactions"].as_u64().is_some_and(|n| n >= 1), "{result}");
     assert_eq!(program_sha(&t, "batch.sha"), sha256_hex(ENV_SECRET.as_bytes()));
     let typed = t.events(&id);
     let sealed = of_type(&typed, "input_text");
