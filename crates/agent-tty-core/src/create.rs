@@ -48,6 +48,9 @@ pub struct CreateOptions {
     /// Whether the host may inject shell integration into bash, zsh or fish (see
     /// [`crate::shell_integration`]); `false` sets its switch off in the host's environment.
     pub shell_integration: bool,
+    /// The session's redaction settings, written beside `session.json` for the host (see
+    /// [`crate::redaction`]).
+    pub redaction: crate::redaction::Redaction,
 }
 
 /// A created session.
@@ -167,6 +170,7 @@ fn validate_and_write(paths: &SessionPaths, options: &CreateOptions) -> Result<S
         exit_code: None,
         exit_signal: None,
     };
+    crate::redaction::write(&paths.dir, &options.redaction)?;
     record.write(&paths.manifest)?;
     Ok(record)
 }

@@ -115,6 +115,10 @@ pub struct Config {
     pub default_cols: Option<u32>,
     pub default_rows: Option<u32>,
     pub idle_timeout_ms: Option<u64>,
+    /// The default `--redact` level (`off`, `default`, `strict`).
+    pub redact: Option<String>,
+    /// User redaction patterns (`[{"name": "...", "regex": "..."}]`).
+    pub redact_patterns: Option<Vec<crate::redaction::Pattern>>,
 }
 
 /// Log levels, in increasing severity.

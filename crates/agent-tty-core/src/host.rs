@@ -9,6 +9,7 @@ pub mod connection;
 mod history;
 pub mod methods;
 pub mod render_wait;
+mod secrets;
 pub mod server;
 mod shell;
 pub mod subscribers;
@@ -274,7 +275,7 @@ async fn serve_session(
                 _ = sigterm.recv() => host.begin_shutdown()?,
                 // Orphans of the program are ours to reap (we are their subreaper).
                 _ = sigchld.recv() => crate::process::reap_children_except(pid),
-                () = sleep => host.on_deadline(),
+                () = sleep => host.on_deadline()?,
             }
         }
         Ok(())

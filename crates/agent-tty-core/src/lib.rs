@@ -44,6 +44,7 @@ pub mod protocol;
 pub mod pty;
 pub mod reconcile;
 pub mod redact;
+pub mod redaction;
 pub mod registry;
 pub mod replay;
 pub mod reserve;

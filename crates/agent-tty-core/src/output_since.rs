@@ -197,7 +197,10 @@ impl OutputSince {
             let seq = record.seq.get();
             match &record.event {
                 Event::Output { data } => since.push_event(seq, data),
-                Event::InputText { data } | Event::InputPaste { data } => since.on_input(seq, Some(data)),
+                // Sealed input's echo is masked: no echo of the placeholder to skip.
+                Event::InputText { data } | Event::InputPaste { data } => {
+                    since.on_input(seq, (!crate::redaction::is_sealed(data)).then_some(data.as_str()))
+                }
                 Event::InputKeys { keys } => since.on_input(seq, echo_of_keys(keys).as_deref()),
                 Event::InputRun { command, .. } => since.on_input(seq, Some(&format!("{command}\n"))),
                 Event::Marker { label } if is_command_start(label) => since.on_command_start(seq),

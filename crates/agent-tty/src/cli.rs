@@ -205,6 +205,14 @@ pub struct CreateArgs {
     /// fish.
     #[arg(long)]
     pub no_shell_integration: bool,
+    /// Mask the value of this environment variable of the program wherever it is printed
+    /// (repeatable; the value is taken from the environment, never from argv).
+    #[arg(long = "redact-env", value_name = "NAME")]
+    pub redact_env: Vec<String>,
+    /// Built-in secret detectors: off, default or strict (default: config.json `redact`, else
+    /// default). Sealed input and --redact-env values are masked at every level.
+    #[arg(long, value_name = "LEVEL")]
+    pub redact: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// The program and its arguments (after `--`).
@@ -275,6 +283,13 @@ pub struct TextArgs {
     /// Read the text from a file.
     #[arg(long)]
     pub file: Option<String>,
+    /// Sealed input: the program gets the text, the event log a placeholder with its length,
+    /// and its echo is masked in every artifact.
+    #[arg(long)]
+    pub secret: bool,
+    /// Sealed input read from this environment variable of the agent-tty process (never argv).
+    #[arg(long, value_name = "NAME")]
+    pub secret_env: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -16,6 +16,7 @@ mod inspect;
 mod list;
 mod mouse;
 mod record_export;
+mod redactions;
 mod screenshot;
 mod send_keys;
 mod session_ops;
@@ -37,6 +38,7 @@ pub mod results {
     pub use super::inspect::InspectResult;
     pub use super::list::ListResult;
     pub use super::record_export::RecordExportAnyResult;
+    pub use super::redactions::Redacted;
     pub use super::screenshot::ScreenshotResult;
     pub use super::session_ops::SignalResult;
     pub use super::skills::{SkillGetResult, SkillPathResult, SkillsListResult};

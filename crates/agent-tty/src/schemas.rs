@@ -16,8 +16,9 @@ use agent_tty_core::protocol::{
 
 use crate::commands::results::{
     BatchResult, CreateResult, DiffResult, DoctorResult, FindResult, GcResult, HistoryResult,
-    HomeForgetResult, HomeListResult, InspectResult, ListResult, RecordExportAnyResult, ScreenshotResult,
-    SignalResult, SkillGetResult, SkillPathResult, SkillsListResult, VersionResult, WaitAnyResult,
+    HomeForgetResult, HomeListResult, InspectResult, ListResult, RecordExportAnyResult, Redacted,
+    ScreenshotResult, SignalResult, SkillGetResult, SkillPathResult, SkillsListResult, VersionResult,
+    WaitAnyResult,
 };
 use crate::dashboard::DashboardResult;
 
@@ -35,7 +36,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("inspect", schema::<InspectResult>()),
         ("destroy", schema::<DestroyReply>()),
         ("version", schema::<VersionResult>()),
-        ("run", schema::<RunReply>()),
+        ("run", schema::<Redacted<RunReply>>()),
         ("type", schema::<SeqReply>()),
         ("paste", schema::<SeqReply>()),
         ("send-keys", schema::<SendKeysReply>()),
@@ -43,13 +44,13 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("mark", schema::<SeqReply>()),
         ("resize", schema::<ResizeReply>()),
         ("signal", schema::<SignalResult>()),
-        ("wait", schema::<WaitAnyResult>()),
-        ("snapshot", schema::<SnapshotResult>()),
+        ("wait", schema::<Redacted<WaitAnyResult>>()),
+        ("snapshot", schema::<Redacted<SnapshotResult>>()),
         ("history", schema::<HistoryResult>()),
-        ("diff", schema::<DiffResult>()),
-        ("find", schema::<FindResult>()),
-        ("batch", schema::<BatchResult>()),
-        ("screenshot", schema::<ScreenshotResult>()),
+        ("diff", schema::<Redacted<DiffResult>>()),
+        ("find", schema::<Redacted<FindResult>>()),
+        ("batch", schema::<Redacted<BatchResult>>()),
+        ("screenshot", schema::<Redacted<ScreenshotResult>>()),
         ("home list", schema::<HomeListResult>()),
         ("home forget", schema::<HomeForgetResult>()),
         ("record export", schema::<RecordExportAnyResult>()),

@@ -101,6 +101,8 @@ pub struct Host {
     pub(crate) checkpoints: super::checkpoints::Checkpoints,
     /// The push stream's subscribers (`subscribe`).
     pub(crate) subscribers: super::subscribers::Subscribers,
+    /// The redaction stage: rules, held tail, count (see [`super::secrets`]).
+    pub(crate) secrets: super::secrets::Secrets,
 }
 
 impl std::fmt::Debug for Host {
@@ -121,7 +123,9 @@ impl Host {
         let now = Instant::now();
         let idle_timeout = record.idle_timeout_ms.filter(|&ms| ms > 0).map(Duration::from_millis);
         let checkpoints = super::checkpoints::Checkpoints::new(log.flushed_len());
+        let secrets = super::secrets::Secrets::load(&paths, record.env.as_ref());
         Host {
+            secrets,
             screen: Screen::with_scrollback(record.cols, record.rows, agent_tty_vt::LIVE_SCROLLBACK_LINES),
             paths,
             record,
@@ -185,12 +189,17 @@ impl Host {
                 Piece::Output(data) => {
                     let mut marks = std::mem::take(&mut self.marks);
                     marks.push(&data, &mut |segment| match segment {
-                        Segment::Text(text) => self.log_output(text),
-                        Segment::Mark(mark) => self.on_mark(mark, &mut completed),
+                        Segment::Text(text) => self.redact_output(text),
+                        Segment::Mark(mark) => {
+                            // What came before the mark is logged before its record.
+                            self.release_held();
+                            self.on_mark(mark, &mut completed)
+                        }
                     });
                     self.marks = marks;
                 }
                 Piece::RunComplete { marker, exit_code } => {
+                    self.release_held();
                     let cwd = self.shell_cwd();
                     let run = self.runs.iter_mut().find(|r| r.marker == marker);
                     let input_run_seq = run.map(|run| {
@@ -204,6 +213,7 @@ impl Host {
         }
         self.flush_log()?;
         self.queue_replies();
+        self.save_redactions();
         for marker in completed {
             self.complete_run(&marker);
         }
@@ -213,8 +223,20 @@ impl Host {
         Ok(())
     }
 
-    /// Output that reaches the log and the screen (marks and sentinels taken out).
-    fn log_output(&mut self, text: &str) {
+    /// After output was logged outside a chunk (a held tail released on idle): the log
+    /// flushed, the count saved, the waits looked at.
+    pub(crate) fn after_logged(&mut self) -> Result<()> {
+        self.flush_log()?;
+        self.queue_replies();
+        self.save_redactions();
+        let now = Instant::now();
+        self.check_render_waiters(now);
+        Ok(())
+    }
+
+    /// Output that reaches the log and the screen (marks and sentinels taken out, secrets
+    /// masked).
+    pub(crate) fn log_output(&mut self, text: &str) {
         let line = self.log.push_output_staged(text);
         let seq = line.seq;
         self.output_since.push_event(seq, text);
@@ -230,6 +252,13 @@ impl Host {
     /// run whose command it was (its `run_complete` follows the end record).
     fn on_mark(&mut self, mark: Mark, completed: &mut Vec<String>) {
         let is_start = matches!(mark, Mark::CommandStart { .. });
+        // The command line a shell reports may hold a sealed value too.
+        let mark = match mark {
+            Mark::CommandStart { command: Some(command) } => {
+                Mark::CommandStart { command: Some(self.redact_whole(&command)) }
+            }
+            mark => mark,
+        };
         // A `run` typed at the prompt is the command the shell starts next.
         let waiting = self.runs.iter().position(|r| r.outcome.by_marks && r.outcome.start_seq.is_none());
         let typed = waiting.map(|index| self.runs[index].outcome.command.clone());
@@ -453,6 +482,7 @@ impl Host {
             .sync_deadline()
             .map(|at_ms| Instant::now() + Duration::from_millis(at_ms.saturating_sub(crate::time::now_ms())));
         runs.chain(waits.flatten())
+            .chain(self.secrets.deadline(self.last_output_at))
             .chain(idle_kill)
             .chain(self.kill_deadline)
             .chain(renders)
@@ -463,8 +493,14 @@ impl Host {
     }
 
     /// Handles every deadline that has passed.
-    pub(crate) fn on_deadline(&mut self) {
+    pub(crate) fn on_deadline(&mut self) -> Result<()> {
         let now = Instant::now();
+        // A held tail goes out first, so that the waits below see it.
+        self.on_held_deadline(now)?;
+        if !self.waiters.is_empty() {
+            // An idle wait answered below reads the count next.
+            self.save_redactions_now();
+        }
         // Time-outs carry the output since the last input in their evidence.
         self.output_since.settle();
         self.waiters.retain(|w| !w.reply.is_closed());
@@ -518,6 +554,7 @@ impl Host {
         }
         let latest = self.flushed_seq();
         self.subscribers.on_deadline(&self.screen, latest, self.last_output_at, now);
+        Ok(())
     }
 
     fn check_idle_waiters(&mut self, now: Instant) {
@@ -639,8 +676,11 @@ impl Host {
         self.filter.clear();
         self.apply_pieces(pieces)?;
         if let Some(held) = self.marks.flush() {
-            self.log_output(&held);
+            self.redact_output(&held);
         }
+        // Nothing is held back past the exit record.
+        self.release_held();
+        self.save_redactions_now();
         let exit_code = Some(status.code().unwrap_or(0));
         let exit_signal = status.signal().filter(|&s| s != 0).map(|s| s.to_string());
         // Whatever else still runs goes with its leader on destroy: SIGTERM, then SIGKILL.
@@ -728,6 +768,8 @@ impl Host {
             let _ = reply.send(Response::answer(&id, answer));
             return Ok(());
         }
+        // The caller may read the count next (`redactions` of its result).
+        self.save_redactions_now();
         let answer = crate::host::methods::dispatch(self, request, reply)?;
         if let Some((reply, result)) = answer {
             let response = match result {

@@ -168,8 +168,9 @@ fn type_text(host: &mut Host, p: TextParams) -> Result<SeqReply> {
     require_commandable(host)?;
     input_room(host, p.text.len())?;
     write_input(host, p.text.as_bytes());
-    let seq = host.log.push(&Event::InputText { data: p.text.clone() });
-    host.output_since.on_input(seq, Some(&p.text));
+    let logged = if p.secret { seal(host, &p.text) } else { p.text.clone() };
+    let seq = host.log.push(&Event::InputText { data: logged });
+    host.output_since.on_input(seq, (!p.secret).then_some(p.text.as_str()));
     Ok(SeqReply { seq: Seq(seq) })
 }
 
@@ -179,9 +180,27 @@ fn paste(host: &mut Host, p: TextParams) -> Result<SeqReply> {
     let data = format!("\u{1b}[200~{}\u{1b}[201~", p.text);
     input_room(host, data.len())?;
     write_input(host, data.as_bytes());
-    let seq = host.log.push(&Event::InputPaste { data });
-    host.output_since.on_input(seq, Some(&p.text));
+    let logged = if p.secret { format!("\u{1b}[200~{}\u{1b}[201~", seal(host, &p.text)) } else { data };
+    let seq = host.log.push(&Event::InputPaste { data: logged });
+    host.output_since.on_input(seq, (!p.secret).then_some(p.text.as_str()));
     Ok(SeqReply { seq: Seq(seq) })
+}
+
+/// Remembers sealed input (in memory, for the session's life) so that its echo is masked,
+/// and returns what the log records instead: a placeholder with its length, followed by
+/// the line ending it was typed with (which a reader may rely on).
+fn seal(host: &mut Host, text: &str) -> String {
+    let value = text.trim_end_matches(['\r', '\n']);
+    let ending = &text[value.len()..];
+    if !value.is_empty() && !host.secrets.seal(value) {
+        eprintln!(
+            "agent-tty host {}: warning: a sealed value of {} bytes is too short to mask in the output",
+            host.paths.id,
+            value.len()
+        );
+    }
+    host.save_redactions_now();
+    format!("{}{ending}", crate::redaction::placeholder(value.len()))
 }
 
 fn mark(host: &mut Host, p: MarkParams) -> Result<SeqReply> {
@@ -426,7 +445,7 @@ mod tests {
         let err = parse::<m::Type>(params).unwrap_err();
         assert_eq!(
             (err.code, err.message.as_str()),
-            (ErrorCode::RpcError, "Invalid params for type: unknown field `x`, expected `text`")
+            (ErrorCode::RpcError, "Invalid params for type: unknown field `x`, expected `text` or `secret`")
         );
     }
 }

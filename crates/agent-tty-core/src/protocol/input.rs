@@ -5,12 +5,34 @@ use serde::{Deserialize, Serialize};
 
 use super::Seq;
 
-/// `type` and `paste`: `{text}` (non-empty, checked by the host).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// `type` and `paste`: `{text, secret?}` (non-empty, checked by the host).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextParams {
     /// The text to write.
     pub text: String,
+    /// Sealed input (new): the program gets the text, the event log a placeholder with its
+    /// length, and the host masks the value wherever the program prints it. Only sent when
+    /// `true`, so a host that does not know it refuses the call instead of logging the
+    /// text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
+}
+
+impl TextParams {
+    /// Plain (unsealed) text.
+    pub fn plain(text: String) -> TextParams {
+        TextParams { text, secret: false }
+    }
+}
+
+/// Never prints a sealed text.
+impl std::fmt::Debug for TextParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text =
+            if self.secret { crate::redaction::placeholder(self.text.len()) } else { self.text.clone() };
+        f.debug_struct("TextParams").field("text", &text).field("secret", &self.secret).finish()
+    }
 }
 
 /// `mark`: `{label}` (may be empty).

@@ -15,7 +15,7 @@ fn wire<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T
 
 #[test]
 fn input_params_and_replies() {
-    wire(&TextParams { text: "ls\n".into() }, r#"{"text":"ls\n"}"#);
+    wire(&TextParams::plain("ls\n".into()), r#"{"text":"ls\n"}"#);
     wire(&MarkParams { label: String::new() }, r#"{"label":""}"#);
     wire(&SendKeysParams { keys: vec!["ctrl+c".into()] }, r#"{"keys":["ctrl+c"]}"#);
     wire(&ResizeParams { cols: 100, rows: 30 }, r#"{"cols":100,"rows":30}"#);
@@ -197,7 +197,7 @@ fn params_are_strict() {
 #[test]
 fn transport_timeouts_follow_the_method() {
     use method::{Run, Type, Wait, WaitForRender};
-    let text = TextParams { text: "a".into() };
+    let text = TextParams::plain("a".into());
     assert_eq!(Type::inactivity_timeout_ms(&text), 5000);
     let no_wait = RunParams { command: "a".into(), no_wait: true, timeout_ms: None, max_output: None };
     assert_eq!(

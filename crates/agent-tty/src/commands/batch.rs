@@ -15,9 +15,7 @@ use std::time::Instant;
 use agent_tty_core::client::call_typed;
 use agent_tty_core::paths::SessionPaths;
 use agent_tty_core::protocol::method::{Mouse, Paste, Run, SendKeys, Type, WaitForRender};
-use agent_tty_core::protocol::{
-    RenderWaitParams, RunParams, RunReply, SendKeysParams, Seq, TextParams, WireError,
-};
+use agent_tty_core::protocol::{RenderWaitParams, RunParams, RunReply, SendKeysParams, Seq, WireError};
 use agent_tty_core::session::command_target;
 use agent_tty_core::wait_condition::WaitSpec;
 use agent_tty_core::{Error, ErrorCode, Result};
@@ -77,7 +75,8 @@ pub fn run(context: &Context, args: BatchArgs, style: Style) -> Result<Outcome> 
             break;
         }
     }
-    Ok(finish(&lock(&progress), false))
+    // Its snapshot, diff, find and wait steps show the screen: the count, as their commands give it.
+    Ok(crate::commands::redactions::with_redactions(finish(&lock(&progress), false), &paths))
 }
 
 /// The session's record, for the steps that replay its log.
@@ -101,8 +100,8 @@ fn execute(
     fields: &mut StepFields,
 ) -> Result<()> {
     let seq = match step {
-        Step::Type(text) => call_typed::<Type>(paths, &TextParams { text: text.clone() })?.seq,
-        Step::Paste(text) => call_typed::<Paste>(paths, &TextParams { text: text.clone() })?.seq,
+        Step::Type(params) => call_typed::<Type>(paths, params)?.seq,
+        Step::Paste(params) => call_typed::<Paste>(paths, params)?.seq,
         Step::SendKeys(keys) => call_typed::<SendKeys>(paths, &SendKeysParams { keys: keys.clone() })?.seq,
         Step::Mouse(params) => call_typed::<Mouse>(paths, params)?.into_result()?.seq,
         Step::Run { command, no_wait, timeout_ms, check, max_output } => {

@@ -49,6 +49,7 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
             Error::new(ErrorCode::StorageReadError, format!("Cannot read the current directory: {e}"))
         })?,
     };
+    let redaction = redaction(context, &args, &env)?;
     let options = CreateOptions {
         cols,
         rows,
@@ -61,6 +62,7 @@ pub fn run(context: &Context, args: CreateArgs) -> Result<Outcome> {
         idle_timeout_ms,
         host_env: context.host_env(),
         shell_integration: !args.no_shell_integration,
+        redaction,
     };
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("Cannot locate the agent-tty binary: {e}")))?;
@@ -111,6 +113,41 @@ impl From<SessionRecord> for CreateResult {
             created_at: record.created_at,
         }
     }
+}
+
+/// The session's redaction settings: `--redact` (else `config.json` `redact`, else
+/// `default`), the `--redact-env` names (each set and non-empty in the program's
+/// environment: `--env`, else this process's), and the `config.json` patterns (each a valid
+/// regex). Values are never written anywhere: the host reads them from its environment.
+fn redaction(
+    context: &Context,
+    args: &CreateArgs,
+    env: &BTreeMap<String, String>,
+) -> Result<agent_tty_core::redaction::Redaction> {
+    use agent_tty_core::redaction::{Redaction, check_patterns, parse_level};
+    let level = match (&args.redact, &context.config.redact) {
+        (Some(flag), _) => parse_level("--redact", flag)?,
+        (None, Some(config)) => parse_level("config.json redact", config)?,
+        (None, None) => agent_tty_core::redact::Level::Default,
+    };
+    for name in &args.redact_env {
+        let value = env.get(name).cloned().or_else(|| std::env::var(name).ok()).unwrap_or_default();
+        if name.is_empty() || value.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "--redact-env {name}: the environment variable is not set or empty, so there is nothing to \
+                 mask. Export it (or pass it with --env), or drop the flag."
+            ))
+            .with("redactEnv", name.as_str()));
+        }
+    }
+    let patterns = context.config.redact_patterns.clone().unwrap_or_default();
+    check_patterns(&patterns)?;
+    Ok(Redaction {
+        level: level.as_str().into(),
+        env: args.redact_env.clone(),
+        patterns,
+        ..Redaction::default()
+    })
 }
 
 fn default_shell() -> String {

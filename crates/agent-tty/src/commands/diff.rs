@@ -55,7 +55,7 @@ pub fn run(context: &Context, args: &DiffArgs) -> Result<Outcome> {
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let result = compute(&paths, &record, from, args.from_hash.as_deref(), to, max_rows)?;
     let human = human_lines(&result);
-    Ok(Outcome::new(result, human))
+    Ok(crate::commands::redactions::with_redactions(Outcome::new(result, human), &paths))
 }
 
 /// What changed between `from` (or the screen that had `from_hash`) and `to` (default:

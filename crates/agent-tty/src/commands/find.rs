@@ -132,7 +132,7 @@ pub fn run(context: &Context, args: &FindArgs) -> Result<Outcome> {
     let (paths, record) = session::find(&context.home.path, &args.session.session_id)?;
     let result = search(&paths, &record, &query, mode, max, (after_seq, before_seq), profile.as_ref())?;
     let human = human_lines(&result);
-    Ok(Outcome::new(result, human))
+    Ok(crate::commands::redactions::with_redactions(Outcome::new(result, human), &paths))
 }
 
 /// Searches the session's history (`find`, and batch `find` steps), with a screenshot of

@@ -20,24 +20,71 @@ const MAX_FILE_BYTES: u64 = 10_000_000;
 
 /// Runs `type`.
 pub fn type_text(context: &Context, args: TypeArgs) -> Result<Outcome> {
-    let mut text = input_text("type", args.text.text.as_deref(), args.text.file.as_deref())?;
+    let mut params = text_params("type", &args.text)?;
     if args.append_newline {
-        text.push('\n');
+        params.text.push('\n');
     }
-    let reply = send_text::<Type>(context, &args.text.session.session_id, text)?;
-    Ok(Outcome::new(reply, vec![format!("Typed text into session at seq {}.", reply.seq)]))
+    let reply = send_text::<Type>(context, &args.text.session.session_id, &params)?;
+    let sealed = if params.secret { "sealed " } else { "" };
+    Ok(Outcome::new(reply, vec![format!("Typed {sealed}text into session at seq {}.", reply.seq)]))
 }
 
 /// Runs `paste`.
 pub fn paste(context: &Context, args: TextArgs) -> Result<Outcome> {
-    let text = input_text("paste", args.text.as_deref(), args.file.as_deref())?;
-    let reply = send_text::<Paste>(context, &args.session.session_id, text)?;
-    Ok(Outcome::new(reply, vec![format!("Pasted text into session at seq {}.", reply.seq)]))
+    let params = text_params("paste", &args)?;
+    let reply = send_text::<Paste>(context, &args.session.session_id, &params)?;
+    let sealed = if params.secret { "sealed " } else { "" };
+    Ok(Outcome::new(reply, vec![format!("Pasted {sealed}text into session at seq {}.", reply.seq)]))
 }
 
-fn send_text<M: Method<Params = TextParams>>(context: &Context, id: &str, text: String) -> Result<M::Reply> {
+fn send_text<M: Method<Params = TextParams>>(
+    context: &Context,
+    id: &str,
+    params: &TextParams,
+) -> Result<M::Reply> {
     let paths = command_target(&context.home.path, id)?;
-    call_typed::<M>(&paths, &TextParams { text })
+    call_typed::<M>(&paths, params)
+}
+
+/// The text of `type` / `paste` and whether it is sealed: `--secret-env NAME` (sealed, from
+/// this process's environment; neither a positional text nor `--file` with it), else the
+/// positional text or `--file`, sealed with `--secret`.
+fn text_params(command: &str, args: &TextArgs) -> Result<TextParams> {
+    let Some(name) = args.secret_env.as_deref() else {
+        let text = input_text(command, args.text.as_deref(), args.file.as_deref())
+            .map_err(|e| if args.secret { without_details(e) } else { e })?;
+        return Ok(TextParams { text, secret: args.secret });
+    };
+    if args.text.is_some() || args.file.is_some() {
+        return Err(Error::invalid_input(format!(
+            "--secret-env takes the text from the environment: give no <text> argument and no --file. \
+             Usage: agent-tty {command} <session-id> --secret-env <NAME>"
+        ))
+        .with("secretEnv", name));
+    }
+    Ok(TextParams { text: secret_env(name)?, secret: true })
+}
+
+/// The value of the variable `name` of this process (`--secret-env`, `secretEnv`):
+/// `INVALID_INPUT` naming it when it is missing or empty.
+pub fn secret_env(name: &str) -> Result<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        Ok(_) => Err(Error::invalid_input(format!(
+            "--secret-env {name}: the environment variable {name} is empty. Export it with the secret, then retry."
+        ))
+        .with("secretEnv", name)),
+        Err(_) => Err(Error::invalid_input(format!(
+            "--secret-env {name}: the environment variable {name} is not set (or not UTF-8). Export it with the \
+             secret, then retry."
+        ))
+        .with("secretEnv", name)),
+    }
+}
+
+/// An error about sealed input, without the details that could carry the text.
+pub fn without_details(error: Error) -> Error {
+    Error::new(error.code, error.message.clone())
 }
 
 /// Runs `run`.
@@ -60,7 +107,8 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
         let params = RunParams { command, no_wait: true, timeout_ms: None, max_output: None };
         let seq = call_typed::<Run>(&paths, &params)?.seq();
         let human = vec![format!("Command injected into session (seq={seq}).")];
-        return Ok(Outcome::new(RunStarted { accepted: true, seq }, human));
+        let outcome = Outcome::new(RunStarted { accepted: true, seq }, human);
+        return Ok(crate::commands::redactions::with_redactions(outcome, &paths));
     }
     let params = RunParams { command, no_wait: false, timeout_ms: Some(timeout), max_output };
     let finished = match call_typed::<Run>(&paths, &params)? {
@@ -75,7 +123,7 @@ pub fn run_command(context: &Context, args: RunArgs) -> Result<Outcome> {
         // One line on stderr, as every error; the output is in the JSON's details.
         return Err(Error::new(ErrorCode::CommandFailed, message).with_fields(&finished));
     }
-    Ok(Outcome::new(finished, human))
+    Ok(crate::commands::redactions::with_redactions(Outcome::new(finished, human), &paths))
 }
 
 /// The human lines of a waited run: how it ended, then what it printed.

@@ -62,6 +62,7 @@ pub fn run(context: &Context, id: &str) -> Result<Outcome> {
         host,
         event_log_bytes: log_bytes,
         shell_integration,
+        redaction: crate::commands::redactions::RedactionInfo::of(&paths),
     };
     let human = human_lines(&result);
     Ok(Outcome::new(result, human))
@@ -98,6 +99,8 @@ pub struct InspectResult {
     /// Whether the shell marks its commands (live: as the host knows it; offline: from
     /// the command records of the event log).
     pub shell_integration: ShellIntegration,
+    /// The session's redaction: level, active rule names (never values), count so far.
+    pub redaction: crate::commands::redactions::RedactionInfo,
 }
 
 /// What the event log says of the shell's integration once the host is gone.
@@ -222,6 +225,12 @@ fn human_lines(result: &InspectResult) -> Vec<String> {
     } else {
         format!("Shell Integration: inactive ({injected}no marks seen)")
     });
+    let redaction = &result.redaction;
+    let rules = if redaction.rules.is_empty() { "none".to_string() } else { redaction.rules.join(", ") };
+    lines.push(format!(
+        "Redaction: {} (rules: {rules}; {} masked so far)",
+        redaction.level, redaction.redactions
+    ));
     lines.push(format!("Host PID: {}", dash(record.host_pid.map(|p| p.to_string()))));
     lines.push(format!("Child PID: {}", dash(record.child_pid.map(|p| p.to_string()))));
     lines.push(format!("Exit Code: {}", dash(record.exit_code.map(|c| c.to_string()))));

@@ -108,7 +108,7 @@ pub fn run(context: &Context, args: &ScreenshotArgs) -> Result<Outcome> {
         human.push("Cursor: not drawn (the program hides it)".into());
     }
     human.extend(replayed.damage.summary());
-    Ok(Outcome::new(result, human))
+    Ok(crate::commands::redactions::with_redactions(Outcome::new(result, human), &paths))
 }
 
 /// A PNG written into the session's artifacts and recorded in its manifest.

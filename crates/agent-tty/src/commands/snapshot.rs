@@ -40,7 +40,7 @@ pub fn run_keeping(context: &Context, args: &SnapshotArgs, keep: bool) -> Result
         _ => "That Screen Hash was never seen in this session: the whole screen is shown.".to_string(),
     }));
     human.extend(snapshot.damage.as_ref().map(DamageReport::summary));
-    Ok(Outcome::new(snapshot, human))
+    Ok(crate::commands::redactions::with_redactions(Outcome::new(snapshot, human), &paths))
 }
 
 /// A snapshot now or at a past point, whole or (`since_hash`) only the rows changed since

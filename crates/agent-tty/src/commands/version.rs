@@ -85,7 +85,7 @@ const SEMANTIC_REASON: &str = "native semantic renderer available";
 
 /// What this build can do, in the canonical order `snapshot, wait, screenshot,
 /// record-export-asciicast, record-export-webm, dashboard` of agent-tty 0.5.0, followed by
-/// this build's additions (`record-export-gif`, `mouse`), so 0.5 positions stay valid (shared by
+/// this build's additions (`record-export-gif`, `mouse`, `redaction`), so 0.5 positions stay valid (shared by
 /// `version --json` and `doctor`). `semantic` is doctor's check of the native screen model: `Ok(message)`
 /// when it works, `Err(message)` when it does not. `version` passes `None` (its quick
 /// mode): available entries are then bare `{name, status}`, as in agent-tty 0.5.0.
@@ -189,5 +189,18 @@ pub fn capabilities(semantic: Option<std::result::Result<&str, &str>>) -> Vec<Ca
             )),
         ),
     };
-    vec![snapshot, wait, screenshot, asciicast, webm, dashboard, gif, mouse]
+    let redaction = match semantic {
+        None => entry("redaction", "available", None),
+        Some(_) => entry(
+            "redaction",
+            "available",
+            Some((
+                "secrets masked in the host before the event log",
+                "sealed input (type/paste --secret, --secret-env), create --redact-env, detectors \
+                 (--redact off|default|strict), config.json redactPatterns"
+                    .into(),
+            )),
+        ),
+    };
+    vec![snapshot, wait, screenshot, asciicast, webm, dashboard, gif, mouse, redaction]
 }

@@ -81,9 +81,11 @@ pub fn run(context: &Context, args: &WaitArgs) -> Result<Outcome> {
             return Err(Error::invalid_input(format!("{flags} only restricts a condition. {NO_CONDITION}")));
         }
         let condition = WaitCondition::prepare(&spec)?;
-        return render_wait(&paths, record.status, spec, &condition, timeout);
+        let outcome = render_wait(&paths, record.status, spec, &condition, timeout)?;
+        return Ok(crate::commands::redactions::with_redactions(outcome, &paths));
     }
-    legacy_wait(context, args, &paths, record.status, record.exit_code)
+    let outcome = legacy_wait(context, args, &paths, record.status, record.exit_code)?;
+    Ok(crate::commands::redactions::with_redactions(outcome, &paths))
 }
 
 fn render_spec(args: &WaitArgs) -> Result<WaitSpec> {

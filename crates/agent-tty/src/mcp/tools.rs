@@ -155,6 +155,13 @@ pub struct TypeInput {
     /// Append a newline (LF) to the text.
     #[serde(default)]
     pub append_newline: bool,
+    /// Sealed input: the program gets the text; the event log records a placeholder with its
+    /// length, and its echo is masked in snapshots, screenshots, recordings and events.
+    #[serde(default)]
+    pub secret: bool,
+    /// Sealed input read from this environment variable of the MCP server (instead of text or
+    /// file), so the secret never passes through the conversation.
+    pub secret_env: Option<String>,
 }
 
 /// `paste`.
@@ -167,6 +174,13 @@ pub struct PasteInput {
     pub text: Option<String>,
     /// Read the text from this file instead.
     pub file: Option<String>,
+    /// Sealed input: the program gets the text; the event log records a placeholder with its
+    /// length, and its echo is masked in snapshots, screenshots, recordings and events.
+    #[serde(default)]
+    pub secret: bool,
+    /// Sealed input read from this environment variable of the MCP server (instead of text or
+    /// file), so the secret never passes through the conversation.
+    pub secret_env: Option<String>,
 }
 
 /// `send_keys`.
@@ -484,6 +498,8 @@ fn create(value: Value) -> Result<Command> {
         name: input.name,
         idle_timeout_ms: text(input.idle_timeout_ms),
         no_shell_integration: input.no_shell_integration,
+        redact_env: Vec::new(),
+        redact: None,
         output: OUTPUT,
         argv: input.argv,
     }))
@@ -531,6 +547,8 @@ fn type_text(value: Value) -> Result<Command> {
             session: session(input.session_id),
             text: input.text,
             file: input.file,
+            secret: input.secret,
+            secret_env: input.secret_env,
             output: OUTPUT,
         },
         append_newline: input.append_newline,
@@ -543,6 +561,8 @@ fn paste(value: Value) -> Result<Command> {
         session: session(input.session_id),
         text: input.text,
         file: input.file,
+        secret: input.secret,
+        secret_env: input.secret_env,
         output: OUTPUT,
     }))
 }

@@ -94,6 +94,7 @@ fn inspect_human_lines() {
             "RPC Socket",
             "Artifacts",
             "Shell Integration",
+            "Redaction",
             "Host PID",
             "Child PID",
             "Exit Code",
@@ -139,6 +140,7 @@ fn inspect_human_lines() {
             "Uptime",
             "Artifacts",
             "Shell Integration",
+            "Redaction",
             "Host PID",
             "Child PID",
             "Exit Code",
@@ -173,6 +175,7 @@ fn inspect_terminal_json() {
             "rendererRuntime",
             "eventLogBytes",
             "shellIntegration",
+            "redaction",
         ],
     );
     assert_keys(&result["rendererRuntime"], &["backend", "mode", "status", "reason"]);

@@ -377,6 +377,7 @@ fn inspect_running_session() {
             "host",
             "eventLogBytes",
             "shellIntegration",
+            "redaction",
         ],
     );
     let session = &result["session"];

@@ -39,6 +39,7 @@ mod render_wait;
 mod scale;
 mod schemas;
 mod screenshot;
+mod secrets;
 mod security;
 mod shell_integration;
 mod shell_outcomes;

@@ -25,7 +25,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_agent-tty");
 pub const BASH: [&str; 3] = ["bash", "--norc", "--noprofile"];
 
 /// The capabilities `version` and `doctor` list, in order (0.5's six, then gif).
-pub const CAPABILITIES: [&str; 8] = [
+pub const CAPABILITIES: [&str; 9] = [
     "snapshot",
     "wait",
     "screenshot",
@@ -34,6 +34,7 @@ pub const CAPABILITIES: [&str; 8] = [
     "dashboard",
     "record-export-gif",
     "mouse",
+    "redaction",
 ];
 
 /// Deadline for conditions that should become true "soon".

@@ -4,6 +4,7 @@
 
 use agent_tty_core::find::{Mode, Query};
 use agent_tty_core::log_point::Point;
+use agent_tty_core::protocol::TextParams;
 use agent_tty_core::snapshot::Format;
 use agent_tty_core::wait_condition::{WaitCondition, WaitIn, WaitSpec};
 use agent_tty_core::{Error, ErrorCode, Result};
@@ -16,10 +17,10 @@ use crate::numbers::parse_duration_ms;
 /// One validated step.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Literal text.
-    Type(String),
-    /// Bracketed paste.
-    Paste(String),
+    /// Literal text (sealed with `secret` / `secretEnv`).
+    Type(TextParams),
+    /// Bracketed paste (sealed with `secret` / `secretEnv`).
+    Paste(TextParams),
     /// Named keys (already checked with the key encoder).
     SendKeys(Vec<String>),
     /// A mouse action (its fields checked; the host resolves and encodes it).
@@ -205,6 +206,42 @@ fn parse_step(index: usize, item: &Value) -> Result<Step> {
     }
 }
 
+/// A `type` / `paste` step: `{"type": "text"}`, sealed with `"secret": true`, or
+/// `{"type": null, "secretEnv": "NAME"}` (sealed, the text from this process's
+/// environment, read now so that a missing variable fails the plan before anything is
+/// sent). Errors never carry the text.
+fn text_step(
+    verb: &str,
+    object: &Map<String, Value>,
+    invalid: impl Fn(String) -> Error,
+) -> Result<TextParams> {
+    if let Some(extra) = object.keys().find(|k| ![verb, "secret", "secretEnv"].contains(&k.as_str())) {
+        return Err(invalid(format!("unknown key `{extra}`")));
+    }
+    let secret = match object.get("secret") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(secret)) => *secret,
+        Some(_) => return Err(invalid("`secret` must be true or false".into())),
+    };
+    match (object.get("secretEnv"), &object[verb]) {
+        (None | Some(Value::Null), Value::String(text)) if !text.is_empty() => {
+            Ok(TextParams { text: text.clone(), secret })
+        }
+        (None | Some(Value::Null), _) => Err(invalid(format!("`{verb}` must be a non-empty string"))),
+        (Some(Value::String(name)), Value::Null) if !name.is_empty() => {
+            let text = crate::commands::input::secret_env(name).map_err(|e| invalid(e.message.clone()))?;
+            Ok(TextParams { text, secret: true })
+        }
+        (Some(Value::String(_)), Value::Null) => {
+            Err(invalid("`secretEnv` must be a non-empty variable name".into()))
+        }
+        (Some(Value::String(_)), _) => Err(invalid(format!(
+            "with `secretEnv`, `{verb}` must be null (the text comes from the environment)"
+        ))),
+        (Some(_), _) => Err(invalid("`secretEnv` must be a variable name".into())),
+    }
+}
+
 fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<Step> {
     let invalid = |issue: String| {
         Error::invalid_input(format!("Batch step {index} is invalid: {issue}"))
@@ -217,15 +254,11 @@ fn parse_verb(index: usize, verb: &str, object: &Map<String, Value>) -> Result<S
             None => Ok(()),
         }
     };
-    let text = |value: &Value| -> Result<String> {
-        match value.as_str() {
-            Some(s) if !s.is_empty() => Ok(s.to_string()),
-            _ => Err(invalid(format!("`{verb}` must be a non-empty string"))),
-        }
-    };
     match verb {
-        "type" => only_verb().and_then(|()| text(&object["type"])).map(Step::Type),
-        "paste" => only_verb().and_then(|()| text(&object["paste"])).map(Step::Paste),
+        "type" | "paste" => {
+            let params = text_step(verb, object, invalid)?;
+            Ok(if verb == "type" { Step::Type(params) } else { Step::Paste(params) })
+        }
         "sendKeys" => {
             only_verb()?;
             let keys: Vec<String> = serde_json::from_value(object["sendKeys"].clone())

@@ -125,7 +125,7 @@ proptest! {
         prop_assert_eq!(steps.len(), texts.len());
         for (i, (step, text)) in steps.iter().zip(&texts).enumerate() {
             let got = match step {
-                Step::Type(s) | Step::Paste(s) => s,
+                Step::Type(p) | Step::Paste(p) => &p.text,
                 Step::Run { command, no_wait, .. } => {
                     prop_assert!(*no_wait);
                     command
