@@ -257,15 +257,7 @@ fn ocr_first_frame(t: &TestHome, video: &Path, token: &str) {
     if !optional("tesseract", "tesseract-ocr", "OCR of the clip's first frame") {
         return;
     }
-    let frame = t.path("first.png");
-    let grab = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(video)
-        .args(["-frames:v", "1", "-vf", "scale=iw*2:ih*2", "-y"])
-        .arg(&frame)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(grab.status.success(), "{}", String::from_utf8_lossy(&grab.stderr));
+    let frame = grab_frame(t, video, false, "first.png");
     let out = Command::new("tesseract").arg(&frame).arg("-").output().expect("tesseract runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(token), "OCR of the first frame lacks {token:?}: {text}");

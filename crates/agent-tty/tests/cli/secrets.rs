@@ -72,16 +72,7 @@ fn last_frame(t: &TestHome, video: &Path) -> Option<std::path::PathBuf> {
     if !optional("ffmpeg", "ffmpeg", "the WebM frame") {
         return None;
     }
-    let frame = t.path("last-frame.png");
-    let grab = Command::new("ffmpeg")
-        .args(["-v", "error", "-sseof", "-0.5", "-i"])
-        .arg(video)
-        .args(["-frames:v", "1", "-vf", "scale=iw*2:ih*2", "-y"])
-        .arg(&frame)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(grab.status.success(), "{}", String::from_utf8_lossy(&grab.stderr));
-    Some(frame)
+    Some(grab_frame(t, video, true, "last-frame.png"))
 }
 
 /// Asserts that none of `secrets` is in `text` (from `what`), which shows `marker`.

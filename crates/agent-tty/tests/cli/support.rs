@@ -998,3 +998,22 @@ pub const CLIP_RESULT_KEYS: [&str; 10] = [
     "fromSeq",
     "toSeq",
 ];
+
+/// One frame of `video` as a PNG scaled 2× for OCR, written to `t.path(name)` with ffmpeg
+/// (the caller checks that ffmpeg is installed): the first frame, or with `last` the frame
+/// half a second before the end.
+pub fn grab_frame(t: &TestHome, video: &Path, last: bool, name: &str) -> PathBuf {
+    let frame = t.path(name);
+    let seek: &[&str] = if last { &["-sseof", "-0.5"] } else { &[] };
+    let grab = Command::new("ffmpeg")
+        .args(["-v", "error"])
+        .args(seek)
+        .arg("-i")
+        .arg(video)
+        .args(["-frames:v", "1", "-vf", "scale=iw*2:ih*2", "-y"])
+        .arg(&frame)
+        .output()
+        .expect("ffmpeg runs");
+    assert!(grab.status.success(), "{}", String::from_utf8_lossy(&grab.stderr));
+    frame
+}

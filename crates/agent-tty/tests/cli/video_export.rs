@@ -170,15 +170,7 @@ fn ocr_last_frame(t: &TestHome, video: &Path, tokens: &[&str]) {
     if !optional("tesseract", "tesseract-ocr", "OCR of the video") || !ffprobe_available("OCR of the video") {
         return;
     }
-    let frame = t.path("last.png");
-    let grab = Command::new("ffmpeg")
-        .args(["-v", "error", "-sseof", "-0.5", "-i"])
-        .arg(video)
-        .args(["-frames:v", "1", "-vf", "scale=iw*2:ih*2", "-y"])
-        .arg(&frame)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(grab.status.success(), "{}", String::from_utf8_lossy(&grab.stderr));
+    let frame = grab_frame(t, video, true, "last.png");
     let out = Command::new("tesseract").arg(&frame).arg("-").output().expect("tesseract runs");
     let text = String::from_utf8_lossy(&out.stdout);
     for token in tokens {
