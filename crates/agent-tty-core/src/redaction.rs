@@ -77,9 +77,10 @@ pub fn read(dir: &Path) -> Option<Redaction> {
     serde_json::from_slice(&text).ok()
 }
 
-/// Writes the sidecar (atomically).
+/// Writes the sidecar (atomically) into the session directory, which must exist: a host
+/// whose session directory was removed does not create it again.
 pub fn write(dir: &Path, redaction: &Redaction) -> Result<()> {
-    crate::fsio::write_json_atomic(&path(dir), redaction)
+    crate::fsio::write_json_atomic_in_place(&path(dir), redaction)
 }
 
 /// Redactions applied so far in the session in `dir` (0 without a sidecar).

@@ -465,6 +465,9 @@ proptest! {
         flushes in prop::collection::vec(any::<bool>(), 8),
     ) {
         let text: String = parts.concat();
+        // By design a flush right after the literal's first LITERAL_FLUSH_MIN bytes masks
+        // them (see the module docs): plain text holding that start is not plain here.
+        prop_assume!(!text.contains(&"mysealedvalue"[..LITERAL_FLUSH_MIN]));
         let mut r = Redactor::new(rules_with_literal());
         let mut out = String::new();
         for (i, p) in pieces(&text, &cuts).iter().enumerate() {
