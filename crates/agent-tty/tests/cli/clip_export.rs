@@ -258,8 +258,7 @@ fn ocr_first_frame(t: &TestHome, video: &Path, token: &str) {
         return;
     }
     let frame = grab_frame(t, video, false, "first.png");
-    let out = Command::new("tesseract").arg(&frame).arg("-").output().expect("tesseract runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = ocr_text(&frame);
     assert!(text.contains(token), "OCR of the first frame lacks {token:?}: {text}");
 }
 

@@ -142,11 +142,7 @@ fn ocr_recovers_the_text() {
     let id = t.bash_ready(&[]);
     t.run_settled(&id, "echo HELLO SCREENSHOT 12345", "HELLO SCREENSHOT 12345");
     let result = shot(&t, &id, &[]);
-    let out = std::process::Command::new("tesseract")
-        .args([result["artifactPath"].as_str().unwrap(), "stdout"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::support::ocr_text(Path::new(result["artifactPath"].as_str().unwrap()));
     assert!(text.contains("HELLO SCREENSHOT 12345"), "OCR read {text:?}");
 }
 

@@ -9,7 +9,6 @@
 //! through, so these checks can fail.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -63,8 +62,7 @@ fn ocr(png: &Path) -> Option<String> {
     if !optional("tesseract", "tesseract-ocr", "OCR of the screen") {
         return None;
     }
-    let out = Command::new("tesseract").arg(png).arg("stdout").output().expect("tesseract runs");
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    Some(ocr_text(png))
 }
 
 /// The last frame of a video as a PNG (ffmpeg, scaled 2× for OCR), if installed.

@@ -1017,3 +1017,10 @@ pub fn grab_frame(t: &TestHome, video: &Path, last: bool, name: &str) -> PathBuf
     assert!(grab.status.success(), "{}", String::from_utf8_lossy(&grab.stderr));
     frame
 }
+
+/// The text tesseract reads in a PNG (the caller checks that tesseract is installed).
+pub fn ocr_text(png: &Path) -> String {
+    let out = Command::new("tesseract").arg(png).arg("stdout").output().expect("tesseract runs");
+    assert!(out.status.success(), "tesseract failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -96,19 +96,8 @@ fn webm_of_a_real_session_plays_in_ffprobe_and_shows_the_text() {
         return;
     }
     let result = out.ok("record export");
-    assert_keys(
-        &result,
-        &[
-            "sessionId",
-            "format",
-            "artifactPath",
-            "bytes",
-            "sha256",
-            "capturedAtSeq",
-            "durationMs",
-            "metadata",
-        ],
-    );
+    // A whole export's keys: a clip's without `fromSeq` and `toSeq`.
+    assert_keys(&result, &CLIP_RESULT_KEYS[..8]);
     assert_keys(&result["metadata"], &RESULT_METADATA_KEYS);
     assert_eq!(result["format"], "webm");
     assert_eq!(
@@ -171,8 +160,7 @@ fn ocr_last_frame(t: &TestHome, video: &Path, tokens: &[&str]) {
         return;
     }
     let frame = grab_frame(t, video, true, "last.png");
-    let out = Command::new("tesseract").arg(&frame).arg("-").output().expect("tesseract runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = ocr_text(&frame);
     for token in tokens {
         assert!(text.contains(token), "OCR of the last frame lacks {token:?}: {text}");
     }
